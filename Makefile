@@ -1,0 +1,103 @@
+# chathost - hosts a weekly hashtag chat on X by itself.
+# make            build bot/chathost
+# make check      unit, data-driven and integration tests (summary line last)
+# make demo       a whole chat rehearsed against the local fake X API
+# make deps       install missing Debian packages (prints the line if not root)
+# make install / uninstall   PREFIX (/usr/local) and DESTDIR honoured
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/chathost
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+DESTDIR  ?=
+
+CC       ?= cc
+PKGS     := libcurl oauth jansson libconfig
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wwrite-strings
+CFLAGS   ?=
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+             $(OPT) $(WARN) $(if $(CI),-Werror) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c))
+LIB_OBJS := $(LIB_SRCS:.c=.o)
+LIB      := bot/libchathost.a
+BIN      := bot/chathost
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:.c=)
+
+.PHONY: all check check-unit check-cases check-integration demo deps install \
+        uninstall clean check-sanitize check-valgrind bench fuzz deps-check
+
+all: deps-check $(BIN)
+
+# Fails early with the command that fixes it when a library is missing.
+deps-check:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "chathost: missing libraries ($(PKGS)); run 'make deps'" >&2; exit 1; }
+
+bot/%.o: bot/%.c $(wildcard bot/*.h)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): bot/main.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bot/main.o $(LIB) $(LDLIBS_ALL)
+
+tests/unit/test_%: tests/unit/test_%.c $(LIB) $(wildcard bot/*.h) tests/unit/unit.h
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibot $(LDFLAGS) -o $@ $< $(LIB) \
+	  $(CHECK_LIBS) $(LDLIBS_ALL)
+
+check: deps all $(UNIT_BINS)
+	@tests/run-all
+
+check-unit: all $(UNIT_BINS)
+	@tests/run-all unit
+
+check-cases: all
+	@tests/run-all cases
+
+check-integration: all
+	@tests/run-all integration
+
+demo: deps all
+	@tests/demo
+
+deps:
+	@scripts/deps
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/chathost
+	install -m 644 man/chathost.1 $(DESTDIR)$(MANDIR)/man1/chathost.1
+	install -m 644 man/chathost.conf.5 $(DESTDIR)$(MANDIR)/man5/chathost.conf.5
+	install -m 644 schedules/example.conf $(DESTDIR)$(DOCDIR)/example-schedule.conf
+	install -m 644 topics/example-topic.conf $(DESTDIR)$(DOCDIR)/example-topic.conf
+	install -m 644 topics/example-poll.conf $(DESTDIR)$(DOCDIR)/example-poll.conf
+	sed 's|@BINDIR@|$(BINDIR)|g' scripts/chathost@.service.in > $(DESTDIR)$(UNITDIR)/chathost@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/chathost@.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/chathost $(DESTDIR)$(MANDIR)/man1/chathost.1 \
+	  $(DESTDIR)$(MANDIR)/man5/chathost.conf.5 \
+	  $(DESTDIR)$(DOCDIR)/example-schedule.conf \
+	  $(DESTDIR)$(DOCDIR)/example-topic.conf \
+	  $(DESTDIR)$(DOCDIR)/example-poll.conf \
+	  $(DESTDIR)$(UNITDIR)/chathost@.service
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+clean:
+	rm -f bot/*.o $(LIB) $(BIN) $(UNIT_BINS)
+	rm -rf tests/out

@@ -1,0 +1,297 @@
+/* common.c - errors, diagnostics, buffers, allocation helpers. */
+#include "common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ch_error_clear(struct ch_error *err)
+{
+	if (!err)
+		return;
+	err->source[0] = '\0';
+	err->line = 0;
+	err->text[0] = '\0';
+}
+
+void ch_error_set(struct ch_error *err, const char *source, int line,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || err->text[0])
+		return;
+	snprintf(err->source, sizeof err->source, "%s", source ? source : "");
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	va_end(ap);
+	if (!err->text[0])
+		snprintf(err->text, sizeof err->text, "unknown error");
+}
+
+void ch_error_print(const struct ch_error *err, FILE *fp)
+{
+	if (err->source[0] && err->line > 0)
+		fprintf(fp, "%s:%d: %s\n", err->source, err->line, err->text);
+	else if (err->source[0])
+		fprintf(fp, "%s: %s\n", err->source, err->text);
+	else
+		fprintf(fp, "%s\n", err->text);
+}
+
+void ch_diags_vadd(struct ch_diags *d, const char *source, int line,
+		   const char *fmt, va_list ap)
+{
+	struct ch_error *e;
+
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->items = ch_xrealloc(d->items, d->cap * sizeof *d->items);
+	}
+	e = &d->items[d->n++];
+	ch_error_clear(e);
+	snprintf(e->source, sizeof e->source, "%s", source ? source : "");
+	e->line = line;
+	vsnprintf(e->text, sizeof e->text, fmt, ap);
+}
+
+void ch_diags_add(struct ch_diags *d, const char *source, int line,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ch_diags_vadd(d, source, line, fmt, ap);
+	va_end(ap);
+}
+
+void ch_diags_add_error(struct ch_diags *d, const struct ch_error *err)
+{
+	if (err && err->text[0])
+		ch_diags_add(d, err->source, err->line, "%s", err->text);
+}
+
+static int diag_cmp(const struct ch_error *a, const struct ch_error *b)
+{
+	int c = strcmp(a->source, b->source);
+
+	if (c)
+		return c;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+void ch_diags_print(struct ch_diags *d, FILE *fp)
+{
+	size_t i, j;
+
+	/* insertion sort: stable, and lists are short */
+	for (i = 1; i < d->n; i++) {
+		struct ch_error tmp = d->items[i];
+
+		for (j = i; j > 0 && diag_cmp(&d->items[j - 1], &tmp) > 0; j--)
+			d->items[j] = d->items[j - 1];
+		d->items[j] = tmp;
+	}
+	for (i = 0; i < d->n; i++)
+		ch_error_print(&d->items[i], fp);
+}
+
+void ch_diags_free(struct ch_diags *d)
+{
+	free(d->items);
+	d->items = NULL;
+	d->n = d->cap = 0;
+}
+
+static void buf_reserve(struct ch_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;
+
+	if (need <= b->cap)
+		return;
+	if (b->cap == 0)
+		b->cap = 64;
+	while (b->cap < need)
+		b->cap *= 2;
+	b->data = ch_xrealloc(b->data, b->cap);
+}
+
+void ch_buf_append(struct ch_buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void ch_buf_puts(struct ch_buf *b, const char *s)
+{
+	ch_buf_append(b, s, strlen(s));
+}
+
+void ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+const char *ch_buf_str(struct ch_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+char *ch_buf_steal(struct ch_buf *b)
+{
+	char *p = b->data ? b->data : ch_xstrdup("");
+
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void ch_buf_free(struct ch_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static void oom(void)
+{
+	fputs("chathost: out of memory\n", stderr);
+	abort();
+}
+
+void *ch_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *ch_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *ch_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom();
+	return q;
+}
+
+char *ch_xstrdup(const char *s)
+{
+	return s ? ch_xstrndup(s, strlen(s)) : NULL;
+}
+
+char *ch_xstrndup(const char *s, size_t n)
+{
+	char *p = ch_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *ch_xasprintf(const char *fmt, ...)
+{
+	struct ch_buf b = {0};
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return ch_xstrdup("");
+	b.data = ch_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return b.data;
+}
+
+char *ch_read_file(const char *path, size_t max, size_t *len_out,
+		   struct ch_error *err)
+{
+	FILE *fp = NULL;
+	struct ch_buf b = {0};
+	char chunk[65536];
+	size_t n;
+	char *out = NULL;
+
+	fp = fopen(path, "rb");
+	if (!fp) {
+		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+		goto cleanup;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+		if (b.len + n > max) {
+			ch_error_set(err, path, 0, "file larger than %zu bytes",
+				     max);
+			goto cleanup;
+		}
+		ch_buf_append(&b, chunk, n);
+	}
+	if (ferror(fp)) {
+		ch_error_set(err, path, 0, "read error: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (len_out)
+		*len_out = b.len;
+	out = ch_buf_steal(&b);
+cleanup:
+	if (fp)
+		fclose(fp);
+	ch_buf_free(&b);
+	return out;
+}
+
+char *ch_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return ch_xstrdup(".");
+	if (slash == path)
+		return ch_xstrdup("/");
+	return ch_xstrndup(path, (size_t)(slash - path));
+}
+
+char *ch_path_resolve(const char *base_dir, const char *path)
+{
+	const char *home;
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
+		home = getenv("HOME");
+		return ch_xasprintf("%s%s", home ? home : "", path + 1);
+	}
+	if (path[0] == '/' || !base_dir || !base_dir[0] ||
+	    strcmp(base_dir, ".") == 0)
+		return ch_xstrdup(path);
+	return ch_xasprintf("%s/%s", base_dir, path);
+}

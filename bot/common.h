@@ -1,0 +1,92 @@
+/*
+ * common.h - errors, diagnostics, growable buffers and allocation helpers
+ * shared by every module.
+ *
+ * Error convention (the jansson json_error_t way): functions return 0 on
+ * success and -1 on failure, and fill a caller-supplied struct ch_error.
+ * The first error wins: ch_error_set() does nothing if the error already
+ * holds a message, so the root cause is what the user sees.
+ *
+ * Where every problem must be reported (the file checks), functions append
+ * to a struct ch_diags instead, which collects FILE:LINE: message items.
+ */
+#ifndef CHATHOST_COMMON_H
+#define CHATHOST_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CH_ERROR_SOURCE_LEN 256
+#define CH_ERROR_TEXT_LEN 512
+
+struct ch_error {
+	char source[CH_ERROR_SOURCE_LEN]; /* file name or subsystem ("x-api") */
+	int line;                         /* 1-based; 0 when no line applies */
+	char text[CH_ERROR_TEXT_LEN];     /* what is wrong and what to do */
+};
+
+/* Empties err (err may be NULL: then every ch_error_* call is a no-op). */
+void ch_error_clear(struct ch_error *err);
+/* Sets err unless it already holds a message (first error wins). */
+void ch_error_set(struct ch_error *err, const char *source, int line,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Prints "SOURCE:LINE: text", "SOURCE: text" or "text" and a newline. */
+void ch_error_print(const struct ch_error *err, FILE *fp);
+
+/* A list of diagnostics; owns its array. Zero-initialise before use. */
+struct ch_diags {
+	struct ch_error *items; /* owned */
+	size_t n;
+	size_t cap;
+};
+
+void ch_diags_add(struct ch_diags *d, const char *source, int line,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ch_diags_vadd(struct ch_diags *d, const char *source, int line,
+		   const char *fmt, va_list ap);
+/* Appends a copy of err (if it holds a message). */
+void ch_diags_add_error(struct ch_diags *d, const struct ch_error *err);
+/* Sorts by source then line (stable), then prints each item as ch_error_print. */
+void ch_diags_print(struct ch_diags *d, FILE *fp);
+void ch_diags_free(struct ch_diags *d);
+
+/* A growable byte buffer, always NUL-terminated; owns data. Zero-init ok. */
+struct ch_buf {
+	char *data; /* owned; NULL until the first append */
+	size_t len;
+	size_t cap;
+};
+
+void ch_buf_append(struct ch_buf *b, const void *p, size_t n);
+void ch_buf_puts(struct ch_buf *b, const char *s);
+void ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Returns the data (never NULL: "" when empty); the buffer still owns it. */
+const char *ch_buf_str(struct ch_buf *b);
+/* Hands the data over to the caller (free() it) and empties the buffer. */
+char *ch_buf_steal(struct ch_buf *b);
+void ch_buf_free(struct ch_buf *b);
+
+/* Allocation helpers: on out-of-memory they print a message and abort(),
+ * so callers need not check. The caller owns (free()s) what they return. */
+void *ch_xmalloc(size_t n);
+void *ch_xcalloc(size_t n, size_t size);
+void *ch_xrealloc(void *p, size_t n);
+char *ch_xstrdup(const char *s);        /* NULL in, NULL out */
+char *ch_xstrndup(const char *s, size_t n);
+char *ch_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads a whole file into a new NUL-terminated string (caller frees).
+ * Returns NULL and fills err on failure; *len_out may be NULL. */
+char *ch_read_file(const char *path, size_t max, size_t *len_out,
+		   struct ch_error *err);
+
+/* Directory part of path ("." if none); caller frees. */
+char *ch_dirname(const char *path);
+/* path resolved against base_dir unless absolute; a leading "~/" expands to
+ * $HOME. Caller frees. */
+char *ch_path_resolve(const char *base_dir, const char *path);
+
+#endif

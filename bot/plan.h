@@ -1,0 +1,59 @@
+/*
+ * plan.h - the plan: a pure function from (schedule, topic, chat date) to
+ * the timed posts with their exact text. check, preview and run all use
+ * it, so what a content manager previews is what is posted.
+ */
+#ifndef CHATHOST_PLAN_H
+#define CHATHOST_PLAN_H
+
+#include <time.h>
+
+#include "common.h"
+#include "schedule.h"
+#include "topic.h"
+
+enum ch_post_kind { CH_POST_INTRO, CH_POST_QUESTION, CH_POST_WRAPUP };
+
+struct ch_post {
+	enum ch_post_kind kind;
+	int number;        /* question number (1-based); 0 for intro/wrap-up */
+	char key[16];      /* stable id in the state: "intro", "q3", "wrapup" */
+	int offset;        /* minutes after the chat start */
+	time_t at;         /* absolute instant */
+	char *text;        /* owned; exact text posted (hashtag added) */
+	int weighted;      /* twitter-text weighted length */
+	int line;          /* line in the topic file it came from */
+	int reply_to_intro; /* 1 if posted as a reply to the intro (thread) */
+};
+
+struct ch_plan {
+	char date[11];       /* chat date "YYYY-MM-DD" (local) */
+	time_t start, end;   /* intro and wrap-up instants */
+	char *topic_path;    /* owned copy of the topic file's path */
+	struct ch_post *posts; /* owned array, in time order */
+	size_t n_posts;
+};
+
+/* Adds the hashtag to text unless text already contains it (matched
+ * case-insensitively as a whole tag). Returns a new string (caller frees). */
+char *ch_plan_with_hashtag(const char *text, const char *hashtag);
+
+/* Builds the plan for body (one topic or a chosen candidate) on date
+ * ("YYYY-MM-DD"). Checks every post: weighted length <= 280, no invalid
+ * characters, no two posts with the same text, no question at or after the
+ * end, questions in increasing time order. Every problem goes to d as TOPICFILE:LINE: message. Returns 0,
+ * or -1 with the problems in d (the plan is then still safe to free and
+ * holds every post that could be built). */
+int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
+		  const struct ch_topic_body *body, const char *topic_path,
+		  const char *date, struct ch_diags *d);
+void ch_plan_free(struct ch_plan *p);
+
+/* Checks a topic file against its schedule: the date falls on the
+ * schedule's weekday (and, when the file sits in the topics folder, matches
+ * its file name), a poll closes before the chat starts. Problems go to d.
+ * Returns 0 or -1. */
+int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
+			struct ch_diags *d);
+
+#endif

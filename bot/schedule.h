@@ -1,0 +1,63 @@
+/*
+ * schedule.h - the schedule file (schedules/NAME.conf, libconfig syntax;
+ * contract in DESIGN.md) and the next chat instant in the chat's zone.
+ */
+#ifndef CHATHOST_SCHEDULE_H
+#define CHATHOST_SCHEDULE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "common.h"
+
+#define CH_MAX_WARN_BEFORE 8
+
+struct ch_schedule {
+	char *path;     /* owned: the file as given */
+	char *dir;      /* owned: its directory */
+	char *name;     /* owned; names the log folder */
+	char *hashtag;  /* owned; "#ICMIchat" (a leading # is added if absent) */
+	int weekday;    /* 0 = Sunday .. 6 = Saturday */
+	int hour, minute;
+	char *timezone; /* owned; IANA name, checked against the tz database */
+	int duration;          /* minutes, default 60 */
+	int first_question;    /* minutes after the intro, default 5 */
+	int question_interval; /* minutes, default 10 */
+	bool thread;           /* default true */
+	char *topics_dir;      /* owned; resolved against dir; default "../topics" */
+	char *logs_dir;        /* owned; resolved against dir; default "../logs" */
+	char *base_url;        /* owned; default "https://api.x.com" */
+	char *credentials;     /* owned; resolved (~ expanded) or NULL if unset */
+	/* extensions (chathost.conf(5)) */
+	int capture_after;     /* minutes after the wrap-up, default 30 */
+	int search_budget;     /* search requests per 15 minutes, default 60 */
+	int late_limit;        /* minutes, default 10 */
+	int warn_before[CH_MAX_WARN_BEFORE]; /* minutes; default 2880,1440,60 */
+	int n_warn_before;
+	char *notify_webhook;  /* owned or NULL */
+	char *notify_command;  /* owned or NULL */
+	/* lines of keys, for messages that point back at the schedule */
+	int line_weekday, line_time, line_timezone, line_duration;
+};
+
+/* Loads and validates path. Every problem is appended to d as
+ * FILE:LINE: message. Returns 0 if the file is valid, -1 otherwise (s is
+ * then still safe to ch_schedule_free). */
+int ch_schedule_load(struct ch_schedule *s, const char *path,
+		     struct ch_diags *d);
+void ch_schedule_free(struct ch_schedule *s);
+
+/* Start instant of the chat on local date y-m-d (the DST rule of chtime.h).
+ * Returns 0 or -1. */
+int ch_schedule_start(const struct ch_schedule *s, int y, int m, int d,
+		      time_t *start);
+/* The next chat: the first chat (on the schedule's weekday) whose end
+ * (start + duration) is after now, so a chat in progress is "next".
+ * Writes its date "YYYY-MM-DD" into date (>= 11 bytes) and its start. */
+int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
+		     time_t *start);
+
+/* "Tuesday" etc. for 0..6 */
+const char *ch_weekday_name(int wd);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * xapi.h - the X API v2 calls chathost makes, on top of http.h (one
+ * persistent libcurl handle, so the connection stays warm) and oauth.h
+ * (every request signed, OAuth 1.0a user context).
+ *
+ * All functions return 0 on success or -1 with err filled with a message a
+ * user can act on (401: check the credentials; 403 duplicate content; 429:
+ * rate limited until HH:MM; the libcurl error text for network failures),
+ * and set x->last to what kind of failure it was, so callers can decide to
+ * retry, wait or resolve a duplicate.
+ */
+#ifndef CHATHOST_XAPI_H
+#define CHATHOST_XAPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "common.h"
+#include "creds.h"
+
+struct ch_http; /* http.h */
+
+enum ch_xfail {
+	CH_XFAIL_NONE = 0,
+	CH_XFAIL_NETWORK,   /* connect/timeout/cut connection: retry with backoff */
+	CH_XFAIL_SERVER,    /* 5xx: retry with backoff */
+	CH_XFAIL_RATELIMIT, /* 429: wait until x->rate.reset */
+	CH_XFAIL_DUPLICATE, /* 403 duplicate content: the text was posted already */
+	CH_XFAIL_AUTH,      /* 401/403 other: credentials or permissions */
+	CH_XFAIL_CLIENT,    /* other 4xx */
+	CH_XFAIL_PARSE,     /* malformed or unexpected JSON / too large */
+};
+
+struct ch_ratelimit {
+	long limit;     /* x-rate-limit-limit, -1 if absent */
+	long remaining; /* x-rate-limit-remaining, -1 if absent */
+	time_t reset;   /* x-rate-limit-reset (epoch seconds), 0 if absent */
+};
+
+struct ch_xapi {
+	char *base_url;            /* owned, no trailing slash */
+	const struct ch_creds *creds; /* borrowed; must outlive x */
+	struct ch_http *http;      /* owned */
+	enum ch_xfail last;        /* kind of the last failure */
+	long last_status;          /* HTTP status of the last response, 0 if none */
+	struct ch_ratelimit rate;  /* headers of the last response */
+	int verbose;               /* >0: trace requests on stderr, secrets redacted */
+};
+
+/* base_url must be https://, or http:// only to a loopback address
+ * (127.0.0.0/8, ::1, localhost); anything else is refused. */
+int ch_xapi_init(struct ch_xapi *x, const char *base_url,
+		 const struct ch_creds *creds, struct ch_error *err);
+void ch_xapi_free(struct ch_xapi *x);
+
+/* Opens the connection (TCP + TLS) ahead of a post, with a request that
+ * costs no rate limit, so the post at its instant pays one round trip. */
+int ch_xapi_warm(struct ch_xapi *x, struct ch_error *err);
+
+struct ch_xapi_poll_req {
+	const char *const *options; /* 2-4 labels, 1-25 characters */
+	size_t n_options;
+	int duration_minutes;       /* 5-10080 */
+};
+
+/* POST /2/tweets. reply_to and poll may be NULL. The new post's id goes
+ * to id (>= 32 bytes). */
+int ch_xapi_post(struct ch_xapi *x, const char *text, const char *reply_to,
+		 const struct ch_xapi_poll_req *poll, char *id, size_t id_size,
+		 struct ch_error *err);
+
+/* GET /2/users/me: the account's id and username (>= 32 / 64 bytes). */
+int ch_xapi_me(struct ch_xapi *x, char *id, size_t id_size, char *username,
+	       size_t username_size, struct ch_error *err);
+
+/* One post as the log needs it; every string owned (NULL when absent). */
+struct ch_tweet {
+	char *id;
+	char *created_at;      /* "2026-12-01T18:07:12.000Z" */
+	char *author_id;
+	char *username;        /* from includes.users */
+	char *name;            /* display name, from includes.users */
+	char *text;
+	char *conversation_id;
+	char *in_reply_to_id;  /* referenced_tweets type "replied_to" */
+	bool is_retweet;       /* referenced_tweets type "retweeted" */
+};
+
+struct ch_tweet_page {
+	struct ch_tweet *tweets; /* owned array */
+	size_t n;
+	char *newest_id;         /* owned or NULL (meta.newest_id) */
+	char *next_token;        /* owned or NULL (meta.next_token) */
+	long result_count;       /* meta.result_count */
+};
+
+struct ch_search_req {
+	const char *query;       /* e.g. "#ICMIchat -is:retweet" (<= 512 chars) */
+	const char *since_id;    /* NULL if none */
+	const char *start_time;  /* ISO 8601 or NULL */
+	const char *end_time;    /* ISO 8601 or NULL */
+	const char *next_token;  /* NULL for the first page */
+	int max_results;         /* 10-100 */
+};
+
+/* GET /2/tweets/search/recent with tweet.fields=created_at,author_id,
+ * conversation_id,referenced_tweets,in_reply_to_user_id,
+ * expansions=author_id, user.fields=username,name. */
+int ch_xapi_search(struct ch_xapi *x, const struct ch_search_req *req,
+		   struct ch_tweet_page *page, struct ch_error *err);
+
+/* GET /2/users/:id/tweets (the account's recent posts, newest first),
+ * max_results 5-100, to find a post whose id was lost in a crash. */
+int ch_xapi_user_tweets(struct ch_xapi *x, const char *user_id,
+			int max_results, struct ch_tweet_page *page,
+			struct ch_error *err);
+
+/* Pure parser of a search / user-tweets / tweet-lookup response body;
+ * exposed for tests, benchmarks and fuzzing. Returns 0 or -1. */
+int ch_xapi_parse_page(const char *json, size_t len,
+		       struct ch_tweet_page *page, struct ch_error *err);
+void ch_tweet_page_free(struct ch_tweet_page *page);
+
+struct ch_poll_option {
+	int position;
+	char *label; /* owned */
+	long votes;
+};
+
+struct ch_poll_result {
+	char *poll_id;        /* owned */
+	char *voting_status;  /* owned: "open" | "closed" */
+	char *end_datetime;   /* owned or NULL */
+	struct ch_poll_option *options; /* owned array */
+	size_t n_options;
+};
+
+/* GET /2/tweets?ids=TWEET&expansions=attachments.poll_ids&
+ * poll.fields=options,voting_status,end_datetime */
+int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
+			struct ch_poll_result *res, struct ch_error *err);
+/* Pure parser for the above response; for tests and fuzzing. */
+int ch_xapi_parse_poll(const char *json, size_t len,
+		       struct ch_poll_result *res, struct ch_error *err);
+void ch_poll_result_free(struct ch_poll_result *res);
+
+#endif
