@@ -1,0 +1,30 @@
+/*
+ * cli.h - the commands of chathost(1). Each takes the command's own argv
+ * (argv[0] is the command name) and returns the exit status:
+ * 0 ok, 1 invalid input (files), 2 usage, 3 network/API failure.
+ */
+#ifndef CHATHOST_CLI_H
+#define CHATHOST_CLI_H
+
+#include <stdio.h>
+
+#define CH_EXIT_OK 0
+#define CH_EXIT_INPUT 1
+#define CH_EXIT_USAGE 2
+#define CH_EXIT_NETWORK 3
+
+#define CH_VERSION "0.1.0"
+
+int ch_cmd_check(int argc, char **argv);   /* cli_files.c */
+int ch_cmd_length(int argc, char **argv);  /* cli_files.c */
+int ch_cmd_preview(int argc, char **argv); /* cli_files.c */
+int ch_cmd_run(int argc, char **argv);     /* cli_run.c */
+int ch_cmd_poll(int argc, char **argv);    /* cli_poll.c */
+int ch_report_main(int argc, char **argv); /* report.c (report.h) */
+
+/* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
+ * returns CH_EXIT_USAGE. */
+int ch_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,411 @@
+/* cli_files.c - chathost check, length and preview: the file commands. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chtime.h"
+#include "cli.h"
+#include "plan.h"
+#include "schedule.h"
+#include "topic.h"
+#include "tweetlen.h"
+
+int ch_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("chathost: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage);
+	return CH_EXIT_USAGE;
+}
+
+static const char check_usage[] =
+	"usage: chathost check SCHEDULE [TOPIC...]\n"
+	"  Validates the schedule and each topic file (all of them, and the\n"
+	"  next chat's topic file when no TOPIC is given) and prints every\n"
+	"  problem as FILE:LINE: message. Exit 1 if there is any.\n";
+
+/* Checks one topic file against the schedule; problems go to d.
+ * Returns 0 if valid. */
+static int check_topic_file(const struct ch_schedule *s, const char *path,
+			    struct ch_diags *d)
+{
+	struct ch_topic t = {0};
+	size_t i, before = d->n;
+
+	if (ch_topic_load(&t, path, d) == 0) {
+		ch_plan_check_topic(&t, s, d);
+		for (i = 0; i < t.n_candidates; i++) {
+			struct ch_plan p;
+
+			ch_plan_build(&p, s, &t.candidates[i], t.path, t.date,
+				      d);
+			ch_plan_free(&p);
+		}
+	}
+	ch_topic_free(&t);
+	return d->n > before ? -1 : 0;
+}
+
+int ch_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ch_schedule s = {0};
+	struct ch_diags d = {0};
+	int c, i, rc = CH_EXIT_OK;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(check_usage, stdout);
+			return CH_EXIT_OK;
+		}
+		return ch_usage_error(check_usage, "check: unknown option");
+	}
+	if (optind >= argc)
+		return ch_usage_error(check_usage, "check: missing SCHEDULE");
+	if (ch_schedule_load(&s, argv[optind], &d) < 0) {
+		/* topic checks need a valid schedule; still parse the topics
+		 * on their own so that every problem is reported at once */
+		for (i = optind + 1; i < argc; i++) {
+			struct ch_topic t = {0};
+
+			ch_topic_load(&t, argv[i], &d);
+			ch_topic_free(&t);
+		}
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	printf("%s: ok\n", s.path);
+	if (optind + 1 == argc) {
+		char date[11];
+		time_t start;
+		char *path = NULL;
+
+		if (ch_schedule_next(&s, time(NULL), date, &start) == 0) {
+			path = ch_topic_path(s.topics_dir, date);
+			if (access(path, F_OK) != 0)
+				ch_diags_add(&d, path, 0,
+					     "the next chat (%s) has no topic file: write it",
+					     date);
+			else if (check_topic_file(&s, path, &d) == 0)
+				printf("%s: ok\n", path);
+		}
+		free(path);
+	}
+	for (i = optind + 1; i < argc; i++)
+		if (check_topic_file(&s, argv[i], &d) == 0)
+			printf("%s: ok\n", argv[i]);
+	if (d.n)
+		rc = CH_EXIT_INPUT;
+cleanup:
+	fflush(stdout);
+	ch_diags_print(&d, stderr);
+	ch_diags_free(&d);
+	ch_schedule_free(&s);
+	return rc;
+}
+
+static const char length_usage[] =
+	"usage: chathost length [TEXT]\n"
+	"  Prints \"<weighted length> <ok|too long>\" of TEXT (or of standard\n"
+	"  input, one trailing newline removed) as X counts it.\n"
+	"  Exit 0 if it fits in a post, 1 if not.\n";
+
+int ch_cmd_length(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ch_buf in = {0};
+	struct ch_tweetlen r;
+	const char *text;
+	size_t len;
+	int c, rc = CH_EXIT_OK;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(length_usage, stdout);
+			return CH_EXIT_OK;
+		}
+		return ch_usage_error(length_usage, "length: unknown option");
+	}
+	if (argc - optind > 1)
+		return ch_usage_error(length_usage,
+				      "length: give one TEXT (quote it)");
+	if (optind < argc) {
+		text = argv[optind];
+		len = strlen(text);
+	} else {
+		char chunk[4096];
+		size_t n;
+
+		while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+			if (in.len + n > (1u << 20)) {
+				fputs("chathost: length: input larger than 1 MiB\n",
+				      stderr);
+				rc = CH_EXIT_INPUT;
+				goto cleanup;
+			}
+			ch_buf_append(&in, chunk, n);
+		}
+		if (in.len && in.data[in.len - 1] == '\n')
+			in.len--;
+		if (in.len && in.data[in.len - 1] == '\r')
+			in.len--;
+		text = ch_buf_str(&in);
+		len = in.len;
+	}
+	ch_tweetlen(text, len, &r);
+	if (r.invalid_at >= 0 && r.invalid_cp) {
+		printf("%d invalid: U+%04X at character %ld\n", r.weighted,
+		       r.invalid_cp, r.invalid_at + 1);
+		rc = CH_EXIT_INPUT;
+	} else if (r.invalid_at >= 0) {
+		printf("%d invalid: not UTF-8 at character %ld\n", r.weighted,
+		       r.invalid_at + 1);
+		rc = CH_EXIT_INPUT;
+	} else if (r.too_long) {
+		printf("%d too long\n", r.weighted);
+		rc = CH_EXIT_INPUT;
+	} else {
+		printf("%d ok\n", r.weighted);
+	}
+cleanup:
+	ch_buf_free(&in);
+	return rc;
+}
+
+static const char preview_usage[] =
+	"usage: chathost preview [--now ISO8601] [--date YYYY-MM-DD] SCHEDULE\n"
+	"  Shows the next chat (or the chat on --date) as it will be posted:\n"
+	"  each post's local time, UTC time, weighted length and exact text.\n"
+	"  --now ISO8601     compute \"next\" as if it were this instant\n"
+	"  --date DATE       the chat on this date (on the schedule's weekday)\n";
+
+static void format_local(const char *tz, time_t t, const char *fmt,
+			 char *buf, size_t size)
+{
+	struct tm tm;
+
+	ch_utc_to_local(tz, t, &tm, NULL);
+	strftime(buf, size, fmt, &tm);
+}
+
+static void format_offset(long off, char *buf, size_t size)
+{
+	long a = (off < 0 ? -off : off) % 86400;
+
+	snprintf(buf, size, "UTC%c%02ld:%02ld", off < 0 ? '-' : '+', a / 3600,
+		 (a / 60) % 60);
+}
+
+/* One timeline row; text may span lines (continuations are indented). */
+static void print_row(const struct ch_schedule *s, time_t at, const char *what,
+		      int weighted, const char *text)
+{
+	char local[16], utc[16];
+	struct tm tm;
+	const char *p;
+
+	format_local(s->timezone, at, "%H:%M", local, sizeof local);
+	gmtime_r(&at, &tm);
+	strftime(utc, sizeof utc, "%H:%MZ", &tm);
+	if (weighted >= 0)
+		printf("  %-5s  %-6s  %3d  %-7s ", local, utc, weighted, what);
+	else
+		printf("  %-5s  %-6s  %3s  %-7s ", local, utc, "-", what);
+	for (p = text; *p; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			printf("%32s", "");
+	}
+	putchar('\n');
+}
+
+static void print_header(const struct ch_schedule *s, const char *date,
+			 time_t start)
+{
+	char when[64], utc[32];
+	long off = 0;
+	struct tm tm;
+	char offs[32];
+
+	ch_utc_to_local(s->timezone, start, &tm, &off);
+	strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
+	format_offset(off, offs, sizeof offs);
+	gmtime_r(&start, &tm);
+	strftime(utc, sizeof utc, "%Y-%m-%d %H:%M UTC", &tm);
+	printf("%s %s: %s %s (%s) = %s, %d minutes\n", s->name, s->hashtag,
+	       when, s->timezone, offs, utc, s->duration);
+	(void)date;
+}
+
+static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
+{
+	size_t i;
+	char what[16];
+
+	printf("\n  %-5s  %-6s  %3s  %-7s %s\n", "LOCAL", "UTC", "LEN", "POST",
+	       "TEXT");
+	for (i = 0; i < p->n_posts; i++) {
+		const struct ch_post *post = &p->posts[i];
+
+		if (post->kind == CH_POST_QUESTION)
+			snprintf(what, sizeof what, "Q%d", post->number);
+		else
+			snprintf(what, sizeof what, "%s",
+				 post->kind == CH_POST_INTRO ? "intro"
+							     : "wrap-up");
+		print_row(s, post->at, what, post->weighted, post->text);
+	}
+	if (s->thread)
+		printf("\n  Questions and wrap-up are posted as replies to the intro (thread).\n");
+}
+
+/* The slots of a chat whose topic file is missing: the times only. */
+static void print_slots(const struct ch_schedule *s, time_t start)
+{
+	int at, n = 0;
+	char what[16];
+
+	printf("\n  %-5s  %-6s  %3s  %-7s %s\n", "LOCAL", "UTC", "LEN", "POST",
+	       "TEXT");
+	print_row(s, start, "intro", -1, "(no topic file)");
+	for (at = s->first_question; at < s->duration;
+	     at += s->question_interval) {
+		snprintf(what, sizeof what, "Q%d", ++n);
+		print_row(s, start + (time_t)at * 60, what, -1,
+			  "(default question time)");
+	}
+	print_row(s, start + (time_t)s->duration * 60, "wrap-up", -1,
+		  "(no topic file)");
+}
+
+int ch_cmd_preview(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"now", required_argument, NULL, 'n'},
+		{"date", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ch_schedule s = {0};
+	struct ch_topic t = {0};
+	struct ch_diags d = {0};
+	const char *date_arg = NULL;
+	char date[11];
+	char *topic_path = NULL;
+	time_t now = time(NULL), start;
+	int c, y, m, dd, rc = CH_EXIT_OK;
+	size_t i;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "n:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (ch_parse_iso8601(optarg, &now) < 0)
+				return ch_usage_error(preview_usage,
+						      "preview: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
+						      optarg);
+			break;
+		case 'd':
+			date_arg = optarg;
+			if (ch_parse_date(optarg, &y, &m, &dd) < 0)
+				return ch_usage_error(preview_usage,
+						      "preview: --date %s is not a date YYYY-MM-DD",
+						      optarg);
+			break;
+		case 'h':
+			fputs(preview_usage, stdout);
+			return CH_EXIT_OK;
+		default:
+			return ch_usage_error(preview_usage,
+					      "preview: unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return ch_usage_error(preview_usage,
+				      "preview: give one SCHEDULE file");
+	if (ch_schedule_load(&s, argv[optind], &d) < 0) {
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	if (date_arg) {
+		snprintf(date, sizeof date, "%s", date_arg);
+		if (ch_weekday(y, m, dd) != s.weekday) {
+			fprintf(stderr,
+				"chathost: preview: %s is a %s; %s chats are on %ss\n",
+				date, ch_weekday_name(ch_weekday(y, m, dd)),
+				s.name, ch_weekday_name(s.weekday));
+			rc = CH_EXIT_INPUT;
+			goto cleanup;
+		}
+		if (ch_schedule_start(&s, y, m, dd, &start) < 0) {
+			fprintf(stderr, "chathost: preview: cannot compute the time of %s\n", date);
+			rc = CH_EXIT_INPUT;
+			goto cleanup;
+		}
+	} else if (ch_schedule_next(&s, now, date, &start) < 0) {
+		fprintf(stderr, "chathost: preview: cannot compute the next chat\n");
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	print_header(&s, date, start);
+	topic_path = ch_topic_path(s.topics_dir, date);
+	if (access(topic_path, F_OK) != 0) {
+		printf("topic: %s is missing: write it (see chathost.conf(5)), then run chathost check\n",
+		       topic_path);
+		print_slots(&s, start);
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	if (ch_topic_load(&t, topic_path, &d) < 0) {
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	ch_plan_check_topic(&t, &s, &d);
+	if (t.has_poll) {
+		printf("topic: %s: chosen by a poll: \"%s\"\n", topic_path,
+		       t.poll.text ? t.poll.text : "");
+		printf("  poll posted %s %s for %d minutes; candidates:\n",
+		       t.poll.post_at ? t.poll.post_at : "?", s.timezone,
+		       t.poll.duration);
+		for (i = 0; i < t.n_candidates; i++)
+			printf("  %zu. %s: %s\n", i + 1,
+			       t.candidates[i].label ? t.candidates[i].label : "",
+			       t.candidates[i].title ? t.candidates[i].title : "");
+		printf("  (undecided: the timeline of candidate 1 follows)\n");
+	} else {
+		printf("topic: %s: %s\n", topic_path,
+		       t.candidates[0].title ? t.candidates[0].title : "");
+	}
+	{
+		struct ch_plan p;
+
+		ch_plan_build(&p, &s, &t.candidates[0], t.path, date, &d);
+		print_plan(&s, &p);
+		ch_plan_free(&p);
+	}
+	if (d.n)
+		rc = CH_EXIT_INPUT;
+cleanup:
+	fflush(stdout);
+	ch_diags_print(&d, stderr);
+	ch_diags_free(&d);
+	ch_topic_free(&t);
+	ch_schedule_free(&s);
+	free(topic_path);
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* log.c - leveled, line-buffered event lines on stderr. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static enum ch_log_level log_max = CH_LOG_INFO;
+static char log_name[64] = "chathost";
+static int log_journal = -1;
+
+void ch_log_setup(enum ch_log_level max, const char *name)
+{
+	log_max = max;
+	if (name && name[0])
+		snprintf(log_name, sizeof log_name, "%s", name);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+int ch_log_enabled(enum ch_log_level level)
+{
+	return level <= log_max;
+}
+
+void ch_log(enum ch_log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	static const char *const prio[] = {"<3>", "<4>", "<6>", "<7>"};
+	char msg[2048];
+	va_list ap;
+
+	if (level > log_max)
+		return;
+	if (log_journal < 0) {
+		const char *p = getenv("CH_LOG_PRIORITY");
+
+		log_journal = getenv("JOURNAL_STREAM") != NULL ||
+			      (p && strcmp(p, "1") == 0);
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (log_journal) {
+		fprintf(stderr, "%s%s %s: %s\n", prio[level], names[level],
+			log_name, msg);
+	} else {
+		char ts[32];
+		struct timespec now;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ldZ %s %s: %s\n", ts,
+			now.tv_nsec / 1000000L, names[level], log_name, msg);
+	}
+	fflush(stderr);
+}

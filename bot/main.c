@@ -1,0 +1,62 @@
+/* main.c - command-line dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: chathost COMMAND [OPTIONS] ...\n"
+	"\n"
+	"  check   SCHEDULE [TOPIC...]      validate; every problem as FILE:LINE: message\n"
+	"  length  [TEXT]                   weighted length of a post as X counts it\n"
+	"  preview [--now ISO8601] [--date YYYY-MM-DD] SCHEDULE\n"
+	"                                   the next (or given) chat's timeline\n"
+	"  run     [--once] [--date YYYY-MM-DD] [--rehearse[=SPEED]] [--dry-run]\n"
+	"          [--api-base URL] [--backfill [--full]] [-v|-q] SCHEDULE\n"
+	"                                   host the chats: post on time, capture answers\n"
+	"  poll    status|post|close SCHEDULE [--date D]\n"
+	"                                   the poll that picks a crowdsourced topic\n"
+	"  report  [--format text|csv|json|html] [--out FILE] [--since DATE]\n"
+	"          [--until DATE] LOGDIR|LOGFILE...\n"
+	"                                   the participation review\n"
+	"\n"
+	"  chathost COMMAND --help          a command's own options\n"
+	"  chathost --version\n"
+	"\n"
+	"Exit status: 0 ok, 1 invalid input, 2 usage, 3 network or API failure.\n"
+	"See chathost(1) and chathost.conf(5).\n";
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"check", ch_cmd_check},
+		{"length", ch_cmd_length},
+		{"preview", ch_cmd_preview},
+		{"run", ch_cmd_run},
+		{"poll", ch_cmd_poll},
+		{"report", ch_report_main},
+	};
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CH_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return CH_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("chathost %s\n", CH_VERSION);
+		return CH_EXIT_OK;
+	}
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "chathost: unknown command '%s'\n%s", argv[1], usage);
+	return CH_EXIT_USAGE;
+}

@@ -1,0 +1,255 @@
+/* plan.c - schedule + topic + date -> the timed posts, and their checks. */
+#include "plan.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chtime.h"
+#include "tweetlen.h"
+
+static int is_tag_char(unsigned char c)
+{
+	/* ASCII letters, digits, underscore, and any non-ASCII byte (a
+	 * hashtag may hold letters of any script) */
+	return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+/* true if text holds hashtag (which starts with '#') as a whole tag */
+static int has_hashtag(const char *text, const char *hashtag)
+{
+	size_t n = strlen(hashtag);
+	const char *p;
+
+	if (n < 2)
+		return 1;
+	for (p = text; *p; p++) {
+		if (*p != '#')
+			continue;
+		if (strncasecmp(p, hashtag, n) == 0 &&
+		    !is_tag_char((unsigned char)p[n]) &&
+		    (p == text || !is_tag_char((unsigned char)p[-1])))
+			return 1;
+	}
+	return 0;
+}
+
+char *ch_plan_with_hashtag(const char *text, const char *hashtag)
+{
+	size_t len = strlen(text);
+
+	if (has_hashtag(text, hashtag))
+		return ch_xstrdup(text);
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return ch_xstrdup(hashtag);
+	return ch_xasprintf("%.*s %s", (int)len, text, hashtag);
+}
+
+static const char *post_name(const struct ch_post *p, char *buf, size_t size)
+{
+	switch (p->kind) {
+	case CH_POST_INTRO:
+		return "the intro";
+	case CH_POST_WRAPUP:
+		return "the wrap-up";
+	case CH_POST_QUESTION:
+		break;
+	}
+	snprintf(buf, size, "Q%d", p->number);
+	return buf;
+}
+
+static void add_post(struct ch_plan *p, enum ch_post_kind kind, int number,
+		     int offset, const char *text, int line,
+		     const struct ch_schedule *s)
+{
+	struct ch_post *post;
+
+	p->posts = ch_xrealloc(p->posts, (p->n_posts + 1) * sizeof *p->posts);
+	post = &p->posts[p->n_posts++];
+	memset(post, 0, sizeof *post);
+	post->kind = kind;
+	post->number = number;
+	if (kind == CH_POST_INTRO)
+		snprintf(post->key, sizeof post->key, "intro");
+	else if (kind == CH_POST_WRAPUP)
+		snprintf(post->key, sizeof post->key, "wrapup");
+	else
+		snprintf(post->key, sizeof post->key, "q%d", number);
+	post->offset = offset;
+	post->at = p->start + (time_t)offset * 60;
+	post->line = line;
+	post->reply_to_intro = s->thread && kind != CH_POST_INTRO;
+	if (kind == CH_POST_QUESTION) {
+		char *q = ch_xasprintf("Q%d: %s", number, text);
+
+		post->text = ch_plan_with_hashtag(q, s->hashtag);
+		free(q);
+	} else {
+		post->text = ch_plan_with_hashtag(text, s->hashtag);
+	}
+	post->weighted = ch_tweetlen_weighted(post->text);
+}
+
+/* Length, validity and duplicate checks on every post. */
+static void check_posts(const struct ch_plan *p, const char *src,
+			struct ch_diags *d)
+{
+	size_t i, j;
+	char name[16], other[16];
+
+	for (i = 0; i < p->n_posts; i++) {
+		const struct ch_post *post = &p->posts[i];
+		struct ch_tweetlen r;
+
+		ch_tweetlen(post->text, strlen(post->text), &r);
+		post_name(post, name, sizeof name);
+		if (r.invalid_at >= 0 && r.invalid_cp)
+			ch_diags_add(d, src, post->line,
+				     "%s holds the character U+%04X (at character %ld), which X does not allow; remove it",
+				     name, r.invalid_cp, r.invalid_at + 1);
+		else if (r.invalid_at >= 0)
+			ch_diags_add(d, src, post->line,
+				     "%s is not valid UTF-8; save the file as UTF-8",
+				     name);
+		if (r.too_long)
+			ch_diags_add(d, src, post->line,
+				     "%s is %d characters long as X counts them (at most %d): shorten it by %d",
+				     name, r.weighted, CH_TWEET_MAX,
+				     r.weighted - CH_TWEET_MAX);
+		for (j = 0; j < i; j++) {
+			if (strcmp(p->posts[j].text, post->text) == 0) {
+				ch_diags_add(d, src, post->line,
+					     "%s has the same text as %s (line %d); X refuses duplicate posts: make them differ",
+					     name,
+					     post_name(&p->posts[j], other,
+						       sizeof other),
+					     p->posts[j].line);
+				break;
+			}
+		}
+	}
+}
+
+int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
+		  const struct ch_topic_body *body, const char *topic_path,
+		  const char *date, struct ch_diags *d)
+{
+	const char *src = topic_path ? topic_path : "(topic)";
+	size_t before = d->n;
+	int y, m, dd, prev = 0;
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->date, sizeof p->date, "%s", date);
+	p->topic_path = ch_xstrdup(topic_path);
+	if (ch_parse_date(date, &y, &m, &dd) < 0 ||
+	    ch_schedule_start(s, y, m, dd, &p->start) < 0) {
+		ch_diags_add(d, src, 0, "cannot compute the chat time for %s",
+			     date);
+		return -1;
+	}
+	p->end = p->start + (time_t)s->duration * 60;
+
+	add_post(p, CH_POST_INTRO, 0, 0, body->intro ? body->intro : "",
+		 body->intro_line, s);
+	for (i = 0; i < body->n_questions; i++) {
+		const struct ch_question *q = &body->questions[i];
+		int n = (int)i + 1;
+		int at = q->at >= 0 ? q->at
+				    : (i == 0 ? s->first_question
+					      : prev + s->question_interval);
+
+		if (at >= s->duration) {
+			ch_diags_add(d, src, q->line,
+				     "Q%d would be posted at minute %d, %s the end of the chat (minute %d, the wrap-up): move it earlier or lengthen duration in %s",
+				     n, at, at == s->duration ? "at" : "after",
+				     s->duration, s->path);
+			continue;
+		}
+		if (at <= prev) {
+			ch_diags_add(d, src, q->line,
+				     "Q%d at minute %d is not after the post before it (minute %d): questions go in time order",
+				     n, at, prev);
+			continue;
+		}
+		add_post(p, CH_POST_QUESTION, n, at, q->text ? q->text : "",
+			 q->line, s);
+		prev = at;
+	}
+	add_post(p, CH_POST_WRAPUP, 0, s->duration,
+		 body->wrapup ? body->wrapup : "", body->wrapup_line, s);
+	check_posts(p, src, d);
+	return d->n > before ? -1 : 0;
+}
+
+void ch_plan_free(struct ch_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_posts; i++)
+		free(p->posts[i].text);
+	free(p->posts);
+	free(p->topic_path);
+	memset(p, 0, sizeof *p);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
+			struct ch_diags *d)
+{
+	size_t before = d->n;
+	const char *base = base_name(t->path);
+	int y, m, dd, wd;
+	time_t start;
+
+	if (ch_parse_date(t->date, &y, &m, &dd) < 0)
+		return -1; /* reported by the topic loader */
+	wd = ch_weekday(y, m, dd);
+	if (wd != s->weekday)
+		ch_diags_add(d, t->path, t->date_line,
+			     "date %s is a %s, but %s chats are on %ss (%s): fix the date",
+			     t->date, ch_weekday_name(wd), s->name,
+			     ch_weekday_name(s->weekday), s->path);
+	if (strlen(base) == 15 && strcmp(base + 10, ".conf") == 0 &&
+	    isdigit((unsigned char)base[0]) && strncmp(base, t->date, 10) != 0)
+		ch_diags_add(d, t->path, t->date_line,
+			     "date %s does not match the file name %s: rename the file or fix the date",
+			     t->date, base);
+	if (t->has_poll && t->poll.post_at &&
+	    ch_schedule_start(s, y, m, dd, &start) == 0) {
+		int py, pm, pd, ph, pmi;
+		time_t post_at, closes;
+		char cbuf[32], sbuf[32];
+
+		if (sscanf(t->poll.post_at, "%4d-%2d-%2d %2d:%2d", &py, &pm,
+			   &pd, &ph, &pmi) == 5 &&
+		    ch_local_to_utc(s->timezone, py, pm, pd, ph, pmi, &post_at,
+				    NULL) == 0) {
+			closes = post_at + (time_t)t->poll.duration * 60;
+			if (closes > start) {
+				struct tm tm;
+
+				ch_utc_to_local(s->timezone, closes, &tm, NULL);
+				strftime(cbuf, sizeof cbuf, "%Y-%m-%d %H:%M",
+					 &tm);
+				ch_utc_to_local(s->timezone, start, &tm, NULL);
+				strftime(sbuf, sizeof sbuf, "%Y-%m-%d %H:%M",
+					 &tm);
+				ch_diags_add(d, t->path, t->poll.duration_line,
+					     "the poll closes at %s, after the chat starts (%s %s): post it earlier or shorten poll.duration",
+					     cbuf, sbuf, s->timezone);
+			}
+		}
+	}
+	return d->n > before ? -1 : 0;
+}
