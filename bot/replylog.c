@@ -1,0 +1,1043 @@
+/* replylog.c - the participation log: append-only writer, fast reader. */
+#include "replylog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const kind_names[] = {"host", "answer", "reply", "other",
+					 "event"};
+static const char *const attrib_names[] = {NULL, "label", "reply", "time",
+					   "other"};
+
+const char *ch_entry_kind_name(enum ch_entry_kind k)
+{
+	if ((unsigned)k > CH_KIND_EVENT)
+		return "other";
+	return kind_names[k];
+}
+
+const char *ch_attrib_name(enum ch_attrib a)
+{
+	if ((unsigned)a > CH_ATTR_OTHER)
+		return NULL;
+	return attrib_names[a];
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int ch_replylog_parse_time(const char *s, long long *ms)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, sec, frac = 0, oh = 0, om = 0, dim, sign = 0, n;
+	const char *p;
+
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
+	    s[16] != ':' || digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	dim = mdays[mo - 1];
+	if (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		dim = 29;
+	if (d < 1 || d > dim)
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		p++;
+		for (n = 0; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 3)
+				frac = frac * 10 + (*p - '0');
+		if (n == 0)
+			return -1;
+		for (; n < 3; n++)
+			frac *= 10;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (digits(p + 1, 2, &oh))
+			return -1;
+		p += 3;
+		if (*p == ':')
+			p++;
+		if (digits(p, 2, &om))
+			return -1;
+		p += 2;
+		if (oh > 23 || om > 59)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*p)
+		return -1;
+	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
+		h * 3600LL + mi * 60LL + sec) -
+	       sign * (oh * 3600LL + om * 60LL)) * 1000LL + frac;
+	return 0;
+}
+
+/* ---- fields shared by both parsers -------------------------------------- */
+
+enum { T_ABSENT = 0, T_NULL, T_STR, T_INT, T_OTHER };
+
+enum field {
+	F_ID,
+	F_CREATED,
+	F_AUTHOR,
+	F_USERNAME,
+	F_NAME,
+	F_KIND,
+	F_QUESTION,
+	F_ATTR,
+	F_REPLY,
+	F_TEXT,
+	F_EVENT,
+	F_N
+};
+
+static const char *const missing_msg[F_N] = {
+	"missing field \"id\"", "missing field \"created_at\"",
+	"missing field \"author_id\"", "", "", "missing field \"kind\"", "",
+	"", "", "missing field \"text\"", ""};
+static const char *const bad_msg[F_N] = {
+	"field \"id\" is not a string",
+	"field \"created_at\" is not a string",
+	"field \"author_id\" is not a string",
+	"field \"username\" is not a string",
+	"field \"name\" is not a string",
+	"field \"kind\" is not a string",
+	"field \"question\" is not a positive integer or null",
+	"field \"attributed_by\" is not a string",
+	"field \"in_reply_to_id\" is not a string",
+	"field \"text\" is not a string",
+	"field \"event\" is not a string"};
+
+struct fval {
+	int type;
+	const char *s;  /* T_STR: NUL-terminated */
+	long long i;    /* T_INT */
+	/* fast path only: the span in the line */
+	char *beg, *end;
+	bool esc;
+};
+
+static int field_index(const char *k, size_t n)
+{
+	switch (n) {
+	case 2:
+		return memcmp(k, "id", 2) == 0 ? F_ID : -1;
+	case 4:
+		if (memcmp(k, "name", 4) == 0)
+			return F_NAME;
+		if (memcmp(k, "kind", 4) == 0)
+			return F_KIND;
+		if (memcmp(k, "text", 4) == 0)
+			return F_TEXT;
+		return -1;
+	case 5:
+		return memcmp(k, "event", 5) == 0 ? F_EVENT : -1;
+	case 8:
+		if (memcmp(k, "username", 8) == 0)
+			return F_USERNAME;
+		if (memcmp(k, "question", 8) == 0)
+			return F_QUESTION;
+		return -1;
+	case 9:
+		return memcmp(k, "author_id", 9) == 0 ? F_AUTHOR : -1;
+	case 10:
+		return memcmp(k, "created_at", 10) == 0 ? F_CREATED : -1;
+	case 13:
+		return memcmp(k, "attributed_by", 13) == 0 ? F_ATTR : -1;
+	case 14:
+		return memcmp(k, "in_reply_to_id", 14) == 0 ? F_REPLY : -1;
+	default:
+		return -1;
+	}
+}
+
+static int opt_str(const struct fval *v, int f, const char **out,
+		   const char **why)
+{
+	*out = NULL;
+	if (v->type == T_STR)
+		*out = v->s;
+	else if (v->type != T_ABSENT && v->type != T_NULL) {
+		*why = bad_msg[f];
+		return -1;
+	}
+	return 0;
+}
+
+static int req_str(const struct fval *v, int f, const char **out,
+		   const char **why)
+{
+	if (v->type == T_ABSENT) {
+		*why = missing_msg[f];
+		return -1;
+	}
+	if (v->type != T_STR) {
+		*why = bad_msg[f];
+		return -1;
+	}
+	*out = v->s;
+	return 0;
+}
+
+static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
+			   const char **why)
+{
+	const char *kind = NULL, *attr = NULL;
+	int k;
+
+	memset(e, 0, sizeof *e);
+	if (req_str(&f[F_KIND], F_KIND, &kind, why))
+		return -1;
+	if (strcmp(kind, "event") == 0) {
+		e->kind = CH_KIND_EVENT;
+		return opt_str(&f[F_EVENT], F_EVENT, &e->event, why);
+	}
+	e->kind = CH_KIND_OTHER;
+	for (k = 0; k < CH_KIND_EVENT; k++)
+		if (strcmp(kind, kind_names[k]) == 0)
+			e->kind = (enum ch_entry_kind)k;
+	if (req_str(&f[F_ID], F_ID, &e->id, why) ||
+	    req_str(&f[F_CREATED], F_CREATED, &e->created_at, why) ||
+	    req_str(&f[F_AUTHOR], F_AUTHOR, &e->author_id, why) ||
+	    req_str(&f[F_TEXT], F_TEXT, &e->text, why) ||
+	    opt_str(&f[F_USERNAME], F_USERNAME, &e->username, why) ||
+	    opt_str(&f[F_NAME], F_NAME, &e->name, why) ||
+	    opt_str(&f[F_REPLY], F_REPLY, &e->in_reply_to_id, why) ||
+	    opt_str(&f[F_ATTR], F_ATTR, &attr, why))
+		return -1;
+	if (!e->id[0] || !e->author_id[0]) {
+		*why = !e->id[0] ? "field \"id\" is empty"
+				 : "field \"author_id\" is empty";
+		return -1;
+	}
+	if (ch_replylog_parse_time(e->created_at, &e->created_ms)) {
+		*why = "field \"created_at\" is not an ISO 8601 time";
+		return -1;
+	}
+	if (f[F_QUESTION].type == T_INT) {
+		if (f[F_QUESTION].i < 0 || f[F_QUESTION].i > 1000000) {
+			*why = bad_msg[F_QUESTION];
+			return -1;
+		}
+		e->question = (int)f[F_QUESTION].i;
+	} else if (f[F_QUESTION].type != T_ABSENT &&
+		   f[F_QUESTION].type != T_NULL) {
+		*why = bad_msg[F_QUESTION];
+		return -1;
+	}
+	e->attributed_by = CH_ATTR_NONE;
+	if (attr) {
+		e->attributed_by = CH_ATTR_OTHER;
+		for (k = CH_ATTR_LABEL; k < CH_ATTR_OTHER; k++)
+			if (strcmp(attr, attrib_names[k]) == 0)
+				e->attributed_by = (enum ch_attrib)k;
+	}
+	return 0;
+}
+
+/* ---- jansson path ------------------------------------------------------- */
+
+static int parse_jansson(const char *line, size_t len, struct ch_log_entry *e,
+			 json_t **hold, const char **why)
+{
+	struct fval f[F_N];
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	int idx;
+
+	memset(f, 0, sizeof f);
+	root = json_loadb(line, len, 0, &jerr);
+	if (!root) {
+		*why = "not JSON";
+		return -1;
+	}
+	*hold = root;
+	if (!json_is_object(root)) {
+		*why = "not a JSON object";
+		return -1;
+	}
+	json_object_foreach(root, key, v) {
+		idx = field_index(key, strlen(key));
+		if (idx < 0)
+			continue;
+		if (json_is_string(v)) {
+			f[idx].type = T_STR;
+			f[idx].s = json_string_value(v);
+			/* a string with an embedded NUL cannot be used */
+			if (strlen(f[idx].s) != json_string_length(v))
+				f[idx].type = T_OTHER;
+		} else if (json_is_integer(v)) {
+			f[idx].type = T_INT;
+			f[idx].i = (long long)json_integer_value(v);
+		} else if (json_is_null(v)) {
+			f[idx].type = T_NULL;
+		} else {
+			f[idx].type = T_OTHER;
+		}
+	}
+	return fields_to_entry(f, e, why);
+}
+
+/* ---- fast in-place path ------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence (2-4 bytes) at p, or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xC2 && c <= 0xDF) {
+		if (end - p >= 2 && (p[1] & 0xC0) == 0x80)
+			return 2;
+		return 0;
+	}
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (end - p < 3 || (p[1] & 0xC0) != 0x80 ||
+		    (p[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[1] < 0xA0)
+			return 0; /* overlong */
+		if (c == 0xED && p[1] >= 0xA0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (end - p < 4 || (p[1] & 0xC0) != 0x80 ||
+		    (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int hex4(const unsigned char *p)
+{
+	int a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]),
+	    d = hexval(p[3]);
+
+	if (a < 0 || b < 0 || c < 0 || d < 0)
+		return -1;
+	return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/* Scans the string body starting after the opening quote. Returns the
+ * position of the closing quote, or NULL if the fast path must give up. */
+static unsigned char *scan_string(unsigned char *p, const unsigned char *end,
+				  bool *esc)
+{
+	size_t n;
+	int cp;
+
+	while (p < end) {
+		unsigned char c = *p;
+
+		if (c == '"')
+			return p;
+		if (c == '\\') {
+			*esc = true;
+			if (end - p < 2)
+				return NULL;
+			c = p[1];
+			if (c == 'u') {
+				if (end - p < 6)
+					return NULL;
+				cp = hex4(p + 2);
+				/* NUL and surrogates: let jansson judge */
+				if (cp <= 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+					return NULL;
+				p += 6;
+			} else if (c == '"' || c == '\\' || c == '/' ||
+				   c == 'b' || c == 'f' || c == 'n' ||
+				   c == 'r' || c == 't') {
+				p += 2;
+			} else {
+				return NULL;
+			}
+			continue;
+		}
+		if (c < 0x20)
+			return NULL;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		n = utf8_len(p, end);
+		if (!n)
+			return NULL;
+		p += n;
+	}
+	return NULL;
+}
+
+/* Unescapes [beg, end) in place and NUL-terminates; escapes were checked. */
+static void unescape(char *beg, char *end)
+{
+	char *r = beg, *w = beg;
+	int cp;
+
+	while (r < end) {
+		if (*r != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		switch (r[1]) {
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case 't': *w++ = '\t'; break;
+		case 'u':
+			cp = hex4((const unsigned char *)r + 2);
+			if (cp < 0x80) {
+				*w++ = (char)cp;
+			} else if (cp < 0x800) {
+				*w++ = (char)(0xC0 | (cp >> 6));
+				*w++ = (char)(0x80 | (cp & 0x3F));
+			} else {
+				*w++ = (char)(0xE0 | (cp >> 12));
+				*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+				*w++ = (char)(0x80 | (cp & 0x3F));
+			}
+			r += 6;
+			continue;
+		default: *w++ = r[1]; break;
+		}
+		r += 2;
+	}
+	*w = '\0';
+}
+
+static inline unsigned char *skip_ws(unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Phase 1 validates the whole line without touching it; phase 2 writes.
+ * Returns 0 when f is filled, 1 when jansson must decide. */
+static int scan_fast(char *line, size_t len, struct fval *f)
+{
+	unsigned char *p = (unsigned char *)line;
+	const unsigned char *end = p + len;
+	unsigned char *ks, *ke, *vs;
+	bool esc;
+	int idx, i;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return 1;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}') {
+		p++;
+		goto done;
+	}
+	for (;;) {
+		if (p >= end || *p != '"')
+			return 1;
+		ks = ++p;
+		while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 &&
+		       *p < 0x80)
+			p++;
+		if (p >= end || *p != '"')
+			return 1;
+		ke = p++;
+		p = skip_ws(p, end);
+		if (p >= end || *p != ':')
+			return 1;
+		p = skip_ws(p + 1, end);
+		if (p >= end)
+			return 1;
+		idx = field_index((const char *)ks, (size_t)(ke - ks));
+		vs = p;
+		if (*p == '"') {
+			esc = false;
+			p = scan_string(p + 1, end, &esc);
+			if (!p)
+				return 1;
+			if (idx >= 0) {
+				f[idx].type = T_STR;
+				f[idx].beg = (char *)vs + 1;
+				f[idx].end = (char *)p;
+				f[idx].esc = esc;
+			}
+			p++;
+		} else if (*p == 'n') {
+			if (end - p < 4 || memcmp(p, "null", 4))
+				return 1;
+			p += 4;
+			if (idx >= 0)
+				f[idx].type = T_NULL;
+		} else if (*p == 't' || *p == 'f') {
+			size_t n = *p == 't' ? 4 : 5;
+
+			if ((size_t)(end - p) < n ||
+			    memcmp(p, *p == 't' ? "true" : "false", n))
+				return 1;
+			p += n;
+			if (idx >= 0)
+				f[idx].type = T_OTHER;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			long long v = 0;
+			int nd = 0;
+			bool neg = *p == '-';
+
+			if (neg)
+				p++;
+			if (p < end && *p == '0' && p + 1 < end &&
+			    p[1] >= '0' && p[1] <= '9')
+				return 1;
+			while (p < end && *p >= '0' && *p <= '9') {
+				v = v * 10 + (*p - '0');
+				p++;
+				if (++nd > 15)
+					return 1;
+			}
+			if (nd == 0 || (p < end && (*p == '.' || *p == 'e' ||
+						    *p == 'E')))
+				return 1;
+			if (idx >= 0) {
+				f[idx].type = T_INT;
+				f[idx].i = neg ? -v : v;
+			}
+		} else {
+			return 1;
+		}
+		p = skip_ws(p, end);
+		if (p >= end)
+			return 1;
+		if (*p == ',') {
+			p = skip_ws(p + 1, end);
+			continue;
+		}
+		if (*p == '}') {
+			p++;
+			break;
+		}
+		return 1;
+	}
+done:
+	p = skip_ws(p, end);
+	if (p != end)
+		return 1;
+	for (i = 0; i < F_N; i++) {
+		if (f[i].type != T_STR)
+			continue;
+		if (f[i].esc)
+			unescape(f[i].beg, f[i].end);
+		else
+			*f[i].end = '\0';
+		f[i].s = f[i].beg;
+	}
+	return 0;
+}
+
+int ch_replylog_parse_line(char *line, size_t len, bool fast,
+			   struct ch_log_entry *e, json_t **hold,
+			   const char **why)
+{
+	struct fval f[F_N];
+
+	*hold = NULL;
+	*why = NULL;
+	if (fast) {
+		memset(f, 0, sizeof f);
+		if (scan_fast(line, len, f) == 0)
+			return fields_to_entry(f, e, why);
+	}
+	return parse_jansson(line, len, e, hold, why);
+}
+
+/* ---- reader ------------------------------------------------------------- */
+
+static bool blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+int ch_replylog_scan(char *buf, size_t len, const char *name,
+		     ch_replylog_cb cb, void *ctx,
+		     struct ch_replylog_stats *st, struct ch_diags *bad,
+		     size_t max_bad)
+{
+	struct ch_replylog_stats local = {0};
+	struct ch_log_entry e;
+	char *p = buf, *end = buf + len, *nl;
+	size_t reported = 0, n;
+	const char *why;
+	json_t *hold;
+	long lineno = 0;
+	int rc = 0;
+
+	if (!st)
+		st = &local;
+	buf[len] = '\0';
+	while (p < end) {
+		bool torn = false;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl) {
+			nl = end;
+			torn = true;
+		}
+		n = (size_t)(nl - p);
+		lineno++;
+		st->lines++;
+		if (blank(p, n)) {
+			p = nl + 1;
+			continue;
+		}
+		*nl = '\0';
+		if (ch_replylog_parse_line(p, n, true, &e, &hold, &why)) {
+			st->bad++;
+			if (torn)
+				why = "torn last line (no newline at the end)";
+			if (bad && reported < max_bad) {
+				ch_diags_add(bad, name, (int)lineno,
+					     "skipped: %s", why);
+				reported++;
+			}
+		} else {
+			if (e.kind == CH_KIND_EVENT)
+				st->events++;
+			else
+				st->posts++;
+			if (cb)
+				rc = cb(&e, ctx);
+		}
+		json_decref(hold);
+		if (rc)
+			return rc;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+char *ch_replylog_slurp(const char *path, size_t *len, struct ch_error *err)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t got = 0, cap;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		ch_error_set(err, path, 0, "not a regular file");
+		goto fail;
+	}
+	cap = (size_t)sb.st_size + 1;
+	buf = ch_xmalloc(cap + 1);
+	for (;;) {
+		if (got == cap) { /* the file grew while we read it */
+			cap *= 2;
+			buf = ch_xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ch_error_set(err, path, 0, "read error: %s",
+				     strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+int ch_replylog_read(const char *path, ch_replylog_cb cb, void *ctx,
+		     struct ch_replylog_stats *st, struct ch_diags *bad,
+		     size_t max_bad, struct ch_error *err)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	buf = ch_replylog_slurp(path, &len, err);
+	if (!buf)
+		return -1;
+	rc = ch_replylog_scan(buf, len, path, cb, ctx, st, bad, max_bad);
+	free(buf);
+	return rc;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t id_slot(char **ids, size_t cap, const char *id)
+{
+	size_t i = (size_t)hash_str(id) & (cap - 1);
+
+	while (ids[i] && strcmp(ids[i], id) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static void id_add(struct ch_replylog *lg, const char *id)
+{
+	size_t i, j, ocap;
+	char **old;
+
+	if ((lg->n_ids + 1) * 2 > lg->cap_ids) {
+		old = lg->ids;
+		ocap = lg->cap_ids;
+		lg->cap_ids = ocap ? ocap * 2 : 256;
+		lg->ids = ch_xcalloc(lg->cap_ids, sizeof *lg->ids);
+		for (j = 0; j < ocap; j++)
+			if (old[j])
+				lg->ids[id_slot(lg->ids, lg->cap_ids,
+						old[j])] = old[j];
+		free(old);
+	}
+	i = id_slot(lg->ids, lg->cap_ids, id);
+	if (!lg->ids[i]) {
+		lg->ids[i] = ch_xstrdup(id);
+		lg->n_ids++;
+	}
+}
+
+bool ch_replylog_has(const struct ch_replylog *lg, const char *id)
+{
+	if (!lg->cap_ids || !id)
+		return false;
+	return lg->ids[id_slot(lg->ids, lg->cap_ids, id)] != NULL;
+}
+
+static int load_id(const struct ch_log_entry *e, void *ctx)
+{
+	if (e->kind != CH_KIND_EVENT)
+		id_add(ctx, e->id);
+	return 0;
+}
+
+/* One write(2) of the whole line; a short write is cut away again. */
+static int write_line(struct ch_replylog *lg, const char *line, size_t len,
+		      struct ch_error *err)
+{
+	ssize_t w;
+	off_t pos;
+
+	do
+		w = write(lg->fd, line, len);
+	while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)len) {
+		lg->dirty = true;
+		return 0;
+	}
+	if (w < 0) {
+		ch_error_set(err, lg->path, 0, "cannot write: %s",
+			     strerror(errno));
+		return -1;
+	}
+	pos = lseek(lg->fd, 0, SEEK_CUR);
+	if (pos >= w && ftruncate(lg->fd, pos - w) == 0)
+		ch_error_set(err, lg->path, 0,
+			     "short write (disk full?); the line was removed");
+	else
+		ch_error_set(err, lg->path, 0,
+			     "short write (disk full?); the log ends in a torn "
+			     "line that readers will skip");
+	return -1;
+}
+
+int ch_replylog_open(struct ch_replylog *lg, const char *path,
+		     struct ch_error *err)
+{
+	struct ch_error rerr;
+	struct stat sb;
+	char last;
+
+	memset(lg, 0, sizeof *lg);
+	lg->fd = -1;
+	lg->path = ch_xstrdup(path);
+	lg->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (lg->fd < 0) {
+		ch_error_set(err, path, 0, "cannot open the log: %s",
+			     strerror(errno));
+		goto fail;
+	}
+	if (fstat(lg->fd, &sb)) {
+		ch_error_set(err, path, 0, "cannot stat: %s", strerror(errno));
+		goto fail;
+	}
+	if (sb.st_size > 0) {
+		ch_error_clear(&rerr);
+		if (ch_replylog_read(path, load_id, lg, NULL, NULL, 0,
+				     &rerr) < 0) {
+			ch_error_set(err, rerr.source, rerr.line, "%s",
+				     rerr.text);
+			goto fail;
+		}
+		if (pread(lg->fd, &last, 1, sb.st_size - 1) != 1) {
+			ch_error_set(err, path, 0, "cannot read: %s",
+				     strerror(errno));
+			goto fail;
+		}
+		if (last != '\n' && write_line(lg, "\n", 1, err))
+			goto fail;
+	}
+	return 0;
+fail:
+	ch_replylog_close(lg, NULL);
+	return -1;
+}
+
+/* A JSON string of s; invalid UTF-8 bytes become U+FFFD. */
+static json_t *jstr(const char *s)
+{
+	struct ch_buf b = {0};
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end;
+	json_t *j;
+	size_t n;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	end = p + strlen(s);
+	while (p < end) {
+		if (*p < 0x80) {
+			ch_buf_append(&b, p, 1);
+			p++;
+		} else if ((n = utf8_len(p, end)) != 0) {
+			ch_buf_append(&b, p, n);
+			p += n;
+		} else {
+			ch_buf_puts(&b, "\xEF\xBF\xBD");
+			p++;
+		}
+	}
+	j = json_string(ch_buf_str(&b));
+	ch_buf_free(&b);
+	return j ? j : json_string("");
+}
+
+char *ch_replylog_format(const struct ch_log_entry *e)
+{
+	json_t *o;
+	char *s, *line;
+	const char *attr;
+
+	if (!e->id || !e->created_at || !e->author_id || !e->text)
+		return NULL;
+	o = json_object();
+	json_object_set_new(o, "id", jstr(e->id));
+	json_object_set_new(o, "created_at", jstr(e->created_at));
+	json_object_set_new(o, "author_id", jstr(e->author_id));
+	json_object_set_new(o, "username", jstr(e->username));
+	json_object_set_new(o, "name", jstr(e->name));
+	json_object_set_new(o, "kind", json_string(ch_entry_kind_name(
+					       e->kind == CH_KIND_EVENT
+						       ? CH_KIND_OTHER
+						       : e->kind)));
+	json_object_set_new(o, "question", e->question > 0
+						   ? json_integer(e->question)
+						   : json_null());
+	attr = ch_attrib_name(e->attributed_by);
+	json_object_set_new(o, "attributed_by",
+			    attr ? json_string(attr) : json_null());
+	json_object_set_new(o, "in_reply_to_id", jstr(e->in_reply_to_id));
+	json_object_set_new(o, "text", jstr(e->text));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	line = ch_xasprintf("%s\n", s);
+	free(s);
+	return line;
+}
+
+int ch_replylog_append(struct ch_replylog *lg, const struct ch_log_entry *e,
+		       struct ch_error *err)
+{
+	char *line = NULL;
+	int rc = -1;
+
+	if (lg->fd < 0) {
+		ch_error_set(err, lg->path, 0, "the log is not open");
+		goto cleanup;
+	}
+	if (e->id && ch_replylog_has(lg, e->id)) {
+		rc = 0;
+		goto cleanup;
+	}
+	line = ch_replylog_format(e);
+	if (!line) {
+		ch_error_set(err, lg->path, 0,
+			     "cannot log a post without id, created_at, "
+			     "author_id or text");
+		goto cleanup;
+	}
+	if (write_line(lg, line, strlen(line), err))
+		goto cleanup;
+	id_add(lg, e->id);
+	rc = 1;
+cleanup:
+	free(line);
+	return rc;
+}
+
+int ch_replylog_event(struct ch_replylog *lg, const char *event,
+		      json_t *fields, struct ch_error *err)
+{
+	char now[32], *s = NULL, *line = NULL;
+	const char *key;
+	json_t *o, *v;
+	struct tm tm;
+	time_t t = time(NULL);
+	int rc = -1;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	o = json_object();
+	json_object_set_new(o, "kind", json_string("event"));
+	json_object_set_new(o, "event", jstr(event ? event : ""));
+	json_object_set_new(o, "at", json_string(now));
+	if (json_is_object(fields)) {
+		json_object_foreach(fields, key, v) {
+			if (strcmp(key, "kind") && strcmp(key, "event"))
+				json_object_set(o, key, v);
+		}
+	}
+	if (lg->fd < 0) {
+		ch_error_set(err, lg->path, 0, "the log is not open");
+		goto cleanup;
+	}
+	s = json_dumps(o, JSON_COMPACT);
+	if (!s) {
+		ch_error_set(err, lg->path, 0, "cannot serialise the event");
+		goto cleanup;
+	}
+	line = ch_xasprintf("%s\n", s);
+	if (write_line(lg, line, strlen(line), err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	json_decref(o);
+	free(s);
+	free(line);
+	return rc;
+}
+
+int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
+{
+	if (lg->fd < 0 || !lg->dirty)
+		return 0;
+	if (fdatasync(lg->fd)) {
+		ch_error_set(err, lg->path, 0, "cannot flush the log: %s",
+			     strerror(errno));
+		return -1;
+	}
+	lg->dirty = false;
+	return 0;
+}
+
+int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
+{
+	size_t i;
+	int rc = 0;
+
+	if (lg->fd >= 0) {
+		if (ch_replylog_flush(lg, err))
+			rc = -1;
+		if (close(lg->fd)) {
+			ch_error_set(err, lg->path, 0, "cannot close: %s",
+				     strerror(errno));
+			rc = -1;
+		}
+	}
+	lg->fd = -1;
+	for (i = 0; i < lg->cap_ids; i++)
+		free(lg->ids[i]);
+	free(lg->ids);
+	free(lg->path);
+	lg->ids = NULL;
+	lg->path = NULL;
+	lg->n_ids = lg->cap_ids = 0;
+	return rc;
+}

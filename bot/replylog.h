@@ -1,0 +1,181 @@
+/*
+ * replylog.h - the participation log: JSON Lines, one line per post id
+ * (contract: DESIGN.md "Participation log"), written during a chat and read
+ * by the report.
+ *
+ * Line format (one JSON object, no newline inside: newlines in texts are
+ * escaped as \n; UTF-8 is written as is, not as \u escapes):
+ *
+ *   {"id":"…","created_at":"2026-12-01T18:07:12.000Z","author_id":"…",
+ *    "username":"…","name":"…","kind":"host|answer|reply|other",
+ *    "question":3,"attributed_by":"label|reply|time","in_reply_to_id":"…",
+ *    "text":"…"}
+ *
+ * Extensions to the contract (allowed: "extend it freely"):
+ *  - "name": the author's display name.
+ *  - event lines: {"kind":"event","event":"NAME","at":"…", ...}. They record
+ *    what happened during capture (a poll result, a skipped post). They
+ *    carry no post; readers that only want posts skip them quietly. They
+ *    are not keyed by id and never count against the one-line-per-id rule.
+ *
+ * Writer guarantees:
+ *  - each line is built in memory and handed to one write(2) on an
+ *    O_APPEND descriptor, so lines never interleave and a crash leaves at
+ *    most one torn last line (a short write is truncated away at once);
+ *  - opening an existing log loads the ids already in it, so a restart
+ *    never writes a second line for one id; if the file ends in a torn line
+ *    (no final newline) a newline is appended first, so the torn fragment
+ *    stays a single bad line that readers skip, and new lines stay whole;
+ *  - ch_replylog_flush() makes the lines durable (fdatasync); call it at
+ *    the end of each poll cycle.
+ *
+ * Reader: streams the lines of a file (read whole into memory, parsed in
+ * place by a fast scanner that extracts just the fields below; lines it is
+ * not sure about - nested values, unusual escapes, invalid UTF-8 - go to
+ * jansson, which has the last word). Bad lines (torn last line, not JSON,
+ * not an object, a required field missing or of the wrong type) are
+ * counted and skipped; the first few are described as FILE:LINE: skipped:
+ * REASON. Blank lines are ignored. Duplicate ids are NOT filtered here
+ * (the report does that).
+ *
+ * Required fields of a post line: id, created_at (ISO 8601 UTC, "Z" or an
+ * offset), author_id, kind, text (strings). Optional: username, name,
+ * in_reply_to_id, attributed_by (string or null), question (integer or
+ * null). An unknown kind reads as CH_KIND_OTHER; an unknown attributed_by
+ * as CH_ATTR_OTHER.
+ */
+#ifndef CHATHOST_REPLYLOG_H
+#define CHATHOST_REPLYLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common.h"
+
+enum ch_entry_kind {
+	CH_KIND_HOST = 0,
+	CH_KIND_ANSWER,
+	CH_KIND_REPLY,
+	CH_KIND_OTHER,
+	CH_KIND_EVENT, /* extension: not a post; only kind and event are set */
+};
+
+enum ch_attrib {
+	CH_ATTR_NONE = 0, /* null or absent */
+	CH_ATTR_LABEL,
+	CH_ATTR_REPLY,
+	CH_ATTR_TIME,
+	CH_ATTR_OTHER,    /* a value this version does not know */
+};
+
+/* One log line. Writing: every string is borrowed from the caller (NULL
+ * writes null / omits optional fields). Reading: every string is borrowed
+ * from the reader and valid only during the callback. */
+struct ch_log_entry {
+	const char *id;
+	const char *created_at;     /* "2026-12-01T18:07:12.000Z" */
+	long long created_ms;       /* reading: created_at as ms since the epoch */
+	const char *author_id;
+	const char *username;       /* NULL if absent */
+	const char *name;           /* display name; NULL if absent */
+	enum ch_entry_kind kind;
+	int question;               /* 1..n; 0 = null/none */
+	enum ch_attrib attributed_by;
+	const char *in_reply_to_id; /* NULL if none */
+	const char *text;
+	const char *event;          /* CH_KIND_EVENT only: the event's name */
+};
+
+/* "host", "answer", ...; "label", "reply", "time", NULL for NONE. */
+const char *ch_entry_kind_name(enum ch_entry_kind k);
+const char *ch_attrib_name(enum ch_attrib a);
+
+/* ---- writer ------------------------------------------------------------ */
+
+struct ch_replylog {
+	int fd;           /* -1 when closed */
+	char *path;       /* owned */
+	char **ids;       /* owned hash set (open addressing) of owned ids */
+	size_t n_ids;
+	size_t cap_ids;   /* power of two */
+	bool dirty;       /* written since the last flush */
+};
+
+/* Opens (creating, mode 0644) the log at path for appending; the folder
+ * must exist. Loads the ids already in the file. Returns 0 or -1. */
+int ch_replylog_open(struct ch_replylog *lg, const char *path,
+		     struct ch_error *err);
+/* true if a line for id is in the log. */
+bool ch_replylog_has(const struct ch_replylog *lg, const char *id);
+/* Appends e as one line unless its id is already logged. Returns 1 if it
+ * was written, 0 if the id was already there (nothing written), -1 on
+ * error (e->id, created_at, author_id or text NULL; write failure). */
+int ch_replylog_append(struct ch_replylog *lg, const struct ch_log_entry *e,
+		       struct ch_error *err);
+/* Appends an event line {"kind":"event","event":EVENT,"at":NOW, FIELDS...}.
+ * fields: a JSON object whose members are added (borrowed; may be NULL);
+ * "kind" and "event" in it are ignored, "at" in it wins. Returns 0 or -1. */
+int ch_replylog_event(struct ch_replylog *lg, const char *event,
+		      json_t *fields, struct ch_error *err);
+/* fdatasync if anything was written since the last flush. 0 or -1. */
+int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err);
+/* Flushes, closes and frees everything (safe on a zeroed or closed log).
+ * Returns 0, or -1 if the final flush/close failed. */
+int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err);
+
+/* Serialises e as one line ending in "\n" (caller frees), or NULL if a
+ * required field is NULL. Exposed for tests. */
+char *ch_replylog_format(const struct ch_log_entry *e);
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct ch_replylog_stats {
+	long lines;   /* lines seen (blank ones included) */
+	long posts;   /* post lines handed to the callback */
+	long events;  /* event lines */
+	long bad;     /* skipped lines */
+};
+
+/* Called for every good line (post or event). Return 0 to go on, non-zero
+ * to stop reading (that value is returned by the reader). */
+typedef int (*ch_replylog_cb)(const struct ch_log_entry *e, void *ctx);
+
+/* Reads the log at path. Bad lines: counted in st->bad; the first max_bad
+ * of them (max_bad may be 0; bad may be NULL) are added to bad as
+ * "PATH:LINE: skipped: REASON". Returns 0, the callback's non-zero value,
+ * or -1 with err filled if the file cannot be read. st may be NULL. */
+int ch_replylog_read(const char *path, ch_replylog_cb cb, void *ctx,
+		     struct ch_replylog_stats *st, struct ch_diags *bad,
+		     size_t max_bad, struct ch_error *err);
+
+/* Same as ch_replylog_read on a buffer already in memory. buf is parsed
+ * IN PLACE (strings are NUL-terminated and unescaped in it), so entries
+ * may point into it; buf[len] must be writable (it is set to '\0').
+ * name is used in messages. */
+int ch_replylog_scan(char *buf, size_t len, const char *name,
+		     ch_replylog_cb cb, void *ctx,
+		     struct ch_replylog_stats *st, struct ch_diags *bad,
+		     size_t max_bad);
+
+/* Reads a whole file into a new buffer with one spare byte (caller frees);
+ * NULL with err filled on failure. For callers that keep the buffer alive
+ * after ch_replylog_scan (the report's transcript). */
+char *ch_replylog_slurp(const char *path, size_t *len, struct ch_error *err);
+
+/* Parses one line (without its newline) into e. fast: the in-place scanner
+ * with the jansson fallback (line is modified; strings point into it or
+ * into *hold); !fast: jansson only (strings point into *hold). *hold is a
+ * jansson value the caller must json_decref() after using e (may be set to
+ * NULL). Returns 0, or -1 with *why set to a static reason ("not JSON",
+ * "missing field \"id\"", ...). Exposed for tests. */
+int ch_replylog_parse_line(char *line, size_t len, bool fast,
+			   struct ch_log_entry *e, json_t **hold,
+			   const char **why);
+
+/* Parses an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"
+ * to ms since the epoch. Returns 0 or -1. */
+int ch_replylog_parse_time(const char *s, long long *ms);
+
+#endif
