@@ -1,0 +1,557 @@
+/*
+ * schedule.c - the schedule file (schedules/NAME.conf) and the next chat
+ * instant. Every problem in the file is reported as FILE:LINE: message.
+ */
+#include "schedule.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cfgcheck.h"
+#include "chtime.h"
+
+#define NAME_MAX_LEN 64
+#define HASHTAG_MAX_LEN 100
+#define MAX_DURATION 1440          /* a chat lasts at most a day */
+#define MAX_WARN_MINUTES (14 * 1440)
+
+static const char *const top_keys[] = {
+	"name", "hashtag", "weekday", "time", "timezone", "duration",
+	"first_question", "question_interval", "thread", "topics", "logs",
+	"api", "capture_after", "search_budget", "late_limit", "warn_before",
+	"notify", NULL};
+static const char *const api_keys[] = {"base_url", "credentials", NULL};
+static const char *const notify_keys[] = {"webhook", "command", NULL};
+
+static const char *const day_names[7] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday"};
+
+const char *ch_weekday_name(int wd)
+{
+	if (wd < 0 || wd > 6)
+		return "?";
+	return day_names[wd];
+}
+
+/* Full English day names (any case) and 3-letter abbreviations. */
+static int parse_weekday(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (strcasecmp(s, day_names[i]) == 0 ||
+		    (strlen(s) == 3 && strncasecmp(s, day_names[i], 3) == 0))
+			return i;
+	}
+	return -1;
+}
+
+static const char *near_weekday(const char *s)
+{
+	int i, best = -1, bestd = 3;
+
+	for (i = 0; i < 7; i++) {
+		int dist = ch_edit_distance(s, day_names[i]);
+
+		if (dist < bestd) {
+			bestd = dist;
+			best = i;
+		}
+	}
+	return best >= 0 ? day_names[best] : NULL;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Body of a hashtag (after '#'): letters (ASCII or any non-ASCII
+ * character), digits and underscores, not only digits. */
+static bool valid_hashtag_body(const char *s)
+{
+	const unsigned char *p;
+	bool nondigit = false;
+	long n = ch_utf8_count(s);
+
+	if (n <= 0 || n > HASHTAG_MAX_LEN)
+		return false;
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80 || isalpha(*p) || *p == '_')
+			nondigit = true;
+		else if (!isdigit(*p))
+			return false;
+	}
+	return nondigit;
+}
+
+static bool valid_url(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return false;
+	if (!*host || *host == '/')
+		return false;
+	for (; *s; s++) {
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* "48h", "30m", "2d", "1h30m", "90" (minutes). Returns minutes or -1. */
+static long parse_duration(const char *s)
+{
+	long total = 0, v;
+	const char *p = s;
+	bool any = false;
+
+	while (*p) {
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		v = 0;
+		while (isdigit((unsigned char)*p)) {
+			v = v * 10 + (*p - '0');
+			if (v > 1000000)
+				return -1;
+			p++;
+		}
+		if (*p == 'd') {
+			v *= 1440;
+			p++;
+		} else if (*p == 'h') {
+			v *= 60;
+			p++;
+		} else if (*p == 'm') {
+			p++;
+			if (strncmp(p, "in", 2) == 0)
+				p += 2;
+		} else if (*p != '\0' || any) {
+			return -1;
+		}
+		total += v;
+		any = true;
+		if (total > 10000000)
+			return -1;
+	}
+	return any ? total : -1;
+}
+
+/* A string getter that also rejects empty values. Returns 1 if set. */
+static int get_text(const struct ch_cfg *c, const config_setting_t *g,
+		    const char *key, const char *name, const char **out,
+		    int *line, struct ch_diags *d)
+{
+	int r = ch_cfg_string(c, g, key, name, "a string", out, line, d);
+
+	if (r == 1 && ch_blank(*out)) {
+		ch_diags_add(d, c->path, *line, "%s is empty: give it a value",
+			     name);
+		return -1;
+	}
+	return r;
+}
+
+static void missing(const struct ch_cfg *c, const char *key,
+		    const char *example, struct ch_diags *d)
+{
+	ch_diags_add(d, c->path, 0,
+		     "missing required setting \"%s\": add e.g. %s", key,
+		     example);
+}
+
+/* An integer setting with bounds [lo, hi]; returns 1 if set and valid. */
+static int get_minutes(const struct ch_cfg *c, const config_setting_t *g,
+		       const char *key, int lo, int hi, const char *range,
+		       int *out, int *line_out, struct ch_diags *d)
+{
+	int v = 0, line = 0;
+	int r = ch_cfg_int(c, g, key, key, "a whole number of minutes", &v,
+			   &line, d);
+
+	if (line_out && r != 0)
+		*line_out = line;
+	if (r != 1)
+		return r;
+	if (v < lo || v > hi) {
+		ch_diags_add(d, c->path, line, "%s = %d is out of range: %s",
+			     key, v, range);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+static void load_warn_before(struct ch_schedule *s, const struct ch_cfg *c,
+			     const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *w = config_setting_get_member(root, "warn_before");
+	config_setting_t *e;
+	int i, n, t;
+	long v;
+
+	if (!w)
+		return;
+	t = config_setting_type(w);
+	if (t == CONFIG_TYPE_STRING || t == CONFIG_TYPE_INT) {
+		e = w;
+		n = 1;
+	} else if (t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
+		e = NULL;
+		n = config_setting_length(w);
+	} else {
+		ch_cfg_type_error(c, w, "warn_before",
+				  "a list of durations like [\"48h\", \"1h\"]",
+				  d);
+		return;
+	}
+	if (n > CH_MAX_WARN_BEFORE) {
+		ch_diags_add(d, c->path, ch_cfg_line(c, w),
+			     "warn_before has %d entries; at most %d are "
+			     "allowed", n, CH_MAX_WARN_BEFORE);
+		return;
+	}
+	s->n_warn_before = 0;
+	for (i = 0; i < n; i++) {
+		config_setting_t *x = e ? e : config_setting_get_elem(w, (unsigned)i);
+		int xt = config_setting_type(x);
+
+		if (xt == CONFIG_TYPE_INT) {
+			v = config_setting_get_int(x);
+		} else if (xt == CONFIG_TYPE_STRING) {
+			v = parse_duration(config_setting_get_string(x));
+			if (v < 0) {
+				ch_diags_add(d, c->path, ch_cfg_line(c, x),
+					     "warn_before: \"%s\" is not a "
+					     "duration (write e.g. \"48h\", "
+					     "\"30m\", \"2d\" or a number of "
+					     "minutes)",
+					     config_setting_get_string(x));
+				continue;
+			}
+		} else {
+			ch_cfg_type_error(c, x, "warn_before entry",
+					  "a duration string like \"24h\" or a "
+					  "whole number of minutes", d);
+			continue;
+		}
+		if (v <= 0 || v > MAX_WARN_MINUTES) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, x),
+				     "warn_before: %ld minutes is out of range "
+				     "(1 minute to 14 days)", v);
+			continue;
+		}
+		s->warn_before[s->n_warn_before++] = (int)v;
+	}
+}
+
+static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
+		     const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *api = config_setting_get_member(root, "api");
+	const char *v = NULL;
+	int line = 0;
+
+	if (!api)
+		return;
+	if (!config_setting_is_group(api)) {
+		ch_cfg_type_error(c, api, "api", "a group { base_url = ...; }",
+				  d);
+		return;
+	}
+	ch_cfg_check_keys(c, api, api_keys, "in api", d);
+	if (get_text(c, api, "base_url", "api.base_url", &v, &line, d) == 1) {
+		if (!valid_url(v))
+			ch_diags_add(d, c->path, line,
+				     "api.base_url \"%s\" is not an http:// or "
+				     "https:// URL (e.g. \"https://api.x.com\")",
+				     v);
+		else {
+			free(s->base_url);
+			s->base_url = ch_xstrdup(v);
+			/* no trailing slash: paths are appended to it */
+			while (strlen(s->base_url) > 8 &&
+			       s->base_url[strlen(s->base_url) - 1] == '/')
+				s->base_url[strlen(s->base_url) - 1] = '\0';
+		}
+	}
+	if (get_text(c, api, "credentials", "api.credentials", &v, &line, d) == 1)
+		s->credentials = ch_path_resolve(s->dir, v);
+}
+
+static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
+			const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *nt = config_setting_get_member(root, "notify");
+	const char *v = NULL;
+	int line = 0;
+
+	if (!nt)
+		return;
+	if (!config_setting_is_group(nt)) {
+		ch_cfg_type_error(c, nt, "notify",
+				  "a group { webhook = \"...\"; command = "
+				  "\"...\"; }", d);
+		return;
+	}
+	ch_cfg_check_keys(c, nt, notify_keys, "in notify", d);
+	if (get_text(c, nt, "webhook", "notify.webhook", &v, &line, d) == 1) {
+		if (!valid_url(v))
+			ch_diags_add(d, c->path, line,
+				     "notify.webhook \"%s\" is not an http:// "
+				     "or https:// URL", v);
+		else
+			s->notify_webhook = ch_xstrdup(v);
+	}
+	if (get_text(c, nt, "command", "notify.command", &v, &line, d) == 1)
+		s->notify_command = ch_xstrdup(v);
+}
+
+static void set_defaults(struct ch_schedule *s, const char *path)
+{
+	memset(s, 0, sizeof *s);
+	s->path = ch_xstrdup(path);
+	s->dir = ch_dirname(path);
+	s->weekday = -1;
+	s->duration = 60;
+	s->first_question = 5;
+	s->question_interval = 10;
+	s->thread = true;
+	s->base_url = ch_xstrdup("https://api.x.com");
+	s->capture_after = 30;
+	s->search_budget = 60;
+	s->late_limit = 10;
+	s->warn_before[0] = 2880;
+	s->warn_before[1] = 1440;
+	s->warn_before[2] = 60;
+	s->n_warn_before = 3;
+}
+
+int ch_schedule_load(struct ch_schedule *s, const char *path,
+		     struct ch_diags *d)
+{
+	struct ch_cfg c = {0};
+	config_setting_t *root;
+	size_t before = d->n;
+	const char *v = NULL;
+	int line = 0, r, dur_line = 0, fq_line = 0, qi_line = 0;
+	bool fq_set = false;
+	bool dur_ok = true;
+
+	set_defaults(s, path);
+	if (ch_cfg_open(&c, path, d) != 0)
+		goto cleanup;
+	root = config_root_setting(&c.cfg);
+	ch_cfg_check_keys(&c, root, top_keys, "", d);
+
+	r = get_text(&c, root, "name", "name", &v, &line, d);
+	if (r == 0)
+		missing(&c, "name", "name = \"mychat\"; (names the log folder)",
+			d);
+	else if (r == 1 && !valid_name(v))
+		ch_diags_add(d, path, line,
+			     "name \"%s\" is not a safe folder name: use "
+			     "letters, digits, '.', '_' and '-' (at most %d, "
+			     "not starting with '.')", v, NAME_MAX_LEN);
+	else if (r == 1)
+		s->name = ch_xstrdup(v);
+
+	r = get_text(&c, root, "hashtag", "hashtag", &v, &line, d);
+	if (r == 0)
+		missing(&c, "hashtag", "hashtag = \"#MyChat\";", d);
+	else if (r == 1 && !valid_hashtag_body(v[0] == '#' ? v + 1 : v))
+		ch_diags_add(d, path, line,
+			     "hashtag \"%s\" is not a valid hashtag: write '#' "
+			     "then letters, digits or '_' (not only digits), "
+			     "e.g. \"#ICMIchat\"", v);
+	else if (r == 1)
+		s->hashtag = v[0] == '#' ? ch_xstrdup(v)
+					 : ch_xasprintf("#%s", v);
+
+	r = get_text(&c, root, "weekday", "weekday", &v, &line, d);
+	s->line_weekday = line;
+	if (r == 0) {
+		missing(&c, "weekday", "weekday = \"Tuesday\";", d);
+	} else if (r == 1) {
+		s->weekday = parse_weekday(v);
+		if (s->weekday < 0) {
+			const char *near = near_weekday(v);
+
+			if (near)
+				ch_diags_add(d, path, line,
+					     "weekday \"%s\" is not a day of the "
+					     "week (Monday..Sunday); did you "
+					     "mean \"%s\"?", v, near);
+			else
+				ch_diags_add(d, path, line,
+					     "weekday \"%s\" is not a day of the "
+					     "week (Monday..Sunday)", v);
+		}
+	}
+
+	line = 0;
+	r = get_text(&c, root, "time", "time", &v, &line, d);
+	s->line_time = line;
+	if (r == 0)
+		missing(&c, "time", "time = \"13:00\"; (24-hour local time)", d);
+	else if (r == 1 && ch_parse_hhmm(v, &s->hour, &s->minute) != 0)
+		ch_diags_add(d, path, line,
+			     "time \"%s\" is not a time of day: write HH:MM "
+			     "on the 24-hour clock, 00:00 to 23:59 (e.g. "
+			     "\"13:00\" for 1 p.m.)", v);
+
+	line = 0;
+	r = get_text(&c, root, "timezone", "timezone", &v, &line, d);
+	s->line_timezone = line;
+	if (r == 0)
+		missing(&c, "timezone",
+			"timezone = \"America/New_York\"; (an IANA zone name)",
+			d);
+	else if (r == 1 && !ch_tz_valid(v))
+		ch_diags_add(d, path, line,
+			     "timezone \"%s\" is not in the time zone database:"
+			     " use an IANA name like \"America/New_York\" or "
+			     "\"Europe/London\"", v);
+	else if (r == 1)
+		s->timezone = ch_xstrdup(v);
+
+	r = get_minutes(&c, root, "duration", 1, MAX_DURATION,
+			"a chat lasts 1 to 1440 minutes (24 hours)",
+			&s->duration, &dur_line, d);
+	s->line_duration = dur_line;
+	if (r < 0)
+		dur_ok = false;
+	r = get_minutes(&c, root, "first_question", 0, 100000,
+			"it must be 0 or more minutes after the intro",
+			&s->first_question, &fq_line, d);
+	fq_set = r == 1;
+	if (r == 0)
+		fq_line = 0;
+	if (dur_ok && r >= 0 && s->first_question >= s->duration)
+		ch_diags_add(d, path, fq_set ? fq_line : dur_line,
+			     "first_question = %d is not before the end of the "
+			     "chat (duration = %d): ask it earlier or make the "
+			     "chat longer", s->first_question, s->duration);
+	get_minutes(&c, root, "question_interval", 1, MAX_DURATION,
+		    "the minutes between questions must be 1 to 1440",
+		    &s->question_interval, &qi_line, d);
+
+	ch_cfg_bool(&c, root, "thread", "thread", &s->thread, NULL, d);
+
+	if (get_text(&c, root, "topics", "topics", &v, &line, d) == 1)
+		s->topics_dir = ch_path_resolve(s->dir, v);
+	if (get_text(&c, root, "logs", "logs", &v, &line, d) == 1)
+		s->logs_dir = ch_path_resolve(s->dir, v);
+
+	load_api(s, &c, root, d);
+
+	get_minutes(&c, root, "capture_after", 0, 10080,
+		    "keep capturing replies 0 to 10080 minutes (7 days) after "
+		    "the wrap-up", &s->capture_after, NULL, d);
+	r = ch_cfg_int(&c, root, "search_budget", "search_budget",
+		       "a whole number of search requests per 15 minutes",
+		       &s->search_budget, &line, d);
+	if (r == 1 && (s->search_budget < 1 || s->search_budget > 10000)) {
+		ch_diags_add(d, path, line,
+			     "search_budget = %d is out of range: 1 to 10000 "
+			     "search requests per 15 minutes",
+			     s->search_budget);
+		s->search_budget = 60;
+	}
+	get_minutes(&c, root, "late_limit", 0, MAX_DURATION,
+		    "a post more than 0 to 1440 minutes late is skipped",
+		    &s->late_limit, NULL, d);
+	load_warn_before(s, &c, root, d);
+	load_notify(s, &c, root, d);
+
+cleanup:
+	if (!s->topics_dir)
+		s->topics_dir = ch_path_resolve(s->dir, "../topics");
+	if (!s->logs_dir)
+		s->logs_dir = ch_path_resolve(s->dir, "../logs");
+	ch_cfg_close(&c);
+	return d->n > before ? -1 : 0;
+}
+
+void ch_schedule_free(struct ch_schedule *s)
+{
+	if (!s)
+		return;
+	free(s->path);
+	free(s->dir);
+	free(s->name);
+	free(s->hashtag);
+	free(s->timezone);
+	free(s->topics_dir);
+	free(s->logs_dir);
+	free(s->base_url);
+	free(s->credentials);
+	free(s->notify_webhook);
+	free(s->notify_command);
+	memset(s, 0, sizeof *s);
+}
+
+int ch_schedule_start(const struct ch_schedule *s, int y, int m, int d,
+		      time_t *start)
+{
+	if (!s->timezone)
+		return -1;
+	return ch_local_to_utc(s->timezone, y, m, d, s->hour, s->minute, start,
+			       NULL);
+}
+
+int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
+		     time_t *start)
+{
+	struct tm lt, day;
+	long days;
+	time_t t, st;
+	int i, wd;
+
+	if (!s->timezone || s->weekday < 0 || s->weekday > 6)
+		return -1;
+	if (ch_utc_to_local(s->timezone, now, &lt, NULL) != 0)
+		return -1;
+	/* start two days back: a chat (at most 24 hours) that began then may
+	 * still be running */
+	days = ch_days_from_civil(lt.tm_year + 1900, lt.tm_mon + 1,
+				  lt.tm_mday) - 2;
+	wd = (int)(((days + 4) % 7 + 7) % 7);
+	days += (s->weekday - wd + 7) % 7;
+	for (i = 0; i < 4; i++, days += 7) {
+		t = (time_t)days * 86400;
+		if (!gmtime_r(&t, &day))
+			return -1;
+		if (ch_schedule_start(s, day.tm_year + 1900, day.tm_mon + 1,
+				      day.tm_mday, &st) != 0)
+			return -1;
+		if (st + (time_t)s->duration * 60 > now) {
+			char buf[32];
+
+			snprintf(buf, sizeof buf, "%04d-%02d-%02d",
+				 day.tm_year + 1900, day.tm_mon + 1,
+				 day.tm_mday);
+			memcpy(date, buf, 11);
+			date[10] = '\0';
+			*start = st;
+			return 0;
+		}
+	}
+	return -1;
+}
