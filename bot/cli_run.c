@@ -1,0 +1,112 @@
+/* cli_run.c - chathost run: option parsing for the host loop. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chtime.h"
+#include "cli.h"
+#include "host.h"
+#include "log.h"
+
+static const char run_usage[] =
+	"usage: chathost run [--once] [--date YYYY-MM-DD] [--rehearse[=SPEED]]\n"
+	"                    [--dry-run] [--api-base URL] [--backfill [--full]]\n"
+	"                    [-v | -q] SCHEDULE\n"
+	"  Hosts the chats of SCHEDULE: posts the intro, the questions and the\n"
+	"  wrap-up on time and captures the answers into the log.\n"
+	"  --once            host the next chat only, then exit\n"
+	"  --date DATE       host the chat on DATE (implies --once)\n"
+	"  --rehearse[=N]    start now, time runs N times faster (default 60);\n"
+	"                    files go to LOGS/NAME/rehearsal/\n"
+	"  --dry-run         print the posts at their times, send nothing\n"
+	"  --api-base URL    use URL instead of api.base_url (https://, or\n"
+	"                    http:// to a loopback address)\n"
+	"  --backfill        search what the live capture missed of the chat on\n"
+	"                    --date (past chats, up to 7 days back)\n"
+	"  --full            with --backfill: sweep the whole capture window\n"
+	"  -v, --verbose     trace requests (secrets redacted)\n"
+	"  -q, --quiet       warnings and errors only\n";
+
+int ch_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"once", no_argument, NULL, 'o'},
+		{"date", required_argument, NULL, 'd'},
+		{"rehearse", optional_argument, NULL, 'r'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"api-base", required_argument, NULL, 'a'},
+		{"backfill", no_argument, NULL, 'b'},
+		{"full", no_argument, NULL, 'f'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ch_host_opts o;
+	enum ch_log_level level = CH_LOG_INFO;
+	int c, y, m, d;
+	char *end;
+
+	memset(&o, 0, sizeof o);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.once = true;
+			break;
+		case 'd':
+			if (ch_parse_date(optarg, &y, &m, &d) < 0)
+				return ch_usage_error(run_usage,
+						      "run: --date %s is not a date YYYY-MM-DD",
+						      optarg);
+			o.date = optarg;
+			break;
+		case 'r':
+			o.speed = 60;
+			if (optarg) {
+				o.speed = strtod(optarg, &end);
+				if (*end || !(o.speed >= 1 && o.speed <= 100000))
+					return ch_usage_error(run_usage,
+							      "run: --rehearse=%s: SPEED is a number from 1 to 100000",
+							      optarg);
+			}
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'a':
+			o.api_base = optarg;
+			break;
+		case 'b':
+			o.backfill = true;
+			break;
+		case 'f':
+			o.full = true;
+			break;
+		case 'v':
+			level = CH_LOG_DEBUG;
+			break;
+		case 'q':
+			level = CH_LOG_WARN;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return CH_EXIT_OK;
+		default:
+			return ch_usage_error(run_usage, "run: unknown option");
+		}
+	}
+	if (argc - optind != 1)
+		return ch_usage_error(run_usage, "run: give one SCHEDULE file");
+	if (o.backfill && !o.date)
+		return ch_usage_error(run_usage,
+				      "run: --backfill needs --date (the chat to backfill)");
+	if (o.full && !o.backfill)
+		return ch_usage_error(run_usage, "run: --full goes with --backfill");
+	if (o.backfill && (o.dry_run || o.speed > 0))
+		return ch_usage_error(run_usage,
+				      "run: --backfill cannot be combined with --dry-run or --rehearse");
+	o.schedule_path = argv[optind];
+	ch_log_setup(level, NULL);
+	return ch_host_main(&o);
+}

@@ -1,0 +1,784 @@
+/* host.c - the event loop of chathost run. */
+#include "host.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "chtime.h"
+#include "cli.h"
+#include "creds.h"
+#include "log.h"
+#include "plan.h"
+#include "replylog.h"
+#include "schedule.h"
+#include "state.h"
+#include "topic.h"
+#include "xapi.h"
+
+/* Longest sleep without re-reading the wall clock (seconds). */
+#define MAX_SLEEP_CHUNK 300.0
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: sleeps wake up at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+double ch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ch_sleep_until(double t, double max_chunk)
+{
+	for (;;) {
+		double now = ch_now(), until;
+		struct timespec ts;
+
+		if (stop_flag || reload_flag)
+			return 1;
+		if (now >= t)
+			return 0;
+		until = t - now > max_chunk ? now + max_chunk : t;
+		ts.tv_sec = (time_t)until;
+		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_nsec = 999999999L;
+		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
+	}
+}
+
+/* Everything one chat needs; owned by host_chat(). */
+struct chat {
+	const struct ch_host_opts *o;  /* borrowed */
+	struct ch_schedule *s;         /* borrowed (the loop owns it) */
+	struct ch_xapi *x;             /* borrowed; NULL in a dry run */
+	const char *me_id;             /* borrowed */
+	const char *me_username;       /* borrowed */
+	char date[11];
+	struct ch_topic topic;         /* owned */
+	struct ch_plan plan;           /* owned */
+	struct ch_state st;            /* owned */
+	struct ch_replylog log;        /* owned */
+	bool log_open, state_open, capture_on;
+	struct ch_capture cap;         /* owned when capture_on */
+	double rstart, speed;          /* timeline: real = rstart + (t - start)/speed */
+	char *dir;                     /* owned: the log folder */
+};
+
+static double real_at(const struct chat *c, time_t t)
+{
+	return c->rstart + (double)(t - c->plan.start) / c->speed;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = ch_xstrdup(path), *q;
+	int rc = 0;
+
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			rc = -1;
+		*q = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+static void iso_ms(double t, char *buf, size_t size)
+{
+	time_t sec = (time_t)t;
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", base, (int)((t - (double)sec) * 1000));
+}
+
+static const char *post_label(const struct ch_post *p, char *buf, size_t n)
+{
+	if (p->kind == CH_POST_QUESTION)
+		snprintf(buf, n, "Q%d", p->number);
+	else
+		snprintf(buf, n, "%s",
+			 p->kind == CH_POST_INTRO ? "intro" : "wrap-up");
+	return buf;
+}
+
+/* Appends the host's own post to the log. */
+static void log_host_post(struct chat *c, const struct ch_post *p,
+			  const char *id, double at)
+{
+	struct ch_log_entry e;
+	struct ch_error err;
+	char created[40];
+
+	if (!c->log_open)
+		return;
+	ch_error_clear(&err);
+	memset(&e, 0, sizeof e);
+	iso_ms(at, created, sizeof created);
+	e.id = id;
+	e.created_at = created;
+	e.author_id = c->me_id ? c->me_id : "";
+	e.username = c->me_username;
+	e.kind = CH_KIND_HOST;
+	e.question = p->kind == CH_POST_QUESTION ? p->number : 0;
+	e.attributed_by = CH_ATTR_NONE;
+	e.in_reply_to_id = p->reply_to_intro ? ch_state_post_id(&c->st, "intro")
+					     : NULL;
+	e.text = p->text;
+	if (ch_replylog_append(&c->log, &e, &err) < 0)
+		ch_log(CH_LOG_ERROR, "%s", err.text);
+	ch_replylog_flush(&c->log, NULL);
+}
+
+/* Records a skipped post in the log as an event line. */
+static void log_skip(struct chat *c, const struct ch_post *p, const char *why)
+{
+	json_t *f;
+
+	if (!c->log_open)
+		return;
+	f = json_pack("{s:s, s:s, s:s}", "key", p->key, "reason", why, "text",
+		      p->text);
+	ch_replylog_event(&c->log, "skipped", f, NULL);
+	json_decref(f);
+	ch_replylog_flush(&c->log, NULL);
+}
+
+static void save_state(struct chat *c)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	if (c->state_open && ch_state_save(&c->st, &err) < 0)
+		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+}
+
+/* Looks for text among the account's recent posts; fills id if found.
+ * Returns 1 found, 0 not found, -1 lookup failed. */
+static int find_posted(struct chat *c, const char *text, char *id, size_t n)
+{
+	struct ch_tweet_page page;
+	struct ch_error err;
+	size_t i;
+	int found = 0;
+
+	memset(&page, 0, sizeof page);
+	ch_error_clear(&err);
+	if (!c->me_id || ch_xapi_user_tweets(c->x, c->me_id, 20, &page, &err) < 0) {
+		ch_log(CH_LOG_WARN, "cannot look up the account's recent posts: %s",
+		       err.text);
+		ch_tweet_page_free(&page);
+		return -1;
+	}
+	for (i = 0; i < page.n; i++) {
+		if (page.tweets[i].text && page.tweets[i].id &&
+		    strcmp(page.tweets[i].text, text) == 0) {
+			snprintf(id, n, "%s", page.tweets[i].id);
+			found = 1;
+			break;
+		}
+	}
+	ch_tweet_page_free(&page);
+	return found;
+}
+
+/* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
+ * -1 failed for good (fatal: credentials), -2 stopped. */
+static int do_post(struct chat *c, const struct ch_post *p, double due)
+{
+	char id[64], what[16];
+	struct ch_error err;
+	const char *reply_to = NULL;
+	double late_at = due + (double)c->s->late_limit * 60.0 / c->speed;
+	double backoff = 0.5;
+	int attempt;
+
+	post_label(p, what, sizeof what);
+	if (c->o->dry_run) {
+		char local[32];
+		struct tm tm;
+
+		ch_utc_to_local(c->s->timezone, p->at, &tm, NULL);
+		strftime(local, sizeof local, "%H:%M", &tm);
+		printf("%s %-7s %s%s\n", local, what, p->text,
+		       p->reply_to_intro ? "  [reply to intro]" : "");
+		fflush(stdout);
+		return 0;
+	}
+	if (p->reply_to_intro) {
+		reply_to = ch_state_post_id(&c->st, "intro");
+		if (!reply_to)
+			ch_log(CH_LOG_WARN,
+			       "%s: the intro was not posted; posting %s on its own",
+			       c->date, what);
+	}
+	for (attempt = 0;; attempt++) {
+		double now = ch_now();
+
+		if (now > late_at) {
+			ch_log(CH_LOG_WARN,
+			       "%s %s skipped: %.0f s late, more than late_limit (%d min)",
+			       c->date, what, now - due, c->s->late_limit);
+			ch_state_set_skipped(&c->st, p->key, "late");
+			save_state(c);
+			log_skip(c, p, "late");
+			return 1;
+		}
+		/* intent first, so that a crash between the post and the
+		 * id's record is resolved on restart */
+		ch_state_set_intent(&c->st, p->key, p->text, now);
+		save_state(c);
+		ch_error_clear(&err);
+		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
+				 &err) == 0) {
+			double at = ch_now();
+
+			ch_state_set_posted(&c->st, p->key, id, at);
+			save_state(c);
+			ch_log(CH_LOG_INFO, "%s posted %s (id %s, %+.1f ms)",
+			       c->date, what, id, (at - due) * 1000.0);
+			log_host_post(c, p, id, at);
+			return 0;
+		}
+		switch (c->x->last) {
+		case CH_XFAIL_DUPLICATE:
+		case CH_XFAIL_NETWORK:
+		case CH_XFAIL_PARSE:
+			/* it may have been posted: look before posting again */
+			if (find_posted(c, p->text, id, sizeof id) == 1) {
+				double at = ch_now();
+
+				ch_state_set_posted(&c->st, p->key, id, at);
+				save_state(c);
+				ch_log(CH_LOG_INFO,
+				       "%s %s was posted already (id %s)",
+				       c->date, what, id);
+				log_host_post(c, p, id, at);
+				return 0;
+			}
+			if (c->x->last == CH_XFAIL_DUPLICATE) {
+				ch_log(CH_LOG_ERROR,
+				       "%s %s: X reports it as a duplicate, but it is not among the account's recent posts; not posting it again",
+				       c->date, what);
+				ch_state_set_skipped(&c->st, p->key, "duplicate");
+				save_state(c);
+				log_skip(c, p, "duplicate");
+				return 1;
+			}
+			break;
+		case CH_XFAIL_SERVER:
+			break;
+		case CH_XFAIL_RATELIMIT:
+			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
+			if (ch_sleep_until((double)c->x->rate.reset + 1,
+					   MAX_SLEEP_CHUNK) && stop_flag)
+				return -2;
+			continue;
+		case CH_XFAIL_AUTH:
+		case CH_XFAIL_CLIENT:
+		case CH_XFAIL_NONE:
+			ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what, err.text);
+			return -1;
+		}
+		ch_log(CH_LOG_WARN, "%s %s: %s (retrying)", c->date, what,
+		       err.text);
+		{
+			double jitter = 0.5 + (double)rand() / RAND_MAX;
+			double wait = backoff * jitter;
+
+			if (backoff < 30)
+				backoff *= 2;
+			if (ch_sleep_until(ch_now() + wait, MAX_SLEEP_CHUNK) &&
+			    stop_flag)
+				return -2;
+		}
+	}
+}
+
+/* Runs capture cycles and sleeps until the real instant t (warming the
+ * connection lead seconds before it). Returns 1 if stopped. */
+static int wait_for(struct chat *c, double t, bool warm)
+{
+	double lead = fmin(10.0, 60.0 / c->speed);
+	double guard = lead + 0.05;
+	bool warmed = !warm || c->o->dry_run;
+
+	for (;;) {
+		double now = ch_now(), wake = t;
+
+		if (stop_flag)
+			return 1;
+		if (reload_flag)
+			return 0; /* the caller reloads and calls again */
+		if (now >= t)
+			return 0;
+		if (!warmed && now >= t - lead) {
+			struct ch_error err;
+
+			ch_error_clear(&err);
+			if (ch_xapi_warm(c->x, &err) < 0)
+				ch_log(CH_LOG_DEBUG, "warming the connection: %s",
+				       err.text);
+			warmed = true;
+			continue;
+		}
+		if (!warmed)
+			wake = t - lead;
+		if (c->capture_on) {
+			double due = ch_capture_next_due(&c->cap, now);
+
+			if (due <= now && t - now > guard) {
+				struct ch_error err;
+
+				ch_error_clear(&err);
+				if (ch_capture_poll(&c->cap, now, t - guard,
+						    &err) < 0)
+					ch_log(CH_LOG_WARN, "search: %s",
+					       err.text);
+				continue;
+			}
+			if (due > now && due < wake && due < t - guard)
+				wake = due;
+		}
+		if (ch_sleep_until(wake, MAX_SLEEP_CHUNK) && stop_flag)
+			return 1;
+	}
+}
+
+static void chat_free(struct chat *c)
+{
+	if (c->capture_on)
+		ch_capture_free(&c->cap);
+	if (c->log_open)
+		ch_replylog_close(&c->log, NULL);
+	if (c->state_open)
+		ch_state_free(&c->st);
+	ch_plan_free(&c->plan);
+	ch_topic_free(&c->topic);
+	free(c->dir);
+}
+
+/* Loads the topic and builds the plan for c->date. Returns 0 or -1 (the
+ * problems logged). */
+static int load_plan(struct chat *c, struct ch_topic *t, struct ch_plan *p)
+{
+	struct ch_diags d = {0};
+	char *path = ch_topic_path(c->s->topics_dir, c->date);
+	int rc = -1;
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	if (access(path, F_OK) != 0) {
+		ch_log(CH_LOG_ERROR,
+		       "%s: no topic file for the chat on %s: write it, then run chathost check",
+		       path, c->date);
+		goto cleanup;
+	}
+	if (ch_topic_load(t, path, &d) == 0 &&
+	    ch_plan_check_topic(t, c->s, &d) == 0)
+		ch_plan_build(p, c->s, &t->candidates[0], t->path, c->date, &d);
+	for (i = 0; i < d.n; i++)
+		ch_log(CH_LOG_ERROR, "%s:%d: %s", d.items[i].source,
+		       d.items[i].line, d.items[i].text);
+	rc = d.n ? -1 : 0;
+cleanup:
+	ch_diags_free(&d);
+	free(path);
+	return rc;
+}
+
+/* SIGHUP: re-read the schedule and the topic; keep the old plan if the
+ * edit is invalid. */
+static void reload(struct chat *c)
+{
+	struct ch_schedule ns = {0};
+	struct ch_topic nt = {0};
+	struct ch_plan np;
+	struct ch_diags d = {0};
+	struct ch_schedule *old = c->s;
+	size_t i;
+
+	reload_flag = 0;
+	memset(&np, 0, sizeof np);
+	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
+	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
+		for (i = 0; i < d.n; i++)
+			ch_log(CH_LOG_ERROR, "%s:%d: %s", d.items[i].source,
+			       d.items[i].line, d.items[i].text);
+		ch_log(CH_LOG_WARN, "the edit is invalid; keeping the old plan");
+		goto cleanup;
+	}
+	c->s = &ns;
+	if (load_plan(c, &nt, &np) < 0) {
+		c->s = old;
+		ch_log(CH_LOG_WARN, "the edit is invalid; keeping the old plan");
+		goto cleanup;
+	}
+	/* the timeline of a chat in progress keeps its start; the texts,
+	 * times and settings take effect for the posts still due */
+	ch_schedule_free(old);
+	*old = ns;
+	memset(&ns, 0, sizeof ns);
+	c->s = old;
+	ch_plan_free(&c->plan);
+	ch_topic_free(&c->topic);
+	c->plan = np;
+	c->topic = nt;
+	memset(&np, 0, sizeof np);
+	memset(&nt, 0, sizeof nt);
+	ch_log(CH_LOG_INFO, "reloaded: %zu posts planned", c->plan.n_posts);
+cleanup:
+	ch_plan_free(&np);
+	ch_topic_free(&nt);
+	ch_schedule_free(&ns);
+	ch_diags_free(&d);
+}
+
+/* Moves a finished rehearsal's files aside so a new one starts afresh. */
+static void archive_rehearsal(const char *state_path, const char *log_path)
+{
+	int n;
+
+	for (n = 1; n < 1000; n++) {
+		char *a = ch_xasprintf("%s.%d", state_path, n);
+		char *b = ch_xasprintf("%s.%d", log_path, n);
+		int free_slot = access(a, F_OK) != 0 && access(b, F_OK) != 0;
+
+		if (free_slot) {
+			rename(state_path, a);
+			rename(log_path, b);
+		}
+		free(a);
+		free(b);
+		if (free_slot)
+			return;
+	}
+}
+
+/* Hosts the chat on c->date. Returns an exit status. */
+static int host_chat(struct chat *c)
+{
+	struct ch_error err;
+	char *state_path = NULL, *log_path = NULL;
+	double window_end = 0;
+	size_t i;
+	int rc = CH_EXIT_OK;
+
+	ch_error_clear(&err);
+	if (load_plan(c, &c->topic, &c->plan) < 0) {
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	c->speed = c->o->speed > 0 ? c->o->speed : 1.0;
+	c->rstart = c->o->speed > 0 ? ch_now() : (double)c->plan.start;
+	if (c->o->dry_run)
+		goto posts;
+
+	c->dir = ch_xasprintf("%s/%s%s", c->s->logs_dir, c->s->name,
+			      c->o->speed > 0 ? "/rehearsal" : "");
+	if (mkdir_p(c->dir) < 0) {
+		ch_log(CH_LOG_ERROR, "%s: cannot create the log folder: %s",
+		       c->dir, strerror(errno));
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	state_path = ch_xasprintf("%s/%s.state.json", c->dir, c->date);
+	log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
+	if (ch_state_open(&c->st, state_path, &err) < 0) {
+		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	c->state_open = true;
+	if (c->o->speed > 0) {
+		double start, speed;
+
+		if (json_is_true(json_object_get(c->st.root, "done"))) {
+			ch_state_free(&c->st);
+			c->state_open = false;
+			archive_rehearsal(state_path, log_path);
+			if (ch_state_open(&c->st, state_path, &err) < 0) {
+				ch_log(CH_LOG_ERROR, "%s", err.text);
+				rc = CH_EXIT_INPUT;
+				goto cleanup;
+			}
+			c->state_open = true;
+		}
+		if (ch_state_rehearsal(&c->st, &start, &speed)) {
+			c->rstart = start;
+			c->speed = speed;
+			ch_log(CH_LOG_INFO,
+			       "continuing the rehearsal started at %.3f at %gx",
+			       start, speed);
+		} else {
+			ch_state_set_rehearsal(&c->st, c->rstart, c->speed);
+		}
+	} else if (json_is_true(json_object_get(c->st.root, "done"))) {
+		ch_log(CH_LOG_INFO, "%s: the chat on %s is done already",
+		       state_path, c->date);
+		goto cleanup;
+	}
+	json_object_set_new(c->st.root, "date", json_string(c->date));
+	save_state(c);
+	if (ch_replylog_open(&c->log, log_path, &err) < 0) {
+		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	c->log_open = true;
+	window_end = real_at(c, c->plan.end) +
+		     (double)c->s->capture_after * 60.0 / c->speed;
+	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
+			    c->me_username, real_at(c, c->plan.start),
+			    window_end, c->speed,
+			    (int)c->topic.candidates[0].n_questions, &err) == 0)
+		c->capture_on = true;
+	else
+		ch_log(CH_LOG_WARN, "capture: %s", err.text);
+
+	if (c->o->backfill)
+		goto backfill;
+posts:
+	ch_log(CH_LOG_INFO, "%s: %zu posts planned from %s%s", c->date,
+	       c->plan.n_posts, c->plan.topic_path,
+	       c->o->speed > 0 ? " (rehearsal)" : "");
+	for (i = 0; i < c->plan.n_posts; i++) {
+		const struct ch_post *p = &c->plan.posts[i];
+		double due = real_at(c, p->at);
+		int r;
+
+		if (!c->o->dry_run) {
+			if (ch_state_post_id(&c->st, p->key) ||
+			    ch_state_post_skipped(&c->st, p->key))
+				continue;
+			if (ch_state_post_pending(&c->st, p->key)) {
+				char id[64];
+
+				if (find_posted(c, p->text, id, sizeof id) == 1) {
+					ch_state_set_posted(&c->st, p->key, id,
+							    ch_now());
+					save_state(c);
+					log_host_post(c, p, id, ch_now());
+					ch_log(CH_LOG_INFO,
+					       "%s %s was posted before the restart (id %s)",
+					       c->date, p->key, id);
+					continue;
+				}
+			}
+		}
+		if (wait_for(c, due, true)) {
+			rc = CH_EXIT_OK;
+			goto cleanup;
+		}
+		if (reload_flag) {
+			reload(c);
+			i = (size_t)-1; /* walk the new plan from its start */
+			continue;
+		}
+		r = do_post(c, p, due);
+		if (r == -2)
+			goto cleanup;
+		if (r == -1) {
+			rc = CH_EXIT_NETWORK;
+			goto cleanup;
+		}
+	}
+	if (c->o->dry_run)
+		goto cleanup;
+	/* capture until the window closes */
+	if (c->capture_on) {
+		for (;;) {
+			if (wait_for(c, window_end, false))
+				goto cleanup;
+			if (!reload_flag)
+				break;
+			reload_flag = 0;
+		}
+	}
+backfill:
+	if (c->capture_on) {
+		if (ch_capture_backfill(&c->cap, c->o->full, &err) < 0) {
+			ch_log(CH_LOG_WARN, "backfill: %s", err.text);
+			rc = CH_EXIT_NETWORK;
+			goto cleanup;
+		}
+		ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
+		       c->cap.logged, c->cap.reads);
+	}
+	if (!c->o->backfill) {
+		json_object_set_new(c->st.root, "done", json_true());
+		save_state(c);
+		ch_log(CH_LOG_INFO, "%s: chat done; log %s", c->date, log_path);
+	}
+cleanup:
+	free(state_path);
+	free(log_path);
+	return rc;
+}
+
+/* Looks up the account (GET /2/users/me), retrying network failures. */
+static int lookup_me(struct ch_xapi *x, char *id, size_t id_n, char *user,
+		     size_t user_n)
+{
+	double backoff = 1;
+	struct ch_error err;
+
+	for (;;) {
+		ch_error_clear(&err);
+		if (ch_xapi_me(x, id, id_n, user, user_n, &err) == 0)
+			return 0;
+		ch_log(CH_LOG_ERROR, "%s", err.text);
+		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT)
+			return -1;
+		if (ch_sleep_until(ch_now() + backoff, MAX_SLEEP_CHUNK) &&
+		    stop_flag)
+			return -1;
+		if (backoff < 60)
+			backoff *= 2;
+	}
+}
+
+int ch_host_main(const struct ch_host_opts *o)
+{
+	struct ch_schedule s = {0};
+	struct ch_diags d = {0};
+	struct ch_creds creds = {0};
+	struct ch_xapi x;
+	struct ch_error err;
+	bool have_x = false;
+	char me_id[64] = "", me_user[128] = "";
+	int rc = CH_EXIT_OK;
+
+	memset(&x, 0, sizeof x);
+	ch_error_clear(&err);
+	install_signals();
+	srand((unsigned)(ch_now() * 1000) ^ (unsigned)getpid());
+	if (ch_schedule_load(&s, o->schedule_path, &d) < 0) {
+		ch_diags_print(&d, stderr);
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	ch_log_setup(ch_log_enabled(CH_LOG_DEBUG) ? CH_LOG_DEBUG
+		     : ch_log_enabled(CH_LOG_INFO) ? CH_LOG_INFO
+						   : CH_LOG_WARN,
+		     s.name);
+	if (!o->dry_run) {
+		if (ch_creds_load(&creds, s.credentials, &err) < 0) {
+			ch_error_print(&err, stderr);
+			rc = CH_EXIT_INPUT;
+			goto cleanup;
+		}
+		if (ch_xapi_init(&x, o->api_base ? o->api_base : s.base_url,
+				 &creds, &err) < 0) {
+			ch_error_print(&err, stderr);
+			rc = CH_EXIT_INPUT;
+			goto cleanup;
+		}
+		have_x = true;
+		x.verbose = ch_log_enabled(CH_LOG_DEBUG);
+		if (lookup_me(&x, me_id, sizeof me_id, me_user,
+			      sizeof me_user) < 0) {
+			rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
+			goto cleanup;
+		}
+		ch_log(CH_LOG_INFO, "posting as @%s", me_user);
+	}
+	for (;;) {
+		struct chat c;
+		time_t start;
+		int y, m, dd, r;
+
+		memset(&c, 0, sizeof c);
+		c.o = o;
+		c.s = &s;
+		c.x = have_x ? &x : NULL;
+		c.me_id = me_id[0] ? me_id : NULL;
+		c.me_username = me_user[0] ? me_user : NULL;
+		if (o->date) {
+			snprintf(c.date, sizeof c.date, "%s", o->date);
+			if (ch_parse_date(o->date, &y, &m, &dd) < 0 ||
+			    ch_schedule_start(&s, y, m, dd, &start) < 0) {
+				ch_log(CH_LOG_ERROR, "--date %s: not a date", o->date);
+				rc = CH_EXIT_USAGE;
+				break;
+			}
+		} else if (ch_schedule_next(&s, time(NULL), c.date, &start) < 0) {
+			ch_log(CH_LOG_ERROR, "cannot compute the next chat");
+			rc = CH_EXIT_INPUT;
+			break;
+		}
+		if (o->speed <= 0 && !o->backfill) {
+			char when[64];
+			struct tm tm;
+
+			ch_utc_to_local(s.timezone, start, &tm, NULL);
+			strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
+			ch_log(CH_LOG_INFO, "next chat: %s %s", when, s.timezone);
+		}
+		r = host_chat(&c);
+		chat_free(&c);
+		if (r != CH_EXIT_OK)
+			rc = r;
+		if (stop_flag || o->once || o->date || o->backfill)
+			break;
+		if (r != CH_EXIT_OK) {
+			/* a bad topic file must not spin: wait for the
+			 * chat's end before looking at the next one */
+			if (ch_sleep_until((double)start + s.duration * 60.0 + 1,
+					   MAX_SLEEP_CHUNK) && stop_flag)
+				break;
+		}
+		if (reload_flag) {
+			reload_flag = 0;
+		}
+	}
+	if (stop_flag) {
+		ch_log(CH_LOG_INFO, "stopped by a signal");
+		rc = CH_EXIT_OK;
+	}
+cleanup:
+	ch_diags_free(&d);
+	if (have_x)
+		ch_xapi_free(&x);
+	ch_creds_free(&creds);
+	ch_schedule_free(&s);
+	return rc;
+}

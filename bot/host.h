@@ -1,0 +1,34 @@
+/*
+ * host.h - runs the plan: waits for each chat without busy polling, posts
+ * each item at its instant (absolute-deadline sleep, connection warmed
+ * ahead), records intent and id in the state around each post, captures
+ * the answers between posts, then backfills.
+ */
+#ifndef CHATHOST_HOST_H
+#define CHATHOST_HOST_H
+
+#include <stdbool.h>
+
+struct ch_host_opts {
+	const char *schedule_path; /* borrowed */
+	bool once;                 /* the next chat only, then exit */
+	const char *date;          /* borrowed; NULL: the next chat */
+	double speed;              /* 0: real time; >0: rehearsal speed */
+	bool dry_run;              /* print posts, send nothing */
+	const char *api_base;      /* borrowed; NULL: the schedule's */
+	bool backfill;             /* --backfill: only the backfill of date */
+	bool full;                 /* --full: backfill the whole window */
+};
+
+/* Runs until stopped (SIGTERM/SIGINT: exit 0) or, with once, after one
+ * chat. Returns the exit status (cli.h). */
+int ch_host_main(const struct ch_host_opts *o);
+
+/* Real time now, as epoch seconds with sub-microsecond resolution. */
+double ch_now(void);
+/* Sleeps until the real instant t (absolute deadline on CLOCK_REALTIME),
+ * at most max_chunk seconds at a time so that clock steps and suspends are
+ * noticed; returns early (returning 1) when a signal flag is raised. */
+int ch_sleep_until(double t, double max_chunk);
+
+#endif
