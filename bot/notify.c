@@ -73,8 +73,11 @@ int ch_notify_webhook(const char *url, const char *message, long timeout_ms,
 	memset(&resp, 0, sizeof resp);
 	ch_error_clear(&herr);
 	if (ch_http_check_url(url, &herr) != 0) {
+		/* herr quotes the whole URL: keep only the origin */
 		ch_error_set(err, "notify.webhook", 0,
-			     "webhook %s refused: %s", origin, herr.text);
+			     "webhook %s refused: notify.webhook must be an "
+			     "https:// URL (plain http:// only to a loopback "
+			     "host)", origin);
 		goto cleanup;
 	}
 	obj = json_pack("{s:s}", "text", message);
