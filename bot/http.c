@@ -1,0 +1,534 @@
+/* http.c - the one libcurl wrapper: a persistent easy handle per struct
+ * ch_http, TLS verification always on, loopback-only plain http, timeouts,
+ * a response size cap, rate-limit headers, a redacted request trace. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ch_http {
+	CURL *curl;                      /* owned */
+	char errbuf[CURL_ERROR_SIZE];
+	long connect_ms;
+	long total_ms;
+	size_t max_response;
+	int verbose;
+	struct ch_http_response *cur;    /* borrowed during a request */
+	int too_large;
+};
+
+static pthread_once_t ch_http_once = PTHREAD_ONCE_INIT;
+static CURLcode ch_http_global_rc = CURLE_FAILED_INIT;
+
+static void ch_http_global_init(void)
+{
+	ch_http_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- URL policy ---- */
+
+static int ch_http_is_loopback_v4(const char *host)
+{
+	struct in_addr a;
+	int parts = 0;
+	const char *p;
+
+	/* only the plain dotted-quad form: four decimal parts */
+	for (p = host; *p; p++) {
+		if (*p == '.')
+			parts++;
+		else if (!isdigit((unsigned char)*p))
+			return 0;
+	}
+	if (parts != 3 || inet_pton(AF_INET, host, &a) != 1)
+		return 0;
+	return (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static int ch_http_is_loopback_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		char inner[INET6_ADDRSTRLEN + 1];
+		struct in6_addr a6;
+
+		if (n - 2 >= sizeof inner)
+			return 0;
+		memcpy(inner, host + 1, n - 2);
+		inner[n - 2] = '\0';
+		if (inet_pton(AF_INET6, inner, &a6) != 1)
+			return 0;
+		return memcmp(&a6, &in6addr_loopback, sizeof a6) == 0;
+	}
+	return ch_http_is_loopback_v4(host);
+}
+
+int ch_http_check_url(const char *url, struct ch_error *err)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL;
+	int rc = -1;
+
+	if (!url || !*url) {
+		ch_error_set(err, "", 0, "empty URL; use https://HOST");
+		goto cleanup;
+	}
+	u = curl_url();
+	if (!u) {
+		ch_error_set(err, "", 0, "out of memory parsing a URL");
+		goto cleanup;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		ch_error_set(err, "", 0,
+			     "\"%.200s\" is not a valid URL; use https://HOST",
+			     url);
+		goto cleanup;
+	}
+	if (strcmp(scheme, "https") == 0) {
+		rc = 0;
+	} else if (strcmp(scheme, "http") == 0) {
+		if (ch_http_is_loopback_host(host))
+			rc = 0;
+		else
+			ch_error_set(err, "", 0,
+				     "URL \"%.200s\" refused: plain http:// is "
+				     "allowed only to a loopback host "
+				     "(127.0.0.0/8, [::1], localhost); use "
+				     "https://", url);
+	} else {
+		ch_error_set(err, "", 0,
+			     "URL \"%.200s\" refused: only https:// (or http:// "
+			     "to a loopback host) is allowed", url);
+	}
+
+cleanup:
+	curl_free(scheme);
+	curl_free(host);
+	if (u)
+		curl_url_cleanup(u);
+	return rc;
+}
+
+/* ---- callbacks ---- */
+
+static size_t ch_http_write_cb(char *ptr, size_t size, size_t nmemb,
+			       void *userdata)
+{
+	struct ch_http *h = userdata;
+	size_t n = size * nmemb;
+
+	if (!h->cur)
+		return n;
+	if (h->cur->body.len + n > h->max_response) {
+		h->too_large = 1;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	ch_buf_append(&h->cur->body, ptr, n);
+	return n;
+}
+
+/* Parses a non-negative decimal header value; -1 if it is not one. */
+static long long ch_http_parse_num(const char *v, size_t n)
+{
+	long long x = 0;
+	size_t i = 0;
+
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == n || !isdigit((unsigned char)v[i]))
+		return -1;
+	for (; i < n && isdigit((unsigned char)v[i]); i++) {
+		if (x > (LLONG_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (v[i] - '0');
+	}
+	while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' ||
+			 v[i] == '\n'))
+		i++;
+	return i == n ? x : -1;
+}
+
+static int ch_http_hdr_is(const char *line, size_t n, const char *name,
+			  const char **val, size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
+		return 0;
+	*val = line + k + 1;
+	*vlen = n - k - 1;
+	while (*vlen > 0 && (**val == ' ' || **val == '\t')) {
+		(*val)++;
+		(*vlen)--;
+	}
+	while (*vlen > 0 && ((*val)[*vlen - 1] == '\r' ||
+			     (*val)[*vlen - 1] == '\n' ||
+			     (*val)[*vlen - 1] == ' '))
+		(*vlen)--;
+	return 1;
+}
+
+static size_t ch_http_header_cb(char *buf, size_t size, size_t nitems,
+				void *userdata)
+{
+	struct ch_http *h = userdata;
+	struct ch_http_response *r = h->cur;
+	size_t n = size * nitems;
+	const char *v;
+	size_t vl;
+	long long x;
+
+	if (!r)
+		return n;
+	if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
+		/* a new response (e.g. after 100 Continue): forget the old */
+		r->content_type[0] = '\0';
+		r->rate_limit = -1;
+		r->rate_remaining = -1;
+		r->rate_reset = 0;
+	} else if (ch_http_hdr_is(buf, n, "content-type", &v, &vl)) {
+		if (vl >= sizeof r->content_type)
+			vl = sizeof r->content_type - 1;
+		memcpy(r->content_type, v, vl);
+		r->content_type[vl] = '\0';
+	} else if (ch_http_hdr_is(buf, n, "x-rate-limit-limit", &v, &vl)) {
+		x = ch_http_parse_num(v, vl);
+		r->rate_limit = (x >= 0 && x <= LONG_MAX) ? (long)x : -1;
+	} else if (ch_http_hdr_is(buf, n, "x-rate-limit-remaining", &v, &vl)) {
+		x = ch_http_parse_num(v, vl);
+		r->rate_remaining = (x >= 0 && x <= LONG_MAX) ? (long)x : -1;
+	} else if (ch_http_hdr_is(buf, n, "x-rate-limit-reset", &v, &vl)) {
+		x = ch_http_parse_num(v, vl);
+		r->rate_reset = x > 0 ? x : 0;
+	}
+	return n;
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000 /* 7.80.0: CURLOPT_PREREQFUNCTION */
+static int ch_http_prereq_cb(void *clientp, char *primary_ip, char *local_ip,
+			     int primary_port, int local_port)
+{
+	struct ch_http *h = clientp;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (h->cur)
+		clock_gettime(CLOCK_REALTIME, &h->cur->sent_at);
+	return CURL_PREREQFUNC_OK;
+}
+#endif
+
+/* Prints one header line of the trace, redacting credentials. */
+static void ch_http_trace_line(char dir, const char *line, size_t n)
+{
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+		n--;
+	if (n == 0)
+		return;
+	if ((n >= 14 && strncasecmp(line, "authorization:", 14) == 0) ||
+	    (n >= 20 && strncasecmp(line, "proxy-authorization:", 20) == 0)) {
+		fprintf(stderr, "%c Authorization: OAuth [redacted]\n", dir);
+		return;
+	}
+	if (n >= 7 && strncasecmp(line, "cookie:", 7) == 0) {
+		fprintf(stderr, "%c Cookie: [redacted]\n", dir);
+		return;
+	}
+	fprintf(stderr, "%c %.*s\n", dir, (int)n, line);
+}
+
+static int ch_http_debug_cb(CURL *c, curl_infotype type, char *data,
+			    size_t size, void *userp)
+{
+	struct ch_http *h = userp;
+	const char *p = data, *end = data + size;
+
+	(void)c;
+	switch (type) {
+	case CURLINFO_TEXT:
+		if (h->verbose > 1)
+			ch_http_trace_line('*', data, size);
+		break;
+	case CURLINFO_HEADER_OUT:
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			ch_http_trace_line('>', p, n);
+			p += n + (nl ? 1 : 0);
+		}
+		break;
+	case CURLINFO_HEADER_IN:
+		ch_http_trace_line('<', data, size);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- handle ---- */
+
+struct ch_http *ch_http_new(struct ch_error *err)
+{
+	struct ch_http *h = NULL;
+	CURL *c;
+	int ok = 1;
+
+	pthread_once(&ch_http_once, ch_http_global_init);
+	if (ch_http_global_rc != CURLE_OK) {
+		ch_error_set(err, "", 0, "libcurl initialisation failed: %s",
+			     curl_easy_strerror(ch_http_global_rc));
+		goto cleanup;
+	}
+	h = ch_xcalloc(1, sizeof *h);
+	h->connect_ms = CH_HTTP_CONNECT_TIMEOUT_MS;
+	h->total_ms = CH_HTTP_TIMEOUT_MS;
+	h->max_response = CH_HTTP_MAX_RESPONSE;
+	c = h->curl = curl_easy_init();
+	if (!c) {
+		ch_error_set(err, "", 0, "libcurl: cannot create a handle");
+		goto cleanup;
+	}
+#define CH_SET(opt, val) ok &= (curl_easy_setopt(c, opt, val) == CURLE_OK)
+	CH_SET(CURLOPT_ERRORBUFFER, h->errbuf);
+	CH_SET(CURLOPT_NOSIGNAL, 1L);
+	CH_SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	CH_SET(CURLOPT_SSL_VERIFYHOST, 2L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
+	CH_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	CH_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	CH_SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	CH_SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	CH_SET(CURLOPT_FOLLOWLOCATION, 0L);
+	CH_SET(CURLOPT_TCP_NODELAY, 1L);
+	CH_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	CH_SET(CURLOPT_TCP_KEEPIDLE, 30L);
+	CH_SET(CURLOPT_TCP_KEEPINTVL, 15L);
+	CH_SET(CURLOPT_ACCEPT_ENCODING, "");
+	CH_SET(CURLOPT_USERAGENT, "chathost");
+	CH_SET(CURLOPT_WRITEFUNCTION, ch_http_write_cb);
+	CH_SET(CURLOPT_WRITEDATA, h);
+	CH_SET(CURLOPT_HEADERFUNCTION, ch_http_header_cb);
+	CH_SET(CURLOPT_HEADERDATA, h);
+	CH_SET(CURLOPT_DEBUGFUNCTION, ch_http_debug_cb);
+	CH_SET(CURLOPT_DEBUGDATA, h);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	CH_SET(CURLOPT_PREREQFUNCTION, ch_http_prereq_cb);
+	CH_SET(CURLOPT_PREREQDATA, h);
+#endif
+#undef CH_SET
+	if (!ok) {
+		ch_error_set(err, "", 0,
+			     "libcurl %s lacks a required option (TLS, "
+			     "protocol restriction or keep-alive)",
+			     curl_version_info(CURLVERSION_NOW)->version);
+		goto cleanup;
+	}
+	return h;
+
+cleanup:
+	ch_http_free(h);
+	return NULL;
+}
+
+void ch_http_free(struct ch_http *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	free(h);
+}
+
+void ch_http_set_timeouts(struct ch_http *h, long connect_ms, long total_ms)
+{
+	h->connect_ms = connect_ms > 0 ? connect_ms : CH_HTTP_CONNECT_TIMEOUT_MS;
+	h->total_ms = total_ms > 0 ? total_ms : CH_HTTP_TIMEOUT_MS;
+}
+
+void ch_http_set_max_response(struct ch_http *h, size_t max_bytes)
+{
+	h->max_response = max_bytes ? max_bytes : CH_HTTP_MAX_RESPONSE;
+}
+
+void ch_http_set_verbose(struct ch_http *h, int verbose)
+{
+	h->verbose = verbose;
+}
+
+void ch_http_response_free(struct ch_http_response *resp)
+{
+	if (!resp)
+		return;
+	ch_buf_free(&resp->body);
+	memset(resp, 0, sizeof *resp);
+}
+
+/* "METHOD scheme://host/path" (no query) for messages. */
+static void ch_http_what(char *out, size_t n, const char *method,
+			 const char *url)
+{
+	size_t ul = strcspn(url, "?#");
+
+	if (ul > 200)
+		ul = 200;
+	snprintf(out, n, "%s %.*s", method, (int)ul, url);
+}
+
+int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
+		    struct ch_http_response *resp, struct ch_error *err)
+{
+	CURL *c = h->curl;
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct ch_error uerr = {{0}, 0, {0}};
+	const char *method;
+	char what[256];
+	char *line = NULL;
+	CURLcode rc;
+	int ret = -1;
+	long status = 0, nconn = 0;
+	double total = 0;
+
+	ch_buf_free(&resp->body);
+	memset(resp, 0, sizeof *resp);
+	resp->rate_limit = -1;
+	resp->rate_remaining = -1;
+	method = req->method ? req->method : "GET";
+	ch_http_what(what, sizeof what, method, req->url ? req->url : "");
+
+	if (ch_http_check_url(req->url, &uerr) != 0) {
+		resp->fail = CH_HTTP_FAIL_URL;
+		ch_error_set(err, "", 0, "%s", uerr.text);
+		goto cleanup;
+	}
+	if (req->body && strcmp(method, "GET") == 0) {
+		resp->fail = CH_HTTP_FAIL_URL;
+		ch_error_set(err, "", 0, "%s: a GET request has no body", what);
+		goto cleanup;
+	}
+
+	/* per-request options (the handle keeps the previous request's) */
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->total_ms);
+	curl_easy_setopt(c, CURLOPT_VERBOSE, h->verbose > 0 ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") != 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)(req->body ? req->body_len : 0));
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+				 req->body ? req->body : "");
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	}
+
+	if (req->authorization) {
+		line = ch_xasprintf("Authorization: %s", req->authorization);
+		tmp = curl_slist_append(hdrs, line);
+		if (!tmp)
+			goto oom;
+		hdrs = tmp;
+	}
+	if (req->body && req->content_type) {
+		free(line);
+		line = ch_xasprintf("Content-Type: %s", req->content_type);
+		tmp = curl_slist_append(hdrs, line);
+		if (!tmp)
+			goto oom;
+		hdrs = tmp;
+	}
+	tmp = curl_slist_append(hdrs, "Expect:"); /* no 100-continue wait */
+	if (!tmp)
+		goto oom;
+	hdrs = tmp;
+	tmp = curl_slist_append(hdrs, "Accept: application/json");
+	if (!tmp)
+		goto oom;
+	hdrs = tmp;
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+
+	h->errbuf[0] = '\0';
+	h->too_large = 0;
+	h->cur = resp;
+	rc = curl_easy_perform(c);
+	h->cur = NULL;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &total);
+	resp->status = status;
+	resp->num_connects = nconn;
+	resp->total_seconds = total;
+	if (h->verbose > 0)
+		fprintf(stderr, "* %s -> %ld (%.3f s, %s connection)\n", what,
+			status, total, nconn ? "new" : "reused");
+
+	if (rc != CURLE_OK) {
+		if (h->too_large) {
+			resp->fail = CH_HTTP_FAIL_TOO_LARGE;
+			ch_error_set(err, "", 0,
+				     "%s: response larger than %zu bytes; "
+				     "transfer aborted", what, h->max_response);
+		} else {
+			resp->fail = CH_HTTP_FAIL_NETWORK;
+			ch_error_set(err, "", 0, "%s: %s", what,
+				     h->errbuf[0] ? h->errbuf
+						  : curl_easy_strerror(rc));
+		}
+		goto cleanup;
+	}
+	ch_buf_puts(&resp->body, ""); /* always NUL-terminated, even empty */
+	ret = 0;
+	goto cleanup;
+
+oom:
+	resp->fail = CH_HTTP_FAIL_NETWORK;
+	ch_error_set(err, "", 0, "%s: out of memory", what);
+cleanup:
+	/* drop pointers into memory the caller or this call owns */
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
+	curl_slist_free_all(hdrs);
+	if (line) {
+		memset(line, 0, strlen(line));
+		free(line);
+	}
+	return ret;
+}
+
+int ch_http_warm(struct ch_http *h, const char *url, long *num_connects_out,
+		 struct ch_error *err)
+{
+	struct ch_http_request req = {0};
+	struct ch_http_response resp = {0};
+	int ret;
+
+	req.method = "HEAD";
+	req.url = url;
+	ret = ch_http_request(h, &req, &resp, err);
+	if (num_connects_out)
+		*num_connects_out = resp.num_connects;
+	ch_http_response_free(&resp);
+	return ret;
+}
