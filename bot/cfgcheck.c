@@ -138,6 +138,9 @@ int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
 			     "contains a NUL byte: this is not a text file");
 		goto cleanup;
 	}
+	/* before parsing: libconfig would follow @include while parsing */
+	if (prescan(path, c->text, len, d) > 0)
+		goto cleanup;
 	config_init(&c->cfg);
 	c->inited = true;
 	if (!config_read_string(&c->cfg, c->text)) {
@@ -149,8 +152,6 @@ int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
 			     t ? t : "syntax error");
 		goto cleanup;
 	}
-	if (prescan(path, c->text, len, d) > 0)
-		goto cleanup;
 	rc = 0;
 cleanup:
 	return rc;
