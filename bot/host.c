@@ -16,6 +16,7 @@
 #include "creds.h"
 #include "log.h"
 #include "plan.h"
+#include "poll.h"
 #include "replylog.h"
 #include "schedule.h"
 #include "state.h"
@@ -91,13 +92,16 @@ struct chat {
 	struct ch_replylog log;        /* owned */
 	bool log_open, state_open, capture_on;
 	struct ch_capture cap;         /* owned when capture_on */
-	double rstart, speed;          /* timeline: real = rstart + (t - start)/speed */
+	time_t start;                  /* the chat's start (plan time) */
+	time_t tbase;                  /* plan time that maps to rstart: the
+					  chat's start, or its poll's post_at */
+	double rstart, speed;          /* timeline: real = rstart + (t - tbase)/speed */
 	char *dir;                     /* owned: the log folder */
 };
 
 static double real_at(const struct chat *c, time_t t)
 {
-	return c->rstart + (double)(t - c->plan.start) / c->speed;
+	return c->rstart + (double)(t - c->tbase) / c->speed;
 }
 
 static int mkdir_p(const char *path)
@@ -396,8 +400,19 @@ static void chat_free(struct chat *c)
 	free(c->dir);
 }
 
-/* Loads the topic and builds the plan for c->date. Returns 0 or -1 (the
- * problems logged). */
+/* The candidate to host: the poll's recorded winner, else the first. */
+static size_t chosen(struct chat *c, const struct ch_topic *t)
+{
+	size_t w = 0;
+
+	if (t->has_poll && c->state_open && ch_poll_winner(&c->st, &w) &&
+	    w < t->n_candidates)
+		return w;
+	return 0;
+}
+
+/* Loads the topic and builds the plan for c->date (for a poll topic, of
+ * the winner as far as it is known). Returns 0 or -1 (problems logged). */
 static int load_plan(struct chat *c, struct ch_topic *t, struct ch_plan *p)
 {
 	struct ch_diags d = {0};
@@ -413,8 +428,20 @@ static int load_plan(struct chat *c, struct ch_topic *t, struct ch_plan *p)
 		goto cleanup;
 	}
 	if (ch_topic_load(t, path, &d) == 0 &&
-	    ch_plan_check_topic(t, c->s, &d) == 0)
-		ch_plan_build(p, c->s, &t->candidates[0], t->path, c->date, &d);
+	    ch_plan_check_topic(t, c->s, &d) == 0) {
+		/* every candidate must be hostable, whoever wins */
+		for (i = 0; i < t->n_candidates; i++) {
+			struct ch_plan other;
+
+			if (i == chosen(c, t))
+				continue;
+			ch_plan_build(&other, c->s, &t->candidates[i], t->path,
+				      c->date, &d);
+			ch_plan_free(&other);
+		}
+		ch_plan_build(p, c->s, &t->candidates[chosen(c, t)], t->path,
+			      c->date, &d);
+	}
 	for (i = 0; i < d.n; i++)
 		ch_log(CH_LOG_ERROR, "%s:%d: %s", d.items[i].source,
 		       d.items[i].line, d.items[i].text);
@@ -493,6 +520,116 @@ static void archive_rehearsal(const char *state_path, const char *log_path)
 	}
 }
 
+/* The poll's post_at as an instant. Returns 0 or -1. */
+static int poll_post_at(const struct chat *c, time_t *out)
+{
+	int y, m, d, h, mi;
+
+	if (!c->topic.poll.post_at ||
+	    sscanf(c->topic.poll.post_at, "%4d-%2d-%2d %2d:%2d", &y, &m, &d, &h,
+		   &mi) != 5)
+		return -1;
+	return ch_local_to_utc(c->s->timezone, y, m, d, h, mi, out, NULL);
+}
+
+/* Sleeps a backoff step (real seconds), bounded by limit. Returns 1 if
+ * stopped. */
+static int backoff_sleep(double *step, double limit)
+{
+	double until = ch_now() + *step * (0.5 + (double)rand() / RAND_MAX);
+
+	if (until > limit)
+		until = limit;
+	if (*step < 60)
+		*step *= 2;
+	return ch_sleep_until(until, MAX_SLEEP_CHUNK) && stop_flag;
+}
+
+/* Posts the topic poll at its time, reads the result when it closes, and
+ * rebuilds the plan for the winner. Decides by the tie rule, ahead of the
+ * chat, when the result cannot be read in time. Returns an exit status. */
+static int poll_phase(struct chat *c)
+{
+	struct ch_error err;
+	time_t post_at;
+	double closes, decide_by, step;
+	size_t w = 0;
+	int r;
+
+	if (ch_poll_winner(&c->st, &w))
+		goto build;
+	if (poll_post_at(c, &post_at) < 0) {
+		ch_log(CH_LOG_ERROR, "%s: poll.post_at is not a local time",
+		       c->topic.path);
+		return CH_EXIT_INPUT;
+	}
+	closes = real_at(c, post_at + (time_t)c->topic.poll.duration * 60);
+	/* decide at the latest 5 chat minutes before the chat starts */
+	decide_by = real_at(c, c->start) - 300.0 / c->speed;
+	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
+		if (wait_for(c, real_at(c, post_at), true))
+			return CH_EXIT_OK;
+		step = 0.5;
+		for (;;) {
+			ch_error_clear(&err);
+			if (ch_poll_post(c->x, c->me_id, c->s, &c->topic,
+					 &c->st, &c->log, &err) == 0) {
+				ch_log(CH_LOG_INFO, "%s: poll posted (%s)",
+				       c->date, c->topic.poll.text);
+				break;
+			}
+			ch_log(CH_LOG_WARN, "%s: posting the poll: %s", c->date,
+			       err.text);
+			if (c->x->last == CH_XFAIL_AUTH ||
+			    c->x->last == CH_XFAIL_CLIENT)
+				return CH_EXIT_NETWORK;
+			if (ch_now() >= closes)
+				break;
+			if (backoff_sleep(&step, closes))
+				return CH_EXIT_OK;
+		}
+	}
+	if (wait_for(c, closes, false))
+		return CH_EXIT_OK;
+	step = 0.5;
+	for (;;) {
+		ch_error_clear(&err);
+		r = ch_poll_decide(c->x, c->s, &c->topic, &c->st, &c->log,
+				   false, &w, &err);
+		if (r == 1)
+			break;
+		if (r < 0)
+			ch_log(CH_LOG_WARN, "%s: reading the poll: %s", c->date,
+			       err.text);
+		if (ch_now() >= decide_by) {
+			w = ch_poll_fallback(&c->topic, &c->st, &c->log,
+					     r < 0 ? err.text
+						   : "the poll was still open");
+			ch_log(CH_LOG_WARN,
+			       "%s: the poll's result could not be read before the chat; hosting \"%s\" by the tie rule",
+			       c->date, c->topic.candidates[w].label);
+			break;
+		}
+		if (backoff_sleep(&step, decide_by))
+			return CH_EXIT_OK;
+	}
+	ch_log(CH_LOG_INFO, "%s: the poll chose \"%s\"", c->date,
+	       c->topic.candidates[w].label);
+build:
+	ch_plan_free(&c->plan);
+	{
+		struct ch_topic t = {0};
+
+		if (load_plan(c, &t, &c->plan) < 0) {
+			ch_topic_free(&t);
+			return CH_EXIT_INPUT;
+		}
+		ch_topic_free(&c->topic);
+		c->topic = t;
+	}
+	return CH_EXIT_OK;
+}
+
 /* Hosts the chat on c->date. Returns an exit status. */
 static int host_chat(struct chat *c)
 {
@@ -507,8 +644,12 @@ static int host_chat(struct chat *c)
 		rc = CH_EXIT_INPUT;
 		goto cleanup;
 	}
+	c->start = c->plan.start;
+	c->tbase = c->start;
+	if (c->topic.has_poll && poll_post_at(c, &c->tbase) < 0)
+		c->tbase = c->start;
 	c->speed = c->o->speed > 0 ? c->o->speed : 1.0;
-	c->rstart = c->o->speed > 0 ? ch_now() : (double)c->plan.start;
+	c->rstart = c->o->speed > 0 ? ch_now() : (double)c->tbase;
 	if (c->o->dry_run)
 		goto posts;
 
@@ -564,6 +705,16 @@ static int host_chat(struct chat *c)
 		goto cleanup;
 	}
 	c->log_open = true;
+	if (c->topic.has_poll && !c->o->backfill) {
+		int r = poll_phase(c);
+
+		if (r != CH_EXIT_OK) {
+			rc = r;
+			goto cleanup;
+		}
+		if (stop_flag)
+			goto cleanup;
+	}
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->speed;
 	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
