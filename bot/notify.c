@@ -373,20 +373,17 @@ time_t ch_notify_next(const struct ch_schedule *s, time_t start, time_t now,
 
 /* ---- what ------------------------------------------------------------------ */
 
-/* "(in 24 hours)", "(in 45 minutes)" */
+/* "in 24 hours", "in 1 hour", "in 45 minutes" */
 static void format_left(char *buf, size_t size, time_t start, time_t now)
 {
-	long secs = (long)(start - now);
+	long m = ((long)(start - now) + 30) / 60;
 
-	if (secs >= 2 * 3600) {
-		long h = (secs + 1800) / 3600;
-
-		snprintf(buf, size, "in %ld hours", h);
-	} else {
-		long m = (secs + 30) / 60;
-
+	if (m >= 90)
+		snprintf(buf, size, "in %ld hours", (m + 30) / 60);
+	else if (m == 60)
+		snprintf(buf, size, "in 1 hour");
+	else
 		snprintf(buf, size, "in %ld minute%s", m, m == 1 ? "" : "s");
-	}
 }
 
 /* Appends the first CH_NOTIFY_MAX_PROBLEMS diagnostics (sorted as
