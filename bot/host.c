@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "creds.h"
 #include "log.h"
+#include "notify.h"
 #include "plan.h"
 #include "poll.h"
 #include "replylog.h"
@@ -630,6 +631,82 @@ build:
 	return CH_EXIT_OK;
 }
 
+/* SIGHUP while waiting for a chat: re-read the schedule only (the topic
+ * is read when the chat comes). */
+static void reload_schedule(struct chat *c)
+{
+	struct ch_schedule ns = {0};
+	struct ch_diags d = {0};
+	size_t i;
+
+	reload_flag = 0;
+	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
+	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
+		for (i = 0; i < d.n; i++)
+			ch_log(CH_LOG_ERROR, "%s:%d: %s", d.items[i].source,
+			       d.items[i].line, d.items[i].text);
+		ch_log(CH_LOG_WARN, "the edit is invalid; keeping the old schedule");
+		ch_schedule_free(&ns);
+	} else {
+		ch_schedule_free(c->s);
+		*c->s = ns;
+	}
+	ch_diags_free(&d);
+}
+
+/* The poll's post_at of the date's topic file, if it has a valid one. */
+static int topic_poll_at(struct chat *c, time_t *at)
+{
+	struct ch_diags d = {0};
+	struct ch_topic t = {0};
+	char *path = ch_topic_path(c->s->topics_dir, c->date);
+	int rc = -1, y, m, dd, h, mi;
+
+	if (access(path, F_OK) == 0 && ch_topic_load(&t, path, &d) == 0 &&
+	    t.has_poll && t.poll.post_at &&
+	    sscanf(t.poll.post_at, "%4d-%2d-%2d %2d:%2d", &y, &m, &dd, &h,
+		   &mi) == 5)
+		rc = ch_local_to_utc(c->s->timezone, y, m, dd, h, mi, at, NULL);
+	ch_topic_free(&t);
+	ch_diags_free(&d);
+	free(path);
+	return rc;
+}
+
+/* Before a real chat: waits (re-reading the clock at least every 5
+ * minutes) until 10 minutes before the chat or its poll, sending the early
+ * warnings about its topic file on the way. Returns 1 if stopped. */
+static int pre_wait(struct chat *c, time_t start)
+{
+	unsigned done = 0;
+	struct ch_error err;
+
+	if (c->o->speed > 0 || c->o->dry_run || c->o->backfill)
+		return 0;
+	for (;;) {
+		double now = ch_now(), wake;
+		time_t load_at = start - 600, poll_at, next;
+
+		if (topic_poll_at(c, &poll_at) == 0 && poll_at - 600 < load_at)
+			load_at = poll_at - 600;
+		if (now >= (double)load_at)
+			return 0;
+		ch_error_clear(&err);
+		if (ch_notify_check_topic(c->s, c->date, start, (time_t)now,
+					  &done, &err) < 0)
+			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		wake = (double)load_at;
+		next = ch_notify_next(c->s, start, (time_t)now, done);
+		if (next > 0 && (double)next > now && (double)next < wake)
+			wake = (double)next;
+		if (ch_sleep_until(wake, MAX_SLEEP_CHUNK)) {
+			if (stop_flag)
+				return 1;
+			reload_schedule(c);
+		}
+	}
+}
+
 /* Hosts the chat on c->date. Returns an exit status. */
 static int host_chat(struct chat *c)
 {
@@ -904,6 +981,8 @@ int ch_host_main(const struct ch_host_opts *o)
 			strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
 			ch_log(CH_LOG_INFO, "next chat: %s %s", when, s.timezone);
 		}
+		if (pre_wait(&c, start))
+			break;
 		r = host_chat(&c);
 		chat_free(&c);
 		if (r != CH_EXIT_OK)
