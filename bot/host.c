@@ -270,6 +270,9 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		/* intent first, so that a crash between the post and the
 		 * id's record is resolved on restart */
 		ch_state_set_intent(&c->st, p->key, p->text, now);
+		json_object_set_new(json_object_get(ch_state_obj(&c->st, "posts"),
+						    p->key),
+				    "due", json_real(due));
 		save_state(c);
 		ch_error_clear(&err);
 		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
