@@ -77,6 +77,33 @@ demo: deps all
 deps:
 	@scripts/deps
 
+# ASan+UBSan: the unit, case and integration tests on an instrumented build.
+SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check-sanitize: deps
+	$(MAKE) clean
+	$(MAKE) OPT="$(SAN)" LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CH_SLOW=1 tests/run-all; \
+	  rc=$$?; $(MAKE) clean; exit $$rc
+
+# valgrind memcheck: zero errors and no definite leaks, on every test.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite
+check-valgrind: deps all $(UNIT_BINS)
+	@command -v valgrind >/dev/null || scripts/deps valgrind
+	CK_FORK=no CH_SLOW=1 CH_TEST_WRAPPER="$(VALGRIND)" tests/run-all
+
+# libFuzzer targets (clang): FUZZ_SECONDS each (default 600).
+FUZZ_SECONDS ?= 600
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: deps
+	@command -v clang >/dev/null || scripts/deps clang
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+bench: deps all
+	@command -v hyperfine >/dev/null || true
+	bench/run
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)

@@ -9,6 +9,7 @@ file whose topics and logs live in that folder.
 """
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -20,6 +21,10 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FAKEX = os.path.join(ROOT, "tests", "fakex", "fakex.py")
 BIN = os.environ.get("CHATHOST", os.path.join(ROOT, "bot", "chathost"))
+# CH_TEST_WRAPPER (e.g. valgrind) runs in front of the binary
+WRAP = shlex.split(os.environ.get("CH_TEST_WRAPPER", ""))
+# CH_SLOW: the binary runs instrumented; timing checks are looser
+SLOW = bool(os.environ.get("CH_SLOW") or WRAP)
 CREDS = {"X_API_KEY": "ck", "X_API_SECRET": "cs",
          "X_ACCESS_TOKEN": "at", "X_ACCESS_TOKEN_SECRET": "ats"}
 
@@ -151,14 +156,14 @@ def bot_env(extra=None, creds=True):
 
 def run_bot(args, env=None, timeout=120, stdin=None):
     """Runs bot/chathost ARGS; returns (status, stdout, stderr)."""
-    p = subprocess.run([BIN] + args, env=env if env is not None else bot_env(),
+    p = subprocess.run(WRAP + [BIN] + args, env=env if env is not None else bot_env(),
                        capture_output=True, text=True, timeout=timeout,
                        input=stdin)
     return p.returncode, p.stdout, p.stderr
 
 
 def start_bot(args, env=None, log=None):
-    return subprocess.Popen([BIN] + args, env=env if env is not None else bot_env(),
+    return subprocess.Popen(WRAP + [BIN] + args, env=env if env is not None else bot_env(),
                             stdout=log or subprocess.DEVNULL,
                             stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
 
