@@ -1,0 +1,1091 @@
+/* report.c - `chathost report`: arguments, loading the logs (in parallel),
+ * per-chat and across-week figures. The writers are report_text.c,
+ * report_json.c and report_html.c. */
+#include "report.h"
+#include "report_model.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_BAD_SHOWN 5
+
+static const char usage_text[] =
+	"usage: chathost report [--format text|csv|json|html] [--out FILE]\n"
+	"                       [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	"                       [--core K/N | --core-min K --core-window N]\n"
+	"                       LOGDIR|LOGFILE...\n";
+
+/* ---- string -> int hash map (keys borrowed) ----------------------------- */
+
+struct smap {
+	const char **keys;
+	int *vals;
+	size_t n, cap;
+};
+
+static uint64_t hash_s(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static size_t smap_slot(const struct smap *m, const char *k)
+{
+	size_t i = (size_t)hash_s(k) & (m->cap - 1);
+
+	while (m->keys[i] && strcmp(m->keys[i], k) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int smap_get(const struct smap *m, const char *k)
+{
+	size_t i;
+
+	if (!m->cap)
+		return -1;
+	i = smap_slot(m, k);
+	return m->keys[i] ? m->vals[i] : -1;
+}
+
+/* Inserts k -> v unless k is present; returns the value stored. */
+static int smap_put(struct smap *m, const char *k, int v)
+{
+	size_t i, j, ocap;
+	const char **ok;
+	int *ov;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		ok = m->keys;
+		ov = m->vals;
+		ocap = m->cap;
+		m->cap = ocap ? ocap * 2 : 1024;
+		m->keys = ch_xcalloc(m->cap, sizeof *m->keys);
+		m->vals = ch_xcalloc(m->cap, sizeof *m->vals);
+		for (j = 0; j < ocap; j++) {
+			if (!ok[j])
+				continue;
+			i = smap_slot(m, ok[j]);
+			m->keys[i] = ok[j];
+			m->vals[i] = ov[j];
+		}
+		free(ok);
+		free(ov);
+	}
+	i = smap_slot(m, k);
+	if (m->keys[i])
+		return m->vals[i];
+	m->keys[i] = k;
+	m->vals[i] = v;
+	m->n++;
+	return v;
+}
+
+static void smap_free(struct smap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- loading one chat (runs in a worker thread) ------------------------- */
+
+struct rec {
+	int author;
+	int question;
+	long long ms;
+	enum ch_attrib attrib;
+	bool host_kind;
+};
+
+struct load {
+	struct ch_rp_chat *c;
+	char *buf;              /* the file; map keys point into it */
+	struct smap ids;        /* post id -> record index */
+	struct smap authors;    /* author_id -> index in c->authors */
+	size_t cap_authors;
+	struct rec *recs;
+	size_t n_recs, cap_recs;
+	char **targets;         /* owned: in_reply_to_id of host posts */
+	size_t n_targets;
+	char **qtext;           /* owned: host Qn texts, [n-1] */
+	long long *qposted;
+	size_t n_q;
+	char **reply_to;        /* detail chat: owned in_reply_to per tpost */
+	size_t cap_tposts;
+};
+
+static void set_str(char **dst, const char *src)
+{
+	if (!src || (*dst && strcmp(*dst, src) == 0))
+		return;
+	free(*dst);
+	*dst = ch_xstrdup(src);
+}
+
+static void grow_q(struct load *L, int q)
+{
+	size_t i;
+
+	if ((size_t)q <= L->n_q)
+		return;
+	L->qtext = ch_xrealloc(L->qtext, (size_t)q * sizeof *L->qtext);
+	L->qposted = ch_xrealloc(L->qposted, (size_t)q * sizeof *L->qposted);
+	for (i = L->n_q; i < (size_t)q; i++) {
+		L->qtext[i] = NULL;
+		L->qposted[i] = CH_RP_NONE;
+	}
+	L->n_q = (size_t)q;
+}
+
+static int load_entry(const struct ch_log_entry *e, void *ctx)
+{
+	struct load *L = ctx;
+	struct ch_rp_chat *c = L->c;
+	struct ch_rp_author *a;
+	struct rec *r;
+	int ai, ri;
+
+	if (e->kind == CH_KIND_EVENT)
+		return 0;
+	if (L->n_recs == L->cap_recs) {
+		L->cap_recs = L->cap_recs ? L->cap_recs * 2 : 1024;
+		L->recs = ch_xrealloc(L->recs, L->cap_recs * sizeof *L->recs);
+	}
+	ri = (int)L->n_recs;
+	if (smap_get(&L->ids, e->id) >= 0) {
+		c->duplicates++;
+		return 0;
+	}
+	ai = smap_get(&L->authors, e->author_id);
+	if (ai < 0) {
+		if (c->n_authors == L->cap_authors) {
+			L->cap_authors = L->cap_authors ? L->cap_authors * 2
+							: 256;
+			c->authors = ch_xrealloc(c->authors,
+						 L->cap_authors *
+							 sizeof *c->authors);
+		}
+		ai = (int)c->n_authors++;
+		a = &c->authors[ai];
+		memset(a, 0, sizeof *a);
+		a->author_id = ch_xstrdup(e->author_id);
+		a->first_ms = CH_RP_NONE;
+		smap_put(&L->authors, a->author_id, ai);
+	}
+	a = &c->authors[ai];
+	set_str(&a->username, e->username);
+	set_str(&a->name, e->name);
+
+	r = &L->recs[L->n_recs++];
+	r->author = ai;
+	r->question = e->question;
+	r->ms = e->created_ms;
+	r->attrib = e->attributed_by;
+	r->host_kind = e->kind == CH_KIND_HOST;
+	return ri + 1; /* tells the caller the record index (see below) */
+}
+
+/* Wrapper that keeps id keys alive: ids are kept in a per-chat arena when
+ * they do not point into the file buffer (jansson fallback lines). */
+struct idarena {
+	char **items;
+	size_t n, cap;
+};
+
+struct loadctx {
+	struct load *L;
+	struct idarena arena;
+	size_t buf_len;
+};
+
+static int load_cb(const struct ch_log_entry *e, void *ctx)
+{
+	struct loadctx *lc = ctx;
+	struct load *L = lc->L;
+	struct ch_rp_chat *c = L->c;
+	struct ch_rp_post *p;
+	const char *key = e->id;
+	int ri;
+
+	ri = load_entry(e, L);
+	if (ri <= 0)
+		return 0;
+	ri--;
+	if (!(key >= L->buf && key < L->buf + lc->buf_len)) {
+		if (lc->arena.n == lc->arena.cap) {
+			lc->arena.cap = lc->arena.cap ? lc->arena.cap * 2 : 16;
+			lc->arena.items = ch_xrealloc(
+				lc->arena.items,
+				lc->arena.cap * sizeof *lc->arena.items);
+		}
+		key = lc->arena.items[lc->arena.n++] = ch_xstrdup(e->id);
+	}
+	smap_put(&L->ids, key, ri);
+	if (e->kind == CH_KIND_HOST) {
+		if (e->question > 0) {
+			grow_q(L, e->question);
+			if (L->qposted[e->question - 1] == CH_RP_NONE ||
+			    e->created_ms < L->qposted[e->question - 1]) {
+				L->qposted[e->question - 1] = e->created_ms;
+				free(L->qtext[e->question - 1]);
+				L->qtext[e->question - 1] =
+					ch_xstrdup(e->text);
+			}
+		}
+		if (e->in_reply_to_id) {
+			L->targets = ch_xrealloc(L->targets,
+						 (L->n_targets + 1) *
+							 sizeof *L->targets);
+			L->targets[L->n_targets++] =
+				ch_xstrdup(e->in_reply_to_id);
+		}
+	}
+	if (c->detail) {
+		if (c->n_tposts == L->cap_tposts) {
+			L->cap_tposts = L->cap_tposts ? L->cap_tposts * 2 : 256;
+			c->tposts = ch_xrealloc(c->tposts, L->cap_tposts *
+							      sizeof *c->tposts);
+			L->reply_to = ch_xrealloc(L->reply_to,
+						  L->cap_tposts *
+							  sizeof *L->reply_to);
+		}
+		L->reply_to[c->n_tposts] = ch_xstrdup(e->in_reply_to_id);
+		p = &c->tposts[c->n_tposts++];
+		memset(p, 0, sizeof *p);
+		p->id = ch_xstrdup(e->id);
+		p->created_at = ch_xstrdup(e->created_at);
+		p->author_id = ch_xstrdup(e->author_id);
+		p->username = ch_xstrdup(e->username);
+		p->name = ch_xstrdup(e->name);
+		p->text = ch_xstrdup(e->text);
+		p->ms = e->created_ms;
+		p->kind = e->kind;
+		p->attributed_by = e->attributed_by;
+		p->question = e->question;
+	}
+	return 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_author(const void *a, const void *b)
+{
+	const struct ch_rp_author *x = a, *y = b;
+	int c;
+
+	if (x->posts != y->posts)
+		return y->posts - x->posts;
+	c = strcmp(ch_rp_username(x), ch_rp_username(y));
+	return c ? c : strcmp(x->author_id, y->author_id);
+}
+
+static int cmp_tpost(const void *a, const void *b)
+{
+	const struct ch_rp_post *x = a, *y = b;
+
+	if (x->ms != y->ms)
+		return (x->ms > y->ms) - (x->ms < y->ms);
+	return strcmp(x->id, y->id);
+}
+
+static void free_author(struct ch_rp_author *a)
+{
+	free(a->author_id);
+	free(a->username);
+	free(a->name);
+}
+
+/* Turns the records into the chat's figures. */
+static void finish_chat(struct load *L)
+{
+	struct ch_rp_chat *c = L->c;
+	bool *is_host = ch_xcalloc(c->n_authors, sizeof *is_host);
+	int *newidx = ch_xmalloc((c->n_authors ? c->n_authors : 1) *
+				 sizeof *newidx);
+	long long *mins = ch_xmalloc((L->n_recs ? L->n_recs : 1) *
+				     sizeof *mins);
+	size_t i, j, nm = 0, maxq = L->n_q, n;
+	long long first_any = CH_RP_NONE, last_ms = CH_RP_NONE, m0;
+	struct ch_rp_question *q;
+	struct rec *r;
+	int ri;
+
+	for (i = 0; i < L->n_recs; i++)
+		if (L->recs[i].host_kind)
+			is_host[L->recs[i].author] = true;
+	c->start_ms = CH_RP_NONE;
+	for (i = 0; i < L->n_recs; i++) {
+		r = &L->recs[i];
+		if (is_host[r->author]) {
+			c->host_posts++;
+			if (c->start_ms == CH_RP_NONE || r->ms < c->start_ms)
+				c->start_ms = r->ms;
+			continue;
+		}
+		if (r->question > 0 && (size_t)r->question > maxq)
+			maxq = (size_t)r->question;
+	}
+	c->n_questions = maxq;
+	c->questions = ch_xcalloc(maxq ? maxq : 1, sizeof *c->questions);
+	for (i = 0; i < maxq; i++) {
+		q = &c->questions[i];
+		q->number = (int)i + 1;
+		q->posted_ms = i < L->n_q ? L->qposted[i] : CH_RP_NONE;
+		q->text = i < L->n_q ? L->qtext[i] : NULL;
+		if (i < L->n_q)
+			L->qtext[i] = NULL;
+		q->first_ms = CH_RP_NONE;
+	}
+	for (i = 0; i < L->n_recs; i++) {
+		struct ch_rp_author *a;
+
+		r = &L->recs[i];
+		if (is_host[r->author])
+			continue;
+		a = &c->authors[r->author];
+		c->posts++;
+		a->posts++;
+		if (a->first_ms == CH_RP_NONE || r->ms < a->first_ms)
+			a->first_ms = r->ms;
+		if (first_any == CH_RP_NONE || r->ms < first_any)
+			first_any = r->ms;
+		if (last_ms == CH_RP_NONE || r->ms > last_ms)
+			last_ms = r->ms;
+		if (r->question > 0) {
+			q = &c->questions[r->question - 1];
+			q->answers++;
+			a->answers++;
+			if (r->attrib == CH_ATTR_LABEL)
+				q->labelled++;
+			if (q->first_ms == CH_RP_NONE || r->ms < q->first_ms)
+				q->first_ms = r->ms;
+		}
+		if (r->attrib == CH_ATTR_REPLY || r->attrib == CH_ATTR_TIME) {
+			c->unlabelled++;
+			a->unlabelled++;
+		}
+		mins[nm++] = r->ms >= 0 ? r->ms / 60000 : (r->ms - 59999) / 60000;
+	}
+	/* host replies */
+	for (i = 0; i < L->n_targets; i++) {
+		ri = smap_get(&L->ids, L->targets[i]);
+		if (ri >= 0)
+			c->authors[L->recs[ri].author].host_replied = true;
+	}
+	/* busiest minute */
+	qsort(mins, nm, sizeof *mins, cmp_ll);
+	c->busiest_ms = CH_RP_NONE;
+	for (i = 0; i < nm; i = j) {
+		for (j = i; j < nm && mins[j] == mins[i]; j++)
+			;
+		if ((int)(j - i) > c->busiest_posts) {
+			c->busiest_posts = (int)(j - i);
+			c->busiest_ms = mins[i] * 60000;
+		}
+	}
+	if (c->start_ms == CH_RP_NONE)
+		c->start_ms = first_any;
+	/* posts per minute from the start */
+	if (c->start_ms != CH_RP_NONE && nm) {
+		m0 = c->start_ms >= 0 ? c->start_ms / 60000
+				      : (c->start_ms - 59999) / 60000;
+		n = last_ms / 60000 >= m0 ? (size_t)(last_ms / 60000 - m0) + 1
+					  : 1;
+		if (n > CH_RP_MAX_MINUTES)
+			n = CH_RP_MAX_MINUTES;
+		for (i = 0; i < L->n_q; i++)
+			if (L->qposted[i] != CH_RP_NONE &&
+			    L->qposted[i] / 60000 - m0 + 2 > (long long)n &&
+			    L->qposted[i] / 60000 - m0 + 2 <= CH_RP_MAX_MINUTES)
+				n = (size_t)(L->qposted[i] / 60000 - m0 + 2);
+		c->n_minutes = n;
+		c->per_minute = ch_xcalloc(n, sizeof *c->per_minute);
+		for (i = 0; i < nm; i++)
+			if (mins[i] >= m0 && mins[i] - m0 < (long long)n)
+				c->per_minute[mins[i] - m0]++;
+	}
+	/* keep participants only */
+	for (i = 0, j = 0; i < c->n_authors; i++) {
+		if (is_host[i] || c->authors[i].posts == 0) {
+			free_author(&c->authors[i]);
+			newidx[i] = -1;
+			continue;
+		}
+		newidx[i] = (int)j;
+		if (i != j)
+			c->authors[j] = c->authors[i];
+		j++;
+	}
+	c->n_authors = j;
+	qsort(c->authors, c->n_authors, sizeof *c->authors, cmp_author);
+	/* transcript sections */
+	if (c->detail) {
+		for (i = 0; i < c->n_tposts; i++) {
+			struct ch_rp_post *p = &c->tposts[i];
+
+			ri = smap_get(&L->ids, p->id);
+			p->host = ri >= 0 ? is_host[L->recs[ri].author]
+					  : p->kind == CH_KIND_HOST;
+			if (p->host && p->question == 0 && L->reply_to[i]) {
+				ri = smap_get(&L->ids, L->reply_to[i]);
+				if (ri >= 0 && !is_host[L->recs[ri].author])
+					p->question = L->recs[ri].question;
+			}
+		}
+		qsort(c->tposts, c->n_tposts, sizeof *c->tposts, cmp_tpost);
+	}
+	free(is_host);
+	free(newidx);
+	free(mins);
+}
+
+static void free_load(struct load *L)
+{
+	size_t i;
+
+	smap_free(&L->ids);
+	smap_free(&L->authors);
+	free(L->recs);
+	for (i = 0; i < L->n_targets; i++)
+		free(L->targets[i]);
+	free(L->targets);
+	for (i = 0; i < L->n_q; i++)
+		free(L->qtext[i]);
+	free(L->qtext);
+	free(L->qposted);
+	if (L->reply_to)
+		for (i = 0; i < L->c->n_tposts; i++)
+			free(L->reply_to[i]);
+	free(L->reply_to);
+	free(L->buf);
+}
+
+static void load_chat(struct ch_rp_chat *c)
+{
+	struct load L;
+	struct loadctx lc;
+	struct ch_error err;
+	size_t len, i;
+
+	memset(&L, 0, sizeof L);
+	memset(&lc, 0, sizeof lc);
+	ch_error_clear(&err);
+	L.c = c;
+	L.buf = ch_replylog_slurp(c->path, &len, &err);
+	if (!L.buf) {
+		c->error = ch_xasprintf("%s: %s", c->path, err.text);
+		return;
+	}
+	lc.L = &L;
+	lc.buf_len = len;
+	ch_replylog_scan(L.buf, len, c->path, load_cb, &lc, &c->st, &c->bad,
+			 MAX_BAD_SHOWN);
+	finish_chat(&L);
+	free_load(&L);
+	for (i = 0; i < lc.arena.n; i++)
+		free(lc.arena.items[i]);
+	free(lc.arena.items);
+}
+
+struct pool {
+	pthread_mutex_t mu;
+	struct ch_rp *r;
+	size_t next;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->r->n_chats)
+			break;
+		load_chat(&p->r->chats[i]);
+	}
+	return NULL;
+}
+
+static void load_all(struct ch_rp *r)
+{
+	pthread_t th[8];
+	struct pool p;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt, i, started = 0;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	nt = (size_t)ncpu;
+	if (nt > 8)
+		nt = 8;
+	if (nt > r->n_chats)
+		nt = r->n_chats;
+	p.r = r;
+	p.next = 0;
+	pthread_mutex_init(&p.mu, NULL);
+	for (i = 1; i < nt; i++)
+		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+			started++;
+	worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.mu);
+}
+
+/* ---- across weeks ------------------------------------------------------- */
+
+static void compute_series(struct ch_rp *r)
+{
+	struct smap people = {0};
+	size_t cap = 0, i, k;
+	int *core = NULL, *ncore = NULL;
+	size_t n_core = 0, n_ncore;
+	int K = r->core_min, N = r->core_window;
+
+	for (i = 0; i < r->n_chats; i++) {
+		struct ch_rp_chat *c = &r->chats[i];
+		struct ch_rp_person *pp;
+		int g;
+
+		for (k = 0; k < c->n_authors; k++) {
+			struct ch_rp_author *a = &c->authors[k];
+
+			g = smap_get(&people, a->author_id);
+			if (g < 0) {
+				if (r->n_people == cap) {
+					cap = cap ? cap * 2 : 1024;
+					r->people = ch_xrealloc(
+						r->people,
+						cap * sizeof *r->people);
+				}
+				g = (int)r->n_people++;
+				pp = &r->people[g];
+				memset(pp, 0, sizeof *pp);
+				pp->last_chat = -1;
+				smap_put(&people, a->author_id, g);
+			}
+			pp = &r->people[g];
+			a->gid = g;
+			pp->author_id = a->author_id;
+			if (a->username)
+				pp->username = a->username;
+			if (a->name)
+				pp->name = a->name;
+			a->first_timer = pp->chats == 0;
+			if (a->first_timer)
+				c->first_timers++;
+			else
+				c->returning++;
+			if (i > 0 && pp->last_chat == (int)i - 1)
+				c->retained++;
+			pp->chats++;
+			pp->last_chat = (int)i;
+			pp->window++;
+		}
+		if (i >= (size_t)N) {
+			struct ch_rp_chat *old = &r->chats[i - (size_t)N];
+
+			for (k = 0; k < old->n_authors; k++)
+				r->people[old->authors[k].gid].window--;
+		}
+		c->retention = -1;
+		if (i > 0 && r->chats[i - 1].n_authors)
+			c->retention = (double)c->retained /
+				       (double)r->chats[i - 1].n_authors;
+		/* lapsed: core as of the previous chat, absent now */
+		c->lapsed_gids = ch_xmalloc((n_core ? n_core : 1) *
+					    sizeof *c->lapsed_gids);
+		for (k = 0; k < n_core; k++)
+			if (r->people[core[k]].last_chat != (int)i)
+				c->lapsed_gids[c->n_lapsed++] = core[k];
+		c->lapsed = (int)c->n_lapsed;
+		/* new core: previous core and this chat's participants */
+		ncore = ch_xmalloc((n_core + c->n_authors + 1) * sizeof *ncore);
+		n_ncore = 0;
+		for (k = 0; k < n_core; k++)
+			r->people[core[k]].core = false;
+		for (k = 0; k < n_core; k++) {
+			struct ch_rp_person *p = &r->people[core[k]];
+
+			if (p->window >= K && !p->core) {
+				p->core = true;
+				ncore[n_ncore++] = core[k];
+			}
+		}
+		for (k = 0; k < c->n_authors; k++) {
+			struct ch_rp_person *p = &r->people[c->authors[k].gid];
+
+			if (p->window >= K && !p->core) {
+				p->core = true;
+				ncore[n_ncore++] = c->authors[k].gid;
+			}
+			c->authors[k].core = p->core;
+		}
+		c->core = (int)n_ncore;
+		free(core);
+		core = ncore;
+		n_core = n_ncore;
+	}
+	free(core);
+	smap_free(&people);
+}
+
+/* ---- arguments and files ------------------------------------------------ */
+
+static bool date_name(const char *base, char *date)
+{
+	int y, m, d;
+
+	if (strlen(base) != 16 || strcmp(base + 10, ".jsonl") != 0)
+		return false;
+	if (sscanf(base, "%4d-%2d-%2d", &y, &m, &d) != 3 || base[4] != '-' ||
+	    base[7] != '-')
+		return false;
+	{
+		char t[32];
+		long long ms;
+
+		snprintf(t, sizeof t, "%.10sT00:00:00Z", base);
+		if (ch_replylog_parse_time(t, &ms))
+			return false;
+	}
+	memcpy(date, base, 10);
+	date[10] = '\0';
+	return true;
+}
+
+static bool valid_date(const char *s)
+{
+	char t[40];
+	long long ms;
+
+	if (strlen(s) != 10)
+		return false;
+	snprintf(t, sizeof t, "%sT00:00:00Z", s);
+	return ch_replylog_parse_time(t, &ms) == 0;
+}
+
+struct flist {
+	char **paths;
+	char (*dates)[11];
+	size_t n, cap;
+};
+
+static void flist_add(struct flist *f, char *path, const char *date)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->paths = ch_xrealloc(f->paths, f->cap * sizeof *f->paths);
+		f->dates = ch_xrealloc(f->dates, f->cap * sizeof *f->dates);
+	}
+	f->paths[f->n] = path;
+	snprintf(f->dates[f->n], 11, "%s", date);
+	f->n++;
+}
+
+static int first_post_cb(const struct ch_log_entry *e, void *ctx)
+{
+	char *date = ctx;
+	char t[32];
+
+	if (e->kind == CH_KIND_EVENT)
+		return 0;
+	ch_rp_fmt_time(e->created_ms, t, sizeof t, false);
+	memcpy(date, t, 10);
+	date[10] = '\0';
+	return 1;
+}
+
+static int add_arg(struct flist *f, const char *arg)
+{
+	struct stat sb;
+	DIR *dir = NULL;
+	struct dirent *de;
+	struct ch_error err;
+	char date[11];
+	const char *base;
+	size_t before = f->n;
+	int subdirs = 0, rc = -1;
+
+	if (stat(arg, &sb)) {
+		fprintf(stderr, "chathost report: %s: %s\n", arg,
+			strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		dir = opendir(arg);
+		if (!dir) {
+			fprintf(stderr, "chathost report: %s: %s\n", arg,
+				strerror(errno));
+			goto cleanup;
+		}
+		while ((de = readdir(dir)) != NULL) {
+			char *p = ch_xasprintf("%s/%s", arg, de->d_name);
+			struct stat es;
+
+			if (date_name(de->d_name, date) && stat(p, &es) == 0 &&
+			    S_ISREG(es.st_mode)) {
+				flist_add(f, p, date);
+				continue;
+			}
+			if (de->d_name[0] != '.' && stat(p, &es) == 0 &&
+			    S_ISDIR(es.st_mode))
+				subdirs++;
+			free(p);
+		}
+		if (f->n == before) {
+			fprintf(stderr,
+				"chathost report: %s: no YYYY-MM-DD.jsonl logs "
+				"here%s\n",
+				arg,
+				subdirs ? "; it holds folders: name one chat's "
+					  "folder (LOGS/NAME)"
+					: "");
+			goto cleanup;
+		}
+		rc = 0;
+		goto cleanup;
+	}
+	base = strrchr(arg, '/');
+	base = base ? base + 1 : arg;
+	if (!date_name(base, date)) {
+		ch_error_clear(&err);
+		strcpy(date, "0000-00-00");
+		if (ch_replylog_read(arg, first_post_cb, date, NULL, NULL, 0,
+				     &err) < 0) {
+			fprintf(stderr, "chathost report: ");
+			ch_error_print(&err, stderr);
+			goto cleanup;
+		}
+	}
+	flist_add(f, ch_xstrdup(arg), date);
+	rc = 0;
+cleanup:
+	if (dir)
+		closedir(dir);
+	return rc;
+}
+
+static int parse_core(const char *s, int *k, int *n)
+{
+	char *end;
+	long a, b;
+
+	a = strtol(s, &end, 10);
+	if (end == s || *end != '/')
+		return -1;
+	s = end + 1;
+	b = strtol(s, &end, 10);
+	if (end == s || *end)
+		return -1;
+	*k = (int)a;
+	*n = (int)b;
+	return 0;
+}
+
+static int parse_int(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < -1000000 || v > 1000000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+void ch_rp_free(struct ch_rp *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->n_chats; i++) {
+		struct ch_rp_chat *c = &r->chats[i];
+
+		free(c->path);
+		free(c->error);
+		for (k = 0; k < c->n_authors; k++)
+			free_author(&c->authors[k]);
+		free(c->authors);
+		for (k = 0; k < c->n_questions; k++)
+			free(c->questions[k].text);
+		free(c->questions);
+		free(c->per_minute);
+		ch_diags_free(&c->bad);
+		free(c->lapsed_gids);
+		for (k = 0; k < c->n_tposts; k++) {
+			struct ch_rp_post *p = &c->tposts[k];
+
+			free(p->id);
+			free(p->created_at);
+			free(p->author_id);
+			free(p->username);
+			free(p->name);
+			free(p->text);
+		}
+		free(c->tposts);
+	}
+	free(r->chats);
+	free(r->people);
+	memset(r, 0, sizeof *r);
+}
+
+static int cmp_chat(const void *a, const void *b)
+{
+	const struct ch_rp_chat *x = a, *y = b;
+	int c = strcmp(x->date, y->date);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+int ch_report_main(int argc, char **argv)
+{
+	const char *format = "text", *out = NULL, *since = NULL, *until = NULL;
+	int K = 3, N = 8, i, rc = 1, wrc = 0;
+	struct flist fl = {0};
+	struct ch_rp r;
+	FILE *fp = NULL;
+	char *tmp = NULL;
+	size_t k, n_in = 0, shown = 0, bad_files = 0;
+	bool opts_done = false;
+
+	memset(&r, 0, sizeof r);
+	r.detail = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+
+		if (opts_done || a[0] != '-' || strcmp(a, "-") == 0)
+			break;
+		if (strcmp(a, "--") == 0) {
+			opts_done = true;
+			i++;
+			break;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			rc = 0;
+			goto cleanup;
+		}
+#define OPTVAL(NAME)                                                          \
+	(strcmp(a, NAME) == 0                                                 \
+		 ? (i + 1 < argc ? (val = argv[++i]) : NULL)                  \
+		 : (strncmp(a, NAME "=", sizeof NAME) == 0                    \
+			    ? (val = a + sizeof NAME)                         \
+			    : NULL))
+		if (OPTVAL("--format")) {
+			format = val;
+		} else if (OPTVAL("--out") || OPTVAL("-o")) {
+			out = val;
+		} else if (OPTVAL("--since")) {
+			since = val;
+		} else if (OPTVAL("--until")) {
+			until = val;
+		} else if (OPTVAL("--core")) {
+			if (parse_core(val, &K, &N)) {
+				fprintf(stderr, "chathost report: --core %s: "
+						"expected K/N, e.g. 3/8\n",
+					val);
+				rc = 2;
+				goto cleanup;
+			}
+		} else if (OPTVAL("--core-min")) {
+			if (parse_int(val, &K)) {
+				fprintf(stderr, "chathost report: --core-min "
+						"%s: not a number\n",
+					val);
+				rc = 2;
+				goto cleanup;
+			}
+		} else if (OPTVAL("--core-window")) {
+			if (parse_int(val, &N)) {
+				fprintf(stderr, "chathost report: "
+						"--core-window %s: not a "
+						"number\n",
+					val);
+				rc = 2;
+				goto cleanup;
+			}
+		} else {
+			if (strchr(a, '=') == NULL &&
+			    (strcmp(a, "--format") == 0 ||
+			     strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0 ||
+			     strcmp(a, "--since") == 0 ||
+			     strcmp(a, "--until") == 0 ||
+			     strncmp(a, "--core", 6) == 0))
+				fprintf(stderr, "chathost report: %s needs a "
+						"value\n",
+					a);
+			else
+				fprintf(stderr, "chathost report: unknown "
+						"option %s\n",
+					a);
+			fputs(usage_text, stderr);
+			rc = 2;
+			goto cleanup;
+		}
+#undef OPTVAL
+	}
+	if (strcmp(format, "text") && strcmp(format, "csv") &&
+	    strcmp(format, "json") && strcmp(format, "html")) {
+		fprintf(stderr, "chathost report: --format %s: use text, csv, "
+				"json or html\n",
+			format);
+		rc = 2;
+		goto cleanup;
+	}
+	if (K < 1 || N < 1 || K > N || N > 10000) {
+		fprintf(stderr, "chathost report: core group %d of %d: need "
+				"1 <= K <= N\n",
+			K, N);
+		rc = 2;
+		goto cleanup;
+	}
+	if ((since && !valid_date(since)) || (until && !valid_date(until))) {
+		fprintf(stderr, "chathost report: --%s %s: expected a date "
+				"YYYY-MM-DD\n",
+			since && !valid_date(since) ? "since" : "until",
+			since && !valid_date(since) ? since : until);
+		rc = 2;
+		goto cleanup;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "chathost report: name a log folder or log "
+				"file\n");
+		fputs(usage_text, stderr);
+		rc = 2;
+		goto cleanup;
+	}
+	for (; i < argc; i++)
+		if (add_arg(&fl, argv[i]))
+			goto cleanup;
+
+	r.core_min = K;
+	r.core_window = N;
+	r.since = since;
+	r.until = until;
+	r.chats = ch_xcalloc(fl.n, sizeof *r.chats);
+	for (k = 0; k < fl.n; k++) {
+		/* chats after --until are no history for anything shown */
+		if (until && strcmp(fl.dates[k], until) > 0) {
+			free(fl.paths[k]);
+			continue;
+		}
+		r.chats[r.n_chats].path = fl.paths[k];
+		memcpy(r.chats[r.n_chats].date, fl.dates[k], 11);
+		r.n_chats++;
+	}
+	qsort(r.chats, r.n_chats, sizeof *r.chats, cmp_chat);
+	for (k = 0; k < r.n_chats; k++) {
+		struct ch_rp_chat *c = &r.chats[k];
+
+		c->in_range = !since || strcmp(c->date, since) >= 0;
+		if (c->in_range) {
+			n_in++;
+			r.detail = (long)k;
+		}
+	}
+	if (n_in == 0) {
+		fprintf(stderr, "chathost report: no chat logs between %s and "
+				"%s\n",
+			since ? since : "the start", until ? until : "the end");
+		goto cleanup;
+	}
+	r.chats[r.detail].detail = true;
+	load_all(&r);
+	for (k = 0; k < r.n_chats; k++) {
+		struct ch_rp_chat *c = &r.chats[k];
+		size_t d;
+
+		if (c->error) {
+			fprintf(stderr, "chathost report: %s\n", c->error);
+			goto cleanup;
+		}
+		r.lines += c->st.lines;
+		r.bad += c->st.bad;
+		if (c->st.bad)
+			bad_files++;
+		for (d = 0; d < c->bad.n && shown < MAX_BAD_SHOWN; d++, shown++)
+			ch_error_print(&c->bad.items[d], stderr);
+	}
+	if (r.bad)
+		fprintf(stderr,
+			"chathost report: %ld bad line%s skipped in %zu file%s "
+			"(the report leaves them out)\n",
+			r.bad, r.bad == 1 ? "" : "s", bad_files,
+			bad_files == 1 ? "" : "s");
+	compute_series(&r);
+
+	if (out && strcmp(out, "-") != 0) {
+		tmp = ch_xasprintf("%s.tmp%ld", out, (long)getpid());
+		fp = fopen(tmp, "w");
+		if (!fp) {
+			fprintf(stderr, "chathost report: cannot write %s: %s\n",
+				out, strerror(errno));
+			goto cleanup;
+		}
+	} else {
+		fp = stdout;
+	}
+	if (strcmp(format, "text") == 0)
+		wrc = ch_rp_write_text(&r, fp);
+	else if (strcmp(format, "csv") == 0)
+		wrc = ch_rp_write_csv(&r, fp);
+	else if (strcmp(format, "json") == 0)
+		wrc = ch_rp_write_json(&r, fp);
+	else
+		wrc = ch_rp_write_html(&r, fp);
+	if (fflush(fp) || ferror(fp))
+		wrc = -1;
+	if (fp != stdout) {
+		if (fclose(fp))
+			wrc = -1;
+		fp = NULL;
+		if (wrc == 0 && rename(tmp, out)) {
+			wrc = -1;
+		}
+		if (wrc) {
+			unlink(tmp);
+			fprintf(stderr, "chathost report: cannot write %s: %s\n",
+				out, strerror(errno));
+			goto cleanup;
+		}
+	} else if (wrc) {
+		fprintf(stderr, "chathost report: cannot write the output\n");
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (fp && fp != stdout)
+		fclose(fp);
+	free(tmp);
+	if (r.chats) {
+		ch_rp_free(&r); /* the chats own the paths now */
+	} else {
+		for (k = 0; k < fl.n; k++)
+			free(fl.paths[k]);
+	}
+	free(fl.paths);
+	free(fl.dates);
+	return rc;
+}

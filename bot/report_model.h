@@ -1,0 +1,126 @@
+/*
+ * report_model.h - the report's computed figures, shared by report.c (load
+ * and compute) and the writers report_text.c (text, csv), report_json.c
+ * and report_html.c. Every struct is owned by its struct ch_rp (freed by
+ * ch_rp_free); writers only borrow.
+ */
+#ifndef CHATHOST_REPORT_MODEL_H
+#define CHATHOST_REPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "replylog.h"
+
+#define CH_RP_NONE (-9223372036854775807LL - 1) /* "no time" */
+#define CH_RP_TOP 10        /* top contributors listed */
+#define CH_RP_MAX_MINUTES 240 /* answers-per-minute series length cap */
+
+/* One participant of one chat. */
+struct ch_rp_author {
+	char *author_id;   /* owned */
+	char *username;    /* owned; NULL if never logged */
+	char *name;        /* owned; NULL if never logged */
+	int gid;           /* index into ch_rp.people */
+	int posts;
+	int answers;       /* posts attributed to a question */
+	int unlabelled;    /* attributed_by reply or time */
+	long long first_ms;
+	bool first_timer;
+	bool core;         /* in the core group as of this chat */
+	bool host_replied; /* a host post replied to one of their posts */
+};
+
+struct ch_rp_question {
+	int number;
+	char *text;          /* owned; the host's Qn post, NULL if not logged */
+	long long posted_ms; /* CH_RP_NONE if no Qn post */
+	int answers;
+	int labelled;
+	long long first_ms;  /* first answer, CH_RP_NONE if none */
+};
+
+/* A transcript line (the reviewed chat only); strings owned. */
+struct ch_rp_post {
+	char *id, *created_at, *username, *name, *text, *author_id;
+	long long ms;
+	enum ch_entry_kind kind;
+	enum ch_attrib attributed_by;
+	int question;  /* the section it goes to (0: other posts) */
+	bool host;
+};
+
+struct ch_rp_chat {
+	char *path;          /* owned */
+	char date[11];       /* YYYY-MM-DD */
+	bool in_range;       /* reported (--since/--until) */
+	bool detail;         /* the reviewed chat: transcript kept */
+	char *error;         /* owned; the file could not be read */
+
+	struct ch_rp_author *authors; /* owned; participants, by posts desc */
+	size_t n_authors;
+	long posts, host_posts, unlabelled, duplicates;
+	struct ch_rp_question *questions; /* owned; [n-1] is Qn */
+	size_t n_questions;
+	long long start_ms;  /* first host post (or first post); CH_RP_NONE */
+	long long busiest_ms;/* start of the busiest minute; CH_RP_NONE */
+	int busiest_posts;
+	int *per_minute;     /* owned; participant posts per minute from start */
+	size_t n_minutes;
+
+	struct ch_replylog_stats st;
+	struct ch_diags bad; /* first few bad lines */
+
+	/* across weeks */
+	int first_timers, returning, core, lapsed, retained;
+	double retention;    /* < 0: no previous chat */
+	int *lapsed_gids;    /* owned */
+	size_t n_lapsed;
+
+	struct ch_rp_post *tposts; /* owned (detail chat), time order */
+	size_t n_tposts;
+};
+
+/* One person across the series. */
+struct ch_rp_person {
+	const char *author_id, *username, *name; /* borrowed from a chat */
+	int chats;      /* chats taken part in so far */
+	int last_chat;  /* index of the last one, -1 */
+	int window;     /* chats within the core window */
+	bool core;
+};
+
+struct ch_rp {
+	struct ch_rp_chat *chats; /* owned; by date */
+	size_t n_chats;
+	struct ch_rp_person *people; /* owned */
+	size_t n_people;
+	int core_min, core_window;
+	const char *since, *until; /* borrowed; NULL if not given */
+	long detail;               /* index of the reviewed chat, -1 none */
+	long lines, bad;
+};
+
+void ch_rp_free(struct ch_rp *r);
+
+/* The name shown for a person: "name (@username)" pieces. */
+const char *ch_rp_username(const struct ch_rp_author *a);
+
+/* Formats ms as "2026-12-01T18:07:12Z" (buf >= 32) or "HH:MM" (hhmm). */
+void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm);
+
+/* Terminal columns taken by UTF-8 s (wide East Asian and emoji count 2,
+ * combining marks 0, control characters 0). */
+int ch_rp_width(const char *s);
+/* Appends s to b cut/padded to exactly width columns (a cut ends in "…";
+ * newlines and tabs become spaces). left: pad right. */
+void ch_rp_pad(struct ch_buf *b, const char *s, int width, bool left);
+
+int ch_rp_write_text(const struct ch_rp *r, FILE *fp);
+int ch_rp_write_csv(const struct ch_rp *r, FILE *fp);
+int ch_rp_write_json(const struct ch_rp *r, FILE *fp);
+int ch_rp_write_html(const struct ch_rp *r, FILE *fp);
+
+#endif

@@ -1,0 +1,514 @@
+/* report_text.c - the report for the terminal (text, 100 columns) and as
+ * CSV (RFC 4180), plus the column-width helpers. */
+#include "report_model.h"
+
+#include <string.h>
+#include <time.h>
+
+#define COLS 100
+
+const char *ch_rp_username(const struct ch_rp_author *a)
+{
+	return a->username ? a->username : a->author_id;
+}
+
+void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm)
+{
+	time_t t;
+	struct tm tm;
+
+	if (ms == CH_RP_NONE) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	gmtime_r(&t, &tm);
+	if (hhmm)
+		strftime(buf, size, "%H:%M", &tm);
+	else
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Decodes one code point; *n its length (1 for a bad byte, cp -1). */
+static long decode(const unsigned char *p, size_t *n)
+{
+	if (p[0] < 0x80) {
+		*n = 1;
+		return p[0];
+	}
+	if ((p[0] & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+		*n = 2;
+		return ((long)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+	}
+	if ((p[0] & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 &&
+	    (p[2] & 0xC0) == 0x80) {
+		*n = 3;
+		return ((long)(p[0] & 0x0F) << 12) | ((long)(p[1] & 0x3F) << 6) |
+		       (p[2] & 0x3F);
+	}
+	if ((p[0] & 0xF8) == 0xF0 && (p[1] & 0xC0) == 0x80 &&
+	    (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
+		*n = 4;
+		return ((long)(p[0] & 0x07) << 18) |
+		       ((long)(p[1] & 0x3F) << 12) |
+		       ((long)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+	}
+	*n = 1;
+	return -1;
+}
+
+static int cp_width(long cp)
+{
+	if (cp < 0)
+		return 1;
+	if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+		return 0;
+	if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0483 && cp <= 0x0489) ||
+	    (cp >= 0x0591 && cp <= 0x05BD) || (cp >= 0x064B && cp <= 0x065F) ||
+	    (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+	    (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+	    (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xFE20 && cp <= 0xFE2F) ||
+	    cp == 0xFEFF || (cp >= 0xE0000 && cp <= 0xE01EF))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+	    (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	    (cp >= 0xFFE0 && cp <= 0xFFE6) ||
+	    (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	    (cp >= 0x1F680 && cp <= 0x1F6FF) ||
+	    (cp >= 0x1F900 && cp <= 0x1F9FF) ||
+	    (cp >= 0x20000 && cp <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+int ch_rp_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	int w = 0;
+
+	while (*p) {
+		w += cp_width(decode(p, &n));
+		p += n;
+	}
+	return w;
+}
+
+void ch_rp_pad(struct ch_buf *b, const char *s, int width, bool left)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct ch_buf tmp = {0};
+	int w = 0, cw, total = 0;
+	size_t n;
+	long cp;
+
+	/* does it fit? */
+	total = ch_rp_width((const char *)p);
+	while (*p) {
+		cp = decode(p, &n);
+		if (cp == '\n' || cp == '\t' || cp == '\r') {
+			cp = ' ';
+			cw = 1;
+		} else {
+			cw = cp_width(cp);
+		}
+		if (total > width && w + cw > width - 1)
+			break;
+		if (w + cw > width)
+			break;
+		if (cp == ' ' && n == 1)
+			ch_buf_puts(&tmp, " ");
+		else if (cp < 0)
+			ch_buf_puts(&tmp, "?");
+		else if (cw > 0 || cp >= 0x20)
+			ch_buf_append(&tmp, p, n);
+		w += cw;
+		p += n;
+	}
+	if (*p) {
+		ch_buf_puts(&tmp, "\xE2\x80\xA6"); /* … */
+		w++;
+	}
+	if (!left)
+		for (; w < width; w++)
+			ch_buf_puts(b, " ");
+	ch_buf_append(b, tmp.data ? tmp.data : "", tmp.len);
+	if (left)
+		for (; w < width; w++)
+			ch_buf_puts(b, " ");
+	ch_buf_free(&tmp);
+}
+
+static void pad_num(struct ch_buf *b, long v, int width)
+{
+	char t[32];
+
+	snprintf(t, sizeof t, "%ld", v);
+	ch_rp_pad(b, t, width, false);
+}
+
+static void fmt_delay(long long ms, char *buf, size_t size)
+{
+	long long s;
+
+	if (ms == CH_RP_NONE) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	s = ms / 1000;
+	if (ms < 0)
+		snprintf(buf, size, "-%lld:%02lld", (-s) / 60, (-s) % 60);
+	else
+		snprintf(buf, size, "%lld:%02lld", s / 60, s % 60);
+}
+
+static void who(struct ch_buf *b, const char *name, const char *username)
+{
+	if (name && name[0] && username)
+		ch_buf_printf(b, "%s (@%s)", name, username);
+	else if (username)
+		ch_buf_printf(b, "@%s", username);
+	else
+		ch_buf_puts(b, name ? name : "?");
+}
+
+static void emit(struct ch_buf *line, FILE *fp)
+{
+	/* strip trailing spaces */
+	while (line->len && line->data[line->len - 1] == ' ')
+		line->data[--line->len] = '\0';
+	fputs(ch_buf_str(line), fp);
+	fputc('\n', fp);
+	line->len = 0;
+	if (line->data)
+		line->data[0] = '\0';
+}
+
+static void heading(FILE *fp, const char *title)
+{
+	fprintf(fp, "\n%s\n", title);
+	fprintf(fp, "%.*s\n", (int)strlen(title),
+		"----------------------------------------------------------");
+}
+
+static void people_list(FILE *fp, const struct ch_rp *r, const int *gids,
+			size_t n)
+{
+	struct ch_buf line = {0}, tmp = {0};
+	size_t i;
+	int col = 2, w;
+
+	ch_buf_puts(&line, "  ");
+	for (i = 0; i < n; i++) {
+		const struct ch_rp_person *p = &r->people[gids[i]];
+
+		tmp.len = 0;
+		who(&tmp, p->name, p->username ? p->username : p->author_id);
+		if (i + 1 < n)
+			ch_buf_puts(&tmp, ",");
+		w = ch_rp_width(ch_buf_str(&tmp));
+		if (w > COLS - 4)
+			w = COLS - 4;
+		if (col > 2 && col + 1 + w > COLS) {
+			emit(&line, fp);
+			ch_buf_puts(&line, "  ");
+			col = 2;
+		}
+		if (col > 2) {
+			ch_buf_puts(&line, " ");
+			col++;
+		}
+		ch_rp_pad(&line, ch_buf_str(&tmp), w, true);
+		col += w;
+	}
+	if (n == 0)
+		ch_buf_puts(&line, "(none)");
+	emit(&line, fp);
+	ch_buf_free(&line);
+	ch_buf_free(&tmp);
+}
+
+/* Text wrapped to COLS with a hanging indent. */
+static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
+{
+	struct ch_buf line = {0};
+	const unsigned char *p = (const unsigned char *)s;
+	int col, cw;
+	size_t n;
+	long cp;
+
+	ch_buf_puts(&line, prefix);
+	col = ch_rp_width(prefix);
+	while (*p) {
+		cp = decode(p, &n);
+		if (cp == '\n' || cp == '\r' || cp == '\t')
+			cp = ' ';
+		cw = cp == ' ' ? 1 : cp_width(cp);
+		if (col + cw > COLS) {
+			emit(&line, fp);
+			ch_buf_printf(&line, "%*s", indent, "");
+			col = indent;
+			if (cp == ' ') {
+				p += n;
+				continue;
+			}
+		}
+		if (cp == ' ')
+			ch_buf_puts(&line, " ");
+		else if (cp < 0)
+			ch_buf_puts(&line, "?");
+		else if (cp >= 0x20)
+			ch_buf_append(&line, p, n);
+		col += cw;
+		p += n;
+	}
+	emit(&line, fp);
+	ch_buf_free(&line);
+}
+
+static void transcript_post(FILE *fp, const struct ch_rp_post *p)
+{
+	struct ch_buf pre = {0};
+	char hm[16];
+
+	ch_rp_fmt_time(p->ms, hm, sizeof hm, true);
+	ch_buf_printf(&pre, "    %s  ", hm);
+	if (p->host) {
+		ch_buf_puts(&pre, "HOST ");
+	}
+	who(&pre, p->name, p->username ? p->username : p->author_id);
+	if (!p->host && p->attributed_by != CH_ATTR_NONE &&
+	    p->attributed_by != CH_ATTR_LABEL)
+		ch_buf_printf(&pre, " [by %s]", ch_attrib_name(p->attributed_by)
+						       ? ch_attrib_name(p->attributed_by)
+						       : "other");
+	ch_buf_puts(&pre, ": ");
+	if (ch_rp_width(ch_buf_str(&pre)) > 50) {
+		wrapped(fp, ch_buf_str(&pre), 12, "");
+		wrapped(fp, "            ", 12, p->text);
+	} else {
+		wrapped(fp, ch_buf_str(&pre), 12, p->text);
+	}
+	ch_buf_free(&pre);
+}
+
+int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
+{
+	const struct ch_rp_chat *c = &r->chats[r->detail];
+	struct ch_buf line = {0}, tmp = {0};
+	int *gids = NULL;
+	size_t i, k, n, top;
+	char t1[40], t2[40];
+	long n_in = 0, idx = 0;
+
+	for (i = 0; i < r->n_chats; i++)
+		if (r->chats[i].in_range) {
+			n_in++;
+			if ((long)i <= r->detail)
+				idx = n_in;
+		}
+	fprintf(fp, "Chat of %s  (chat %ld of %ld reported; %zu log%s read, "
+		    "%ld line%s",
+		c->date, idx, n_in, r->n_chats, r->n_chats == 1 ? "" : "s",
+		r->lines, r->lines == 1 ? "" : "s");
+	if (r->bad)
+		fprintf(fp, ", %ld bad skipped", r->bad);
+	fprintf(fp, ")\n%s\n", c->path);
+
+	heading(fp, "This chat");
+	fprintf(fp, "  Participants          %6zu   first-timers %d, returning %d\n",
+		c->n_authors, c->first_timers, c->returning);
+	fprintf(fp, "  Posts                 %6ld   and %ld by the host\n",
+		c->posts, c->host_posts);
+	fprintf(fp, "  Replies without label %6ld   attributed by reply or time\n",
+		c->unlabelled);
+	if (c->busiest_ms != CH_RP_NONE) {
+		ch_rp_fmt_time(c->busiest_ms, t1, sizeof t1, true);
+		fprintf(fp, "  Busiest minute         %5s   %d posts\n", t1,
+			c->busiest_posts);
+	}
+	fprintf(fp, "  Core group            %6d   took part in %d+ of the last %d chats\n",
+		c->core, r->core_min, r->core_window);
+	fprintf(fp, "  Lapsed regulars       %6d   core last week, absent now\n",
+		c->lapsed);
+	if (c->retention >= 0)
+		fprintf(fp, "  Retention             %5.0f%%   of last chat's participants came back\n",
+			c->retention * 100);
+	fprintf(fp, "  Times are UTC.\n");
+
+	heading(fp, "Questions");
+	if (c->n_questions == 0) {
+		fprintf(fp, "  (no questions or answers logged)\n");
+	} else {
+		fprintf(fp, "  Q    Posted  Answers  Labelled  First answer  Question\n");
+		for (i = 0; i < c->n_questions; i++) {
+			const struct ch_rp_question *q = &c->questions[i];
+
+			ch_rp_fmt_time(q->posted_ms, t1, sizeof t1, true);
+			fmt_delay(q->posted_ms != CH_RP_NONE &&
+						  q->first_ms != CH_RP_NONE
+					  ? q->first_ms - q->posted_ms
+					  : CH_RP_NONE,
+				  t2, sizeof t2);
+			ch_buf_printf(&line, "  Q%-3d %6s  ", q->number, t1);
+			pad_num(&line, q->answers, 7);
+			ch_buf_puts(&line, "  ");
+			pad_num(&line, q->labelled, 8);
+			ch_buf_puts(&line, "  ");
+			ch_rp_pad(&line, t2, 12, false);
+			ch_buf_puts(&line, "  ");
+			ch_rp_pad(&line, q->text ? q->text : "(not logged)",
+				  COLS - 50, true);
+			emit(&line, fp);
+		}
+	}
+
+	heading(fp, "Top contributors");
+	top = c->n_authors < CH_RP_TOP ? c->n_authors : CH_RP_TOP;
+	if (top == 0)
+		fprintf(fp, "  (nobody took part)\n");
+	else
+		fprintf(fp, "   #  %-30s  %-24s  Posts  Answers  New\n", "Name",
+			"Username");
+	for (i = 0; i < top; i++) {
+		const struct ch_rp_author *a = &c->authors[i];
+
+		ch_buf_printf(&line, "  %2zu  ", i + 1);
+		ch_rp_pad(&line, a->name ? a->name : "", 30, true);
+		ch_buf_puts(&line, "  ");
+		tmp.len = 0;
+		ch_buf_printf(&tmp, "@%s", ch_rp_username(a));
+		ch_rp_pad(&line, ch_buf_str(&tmp), 24, true);
+		ch_buf_puts(&line, "  ");
+		pad_num(&line, a->posts, 5);
+		ch_buf_puts(&line, "  ");
+		pad_num(&line, a->answers, 7);
+		ch_buf_puts(&line, a->first_timer ? "  yes" : "");
+		emit(&line, fp);
+	}
+
+	heading(fp, "First-timers the host has not replied to (welcome them!)");
+	gids = ch_xmalloc((c->n_authors + 1) * sizeof *gids);
+	for (i = 0, n = 0; i < c->n_authors; i++)
+		if (c->authors[i].first_timer && !c->authors[i].host_replied)
+			gids[n++] = c->authors[i].gid;
+	people_list(fp, r, gids, n);
+
+	heading(fp, "Lapsed regulars (core group last chat, absent this one)");
+	people_list(fp, r, c->lapsed_gids, c->n_lapsed);
+
+	heading(fp, "Week by week");
+	fprintf(fp, "  Date        Participants  First-timers  Returning   Posts  Retention  Core  Lapsed\n");
+	for (i = 0; i < r->n_chats; i++) {
+		const struct ch_rp_chat *w = &r->chats[i];
+
+		if (!w->in_range)
+			continue;
+		if (w->retention >= 0)
+			snprintf(t1, sizeof t1, "%.0f%%", w->retention * 100);
+		else
+			snprintf(t1, sizeof t1, "-");
+		fprintf(fp, "  %s  %12zu  %12d  %9d  %6ld  %9s  %4d  %6d\n",
+			w->date, w->n_authors, w->first_timers, w->returning,
+			w->posts, t1, w->core, w->lapsed);
+	}
+
+	heading(fp, "Transcript");
+	for (k = 0; k <= c->n_questions; k++) {
+		size_t qn = k < c->n_questions ? k + 1 : 0;
+		bool any = false;
+
+		if (qn) {
+			const struct ch_rp_question *q = &c->questions[k];
+
+			tmp.len = 0;
+			if (q->text)
+				ch_buf_puts(&tmp, q->text);
+			else
+				ch_buf_printf(&tmp, "Q%zu (question not logged)",
+					      qn);
+			wrapped(fp, "", 4, ch_buf_str(&tmp));
+		} else {
+			fprintf(fp, "Other posts (no question)\n");
+		}
+		for (i = 0; i < c->n_tposts; i++) {
+			const struct ch_rp_post *p = &c->tposts[i];
+
+			if ((size_t)p->question != qn)
+				continue;
+			if (p->host && p->kind == CH_KIND_HOST && qn &&
+			    c->questions[k].text &&
+			    p->ms == c->questions[k].posted_ms &&
+			    strcmp(p->text, c->questions[k].text) == 0)
+				continue; /* the question itself */
+			transcript_post(fp, p);
+			any = true;
+		}
+		if (!any)
+			fprintf(fp, "    (none)\n");
+	}
+	free(gids);
+	ch_buf_free(&line);
+	ch_buf_free(&tmp);
+	return ferror(fp) ? -1 : 0;
+}
+
+static void csv_field(FILE *fp, const char *s, bool last)
+{
+	if (!s)
+		s = "";
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', fp);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', fp);
+			fputc(*s, fp);
+		}
+		fputc('"', fp);
+	} else {
+		fputs(s, fp);
+	}
+	fputs(last ? "\r\n" : ",", fp);
+}
+
+int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
+{
+	static const char *const head[] = {
+		"date", "author_id", "username", "name", "posts", "answers",
+		"unlabelled_replies", "first_post_at", "first_timer", "core",
+		"host_replied"};
+	size_t i, k, h;
+	char num[3][24], t[40];
+
+	for (h = 0; h < sizeof head / sizeof *head; h++)
+		csv_field(fp, head[h], h + 1 == sizeof head / sizeof *head);
+	for (i = 0; i < r->n_chats; i++) {
+		const struct ch_rp_chat *c = &r->chats[i];
+
+		if (!c->in_range)
+			continue;
+		for (k = 0; k < c->n_authors; k++) {
+			const struct ch_rp_author *a = &c->authors[k];
+
+			snprintf(num[0], sizeof num[0], "%d", a->posts);
+			snprintf(num[1], sizeof num[1], "%d", a->answers);
+			snprintf(num[2], sizeof num[2], "%d", a->unlabelled);
+			ch_rp_fmt_time(a->first_ms, t, sizeof t, false);
+			csv_field(fp, c->date, false);
+			csv_field(fp, a->author_id, false);
+			csv_field(fp, a->username, false);
+			csv_field(fp, a->name, false);
+			csv_field(fp, num[0], false);
+			csv_field(fp, num[1], false);
+			csv_field(fp, num[2], false);
+			csv_field(fp, t, false);
+			csv_field(fp, a->first_timer ? "yes" : "no", false);
+			csv_field(fp, a->core ? "yes" : "no", false);
+			csv_field(fp, a->host_replied ? "yes" : "no", true);
+		}
+	}
+	return ferror(fp) ? -1 : 0;
+}
