@@ -68,6 +68,69 @@ size_t ch_poll_fallback(const struct ch_topic *t, struct ch_state *st,
 /* The recorded winner: 1 and *winner if decided, else 0. */
 int ch_poll_winner(struct ch_state *st, size_t *winner);
 
+/* ---- extensions (beyond the lead's first contract) ------------------- */
+
+#define CH_POLL_MAX_OPTIONS 4
+
+/* The tally of a poll at one moment: X votes (if the poll was posted and
+ * read), extra votes (poll.extra_votes) and the candidate who wins by the
+ * rules (most votes; tie / no votes -> poll.tie). */
+struct ch_poll_tally {
+	size_t n;                          /* candidates (<= 4) */
+	long x[CH_POLL_MAX_OPTIONS];       /* X votes per candidate */
+	long extra[CH_POLL_MAX_OPTIONS];   /* extra votes per candidate */
+	long total[CH_POLL_MAX_OPTIONS];
+	bool posted;                       /* the state has the poll's post id */
+	bool x_read;                       /* the X poll was read */
+	bool closed;                       /* X says voting_status "closed" */
+	char poll_id[32];                  /* "" if unknown */
+	char end_datetime[40];             /* "" if unknown */
+	size_t winner;                     /* 0-based */
+	const char *rule; /* static: "votes", "tie-first", "tie-random",
+			     "no-votes" */
+};
+
+/* Pure: chooses ta->winner and ta->rule from ta->total[0..n-1] by the rules
+ * (most votes; a tie -> the first listed of the tied, or a random one of
+ * them; no votes at all -> the first candidate, or a random one). */
+void ch_poll_choose(enum ch_tie_rule tie, struct ch_poll_tally *ta);
+
+/* Pure: maps the options of an X poll to the candidates (by label, ASCII
+ * case-insensitive, blanks trimmed; else by position) and puts their votes
+ * in x[0..n_candidates-1] (zeroed first). An option that matches no
+ * candidate is an error. Returns 0 or -1. */
+int ch_poll_match(const struct ch_topic *t, const struct ch_poll_result *r,
+		  long *x, struct ch_error *err);
+
+/* Reads the live tally without recording anything: the X poll if posted
+ * (one GET; x may be NULL to skip it: then x_read is false), plus the extra
+ * votes. Returns 0, or -1 with err (the X poll could not be read, or the
+ * extra votes file is bad); on -1 the parts read are still filled. */
+int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
+		  struct ch_state *st, struct ch_poll_tally *ta,
+		  struct ch_error *err);
+
+/* The chat's state file: LOGS/NAME[/rehearsal]/DATE.state.json (caller
+ * frees). */
+char *ch_poll_state_path(const struct ch_schedule *s, const char *date,
+			 bool rehearsal);
+
+/* For chathost preview: reads the (real, not rehearsal) state of the chat
+ * on t->date. Returns 1 and *winner (checked against t: the recorded label
+ * wins over the recorded index, in case the file was reordered) if the
+ * poll is decided, 0 if not (or no state yet), -1 if the state file is
+ * damaged (err says so). */
+int ch_poll_preview_winner(const struct ch_schedule *s,
+			   const struct ch_topic *t, size_t *winner,
+			   struct ch_error *err);
+
+/* Checks for chathost check that need poll.c: the poll's text with the
+ * hashtag fits in a post (weighted length <= 280, valid characters), and
+ * the extra votes file, if it exists already, is valid. Problems go to d.
+ * Returns 0 or -1. */
+int ch_poll_check(const struct ch_schedule *s, const struct ch_topic *t,
+		  struct ch_diags *d);
+
 /* Reads the extra votes CSV (label,votes; a header line "label,votes" is
  * allowed; RFC 4180 quoting) into votes[i] for candidates[i]; a label that
  * matches no candidate, a bad count or a malformed line is reported as
