@@ -46,6 +46,10 @@ struct ch_xapi {
 	long last_status;          /* HTTP status of the last response, 0 if none */
 	struct ch_ratelimit rate;  /* headers of the last response */
 	int verbose;               /* >0: trace requests on stderr, secrets redacted */
+	struct timespec last_sent; /* wall clock when the last request started
+				      to go out (CLOCK_REALTIME); zero if none */
+	long last_connects;        /* new connections the last request opened
+				      (0: the warm connection was reused) */
 };
 
 /* base_url must be https://, or http:// only to a loopback address
@@ -53,6 +57,10 @@ struct ch_xapi {
 int ch_xapi_init(struct ch_xapi *x, const char *base_url,
 		 const struct ch_creds *creds, struct ch_error *err);
 void ch_xapi_free(struct ch_xapi *x);
+
+/* Connect and total timeouts of every request in milliseconds (defaults
+ * 5000 / 20000; values <= 0 restore them). */
+void ch_xapi_set_timeouts(struct ch_xapi *x, long connect_ms, long total_ms);
 
 /* Opens the connection (TCP + TLS) ahead of a post, with a request that
  * costs no rate limit, so the post at its instant pays one round trip. */
@@ -144,5 +152,17 @@ int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
 int ch_xapi_parse_poll(const char *json, size_t len,
 		       struct ch_poll_result *res, struct ch_error *err);
 void ch_poll_result_free(struct ch_poll_result *res);
+
+/* Pure: what a non-2xx response means. Fills err (source "X API") with a
+ * message a user can act on, built from the problem JSON {"title",
+ * "detail","type","status"} (or v1 {"errors":[{"message"}]}) in body:
+ * 401 -> CH_XFAIL_AUTH "401 Unauthorized: check the credentials (...)";
+ * 403 "duplicate content" -> CH_XFAIL_DUPLICATE; other 403 -> AUTH;
+ * 429 -> CH_XFAIL_RATELIMIT "rate limited until HH:MM" (local time of
+ * rate->reset; rate may be NULL); 5xx -> CH_XFAIL_SERVER; other ->
+ * CH_XFAIL_CLIENT. body may be NULL or not JSON. Exposed for tests. */
+enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
+			       const struct ch_ratelimit *rate,
+			       struct ch_error *err);
 
 #endif

@@ -1,0 +1,1048 @@
+/* xapi.c - X API v2 calls (post, search, user tweets, poll lookup, me) and
+ * their pure response parsers, on http.h + oauth.h, JSON with jansson.
+ * Every response is type-checked: unexpected JSON is CH_XFAIL_PARSE with a
+ * message naming the field, never a crash. */
+#include "xapi.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "oauth.h"
+
+#define CH_XSRC "X API"
+#define CH_TWEET_FIELDS "created_at,author_id,conversation_id," \
+	"referenced_tweets,in_reply_to_user_id"
+
+/* ---------------------------------------------------------------- */
+/* small JSON helpers                                               */
+
+/* Sets *out to a copy of obj[key] if it is a string; absent or null leaves
+ * NULL; another type is an error naming where.key. */
+static int ch_j_str(json_t *obj, const char *key, const char *where,
+		    size_t idx, int required, char **out, struct ch_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (!required)
+			return 0;
+		if (idx != (size_t)-1)
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: %s[%zu].%s is missing",
+				     where, idx, key);
+		else
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: %s.%s is missing",
+				     where, key);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		if (idx != (size_t)-1)
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: %s[%zu].%s is not a string",
+				     where, idx, key);
+		else
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: %s.%s is not a string",
+				     where, key);
+		return -1;
+	}
+	*out = ch_xstrndup(json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+/* The borrowed string obj[key], or NULL if absent or not a string. */
+static const char *ch_j_peek(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *ch_j_load(const char *json, size_t len, struct ch_error *err)
+{
+	json_error_t je;
+	json_t *root;
+
+	if (!json) {
+		ch_error_set(err, CH_XSRC, 0, "empty response");
+		return NULL;
+	}
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "malformed JSON in the response (byte %d): %s",
+			     je.position, je.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: not a JSON object");
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Copies s into a user buffer; an error if it does not fit. */
+static int ch_copy_out(char *dst, size_t size, const char *s,
+		       const char *what, struct ch_error *err)
+{
+	size_t n = strlen(s);
+
+	if (!dst || n >= size) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: %s too long (%zu bytes)",
+			     what, n);
+		return -1;
+	}
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/* A server-supplied text, made safe to print: control characters become
+ * spaces, at most n-1 bytes. */
+static void ch_clean(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	for (i = 0; src && src[i] && i + 1 < n; i++)
+		dst[i] = ((unsigned char)src[i] < 0x20 ||
+			  (unsigned char)src[i] == 0x7f) ? ' ' : src[i];
+	dst[i] = '\0';
+}
+
+/* ---------------------------------------------------------------- */
+/* pages                                                            */
+
+static void ch_tweet_free(struct ch_tweet *t)
+{
+	free(t->id);
+	free(t->created_at);
+	free(t->author_id);
+	free(t->username);
+	free(t->name);
+	free(t->text);
+	free(t->conversation_id);
+	free(t->in_reply_to_id);
+}
+
+void ch_tweet_page_free(struct ch_tweet_page *page)
+{
+	size_t i;
+
+	if (!page)
+		return;
+	for (i = 0; i < page->n; i++)
+		ch_tweet_free(&page->tweets[i]);
+	free(page->tweets);
+	free(page->newest_id);
+	free(page->next_token);
+	memset(page, 0, sizeof *page);
+}
+
+struct ch_user_ref {
+	const char *id; /* borrowed from the JSON tree */
+	json_t *user;
+};
+
+static int ch_user_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ch_user_ref *)a)->id,
+		      ((const struct ch_user_ref *)b)->id);
+}
+
+static int ch_parse_users(json_t *root, struct ch_user_ref **out, size_t *n,
+			  struct ch_error *err)
+{
+	json_t *inc = json_object_get(root, "includes");
+	json_t *users, *u;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!inc || json_is_null(inc))
+		return 0;
+	if (!json_is_object(inc)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: includes is not an object");
+		return -1;
+	}
+	users = json_object_get(inc, "users");
+	if (!users || json_is_null(users))
+		return 0;
+	if (!json_is_array(users)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: includes.users is not an array");
+		return -1;
+	}
+	if (json_array_size(users) == 0)
+		return 0;
+	*out = ch_xcalloc(json_array_size(users), sizeof **out);
+	json_array_foreach(users, i, u) {
+		json_t *id = json_object_get(u, "id");
+		json_t *un = json_object_get(u, "username");
+		json_t *nm = json_object_get(u, "name");
+
+		if (!json_is_object(u) || !json_is_string(id) ||
+		    (un && !json_is_string(un) && !json_is_null(un)) ||
+		    (nm && !json_is_string(nm) && !json_is_null(nm))) {
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: includes.users[%zu] "
+				     "is not a user object with string id, "
+				     "username and name", i);
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+		(*out)[*n].id = json_string_value(id);
+		(*out)[*n].user = u;
+		(*n)++;
+	}
+	qsort(*out, *n, sizeof **out, ch_user_ref_cmp);
+	return 0;
+}
+
+static int ch_parse_tweet(json_t *t, size_t i, struct ch_tweet *tw,
+			  const struct ch_user_ref *users, size_t n_users,
+			  struct ch_error *err)
+{
+	json_t *refs, *r;
+	size_t j;
+
+	if (!json_is_object(t)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: data[%zu] is not an object", i);
+		return -1;
+	}
+	if (ch_j_str(t, "id", "data", i, 1, &tw->id, err) ||
+	    ch_j_str(t, "text", "data", i, 1, &tw->text, err) ||
+	    ch_j_str(t, "created_at", "data", i, 0, &tw->created_at, err) ||
+	    ch_j_str(t, "author_id", "data", i, 0, &tw->author_id, err) ||
+	    ch_j_str(t, "conversation_id", "data", i, 0, &tw->conversation_id,
+		     err))
+		return -1;
+	refs = json_object_get(t, "referenced_tweets");
+	if (refs && !json_is_null(refs)) {
+		if (!json_is_array(refs)) {
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: data[%zu]."
+				     "referenced_tweets is not an array", i);
+			return -1;
+		}
+		json_array_foreach(refs, j, r) {
+			const char *type = ch_j_peek(r, "type");
+			json_t *rid = json_object_get(r, "id");
+
+			if (!json_is_object(r) || !type || !json_is_string(rid)) {
+				ch_error_set(err, CH_XSRC, 0,
+					     "unexpected response: data[%zu]."
+					     "referenced_tweets[%zu] lacks a "
+					     "string type and id", i, j);
+				return -1;
+			}
+			if (strcmp(type, "replied_to") == 0 && !tw->in_reply_to_id)
+				tw->in_reply_to_id = ch_xstrdup(json_string_value(rid));
+			else if (strcmp(type, "retweeted") == 0)
+				tw->is_retweet = true;
+		}
+	}
+	if (tw->author_id && n_users) {
+		struct ch_user_ref key = { tw->author_id, NULL };
+		const struct ch_user_ref *u =
+			bsearch(&key, users, n_users, sizeof *users,
+				ch_user_ref_cmp);
+		if (u) {
+			const char *s = ch_j_peek(u->user, "username");
+			tw->username = ch_xstrdup(s);
+			s = ch_j_peek(u->user, "name");
+			tw->name = ch_xstrdup(s);
+		}
+	}
+	return 0;
+}
+
+int ch_xapi_parse_page(const char *json, size_t len,
+		       struct ch_tweet_page *page, struct ch_error *err)
+{
+	json_t *root = NULL, *data, *meta, *t;
+	struct ch_user_ref *users = NULL;
+	size_t n_users = 0, i;
+	int ret = -1;
+
+	memset(page, 0, sizeof *page);
+	root = ch_j_load(json, len, err);
+	if (!root)
+		goto cleanup;
+	if (ch_parse_users(root, &users, &n_users, err) != 0)
+		goto cleanup;
+	data = json_object_get(root, "data");
+	if (data && !json_is_null(data)) {
+		if (!json_is_array(data)) {
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: data is not an array");
+			goto cleanup;
+		}
+		if (json_array_size(data) > 0)
+			page->tweets = ch_xcalloc(json_array_size(data),
+						  sizeof *page->tweets);
+		json_array_foreach(data, i, t) {
+			page->n = i + 1; /* so a partial tweet is freed */
+			if (ch_parse_tweet(t, i, &page->tweets[i], users,
+					   n_users, err) != 0)
+				goto cleanup;
+		}
+	}
+	page->result_count = (long)page->n;
+	meta = json_object_get(root, "meta");
+	if (meta && !json_is_null(meta)) {
+		json_t *rc;
+
+		if (!json_is_object(meta)) {
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: meta is not an object");
+			goto cleanup;
+		}
+		if (ch_j_str(meta, "newest_id", "meta", (size_t)-1, 0,
+			     &page->newest_id, err) ||
+		    ch_j_str(meta, "next_token", "meta", (size_t)-1, 0,
+			     &page->next_token, err))
+			goto cleanup;
+		rc = json_object_get(meta, "result_count");
+		if (rc && !json_is_null(rc)) {
+			if (!json_is_integer(rc) || json_integer_value(rc) < 0 ||
+			    json_integer_value(rc) > 1000000) {
+				ch_error_set(err, CH_XSRC, 0,
+					     "unexpected response: "
+					     "meta.result_count is not a small "
+					     "non-negative integer");
+				goto cleanup;
+			}
+			page->result_count = (long)json_integer_value(rc);
+		}
+	}
+	ret = 0;
+
+cleanup:
+	free(users);
+	json_decref(root);
+	if (ret != 0)
+		ch_tweet_page_free(page);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+/* polls                                                            */
+
+void ch_poll_result_free(struct ch_poll_result *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	for (i = 0; i < res->n_options; i++)
+		free(res->options[i].label);
+	free(res->options);
+	free(res->poll_id);
+	free(res->voting_status);
+	free(res->end_datetime);
+	memset(res, 0, sizeof *res);
+}
+
+/* The poll id the first post points at, or NULL. */
+static const char *ch_poll_wanted(json_t *root)
+{
+	json_t *data = json_object_get(root, "data");
+	json_t *post = json_is_array(data) ? json_array_get(data, 0) : data;
+	json_t *att = json_object_get(post, "attachments");
+	json_t *ids = json_object_get(att, "poll_ids");
+	json_t *id = json_is_array(ids) ? json_array_get(ids, 0) : NULL;
+
+	return json_is_string(id) ? json_string_value(id) : NULL;
+}
+
+int ch_xapi_parse_poll(const char *json, size_t len,
+		       struct ch_poll_result *res, struct ch_error *err)
+{
+	json_t *root = NULL, *inc, *polls, *poll = NULL, *p, *opts, *o;
+	const char *want;
+	size_t i;
+	int ret = -1;
+
+	memset(res, 0, sizeof *res);
+	root = ch_j_load(json, len, err);
+	if (!root)
+		goto cleanup;
+	inc = json_object_get(root, "includes");
+	polls = json_object_get(inc, "polls");
+	if (inc && !json_is_object(inc)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: includes is not an object");
+		goto cleanup;
+	}
+	if (polls && !json_is_array(polls)) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: includes.polls is not an array");
+		goto cleanup;
+	}
+	if (!polls || json_array_size(polls) == 0) {
+		json_t *errs = json_object_get(root, "errors");
+		json_t *e0 = json_is_array(errs) ? json_array_get(errs, 0) : NULL;
+		const char *d = ch_j_peek(e0, "detail");
+		char clean[200];
+
+		if (!d)
+			d = ch_j_peek(e0, "message");
+		ch_clean(clean, sizeof clean, d);
+		if (d)
+			ch_error_set(err, CH_XSRC, 0, "no poll found: %s", clean);
+		else
+			ch_error_set(err, CH_XSRC, 0,
+				     "the post has no poll (no includes.polls "
+				     "in the response); check the poll's post id");
+		goto cleanup;
+	}
+	want = ch_poll_wanted(root);
+	json_array_foreach(polls, i, p) {
+		const char *id = ch_j_peek(p, "id");
+		if (!poll && json_is_object(p))
+			poll = p; /* the first, unless one matches */
+		if (want && id && strcmp(id, want) == 0) {
+			poll = p;
+			break;
+		}
+	}
+	if (!poll) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: includes.polls[] holds no object");
+		goto cleanup;
+	}
+	if (ch_j_str(poll, "id", "poll", (size_t)-1, 1, &res->poll_id, err) ||
+	    ch_j_str(poll, "voting_status", "poll", (size_t)-1, 1,
+		     &res->voting_status, err) ||
+	    ch_j_str(poll, "end_datetime", "poll", (size_t)-1, 0,
+		     &res->end_datetime, err))
+		goto cleanup;
+	opts = json_object_get(poll, "options");
+	if (!json_is_array(opts) || json_array_size(opts) == 0 ||
+	    json_array_size(opts) > 4) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response: poll.options is not an "
+			     "array of 1-4 options");
+		goto cleanup;
+	}
+	res->options = ch_xcalloc(json_array_size(opts), sizeof *res->options);
+	json_array_foreach(opts, i, o) {
+		json_t *pos = json_object_get(o, "position");
+		json_t *votes = json_object_get(o, "votes");
+		json_t *label = json_object_get(o, "label");
+
+		if (!json_is_object(o) || !json_is_integer(pos) ||
+		    !json_is_string(label) ||
+		    (votes && !json_is_integer(votes)) ||
+		    json_integer_value(pos) < 1 || json_integer_value(pos) > 4 ||
+		    (votes && (json_integer_value(votes) < 0 ||
+			       json_integer_value(votes) > 2000000000LL))) {
+			ch_error_set(err, CH_XSRC, 0,
+				     "unexpected response: poll.options[%zu] "
+				     "needs an integer position 1-4, a string "
+				     "label and a non-negative integer votes", i);
+			goto cleanup;
+		}
+		res->options[i].position = (int)json_integer_value(pos);
+		res->options[i].label = ch_xstrdup(json_string_value(label));
+		res->options[i].votes = votes ? (long)json_integer_value(votes) : 0;
+		res->n_options = i + 1;
+	}
+	ret = 0;
+
+cleanup:
+	json_decref(root);
+	if (ret != 0)
+		ch_poll_result_free(res);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+/* errors                                                           */
+
+static const char *ch_status_reason(long status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "HTTP error";
+	}
+}
+
+/* case-insensitive substring test */
+static int ch_contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
+			       const struct ch_ratelimit *rate,
+			       struct ch_error *err)
+{
+	json_t *root = NULL;
+	const char *title = NULL, *detail = NULL;
+	char t[160] = "", d[300] = "", what[480];
+	const char *reason = ch_status_reason(status);
+	enum ch_xfail kind;
+
+	if (body && len)
+		root = json_loadb(body, len, 0, NULL);
+	if (json_is_object(root)) {
+		json_t *errs = json_object_get(root, "errors");
+		title = ch_j_peek(root, "title");
+		detail = ch_j_peek(root, "detail");
+		if (!detail && json_is_array(errs)) {
+			json_t *e0 = json_array_get(errs, 0);
+			detail = ch_j_peek(e0, "detail");
+			if (!detail)
+				detail = ch_j_peek(e0, "message");
+		}
+	}
+	ch_clean(t, sizeof t, title);
+	ch_clean(d, sizeof d, detail);
+	/* "403 Forbidden (title): detail" without repeating the reason */
+	if (d[0] && strcasecmp(d, reason) != 0 && strcasecmp(d, t) != 0)
+		snprintf(what, sizeof what, "%s", d);
+	else if (t[0] && strcasecmp(t, reason) != 0)
+		snprintf(what, sizeof what, "%s", t);
+	else
+		what[0] = '\0';
+
+	if (status == 401) {
+		kind = CH_XFAIL_AUTH;
+		ch_error_set(err, CH_XSRC, 0,
+			     "401 Unauthorized: check the credentials "
+			     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
+			     "X_ACCESS_TOKEN_SECRET or the credentials file)%s%s",
+			     what[0] ? "; the server said: " : "", what);
+	} else if (status == 403 && (ch_contains_ci(detail, "duplicate content") ||
+				     ch_contains_ci(title, "duplicate content"))) {
+		kind = CH_XFAIL_DUPLICATE;
+		ch_error_set(err, CH_XSRC, 0,
+			     "403 Forbidden: duplicate content: this text was "
+			     "posted already (%s)", what[0] ? what : "duplicate");
+	} else if (status == 403) {
+		kind = CH_XFAIL_AUTH;
+		ch_error_set(err, CH_XSRC, 0,
+			     "403 Forbidden%s%s; check that the app has Read "
+			     "and Write permission and the access level this "
+			     "call needs, then regenerate the access token",
+			     what[0] ? ": " : "", what);
+	} else if (status == 429) {
+		kind = CH_XFAIL_RATELIMIT;
+		if (rate && rate->reset > 0) {
+			struct tm tm;
+			char hhmm[16] = "??:??";
+			time_t reset = rate->reset;
+
+			if (localtime_r(&reset, &tm))
+				strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+			ch_error_set(err, CH_XSRC, 0,
+				     "429 Too Many Requests: rate limited until "
+				     "%s%s%s", hhmm, what[0] ? " - " : "", what);
+		} else {
+			ch_error_set(err, CH_XSRC, 0,
+				     "429 Too Many Requests: rate limited (no "
+				     "x-rate-limit-reset header); wait 15 "
+				     "minutes%s%s", what[0] ? " - " : "", what);
+		}
+	} else if (status >= 500 && status <= 599) {
+		kind = CH_XFAIL_SERVER;
+		ch_error_set(err, CH_XSRC, 0,
+			     "%ld %s: server error at X%s%s; retry later",
+			     status, reason, what[0] ? ": " : "", what);
+	} else {
+		kind = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0, "%ld %s%s%s", status, reason,
+			     what[0] ? ": " : "", what);
+	}
+	json_decref(root);
+	return kind;
+}
+
+/* ---------------------------------------------------------------- */
+/* requests                                                         */
+
+int ch_xapi_init(struct ch_xapi *x, const char *base_url,
+		 const struct ch_creds *creds, struct ch_error *err)
+{
+	struct ch_error uerr = {{0}, 0, {0}};
+	size_t n;
+
+	memset(x, 0, sizeof *x);
+	if (ch_http_check_url(base_url, &uerr) != 0) {
+		ch_error_set(err, CH_XSRC, 0, "base URL: %s", uerr.text);
+		goto fail;
+	}
+	x->base_url = ch_xstrdup(base_url);
+	n = strlen(x->base_url);
+	while (n > 0 && x->base_url[n - 1] == '/')
+		x->base_url[--n] = '\0';
+	if (strchr(x->base_url, '?') || strchr(x->base_url, '#')) {
+		ch_error_set(err, CH_XSRC, 0,
+			     "base URL \"%.200s\" must not have a query or "
+			     "fragment", base_url);
+		goto fail;
+	}
+	x->creds = creds;
+	x->http = ch_http_new(err);
+	if (!x->http)
+		goto fail;
+	return 0;
+
+fail:
+	ch_xapi_free(x);
+	return -1;
+}
+
+void ch_xapi_free(struct ch_xapi *x)
+{
+	if (!x)
+		return;
+	ch_http_free(x->http);
+	free(x->base_url);
+	memset(x, 0, sizeof *x);
+}
+
+void ch_xapi_set_timeouts(struct ch_xapi *x, long connect_ms, long total_ms)
+{
+	ch_http_set_timeouts(x->http, connect_ms, total_ms);
+}
+
+int ch_xapi_warm(struct ch_xapi *x, struct ch_error *err)
+{
+	struct ch_error herr = {{0}, 0, {0}};
+	char *url = ch_xasprintf("%s/", x->base_url);
+	int ret;
+
+	ch_http_set_verbose(x->http, x->verbose);
+	ret = ch_http_warm(x->http, url, &x->last_connects, &herr);
+	if (ret != 0) {
+		x->last = CH_XFAIL_NETWORK;
+		ch_error_set(err, CH_XSRC, 0, "cannot connect: %s", herr.text);
+	}
+	free(url);
+	return ret;
+}
+
+/* Wipes and frees a string that held a signature. */
+static void ch_wipe_free(char *s)
+{
+	if (s) {
+		volatile char *p = s;
+		while (*p)
+			*p++ = '\0';
+		free(s);
+	}
+}
+
+/* One signed request; on success resp holds a 2xx response. */
+static int ch_xapi_call(struct ch_xapi *x, const char *method,
+			const char *path, const char *query,
+			const char *json_body, struct ch_http_response *resp,
+			struct ch_error *err)
+{
+	struct ch_http_request req = {0};
+	struct ch_error e = {{0}, 0, {0}};
+	char *url = NULL, *auth = NULL;
+	int ret = -1;
+
+	x->last = CH_XFAIL_NONE;
+	x->last_status = 0;
+	x->rate.limit = -1;
+	x->rate.remaining = -1;
+	x->rate.reset = 0;
+	url = query && *query
+		? ch_xasprintf("%s%s?%s", x->base_url, path, query)
+		: ch_xasprintf("%s%s", x->base_url, path);
+	if (!x->creds) {
+		x->last = CH_XFAIL_AUTH;
+		ch_error_set(err, CH_XSRC, 0,
+			     "no credentials loaded; set X_API_KEY, "
+			     "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET "
+			     "or the credentials file");
+		goto cleanup;
+	}
+	auth = ch_oauth_header(x->creds, method, url, NULL, &e);
+	if (!auth) {
+		x->last = CH_XFAIL_AUTH;
+		ch_error_set(err, CH_XSRC, 0, "%s", e.text);
+		goto cleanup;
+	}
+	req.method = method;
+	req.url = url;
+	req.authorization = auth;
+	if (json_body) {
+		req.body = json_body;
+		req.body_len = strlen(json_body);
+		req.content_type = "application/json";
+	}
+	ch_http_set_verbose(x->http, x->verbose);
+	ret = ch_http_request(x->http, &req, resp, &e);
+	x->last_status = resp->status;
+	x->last_sent = resp->sent_at;
+	x->last_connects = resp->num_connects;
+	x->rate.limit = resp->rate_limit;
+	x->rate.remaining = resp->rate_remaining;
+	x->rate.reset = (time_t)resp->rate_reset;
+	if (ret != 0) {
+		switch (resp->fail) {
+		case CH_HTTP_FAIL_TOO_LARGE:
+			x->last = CH_XFAIL_PARSE;
+			break;
+		case CH_HTTP_FAIL_URL:
+			x->last = CH_XFAIL_CLIENT;
+			break;
+		default:
+			x->last = CH_XFAIL_NETWORK;
+			break;
+		}
+		ch_error_set(err, CH_XSRC, 0, "%s%s",
+			     x->last == CH_XFAIL_NETWORK ? "network error: " : "",
+			     e.text);
+		goto cleanup;
+	}
+	if (resp->status < 200 || resp->status > 299) {
+		x->last = ch_xapi_classify(resp->status, resp->body.data,
+					   resp->body.len, &x->rate, err);
+		ret = -1;
+		goto cleanup;
+	}
+	ret = 0;
+
+cleanup:
+	ch_wipe_free(auth);
+	free(url);
+	return ret;
+}
+
+/* Appends "&key=value" (percent-encoded value) to a query. */
+static void ch_q_add(struct ch_buf *q, const char *key, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+
+	if (!esc) {
+		fprintf(stderr, "chathost: out of memory\n");
+		abort();
+	}
+	ch_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, esc);
+	curl_free(esc);
+}
+
+/* Number of UTF-8 code points (continuation bytes not counted). */
+static size_t ch_utf8_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static int ch_id_ok(const char *id)
+{
+	size_t n = 0;
+
+	if (!id)
+		return 0;
+	for (; id[n]; n++)
+		if (id[n] < '0' || id[n] > '9')
+			return 0;
+	return n > 0 && n <= 24;
+}
+
+int ch_xapi_post(struct ch_xapi *x, const char *text, const char *reply_to,
+		 const struct ch_xapi_poll_req *poll, char *id, size_t id_size,
+		 struct ch_error *err)
+{
+	struct ch_http_response resp = {0};
+	json_t *body = NULL, *root = NULL, *data;
+	char *dump = NULL;
+	const char *new_id;
+	size_t i;
+	int ret = -1;
+
+	if (!text || !*text) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0, "cannot post an empty text");
+		goto cleanup;
+	}
+	if (reply_to && !ch_id_ok(reply_to)) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "cannot reply to \"%.40s\": not a post id", reply_to);
+		goto cleanup;
+	}
+	body = json_pack("{s:s}", "text", text);
+	if (!body) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "cannot post: the text is not valid UTF-8");
+		goto cleanup;
+	}
+	if (reply_to)
+		json_object_set_new(body, "reply",
+				    json_pack("{s:s}", "in_reply_to_tweet_id",
+					      reply_to));
+	if (poll) {
+		json_t *opts;
+
+		if (poll->n_options < 2 || poll->n_options > 4 || !poll->options ||
+		    poll->duration_minutes < 5 || poll->duration_minutes > 10080) {
+			x->last = CH_XFAIL_CLIENT;
+			ch_error_set(err, CH_XSRC, 0,
+				     "a poll needs 2-4 options and a duration "
+				     "of 5-10080 minutes (got %zu options, %d "
+				     "minutes)", poll->n_options,
+				     poll->duration_minutes);
+			goto cleanup;
+		}
+		opts = json_array();
+		for (i = 0; i < poll->n_options; i++) {
+			const char *o = poll->options[i];
+			json_t *s = o ? json_string(o) : NULL;
+			size_t n = o ? ch_utf8_len(o) : 0;
+
+			if (!s || n < 1 || n > 25) {
+				json_decref(s);
+				json_decref(opts);
+				x->last = CH_XFAIL_CLIENT;
+				ch_error_set(err, CH_XSRC, 0,
+					     "poll option %zu must be 1-25 "
+					     "characters of valid UTF-8", i + 1);
+				goto cleanup;
+			}
+			json_array_append_new(opts, s);
+		}
+		json_object_set_new(body, "poll",
+				    json_pack("{s:o,s:i}", "options", opts,
+					      "duration_minutes",
+					      poll->duration_minutes));
+	}
+	dump = json_dumps(body, JSON_COMPACT);
+	if (!dump) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0, "cannot encode the post as JSON");
+		goto cleanup;
+	}
+	if (ch_xapi_call(x, "POST", "/2/tweets", NULL, dump, &resp, err) != 0)
+		goto cleanup;
+	root = ch_j_load(resp.body.data, resp.body.len, err);
+	data = json_object_get(root, "data");
+	new_id = ch_j_peek(data, "id");
+	if (!root || !new_id) {
+		x->last = CH_XFAIL_PARSE;
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response to a post: no data.id string");
+		goto cleanup;
+	}
+	if (ch_copy_out(id, id_size, new_id, "data.id", err) != 0) {
+		x->last = CH_XFAIL_PARSE;
+		goto cleanup;
+	}
+	ret = 0;
+
+cleanup:
+	free(dump);
+	json_decref(body);
+	json_decref(root);
+	ch_http_response_free(&resp);
+	return ret;
+}
+
+int ch_xapi_me(struct ch_xapi *x, char *id, size_t id_size, char *username,
+	       size_t username_size, struct ch_error *err)
+{
+	struct ch_http_response resp = {0};
+	json_t *root = NULL, *data;
+	const char *uid, *uname;
+	int ret = -1;
+
+	if (ch_xapi_call(x, "GET", "/2/users/me", NULL, NULL, &resp, err) != 0)
+		goto cleanup;
+	root = ch_j_load(resp.body.data, resp.body.len, err);
+	data = json_object_get(root, "data");
+	uid = ch_j_peek(data, "id");
+	uname = ch_j_peek(data, "username");
+	if (!root || !uid || !uname) {
+		x->last = CH_XFAIL_PARSE;
+		ch_error_set(err, CH_XSRC, 0,
+			     "unexpected response from /2/users/me: no "
+			     "data.id and data.username strings");
+		goto cleanup;
+	}
+	if (ch_copy_out(id, id_size, uid, "data.id", err) != 0 ||
+	    ch_copy_out(username, username_size, uname, "data.username", err) != 0) {
+		x->last = CH_XFAIL_PARSE;
+		goto cleanup;
+	}
+	ret = 0;
+
+cleanup:
+	json_decref(root);
+	ch_http_response_free(&resp);
+	return ret;
+}
+
+static void ch_q_fields(struct ch_buf *q)
+{
+	ch_q_add(q, "tweet.fields", CH_TWEET_FIELDS);
+	ch_q_add(q, "expansions", "author_id");
+	ch_q_add(q, "user.fields", "username,name");
+}
+
+static int ch_xapi_get_page(struct ch_xapi *x, const char *path,
+			    struct ch_buf *q, struct ch_tweet_page *page,
+			    struct ch_error *err)
+{
+	struct ch_http_response resp = {0};
+	int ret = -1;
+
+	if (ch_xapi_call(x, "GET", path, ch_buf_str(q), NULL, &resp, err) != 0)
+		goto cleanup;
+	if (ch_xapi_parse_page(resp.body.data, resp.body.len, page, err) != 0) {
+		x->last = CH_XFAIL_PARSE;
+		goto cleanup;
+	}
+	ret = 0;
+
+cleanup:
+	ch_http_response_free(&resp);
+	return ret;
+}
+
+int ch_xapi_search(struct ch_xapi *x, const struct ch_search_req *req,
+		   struct ch_tweet_page *page, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	char num[16];
+	int ret = -1;
+
+	memset(page, 0, sizeof *page);
+	if (!req->query || !*req->query || strlen(req->query) > 512) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "search query must be 1-512 characters");
+		goto cleanup;
+	}
+	if (req->max_results < 10 || req->max_results > 100) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "search max_results must be 10-100 (got %d)",
+			     req->max_results);
+		goto cleanup;
+	}
+	ch_q_add(&q, "query", req->query);
+	snprintf(num, sizeof num, "%d", req->max_results);
+	ch_q_add(&q, "max_results", num);
+	if (req->since_id)
+		ch_q_add(&q, "since_id", req->since_id);
+	if (req->start_time)
+		ch_q_add(&q, "start_time", req->start_time);
+	if (req->end_time)
+		ch_q_add(&q, "end_time", req->end_time);
+	if (req->next_token)
+		ch_q_add(&q, "next_token", req->next_token);
+	ch_q_fields(&q);
+	ret = ch_xapi_get_page(x, "/2/tweets/search/recent", &q, page, err);
+
+cleanup:
+	ch_buf_free(&q);
+	return ret;
+}
+
+int ch_xapi_user_tweets(struct ch_xapi *x, const char *user_id,
+			int max_results, struct ch_tweet_page *page,
+			struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	char num[16], *path = NULL;
+	int ret = -1;
+
+	memset(page, 0, sizeof *page);
+	if (!ch_id_ok(user_id)) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0, "\"%.40s\" is not a user id",
+			     user_id ? user_id : "");
+		goto cleanup;
+	}
+	if (max_results < 5 || max_results > 100) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "user tweets max_results must be 5-100 (got %d)",
+			     max_results);
+		goto cleanup;
+	}
+	snprintf(num, sizeof num, "%d", max_results);
+	ch_q_add(&q, "max_results", num);
+	ch_q_fields(&q);
+	path = ch_xasprintf("/2/users/%s/tweets", user_id);
+	ret = ch_xapi_get_page(x, path, &q, page, err);
+
+cleanup:
+	free(path);
+	ch_buf_free(&q);
+	return ret;
+}
+
+int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
+			struct ch_poll_result *res, struct ch_error *err)
+{
+	struct ch_http_response resp = {0};
+	struct ch_buf q = {0};
+	int ret = -1;
+
+	memset(res, 0, sizeof *res);
+	if (!ch_id_ok(tweet_id)) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0, "\"%.40s\" is not a post id",
+			     tweet_id ? tweet_id : "");
+		goto cleanup;
+	}
+	ch_q_add(&q, "ids", tweet_id);
+	ch_q_add(&q, "expansions", "attachments.poll_ids");
+	ch_q_add(&q, "poll.fields", "options,voting_status,end_datetime");
+	if (ch_xapi_call(x, "GET", "/2/tweets", ch_buf_str(&q), NULL, &resp,
+			 err) != 0)
+		goto cleanup;
+	if (ch_xapi_parse_poll(resp.body.data, resp.body.len, res, err) != 0) {
+		x->last = CH_XFAIL_PARSE;
+		goto cleanup;
+	}
+	ret = 0;
+
+cleanup:
+	ch_buf_free(&q);
+	ch_http_response_free(&resp);
+	return ret;
+}
