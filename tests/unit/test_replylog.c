@@ -1,0 +1,569 @@
+/* test_replylog.c - the participation log: writer, reader, fast scanner. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "replylog.h"
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_replylog.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	char *cmd = ch_xasprintf("rm -rf '%s'", tmpdir);
+
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static char *tpath(const char *name)
+{
+	return ch_xasprintf("%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs(s, fp);
+	fclose(fp);
+}
+
+/* Collected copies of what the reader handed over. */
+struct got {
+	struct ch_log_entry e[16];
+	char *s[16][9];
+	size_t n;
+	long events;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? ch_xstrdup(s) : NULL;
+}
+
+static int collect(const struct ch_log_entry *e, void *ctx)
+{
+	struct got *g = ctx;
+
+	if (e->kind == CH_KIND_EVENT) {
+		g->events++;
+		return 0;
+	}
+	ck_assert_uint_lt(g->n, 16);
+	g->e[g->n] = *e;
+	g->s[g->n][0] = dup_or_null(e->id);
+	g->s[g->n][1] = dup_or_null(e->created_at);
+	g->s[g->n][2] = dup_or_null(e->author_id);
+	g->s[g->n][3] = dup_or_null(e->username);
+	g->s[g->n][4] = dup_or_null(e->name);
+	g->s[g->n][5] = dup_or_null(e->in_reply_to_id);
+	g->s[g->n][6] = dup_or_null(e->text);
+	g->n++;
+	return 0;
+}
+
+static void got_free(struct got *g)
+{
+	size_t i, k;
+
+	for (i = 0; i < g->n; i++)
+		for (k = 0; k < 9; k++)
+			free(g->s[i][k]);
+	memset(g, 0, sizeof *g);
+}
+
+static void assert_str_eq_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		ck_assert_ptr_eq(a, b);
+	else
+		ck_assert_str_eq(a, b);
+}
+
+static const struct ch_log_entry sample[] = {
+	{.id = "1864000000000000001", .created_at = "2026-12-01T18:07:12.000Z",
+	 .author_id = "42", .username = "zoë_ü", .name = "Zoë \"Z\" Ünal 🌸",
+	 .kind = CH_KIND_ANSWER, .question = 3, .attributed_by = CH_ATTR_LABEL,
+	 .in_reply_to_id = NULL,
+	 .text = "A3: line one\nline \"two\"\t\\ back\\slash / 中文 \x01 end"},
+	{.id = "1864000000000000002", .created_at = "2026-12-01T18:08:00.500Z",
+	 .author_id = "43", .username = "li", .name = "李小龍",
+	 .kind = CH_KIND_REPLY, .question = 1, .attributed_by = CH_ATTR_REPLY,
+	 .in_reply_to_id = "1864000000000000001", .text = "同意！\r\n👍🏽"},
+	{.id = "1864000000000000003", .created_at = "2026-12-01T18:00:00.000Z",
+	 .author_id = "900", .username = NULL, .name = NULL,
+	 .kind = CH_KIND_HOST, .question = 0, .attributed_by = CH_ATTR_NONE,
+	 .in_reply_to_id = NULL, .text = ""},
+};
+
+static void check_same(const struct got *g, size_t i,
+		       const struct ch_log_entry *want)
+{
+	ck_assert_str_eq(g->s[i][0], want->id);
+	ck_assert_str_eq(g->s[i][1], want->created_at);
+	ck_assert_str_eq(g->s[i][2], want->author_id);
+	assert_str_eq_null(g->s[i][3], want->username);
+	assert_str_eq_null(g->s[i][4], want->name);
+	assert_str_eq_null(g->s[i][5], want->in_reply_to_id);
+	ck_assert_str_eq(g->s[i][6], want->text);
+	ck_assert_int_eq(g->e[i].kind, want->kind);
+	ck_assert_int_eq(g->e[i].question, want->question);
+	ck_assert_int_eq(g->e[i].attributed_by, want->attributed_by);
+}
+
+START_TEST(round_trip_exact)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	struct got g = {0};
+	char *path = tpath("2026-12-01.jsonl"), *data;
+	size_t i, len;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(ch_replylog_append(&lg, &sample[i], &err), 1);
+	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+
+	data = ch_read_file(path, 1 << 20, &len, &err);
+	ck_assert_ptr_nonnull(data);
+	/* three whole lines; UTF-8 written as is, not \u escaped */
+	ck_assert_int_eq(data[len - 1], '\n');
+	ck_assert_ptr_nonnull(strstr(data, "Zoë \\\"Z\\\" Ünal 🌸"));
+	ck_assert_ptr_null(strstr(data, "\\u00eb"));
+	ck_assert_ptr_nonnull(strstr(data, "\"name\":\"李小龍\""));
+	{
+		int nl = 0;
+
+		for (i = 0; i < len; i++)
+			nl += data[i] == '\n';
+		ck_assert_int_eq(nl, 3);
+	}
+	free(data);
+
+	ck_assert_int_eq(ch_replylog_read(path, collect, &g, &st, NULL, 0,
+					  &err),
+			 0);
+	ck_assert_uint_eq(g.n, 3);
+	ck_assert_int_eq(st.posts, 3);
+	ck_assert_int_eq(st.bad, 0);
+	for (i = 0; i < 3; i++)
+		check_same(&g, i, &sample[i]);
+	ck_assert(g.e[0].created_ms == 1796148432000LL);
+	ck_assert(g.e[1].created_ms == 1796148480500LL);
+	got_free(&g);
+	free(path);
+}
+END_TEST
+
+START_TEST(restart_never_duplicates)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	char *path = tpath("log.jsonl");
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 1);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+	ck_assert(ch_replylog_has(&lg, sample[0].id));
+	ck_assert(!ch_replylog_has(&lg, sample[1].id));
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert(ch_replylog_has(&lg, sample[0].id));
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.posts, 2);
+	ck_assert_int_eq(st.lines, 2);
+	free(path);
+}
+END_TEST
+
+START_TEST(reopen_after_torn_line)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	struct ch_diags bad = {0};
+	struct got g = {0};
+	char *path = tpath("torn.jsonl");
+	char *line = ch_replylog_format(&sample[0]);
+
+	/* a crash left half a line behind */
+	{
+		char *s = ch_xasprintf("%s{\"id\":\"77\",\"created_at\":\"20",
+				       line);
+
+		write_file(path, s);
+		free(s);
+	}
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, &bad, 5, &err),
+			 0);
+	ck_assert_int_eq(st.bad, 1);
+	ck_assert_uint_eq(bad.n, 1);
+	ck_assert_int_eq(bad.items[0].line, 2);
+	ck_assert_str_eq(bad.items[0].text,
+			 "skipped: torn last line (no newline at the end)");
+	ch_diags_free(&bad);
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	memset(&st, 0, sizeof st);
+	ck_assert_int_eq(ch_replylog_read(path, collect, &g, &st, &bad, 5,
+					  &err),
+			 0);
+	/* the new line stays whole; the fragment is one bad line */
+	ck_assert_uint_eq(g.n, 2);
+	check_same(&g, 1, &sample[1]);
+	ck_assert_int_eq(st.bad, 1);
+	ck_assert_int_eq(bad.items[0].line, 2);
+	ck_assert_str_eq(bad.items[0].text, "skipped: not JSON");
+	ch_diags_free(&bad);
+	got_free(&g);
+	free(line);
+	free(path);
+}
+END_TEST
+
+START_TEST(reader_reports_bad_lines)
+{
+	struct ch_replylog_stats st = {0};
+	struct ch_diags bad = {0};
+	struct ch_error err;
+	struct got g = {0};
+	char *path = tpath("bad.jsonl");
+	char *good = ch_replylog_format(&sample[1]);
+	char *s = ch_xasprintf(
+		"%s"
+		"not json at all\n"
+		"\n"
+		"[1,2]\n"
+		"{\"id\":\"5\",\"created_at\":\"2026-12-01T18:00:00Z\","
+		"\"author_id\":\"1\",\"kind\":\"answer\"}\n"
+		"{\"id\":5,\"created_at\":\"2026-12-01T18:00:00Z\","
+		"\"author_id\":\"1\",\"kind\":\"answer\",\"text\":\"x\"}\n"
+		"{\"id\":\"6\",\"created_at\":\"yesterday\",\"author_id\":\"1\","
+		"\"kind\":\"answer\",\"text\":\"x\"}\n"
+		"{\"id\":\"7\",\"created_at\":\"2026-12-01T18:00:00Z\","
+		"\"author_id\":\"1\",\"kind\":\"answer\",\"text\":\"x\","
+		"\"question\":\"2\"}\n"
+		"{\"kind\":\"event\",\"event\":\"poll_result\",\"votes\":[1,2]}\n"
+		"%s"
+		"{\"id\":\"8\",\"created_at\":\"2026-12-01T18:0",
+		good, good);
+
+	write_file(path, s);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_read(path, collect, &g, &st, &bad, 4,
+					  &err),
+			 0);
+	ck_assert_uint_eq(g.n, 2);
+	ck_assert_int_eq(g.events, 1);
+	ck_assert_int_eq(st.events, 1);
+	ck_assert_int_eq(st.posts, 2);
+	ck_assert_int_eq(st.bad, 7);
+	ck_assert_int_eq(st.lines, 11);
+	ck_assert_uint_eq(bad.n, 4); /* only the first few are described */
+	ck_assert_str_eq(bad.items[0].source, path);
+	ck_assert_int_eq(bad.items[0].line, 2);
+	ck_assert_str_eq(bad.items[0].text, "skipped: not JSON");
+	ck_assert_int_eq(bad.items[1].line, 4);
+	ck_assert_str_eq(bad.items[1].text, "skipped: not a JSON object");
+	ck_assert_int_eq(bad.items[2].line, 5);
+	ck_assert_str_eq(bad.items[2].text, "skipped: missing field \"text\"");
+	ck_assert_int_eq(bad.items[3].line, 6);
+	ck_assert_str_eq(bad.items[3].text,
+			 "skipped: field \"id\" is not a string");
+	ch_diags_free(&bad);
+	/* all of them, to see the later reasons */
+	memset(&st, 0, sizeof st);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, &bad, 100,
+					  &err),
+			 0);
+	ck_assert_uint_eq(bad.n, 7);
+	ck_assert_str_eq(bad.items[4].text, "skipped: field \"created_at\" is "
+					    "not an ISO 8601 time");
+	ck_assert_str_eq(bad.items[5].text, "skipped: field \"question\" is "
+					    "not a positive integer or null");
+	ck_assert_int_eq(bad.items[6].line, 11);
+	ck_assert_str_eq(bad.items[6].text,
+			 "skipped: torn last line (no newline at the end)");
+	ch_diags_free(&bad);
+	got_free(&g);
+	free(s);
+	free(good);
+	free(path);
+}
+END_TEST
+
+START_TEST(missing_file_is_an_error)
+{
+	struct ch_error err;
+	char *path = tpath("nope.jsonl");
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, NULL, NULL, 0,
+					  &err),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "cannot open"));
+	free(path);
+}
+END_TEST
+
+START_TEST(event_lines)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	struct got g = {0};
+	char *path = tpath("ev.jsonl"), *data;
+	json_t *f = json_pack("{s:s, s:i, s:s}", "poll_id", "p1", "votes", 12,
+			      "kind", "sneaky");
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_event(&lg, "poll_result", f, &err), 0);
+	ck_assert_int_eq(ch_replylog_event(&lg, "skipped", NULL, &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[2], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	json_decref(f);
+	data = ch_read_file(path, 1 << 20, NULL, &err);
+	ck_assert_ptr_nonnull(strstr(data, "{\"kind\":\"event\",\"event\":"
+					   "\"poll_result\",\"at\":\""));
+	ck_assert_ptr_nonnull(strstr(data, "\"poll_id\":\"p1\",\"votes\":12}"));
+	ck_assert_ptr_null(strstr(data, "sneaky"));
+	free(data);
+	ck_assert_int_eq(ch_replylog_read(path, collect, &g, &st, NULL, 0,
+					  &err),
+			 0);
+	ck_assert_int_eq(st.events, 2);
+	ck_assert_int_eq(st.posts, 1);
+	ck_assert_int_eq(st.bad, 0);
+	ck_assert_int_eq(g.events, 2);
+	got_free(&g);
+	free(path);
+}
+END_TEST
+
+START_TEST(append_rejects_incomplete_and_full_disk)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_log_entry e = sample[0];
+	char *path = tpath("x.jsonl");
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	e.text = NULL;
+	ck_assert_int_eq(ch_replylog_append(&lg, &e, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "without id"));
+	ck_assert_int_eq(ch_replylog_close(&lg, NULL), 0);
+	free(path);
+
+	if (access("/dev/full", W_OK) == 0) {
+		ch_error_clear(&err);
+		ck_assert_int_eq(ch_replylog_open(&lg, "/dev/full", &err), 0);
+		ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), -1);
+		ck_assert_ptr_nonnull(strstr(err.text, "cannot write"));
+		ck_assert(!ch_replylog_has(&lg, sample[0].id));
+		ch_replylog_close(&lg, NULL);
+	}
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, "/nonexistent/dir/x.jsonl",
+					  &err),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "cannot open the log"));
+	ck_assert_int_eq(ch_replylog_close(&lg, NULL), 0);
+}
+END_TEST
+
+START_TEST(invalid_utf8_is_repaired_not_lost)
+{
+	struct ch_log_entry e = sample[0];
+	char *line;
+
+	e.text = "bad \xff byte";
+	line = ch_replylog_format(&e);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_nonnull(strstr(line, "bad \xEF\xBF\xBD byte"));
+	free(line);
+}
+END_TEST
+
+/* Lines the fast scanner must treat exactly as jansson does. */
+static const char *const tricky[] = {
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"plain\"}",
+	" { \"id\" : \"1\" ,\t\"created_at\":\"2026-12-01T18:00:00.123Z\" , \"author_id\":\"a\",\"kind\":\"reply\",\"text\":\"ws\" , \"question\" : 12 } \r",
+	"{\"text\":\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\u4e2d \\u0041\",\"id\":\"\\u0031\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"pair \\ud83c\\udf38\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"lone \\ud83c\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"nul \\u0000 inside\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"bad \\x escape\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"raw \x01 control\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"bad utf8 \xc3\x28\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"overlong \xc0\xaf\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"surrogate \xed\xa0\x80\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"4byte \xf0\x9f\x8c\xb8 ok\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\"} trailing",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"unterminated}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":03}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":3.0}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":-2}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":1e2}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":null,\"attributed_by\":null,\"in_reply_to_id\":null,\"username\":null}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":true}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"extra\":{\"nested\":[1,{\"a\":\"}\"}]},\"more\":false}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"first\",\"text\":\"second\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"weird\",\"text\":\"x\",\"attributed_by\":\"magic\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"k\\u0065y\":1}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00+01:00\",\"author_id\":\"a\",\"kind\":\"host\",\"text\":\"x\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-02-30T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"host\",\"text\":\"x\"}",
+	"{\"id\":\"\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"host\",\"text\":\"x\"}",
+	"{\"kind\":\"event\",\"event\":\"poll_result\",\"options\":[{\"label\":\"a\",\"votes\":3}]}",
+	"{\"kind\":\"event\"}",
+	"{}",
+	"[]",
+	"\"just a string\"",
+	"{\"id\":\"1\" \"created_at\":\"x\"}",
+	"{\"id\":nul}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\",\"question\":99999999999999999999}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"\\uD83C\\uDF38\\u00E9\",\"name\":\"\\u00\"}",
+	"{\"id\":\"1\",\"created_at\":\"2026-12-01T18:00:00Z\",\"author_id\":\"a\",\"kind\":\"answer\",\"text\":\"x\"",
+};
+
+START_TEST(fast_path_matches_jansson)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof tricky / sizeof *tricky; i++) {
+		char *a = ch_xstrdup(tricky[i]), *b = ch_xstrdup(tricky[i]);
+		struct ch_log_entry ea, eb;
+		json_t *ha, *hb;
+		const char *wa, *wb;
+		int ra, rb;
+
+		ra = ch_replylog_parse_line(a, strlen(a), true, &ea, &ha, &wa);
+		rb = ch_replylog_parse_line(b, strlen(b), false, &eb, &hb, &wb);
+		ck_assert_msg(ra == rb, "line %zu: fast %d, jansson %d (%s)",
+			      i, ra, rb, wb ? wb : "");
+		if (ra) {
+			ck_assert_msg(strcmp(wa, wb) == 0,
+				      "line %zu: '%s' vs '%s'", i, wa, wb);
+		} else {
+			ck_assert_int_eq(ea.kind, eb.kind);
+			assert_str_eq_null(ea.id, eb.id);
+			assert_str_eq_null(ea.created_at, eb.created_at);
+			ck_assert(ea.created_ms == eb.created_ms);
+			assert_str_eq_null(ea.author_id, eb.author_id);
+			assert_str_eq_null(ea.username, eb.username);
+			assert_str_eq_null(ea.name, eb.name);
+			assert_str_eq_null(ea.in_reply_to_id, eb.in_reply_to_id);
+			assert_str_eq_null(ea.text, eb.text);
+			assert_str_eq_null(ea.event, eb.event);
+			ck_assert_int_eq(ea.question, eb.question);
+			ck_assert_int_eq(ea.attributed_by, eb.attributed_by);
+		}
+		json_decref(ha);
+		json_decref(hb);
+		free(a);
+		free(b);
+	}
+}
+END_TEST
+
+START_TEST(fast_path_values)
+{
+	char *a = ch_xstrdup(tricky[2]);
+	struct ch_log_entry e;
+	json_t *h;
+	const char *why;
+
+	ck_assert_int_eq(ch_replylog_parse_line(a, strlen(a), true, &e, &h,
+						&why),
+			 0);
+	ck_assert_ptr_null(h); /* handled without jansson */
+	ck_assert_str_eq(e.text, "esc \" \\ / \b \f \n \r \t \xc3\xa9 \xe4\xb8\xad A");
+	ck_assert_str_eq(e.id, "1");
+	free(a);
+	a = ch_xstrdup(tricky[23]);
+	ck_assert_int_eq(ch_replylog_parse_line(a, strlen(a), true, &e, &h,
+						&why),
+			 0);
+	ck_assert_int_eq(e.kind, CH_KIND_OTHER);
+	ck_assert_int_eq(e.attributed_by, CH_ATTR_OTHER);
+	json_decref(h);
+	free(a);
+	a = ch_xstrdup(tricky[22]);
+	ck_assert_int_eq(ch_replylog_parse_line(a, strlen(a), true, &e, &h,
+						&why),
+			 0);
+	ck_assert_str_eq(e.text, "second");
+	json_decref(h);
+	free(a);
+}
+END_TEST
+
+START_TEST(parse_time)
+{
+	long long ms;
+
+	ck_assert_int_eq(ch_replylog_parse_time("1970-01-01T00:00:00Z", &ms), 0);
+	ck_assert(ms == 0);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01T18:07:12.345Z", &ms), 0);
+	ck_assert(ms == 1796148432345LL);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01T19:07:12.3+01:00", &ms), 0);
+	ck_assert(ms == 1796148432300LL);
+	ck_assert_int_eq(ch_replylog_parse_time("2024-02-29T00:00:00Z", &ms), 0);
+	ck_assert_int_eq(ch_replylog_parse_time("2023-02-29T00:00:00Z", &ms), -1);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01T24:00:00Z", &ms), -1);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01T18:07:12", &ms), -1);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01T18:07:12Zjunk", &ms), -1);
+	ck_assert_int_eq(ch_replylog_parse_time("2026-12-01", &ms), -1);
+	ck_assert_int_eq(ch_replylog_parse_time("", &ms), -1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("replylog");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, round_trip_exact);
+	tcase_add_test(tc, restart_never_duplicates);
+	tcase_add_test(tc, reopen_after_torn_line);
+	tcase_add_test(tc, reader_reports_bad_lines);
+	tcase_add_test(tc, missing_file_is_an_error);
+	tcase_add_test(tc, event_lines);
+	tcase_add_test(tc, append_rejects_incomplete_and_full_disk);
+	tcase_add_test(tc, invalid_utf8_is_repaired_not_lost);
+	tcase_add_test(tc, fast_path_matches_jansson);
+	tcase_add_test(tc, fast_path_values);
+	tcase_add_test(tc, parse_time);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "unit.h"
