@@ -145,11 +145,21 @@ int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
 	c->inited = true;
 	if (!config_read_string(&c->cfg, c->text)) {
 		const char *t = config_error_text(&c->cfg);
+		const char *hint = "";
 
-		ch_diags_add(d, path, config_error_line(&c->cfg),
-			     "%s (libconfig syntax: name = value; strings in "
-			     "double quotes, groups in { }, lists in ( ))",
-			     t ? t : "syntax error");
+		if (!t)
+			t = "syntax error";
+		if (strcmp(t, "syntax error") == 0)
+			hint = " (libconfig syntax: name = value; strings in "
+			       "double quotes, groups in { }, lists in ( ))";
+		else if (strstr(t, "duplicate"))
+			hint = ": each setting appears once; remove or rename "
+			       "one";
+		else if (strstr(t, "mismatched"))
+			hint = ": an array [ ] holds values of one type; use a "
+			       "list ( ) to mix them";
+		ch_diags_add(d, path, config_error_line(&c->cfg), "%s%s", t,
+			     hint);
 		goto cleanup;
 	}
 	rc = 0;

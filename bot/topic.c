@@ -117,8 +117,8 @@ static void load_questions(const struct ch_cfg *c, const config_setting_t *g,
 	snprintf(name, sizeof name, "%squestions", pfx);
 	if (!qs) {
 		ch_diags_add(d, c->path, gline,
-			     "missing %s: add questions = ( \"...\", \"...\" );"
-			     " (1 to %d)", name, CH_MAX_QUESTIONS);
+			     "%smissing questions: add questions = ( \"...\", "
+			     "\"...\" ); (1 to %d)", pfx, CH_MAX_QUESTIONS);
 		return;
 	}
 	t = config_setting_type(qs);
@@ -131,8 +131,8 @@ static void load_questions(const struct ch_cfg *c, const config_setting_t *g,
 	n = config_setting_length(qs);
 	if (n < 1 || n > CH_MAX_QUESTIONS) {
 		ch_diags_add(d, c->path, ch_cfg_line(c, qs),
-			     "%s has %d questions; a chat has 1 to %d", name, n,
-			     CH_MAX_QUESTIONS);
+			     "%s: a chat has 1 to %d questions; this one has %d",
+			     name, CH_MAX_QUESTIONS, n);
 		if (n < 1)
 			return;
 	}
@@ -170,15 +170,15 @@ static void load_body(const struct ch_cfg *c, const config_setting_t *g,
 	r = get_text(c, g, "intro", name, &b->intro, &b->intro_line, d);
 	if (r == 0)
 		ch_diags_add(d, c->path, gline,
-			     "missing %s: add intro = \"Welcome to ...\"; (the "
-			     "first post of the chat)", name);
+			     "%smissing intro: add intro = \"Welcome to ...\"; "
+			     "(the first post of the chat)", pfx);
 	load_questions(c, g, b, pfx, gline, d);
 	snprintf(name, sizeof name, "%swrapup", pfx);
 	r = get_text(c, g, "wrapup", name, &b->wrapup, &b->wrapup_line, d);
 	if (r == 0)
 		ch_diags_add(d, c->path, gline,
-			     "missing %s: add wrapup = \"Thanks for joining "
-			     "...\"; (the last post)", name);
+			     "%smissing wrapup: add wrapup = \"Thanks for "
+			     "joining ...\"; (the last post)", pfx);
 	/* never leave NULL texts behind, even in an invalid file */
 	if (!b->title)
 		b->title = ch_xstrdup(b->label ? b->label : "");
@@ -330,8 +330,8 @@ static void load_candidates(const struct ch_cfg *c, config_setting_t *cs,
 	n = config_setting_length(cs);
 	if (n < MIN_CANDIDATES || n > MAX_CANDIDATES)
 		ch_diags_add(d, c->path, ch_cfg_line(c, cs),
-			     "candidates has %d entries; a poll offers %d to %d",
-			     n, MIN_CANDIDATES, MAX_CANDIDATES);
+			     "a poll offers %d to %d candidates; this file has "
+			     "%d", MIN_CANDIDATES, MAX_CANDIDATES, n);
 	if (n == 0)
 		return;
 	t->candidates = ch_xcalloc((size_t)n, sizeof *t->candidates);

@@ -281,13 +281,13 @@ START_TEST(test_values)
 		   "questions = ( \"a\",\n \"\" );\n", 1, 3,
 		   "question 2 is empty");
 	expect_bad("date=\"2026-12-01\"; intro=\"i\"; wrapup=\"w\";\n"
-		   "questions = ();\n", 1, 2, "questions has 0 questions; a chat "
-					      "has 1 to 20");
+		   "questions = ();\n", 1, 2, "questions: a chat has 1 to 20 "
+					      "questions; this one has 0");
 	expect_bad("date=\"2026-12-01\"; intro=\"i\"; wrapup=\"w\";\n"
 		   "questions = (\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\","
 		   "\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\","
 		   "\"18\",\"19\",\"20\",\"21\");\n", 1, 2,
-		   "questions has 21 questions");
+		   "this one has 21");
 	expect_bad("date=\"2026-12-01\"; intro=\"i\"; wrapup=\"w\";\n"
 		   "questions = \"just one\";\n", 1, 2,
 		   "questions must be a list");
@@ -320,11 +320,11 @@ END_TEST
 START_TEST(test_poll_rules)
 {
 	/* wrong number of candidates */
-	expect_bad(POLLFILE(CAND("A")), 1, 7, "candidates has 1 entries; a "
-					      "poll offers 2 to 4");
+	expect_bad(POLLFILE(CAND("A")), 1, 7, "a poll offers 2 to 4 candidates; "
+					      "this file has 1");
 	expect_bad(POLLFILE(CAND("A") ",\n" CAND("B") ",\n" CAND("C") ",\n"
 			    CAND("D") ",\n" CAND("E")), 1, 7,
-		   "candidates has 5 entries");
+		   "this file has 5");
 	/* labels */
 	expect_bad(POLLFILE(CAND("A") ",\n" CAND("12345678901234567890123456")),
 		   1, 9, "has 26 characters");
@@ -379,7 +379,7 @@ START_TEST(test_poll_rules)
 	expect_bad(POLLFILE(CAND("A") ",\n \"B\""), 1, 9,
 		   "candidate 2 must be a group");
 	expect_bad(POLLFILE(CAND("A") ",\n { label = \"B\"; }"), 3, 9,
-		   "missing candidate 2: intro");
+		   "candidate 2: missing intro");
 	expect_bad(POLLFILE(CAND("A") ",\n { intro=\"i\"; questions=(\"q\"); "
 			    "wrapup=\"w\"; }"), 1, 9,
 		   "candidate 2: has no label");
