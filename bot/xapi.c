@@ -73,7 +73,7 @@ static json_t *ch_j_load(const char *json, size_t len, struct ch_error *err)
 		ch_error_set(err, CH_XSRC, 0, "empty response");
 		return NULL;
 	}
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	root = json_loadb(json, len, 0, &je);
 	if (!root) {
 		ch_error_set(err, CH_XSRC, 0,
 			     "malformed JSON in the response (byte %d): %s",
