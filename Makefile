@@ -123,7 +123,15 @@ uninstall:
 	  $(DESTDIR)$(DOCDIR)/example-topic.conf \
 	  $(DESTDIR)$(DOCDIR)/example-poll.conf \
 	  $(DESTDIR)$(UNITDIR)/chathost@.service
-	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@# Under DESTDIR (a staging tree) install created every folder on the
+	@# way: remove those left empty, up to but not including DESTDIR.
+	@if [ -n "$(DESTDIR)" ] && [ -d "$(DESTDIR)" ]; then \
+	  cd "$(DESTDIR)" && for d in $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 \
+	    $(DOCDIR) $(UNITDIR); do \
+	    d="./$${d#/}"; while [ "$$d" != . ]; do \
+	      rmdir "$$d" 2>/dev/null; d=$$(dirname "$$d"); done; \
+	  done; fi; true
 
 clean:
 	rm -f bot/*.o $(LIB) $(BIN) $(UNIT_BINS)
