@@ -14,6 +14,30 @@
  * live capture has covered, so that ch_capture_backfill() afterwards reads
  * only what was missed (an outage, a crash, a rate-limit gap).
  *
+ * State (ch_state_obj(st, "capture")), all instants real epoch seconds:
+ *   since_id   newest post id the live capture has read through
+ *   query      the query since_id belongs to
+ *   live_to    end of the live coverage (the last completed cycle's start)
+ *   covered    [[from, to], ...] merged ranges read completely (live and
+ *              backfill); the first live cycle covers from window_start -
+ *              margin (5 chat minutes), searching with start_time
+ *   pending    {next_token, newest_id, since_id, start_time, query, from,
+ *               started}: a cycle cut in the middle of its pagination (time,
+ *              budget, 429, failure) is resumed by the next cycle, so no
+ *              page is read twice and no gap is left
+ *   reads, logged, requests   counters for the billing ratio (reads/logged)
+ * A cycle that reaches the end of its pagination covers [live_to, its
+ * start]; the since_id search makes the live coverage continuous across
+ * failed cycles, so the backfill only reads what lies after the last
+ * completed cycle (an outage or crash lasting past the window's end) or
+ * what a lost state left out.
+ *
+ * Budget: at most search_budget requests per 15 chat minutes, spread
+ * evenly (one request per 15 min / budget after the last, a multi-page
+ * cycle counting each page), never more than x-rate-limit-remaining allows
+ * before x-rate-limit-reset (spread over what remains); remaining 0 or a
+ * 429 waits until the reset; failures back off (2, 4, 8 intervals).
+ *
  * All instants are real (wall-clock) epoch seconds; in a rehearsal the host
  * passes the compressed timeline's real instants and `speed`, and the
  * search budget is per 15 *chat* minutes (15 * 60 / speed real seconds).
@@ -22,6 +46,8 @@
 #define CHATHOST_CAPTURE_H
 
 #include <stdbool.h>
+
+#include <jansson.h>
 
 #include "common.h"
 #include "replylog.h"
@@ -47,6 +73,24 @@ struct ch_capture {
 	double wait_until;           /* 429 / exhausted budget: no search before */
 	long reads;                  /* posts read from the API (billing) */
 	long logged;                 /* lines written */
+	/* extensions (private to capture.c unless noted) */
+	long requests;               /* search requests made */
+	double last_poll;            /* real instant of the last cycle, 0: none */
+	int last_pages;              /* requests the last cycle made */
+	int fails;                   /* consecutive failed cycles (backoff) */
+	double not_before;           /* a cycle refused for lack of time */
+	long rate_remaining;         /* search's x-rate-limit-remaining, -1 */
+	double rate_reset;           /* search's x-rate-limit-reset, 0 */
+	/* Test hooks, NULL for the real thing (set after ch_capture_init):
+	 * search instead of ch_xapi_search (it must set c->x->last and
+	 * c->x->rate as ch_xapi_search does; c->x may then have no http);
+	 * clock instead of the wall clock; sleep_until instead of sleeping
+	 * (the backfill waits for a rate-limit reset). */
+	int (*search)(struct ch_capture *c, const struct ch_search_req *req,
+		      struct ch_tweet_page *page, struct ch_error *err);
+	double (*clock)(struct ch_capture *c);
+	void (*sleep_until)(struct ch_capture *c, double t);
+	void *hook_ctx;              /* borrowed; for the hooks */
 };
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */
@@ -69,5 +113,20 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
  * full) with start_time/end_time. Returns 0 or -1. */
 int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err);
 void ch_capture_free(struct ch_capture *c);
+
+/* ---- extensions, exposed for the host loop's messages and for tests ---- */
+
+/* The search query of the next cycle (caller frees). */
+char *ch_capture_query(struct ch_capture *c);
+
+/* Coverage: a JSON array of [from, to] pairs (real epoch seconds), sorted
+ * and merged (overlapping or touching ranges become one). Adds [from, to]
+ * (ignored unless from < to). */
+void ch_capture_cover(json_t *ranges, double from, double to);
+/* The parts of [lo, hi] not in ranges, in order, into gaps (at most max
+ * pairs). Returns the number of gaps (which may exceed max: only max are
+ * written). */
+size_t ch_capture_gaps(json_t *ranges, double lo, double hi,
+		       double (*gaps)[2], size_t max);
 
 #endif

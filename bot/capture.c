@@ -1,0 +1,845 @@
+/* capture.c - live capture of the chat's posts into the participation log,
+ * within the search budget, and the backfill of what it missed (see
+ * capture.h for the state layout and the budget rules). */
+#include "capture.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "chtime.h"
+#include "http.h"
+#include "log.h"
+
+#define CHAT_MARGIN 300.0      /* chat seconds searched before the intro */
+#define MIN_REQUEST 0.25       /* real seconds a request needs at least */
+#define MAX_RESULTS 100
+#define MAX_PAGES_BACKFILL 1000 /* per range: a runaway guard */
+#define SEARCH_REACH (7 * 86400.0 - 120.0) /* search/recent reaches 7 days */
+#define END_LAG 10.0           /* X: end_time >= 10 s before the request */
+#define MAX_RATE_WAIT 960.0    /* backfill: longest wait for a reset */
+#define MAX_GAPS 64
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static double now_of(struct ch_capture *c)
+{
+	struct timespec ts;
+
+	if (c->clock)
+		return c->clock(c);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_to(struct ch_capture *c, double t)
+{
+	if (c->sleep_until) {
+		c->sleep_until(c, t);
+		return;
+	}
+	for (;;) {
+		double d = t - now_of(c);
+		struct timespec ts;
+
+		if (d <= 0)
+			return;
+		ts.tv_sec = (time_t)d;
+		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Compares two decimal ids numerically (no leading zeros expected). */
+static int idcmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static double window_len(const struct ch_capture *c)
+{
+	return 15.0 * 60.0 / c->speed;
+}
+
+static double interval(const struct ch_capture *c)
+{
+	int budget = c->s->search_budget > 0 ? c->s->search_budget : 1;
+
+	return window_len(c) / budget;
+}
+
+static double margin(const struct ch_capture *c)
+{
+	return CHAT_MARGIN / c->speed;
+}
+
+static void iso_at(double t, char *buf, size_t size, int round_up)
+{
+	double f = round_up ? ceil(t) : floor(t);
+
+	ch_format_utc((time_t)f, buf, size);
+}
+
+static json_t *cap_obj(struct ch_capture *c)
+{
+	return ch_state_obj(c->st, "capture");
+}
+
+static void set_counter(json_t *cap, const char *key, long v)
+{
+	json_object_set_new(cap, key, json_integer(v));
+}
+
+static void save_counters(struct ch_capture *c)
+{
+	json_t *cap = cap_obj(c);
+
+	set_counter(cap, "reads", c->reads);
+	set_counter(cap, "logged", c->logged);
+	set_counter(cap, "requests", c->requests);
+}
+
+/* ---- coverage ------------------------------------------------------------ */
+
+static int range_of(json_t *r, double *from, double *to)
+{
+	if (!json_is_array(r) || json_array_size(r) != 2 ||
+	    !json_is_number(json_array_get(r, 0)) ||
+	    !json_is_number(json_array_get(r, 1)))
+		return -1;
+	*from = json_number_value(json_array_get(r, 0));
+	*to = json_number_value(json_array_get(r, 1));
+	return *from < *to ? 0 : -1;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0;
+}
+
+void ch_capture_cover(json_t *ranges, double from, double to)
+{
+	double (*v)[2] = NULL;
+	size_t n = 0, i, m = 0;
+
+	if (!json_is_array(ranges))
+		return;
+	v = ch_xcalloc(json_array_size(ranges) + 1, sizeof *v);
+	for (i = 0; i < json_array_size(ranges); i++)
+		if (range_of(json_array_get(ranges, i), &v[n][0], &v[n][1]) == 0)
+			n++;
+	if (from < to) {
+		v[n][0] = from;
+		v[n][1] = to;
+		n++;
+	}
+	qsort(v, n, sizeof *v, cmp_range);
+	for (i = 0; i < n; i++) {
+		if (m > 0 && v[i][0] <= v[m - 1][1]) {
+			if (v[i][1] > v[m - 1][1])
+				v[m - 1][1] = v[i][1];
+			continue;
+		}
+		v[m][0] = v[i][0];
+		v[m][1] = v[i][1];
+		m++;
+	}
+	json_array_clear(ranges);
+	for (i = 0; i < m; i++)
+		json_array_append_new(ranges, json_pack("[f,f]", v[i][0],
+							 v[i][1]));
+	free(v);
+}
+
+size_t ch_capture_gaps(json_t *ranges, double lo, double hi,
+		       double (*gaps)[2], size_t max)
+{
+	json_t *tmp = json_array();
+	size_t n = 0, i;
+	double at = lo;
+
+	/* a merged, sorted copy */
+	for (i = 0; json_is_array(ranges) && i < json_array_size(ranges); i++)
+		json_array_append(tmp, json_array_get(ranges, i));
+	ch_capture_cover(tmp, 0, 0);
+	for (i = 0; i < json_array_size(tmp) && at < hi; i++) {
+		double f, t;
+
+		if (range_of(json_array_get(tmp, i), &f, &t) < 0)
+			continue;
+		if (t <= at)
+			continue;
+		if (f > at) {
+			if (n < max) {
+				gaps[n][0] = at;
+				gaps[n][1] = f < hi ? f : hi;
+			}
+			n++;
+		}
+		at = t;
+	}
+	if (at < hi) {
+		if (n < max) {
+			gaps[n][0] = at;
+			gaps[n][1] = hi;
+		}
+		n++;
+	}
+	json_decref(tmp);
+	return n;
+}
+
+/* ---- attribution context from the state ------------------------------------ */
+
+struct actx {
+	struct ch_attrib_ctx a;
+	const char **ids;  /* owned array of borrowed ids */
+	double *times;     /* owned */
+};
+
+static void actx_load(struct ch_capture *c, struct actx *x)
+{
+	int i, n = c->n_questions > 0 ? c->n_questions : 0;
+	char key[24];
+
+	memset(x, 0, sizeof *x);
+	x->ids = ch_xcalloc((size_t)n + 1, sizeof *x->ids);
+	x->times = ch_xcalloc((size_t)n + 1, sizeof *x->times);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "q%d", i + 1);
+		x->ids[i] = ch_state_post_id(c->st, key);
+		x->times[i] = ch_state_post_time(c->st, key);
+	}
+	x->a.host_id = c->host_id;
+	x->a.intro_id = ch_state_post_id(c->st, "intro");
+	x->a.wrapup_id = ch_state_post_id(c->st, "wrapup");
+	x->a.n_questions = n;
+	x->a.q_ids = x->ids;
+	x->a.q_times = x->times;
+	x->a.wrapup_time = ch_state_post_time(c->st, "wrapup");
+}
+
+static void actx_free(struct actx *x)
+{
+	free(x->ids);
+	free(x->times);
+}
+
+/* Attributes and appends the page's new posts. Returns 0, or -1 if the
+ * log cannot be written. */
+static int take_page(struct ch_capture *c, const struct actx *x,
+		     const struct ch_tweet_page *page, struct ch_error *err)
+{
+	size_t i;
+
+	c->reads += (long)page->n;
+	for (i = 0; i < page->n; i++) {
+		const struct ch_tweet *t = &page->tweets[i];
+		struct ch_attribution a;
+		struct ch_log_entry e;
+		double created;
+		int r;
+
+		if (t->is_retweet)
+			continue;
+		if (!t->id || !t->created_at || !t->author_id || !t->text) {
+			ch_log(CH_LOG_WARN,
+			       "search: a post without %s was skipped",
+			       !t->id ? "an id" : !t->created_at ? "created_at"
+				 : !t->author_id ? "author_id" : "text");
+			continue;
+		}
+		if (ch_replylog_has(c->log, t->id))
+			continue;
+		if (ch_attrib_parse_time(t->created_at, &created) < 0)
+			created = NAN;
+		ch_attribute(&x->a, t, created, &a);
+		memset(&e, 0, sizeof e);
+		e.id = t->id;
+		e.created_at = t->created_at;
+		e.author_id = t->author_id;
+		e.username = t->username;
+		e.name = t->name;
+		e.kind = a.kind;
+		e.question = a.question;
+		e.attributed_by = a.by;
+		e.in_reply_to_id = t->in_reply_to_id;
+		e.text = t->text;
+		r = ch_replylog_append(c->log, &e, err);
+		if (r < 0)
+			return -1;
+		c->logged += r;
+	}
+	return 0;
+}
+
+/* ---- the search, the rate limits ---------------------------------------- */
+
+static int do_search(struct ch_capture *c, const struct ch_search_req *req,
+		     struct ch_tweet_page *page, double budget_s,
+		     struct ch_error *err)
+{
+	int r;
+
+	if (c->x && c->x->http) {
+		long total = (long)(budget_s * 1000.0);
+
+		if (total > CH_HTTP_TIMEOUT_MS)
+			total = CH_HTTP_TIMEOUT_MS;
+		ch_http_set_timeouts(c->x->http,
+				     total < CH_HTTP_CONNECT_TIMEOUT_MS
+					     ? total : CH_HTTP_CONNECT_TIMEOUT_MS,
+				     total);
+	}
+	if (c->search)
+		r = c->search(c, req, page, err);
+	else
+		r = ch_xapi_search(c->x, req, page, err);
+	if (c->x && c->x->http)
+		ch_http_set_timeouts(c->x->http, 0, 0);
+	c->requests++;
+	c->budget_used++;
+	if (c->x) {
+		if (c->x->rate.remaining >= 0) {
+			c->rate_remaining = c->x->rate.remaining;
+			c->rate_reset = (double)c->x->rate.reset;
+		}
+		if (r < 0 && c->x->last == CH_XFAIL_RATELIMIT) {
+			double now = now_of(c);
+			double until = c->x->rate.reset > 0
+					       ? (double)c->x->rate.reset
+					       : now + window_len(c) / 4;
+
+			if (until < now + interval(c))
+				until = now + interval(c);
+			c->wait_until = until;
+			c->rate_remaining = 0;
+			c->rate_reset = until;
+		}
+	}
+	return r;
+}
+
+/* The earliest real instant a request may start by the budget alone. */
+static double budget_due(struct ch_capture *c, double now)
+{
+	double due = now, w = window_len(c);
+	int budget = c->s->search_budget > 0 ? c->s->search_budget : 1;
+
+	if (now >= c->budget_window_start + w) {
+		c->budget_window_start = now;
+		c->budget_used = 0;
+	}
+	if (c->budget_used >= budget)
+		due = c->budget_window_start + w;
+	if (c->wait_until > due)
+		due = c->wait_until;
+	if (c->rate_remaining == 0 && c->rate_reset > due)
+		due = c->rate_reset;
+	return due;
+}
+
+/* ---- init / next_due --------------------------------------------------------- */
+
+int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
+		    struct ch_xapi *x, struct ch_state *st,
+		    struct ch_replylog *log, const char *host_id,
+		    const char *host_username, double window_start,
+		    double window_end, double speed, int n_questions,
+		    struct ch_error *err)
+{
+	json_t *cap;
+
+	memset(c, 0, sizeof *c);
+	if (!s || !x || !st || !log) {
+		ch_error_set(err, "capture", 0,
+			     "internal error: capture needs the schedule, the API, the state and the log");
+		return -1;
+	}
+	if (!(speed > 0) || !(window_end > window_start)) {
+		ch_error_set(err, "capture", 0,
+			     "internal error: bad capture window or speed");
+		return -1;
+	}
+	c->s = s;
+	c->x = x;
+	c->st = st;
+	c->log = log;
+	c->host_id = host_id;
+	c->host_username = host_username;
+	c->window_start = window_start;
+	c->window_end = window_end;
+	c->speed = speed;
+	c->n_questions = n_questions > 0 ? n_questions : 0;
+	c->rate_remaining = -1;
+	cap = cap_obj(c);
+	c->reads = (long)ch_json_num(cap, "reads", 0);
+	c->logged = (long)ch_json_num(cap, "logged", 0);
+	c->requests = (long)ch_json_num(cap, "requests", 0);
+	if (!json_is_array(json_object_get(cap, "covered")))
+		json_object_set_new(cap, "covered", json_array());
+	return 0;
+}
+
+void ch_capture_free(struct ch_capture *c)
+{
+	/* everything is borrowed; the state keeps what must survive */
+	c->search = NULL;
+	c->clock = NULL;
+	c->sleep_until = NULL;
+}
+
+double ch_capture_next_due(const struct ch_capture *cc, double now)
+{
+	struct ch_capture *c = (struct ch_capture *)cc; /* budget window roll */
+	json_t *cap = cap_obj(c);
+	double live_to = ch_json_num(cap, "live_to", 0);
+	double due, spacing = interval(c), hard;
+	int pages = c->last_pages > 0 ? c->last_pages : 1;
+
+	if (live_to >= c->window_end)
+		return HUGE_VAL;
+	/* adapted from the rate-limit headers: spread what remains */
+	if (c->rate_remaining > 0 && c->rate_reset > now) {
+		double s = (c->rate_reset - now) / (double)c->rate_remaining;
+
+		if (s > spacing)
+			spacing = s;
+	}
+	if (c->fails > 0)
+		spacing *= (double)(1 << (c->fails < 3 ? c->fails : 3));
+	due = c->last_poll > 0 ? c->last_poll + spacing * pages
+			       : c->window_start;
+	/* never later than needed: the window's end must be searched */
+	if (due > c->window_end && c->last_poll < c->window_end)
+		due = c->window_end;
+	if (due < c->window_start)
+		due = c->window_start;
+	if (c->not_before > due)
+		due = c->not_before;
+	hard = budget_due(c, now);
+	if (hard > due)
+		due = hard;
+	return due;
+}
+
+char *ch_capture_query(struct ch_capture *c)
+{
+	const char *intro = ch_state_post_id(c->st, "intro");
+	const char *tag = c->s->hashtag ? c->s->hashtag : "";
+
+	if (c->s->thread && intro)
+		return ch_xasprintf("(%s%s OR conversation_id:%s) -is:retweet",
+				    tag[0] == '#' ? "" : "#", tag, intro);
+	return ch_xasprintf("%s%s -is:retweet", tag[0] == '#' ? "" : "#", tag);
+}
+
+/* ---- one live cycle --------------------------------------------------------- */
+
+struct cycle {
+	char *query;       /* owned */
+	char *since_id;    /* owned or NULL */
+	char *start_time;  /* owned or NULL */
+	char *token;       /* owned or NULL */
+	char *newest;      /* owned or NULL */
+	double from, started;
+};
+
+static void cycle_free(struct cycle *y)
+{
+	free(y->query);
+	free(y->since_id);
+	free(y->start_time);
+	free(y->token);
+	free(y->newest);
+}
+
+static void pending_save(json_t *cap, const struct cycle *y)
+{
+	json_t *p = json_object();
+
+	json_object_set_new(p, "query", json_string(y->query));
+	json_object_set_new(p, "next_token", json_string(y->token));
+	if (y->newest)
+		json_object_set_new(p, "newest_id", json_string(y->newest));
+	if (y->since_id)
+		json_object_set_new(p, "since_id", json_string(y->since_id));
+	if (y->start_time)
+		json_object_set_new(p, "start_time",
+				    json_string(y->start_time));
+	json_object_set_new(p, "from", json_real(y->from));
+	json_object_set_new(p, "started", json_real(y->started));
+	json_object_set_new(cap, "pending", p);
+}
+
+/* Sets up the cycle: resumes a pending pagination of the same query, or
+ * starts a new search from since_id (or from the window's start). */
+static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
+			double now)
+{
+	json_t *p = json_object_get(cap, "pending");
+	const char *since = ch_json_str(cap, "since_id");
+	const char *intro = ch_state_post_id(c->st, "intro");
+	const char *prevq = ch_json_str(cap, "query");
+
+	memset(y, 0, sizeof *y);
+	y->query = ch_capture_query(c);
+	if (json_is_object(p) && ch_json_str(p, "next_token") &&
+	    ch_json_str(p, "query") &&
+	    strcmp(ch_json_str(p, "query"), y->query) == 0) {
+		y->token = ch_xstrdup(ch_json_str(p, "next_token"));
+		y->newest = ch_xstrdup(ch_json_str(p, "newest_id"));
+		y->since_id = ch_xstrdup(ch_json_str(p, "since_id"));
+		y->start_time = ch_xstrdup(ch_json_str(p, "start_time"));
+		y->from = ch_json_num(p, "from", c->window_start - margin(c));
+		y->started = ch_json_num(p, "started", now);
+		return;
+	}
+	json_object_del(cap, "pending");
+	y->from = ch_json_num(cap, "live_to", 0);
+	if (y->from <= 0)
+		y->from = c->window_start - margin(c);
+	y->started = now;
+	if (since) {
+		/* the query gained the chat's conversation: its posts are
+		 * all newer than the intro, so search from there once */
+		if (prevq && strcmp(prevq, y->query) != 0 && intro &&
+		    idcmp(intro, since) < 0)
+			since = intro;
+		y->since_id = ch_xstrdup(since);
+	} else {
+		char t[32];
+
+		iso_at(y->from, t, sizeof t, 0);
+		y->start_time = ch_xstrdup(t);
+	}
+}
+
+int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
+		    struct ch_error *err)
+{
+	json_t *cap = cap_obj(c);
+	struct cycle y;
+	struct actx x;
+	struct ch_error serr;
+	int rc = -1, done = 0, failed = 0, pages = 0;
+
+	memset(&y, 0, sizeof y);
+	memset(&x, 0, sizeof x);
+	if (must_return_by - now < MIN_REQUEST) {
+		/* no time for a request: the host must not call again
+		 * before then */
+		c->not_before = must_return_by;
+		return 0;
+	}
+	c->last_poll = now;
+	actx_load(c, &x);
+	cycle_start(c, cap, &y, now);
+	for (;;) {
+		struct ch_search_req req;
+		struct ch_tweet_page page;
+		double t = now_of(c);
+
+		/* cut by the budget or the next post: the pagination goes on
+		 * in the next cycle (not a failure) */
+		if (budget_due(c, t) > t)
+			break;
+		if (must_return_by - t < MIN_REQUEST) {
+			c->not_before = must_return_by;
+			break;
+		}
+		memset(&req, 0, sizeof req);
+		memset(&page, 0, sizeof page);
+		req.query = y.query;
+		req.since_id = y.since_id;
+		req.start_time = y.start_time;
+		req.next_token = y.token;
+		req.max_results = MAX_RESULTS;
+		ch_error_clear(&serr);
+		pages++;
+		if (do_search(c, &req, &page, must_return_by - t, &serr) < 0) {
+			ch_error_set(err, serr.source, serr.line, "%s",
+				     serr.text);
+			failed = 1;
+			/* a resumed token the API refuses: start afresh */
+			if (y.token && c->x &&
+			    c->x->last == CH_XFAIL_CLIENT) {
+				free(y.token);
+				y.token = NULL;
+				json_object_del(cap, "pending");
+			}
+			ch_tweet_page_free(&page);
+			break;
+		}
+		if (!y.newest && page.newest_id)
+			y.newest = ch_xstrdup(page.newest_id);
+		if (take_page(c, &x, &page, err) < 0) {
+			ch_tweet_page_free(&page);
+			c->fails++;
+			goto cleanup;
+		}
+		free(y.token);
+		y.token = ch_xstrdup(page.next_token);
+		ch_tweet_page_free(&page);
+		if (!y.token) {
+			done = 1;
+			break;
+		}
+		pending_save(cap, &y);
+	}
+	if (done) {
+		const char *since = ch_json_str(cap, "since_id");
+
+		if (y.newest && (!since || idcmp(y.newest, since) > 0))
+			json_object_set_new(cap, "since_id",
+					    json_string(y.newest));
+		json_object_set_new(cap, "query", json_string(y.query));
+		json_object_set_new(cap, "live_to", json_real(y.started));
+		json_object_del(cap, "pending");
+		ch_capture_cover(json_object_get(cap, "covered"), y.from,
+				 y.started);
+		c->fails = 0;
+		rc = 0;
+	} else {
+		if (y.token)
+			pending_save(cap, &y);
+		if (failed && c->x && c->x->last != CH_XFAIL_RATELIMIT)
+			c->fails++;
+		rc = failed ? -1 : 0;
+	}
+cleanup:
+	c->last_pages = pages;
+	save_counters(c);
+	ch_error_clear(&serr);
+	if (ch_replylog_flush(c->log, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+	}
+	ch_error_clear(&serr);
+	if (ch_state_save(c->st, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+	}
+	actx_free(&x);
+	cycle_free(&y);
+	return rc;
+}
+
+/* ---- backfill ------------------------------------------------------------------ */
+
+/* Searches [from, to] completely. Returns 0, or -1 with err. */
+static int backfill_range(struct ch_capture *c, const struct actx *x,
+			  const char *query, double from, double to,
+			  struct ch_error *err)
+{
+	char st[32], et[32];
+	char *token = NULL;
+	int rc = -1, pages = 0, retries = 0;
+
+	iso_at(from, st, sizeof st, 0);
+	iso_at(to, et, sizeof et, 1);
+	ch_log(CH_LOG_INFO, "backfill: searching %s .. %s", st, et);
+	for (;;) {
+		struct ch_search_req req;
+		struct ch_tweet_page page;
+		struct ch_error serr;
+		double t = now_of(c);
+
+		if (c->rate_remaining == 0 && c->rate_reset > t) {
+			if (c->rate_reset - t > MAX_RATE_WAIT) {
+				ch_error_set(err, "search", 0,
+					     "rate limited for too long; run 'chathost run --backfill' later");
+				goto cleanup;
+			}
+			sleep_to(c, c->rate_reset);
+			c->rate_remaining = -1;
+		}
+		if (pages >= MAX_PAGES_BACKFILL) {
+			ch_error_set(err, "search", 0,
+				     "more than %d pages for %s .. %s",
+				     MAX_PAGES_BACKFILL, st, et);
+			goto cleanup;
+		}
+		memset(&req, 0, sizeof req);
+		memset(&page, 0, sizeof page);
+		req.query = query;
+		req.start_time = st;
+		req.end_time = et;
+		req.next_token = token;
+		req.max_results = MAX_RESULTS;
+		ch_error_clear(&serr);
+		pages++;
+		if (do_search(c, &req, &page, CH_HTTP_TIMEOUT_MS / 1000.0,
+			      &serr) < 0) {
+			enum ch_xfail f = c->x ? c->x->last : CH_XFAIL_NETWORK;
+
+			ch_tweet_page_free(&page);
+			if (retries < 3 && (f == CH_XFAIL_RATELIMIT ||
+					    f == CH_XFAIL_NETWORK ||
+					    f == CH_XFAIL_SERVER)) {
+				double until = f == CH_XFAIL_RATELIMIT
+						       ? c->wait_until
+						       : now_of(c) + (1 << retries);
+
+				retries++;
+				if (until - now_of(c) > MAX_RATE_WAIT) {
+					ch_error_set(err, serr.source, serr.line,
+						     "%s", serr.text);
+					goto cleanup;
+				}
+				sleep_to(c, until);
+				continue;
+			}
+			ch_error_set(err, serr.source, serr.line, "%s",
+				     serr.text);
+			goto cleanup;
+		}
+		retries = 0;
+		if (take_page(c, x, &page, err) < 0) {
+			ch_tweet_page_free(&page);
+			goto cleanup;
+		}
+		free(token);
+		token = ch_xstrdup(page.next_token);
+		ch_tweet_page_free(&page);
+		if (!token)
+			break;
+	}
+	rc = 0;
+cleanup:
+	free(token);
+	return rc;
+}
+
+/* Right after the window: one more live cycle (since_id) picks up the
+ * tail of the window, and whatever a failing search missed, at the cost of
+ * the new posts only. Gives up on a failure (the ranges then follow). */
+static void final_live(struct ch_capture *c, double hi)
+{
+	json_t *cap = cap_obj(c);
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		struct ch_error e;
+		double now = now_of(c), due;
+
+		if (ch_json_num(cap, "live_to", 0) >= hi)
+			return;
+		due = budget_due(c, now);
+		if (due > now) {
+			if (due - now > MAX_RATE_WAIT)
+				return;
+			sleep_to(c, due);
+			now = now_of(c);
+		}
+		ch_error_clear(&e);
+		c->not_before = 0;
+		if (ch_capture_poll(c, now, now + MAX_RATE_WAIT, &e) < 0) {
+			ch_log(CH_LOG_WARN, "search: %s", e.text);
+			if (c->x && c->x->last != CH_XFAIL_RATELIMIT)
+				return;
+		}
+	}
+}
+
+int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
+{
+	json_t *cap = cap_obj(c);
+	json_t *covered = json_object_get(cap, "covered");
+	double gaps[MAX_GAPS][2];
+	double lo = c->window_start - margin(c), hi = c->window_end;
+	double now = now_of(c), reach = now - SEARCH_REACH;
+	double live_to = ch_json_num(cap, "live_to", 0);
+	size_t n, i;
+	char *query = NULL;
+	struct actx x;
+	struct ch_error serr;
+	int rc = 0;
+
+	memset(&x, 0, sizeof x);
+	if (!json_is_array(covered)) {
+		covered = json_array();
+		json_object_set_new(cap, "covered", covered);
+	}
+	if (!full && live_to > 0 && live_to < hi && now >= hi &&
+	    now - hi < window_len(c) && ch_json_str(cap, "since_id")) {
+		final_live(c, hi);
+		now = now_of(c);
+		covered = json_object_get(cap, "covered");
+	}
+	if (full) {
+		n = hi > lo ? 1 : 0;
+		gaps[0][0] = lo;
+		gaps[0][1] = hi;
+	} else {
+		n = ch_capture_gaps(covered, lo, hi, gaps, MAX_GAPS);
+	}
+	if (n == 0) {
+		ch_log(CH_LOG_INFO, "backfill: nothing missed");
+		goto cleanup;
+	}
+	/* X wants end_time 10 s before the request: wait that long, or cut
+	 * (the rest is left for a later 'chathost run --backfill') */
+	if (hi > now - END_LAG) {
+		if (hi + END_LAG - now <= END_LAG + 1.0)
+			sleep_to(c, hi + END_LAG);
+		now = now_of(c);
+		if (hi > now - END_LAG)
+			hi = now - END_LAG;
+		for (i = 0; i < n && i < MAX_GAPS; i++)
+			if (gaps[i][1] > hi)
+				gaps[i][1] = hi;
+	}
+	if (n > MAX_GAPS)
+		n = MAX_GAPS; /* the rest on the next run */
+	actx_load(c, &x);
+	query = ch_capture_query(c);
+	for (i = 0; i < n; i++) {
+		double from = gaps[i][0], to = gaps[i][1];
+
+		if (to <= from)
+			continue;
+		if (to <= reach) {
+			ch_error_set(err, "search", 0,
+				     "posts from more than 7 days ago cannot be searched any more; the log misses them");
+			rc = -1;
+			continue;
+		}
+		if (from < reach)
+			from = reach;
+		ch_error_clear(&serr);
+		if (backfill_range(c, &x, query, from, to, &serr) < 0) {
+			ch_error_set(err, serr.source, serr.line, "%s",
+				     serr.text);
+			rc = -1;
+			if (c->x && c->x->last == CH_XFAIL_AUTH)
+				break;
+			continue;
+		}
+		ch_capture_cover(covered, from, to);
+	}
+cleanup:
+	save_counters(c);
+	ch_error_clear(&serr);
+	if (ch_replylog_flush(c->log, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+	}
+	ch_error_clear(&serr);
+	if (ch_state_save(c->st, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+	}
+	actx_free(&x);
+	free(query);
+	return rc;
+}

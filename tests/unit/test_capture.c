@@ -1,0 +1,769 @@
+/* test_capture.c - the live capture and the backfill (bot/capture.h)
+ * against an in-test fake of the search endpoint (the capture's search,
+ * clock and sleep hooks): since_id, pagination, budget, 429, failures,
+ * coverage, backfill, restart, attribution into the log. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "attrib.h"
+#include "capture.h"
+
+#define T0 1796148000.0 /* the intro: 2026-12-01T18:00:00Z */
+#define MAXTW 1200
+
+struct ftweet {
+	char id[24];
+	double created;
+	char author[16];
+	char text[160];
+	char reply_to[24];
+	char conv[24];
+	int rt;
+};
+
+struct fake {
+	struct ftweet tw[MAXTW]; /* ascending ids and times */
+	int n;
+	long next_id;
+	double now;
+	int page_size;
+	int calls;
+	/* scripted failures: calls fail_from..fail_to (1-based) fail */
+	int fail_from, fail_to;
+	enum ch_xfail fail_kind;
+	double fail_reset;
+	long remaining;      /* rate headers sent back; -1: none */
+	double reset;
+	/* the last request */
+	char q[600], since[32], start[32], end[32], token[32];
+};
+
+static struct fake *F;
+static char dir[64];
+static char logpath[128], statepath[128];
+static struct ch_schedule S;
+static struct ch_xapi X;
+static struct ch_state ST;
+static struct ch_replylog LG;
+static struct ch_capture C;
+
+static void add(const char *author, const char *text, const char *reply_to,
+		const char *conv, double at, int rt)
+{
+	struct ftweet *t = &F->tw[F->n++];
+
+	ck_assert_int_lt(F->n, MAXTW);
+	snprintf(t->id, sizeof t->id, "%ld", F->next_id++);
+	t->created = at;
+	snprintf(t->author, sizeof t->author, "%s", author);
+	snprintf(t->text, sizeof t->text, "%s", text);
+	snprintf(t->reply_to, sizeof t->reply_to, "%s", reply_to ? reply_to : "");
+	snprintf(t->conv, sizeof t->conv, "%s", conv ? conv : "");
+	t->rt = rt;
+}
+
+static char *iso(double t)
+{
+	char buf[40];
+	struct tm tm;
+	time_t s = (time_t)floor(t);
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	return ch_xstrdup(buf);
+}
+
+static int idlt(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	return la != lb ? la < lb : strcmp(a, b) < 0;
+}
+
+static int fake_search(struct ch_capture *c, const struct ch_search_req *req,
+		       struct ch_tweet_page *page, struct ch_error *err)
+{
+	double st = -1, et = -1;
+	int i, k = 0;
+	size_t cap = 0;
+
+	F->calls++;
+	snprintf(F->q, sizeof F->q, "%s", req->query);
+	snprintf(F->since, sizeof F->since, "%s", req->since_id ? req->since_id : "");
+	snprintf(F->start, sizeof F->start, "%s", req->start_time ? req->start_time : "");
+	snprintf(F->end, sizeof F->end, "%s", req->end_time ? req->end_time : "");
+	snprintf(F->token, sizeof F->token, "%s", req->next_token ? req->next_token : "");
+	ck_assert_int_eq(req->max_results, 100);
+	c->x->rate.remaining = F->remaining;
+	c->x->rate.reset = (time_t)F->reset;
+	c->x->rate.limit = F->remaining >= 0 ? 300 : -1;
+	memset(page, 0, sizeof *page);
+	if (F->calls >= F->fail_from && F->calls <= F->fail_to) {
+		c->x->last = F->fail_kind;
+		if (F->fail_kind == CH_XFAIL_RATELIMIT) {
+			c->x->rate.remaining = 0;
+			c->x->rate.reset = (time_t)F->fail_reset;
+		}
+		ch_error_set(err, "x-api", 0, "scripted failure %d", F->calls);
+		return -1;
+	}
+	c->x->last = CH_XFAIL_NONE;
+	if (req->start_time)
+		ck_assert_int_eq(ch_attrib_parse_time(req->start_time, &st), 0);
+	if (req->end_time)
+		ck_assert_int_eq(ch_attrib_parse_time(req->end_time, &et), 0);
+	for (i = F->n - 1; i >= 0; i--) {
+		struct ftweet *t = &F->tw[i];
+		struct ch_tweet *o;
+
+		if (t->created > F->now)
+			continue; /* not posted yet */
+		if (req->next_token && !idlt(t->id, req->next_token))
+			continue;
+		if (req->since_id && !idlt(req->since_id, t->id))
+			break;
+		if (st >= 0 && floor(t->created) < st)
+			continue;
+		if (et >= 0 && floor(t->created) >= et)
+			continue;
+		if (k == F->page_size) {
+			page->next_token = ch_xstrdup(page->tweets[k - 1].id);
+			break;
+		}
+		if ((size_t)k == cap) {
+			cap = cap ? cap * 2 : 16;
+			page->tweets = ch_xrealloc(page->tweets,
+						   cap * sizeof *page->tweets);
+		}
+		o = &page->tweets[k++];
+		memset(o, 0, sizeof *o);
+		o->id = ch_xstrdup(t->id);
+		o->created_at = iso(t->created);
+		o->author_id = ch_xstrdup(t->author);
+		o->username = ch_xasprintf("user%s", t->author);
+		o->name = ch_xstrdup("Näme \"quoted\"");
+		o->text = ch_xstrdup(t->text);
+		o->in_reply_to_id = t->reply_to[0] ? ch_xstrdup(t->reply_to) : NULL;
+		o->conversation_id = ch_xstrdup(t->conv[0] ? t->conv : t->id);
+		o->is_retweet = t->rt != 0;
+	}
+	page->n = (size_t)k;
+	page->result_count = k;
+	if (k)
+		page->newest_id = ch_xstrdup(page->tweets[0].id);
+	return 0;
+}
+
+static double fake_clock(struct ch_capture *c)
+{
+	(void)c;
+	return F->now;
+}
+
+static void fake_sleep(struct ch_capture *c, double t)
+{
+	(void)c;
+	if (t > F->now)
+		F->now = t;
+}
+
+/* Counts log lines per id; fails on a duplicate. */
+struct tally {
+	int posts;
+	int dup;
+	char ids[MAXTW][24];
+	int q[MAXTW];
+	int kind[MAXTW];
+	int by[MAXTW];
+};
+
+static int tally_cb(const struct ch_log_entry *e, void *ctx)
+{
+	struct tally *t = ctx;
+	int i;
+
+	if (e->kind == CH_KIND_EVENT)
+		return 0;
+	for (i = 0; i < t->posts; i++)
+		if (strcmp(t->ids[i], e->id) == 0)
+			t->dup++;
+	snprintf(t->ids[t->posts], sizeof t->ids[0], "%s", e->id);
+	t->q[t->posts] = e->question;
+	t->kind[t->posts] = e->kind;
+	t->by[t->posts] = e->attributed_by;
+	t->posts++;
+	return 0;
+}
+
+static struct tally *read_log(void)
+{
+	static struct tally t;
+	struct ch_error err;
+
+	memset(&t, 0, sizeof t);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_read(logpath, tally_cb, &t, NULL, NULL, 0,
+					  &err), 0);
+	ck_assert_int_eq(t.dup, 0);
+	return &t;
+}
+
+static int find(struct tally *t, const char *id)
+{
+	int i;
+
+	for (i = 0; i < t->posts; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			return i;
+	return -1;
+}
+
+static void open_capture(double speed)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_state_open(&ST, statepath, &err), 0);
+	ck_assert_int_eq(ch_replylog_open(&LG, logpath, &err), 0);
+	ck_assert_int_eq(ch_capture_init(&C, &S, &X, &ST, &LG, "9", "host",
+					 T0, T0 + 3600 / speed, speed, 3, &err),
+			 0);
+	C.search = fake_search;
+	C.clock = fake_clock;
+	C.sleep_until = fake_sleep;
+}
+
+static void close_capture(void)
+{
+	ch_capture_free(&C);
+	ck_assert_int_eq(ch_replylog_close(&LG, NULL), 0);
+	ch_state_free(&ST);
+}
+
+/* A chat at speed 1: intro T0 (id 100), Q1 T0+300, Q2 T0+900, Q3
+ * T0+1500, wrap-up T0+2400; window until T0+3600. */
+static void setup(void)
+{
+	F = calloc(1, sizeof *F);
+	F->next_id = 1000;
+	F->page_size = 100;
+	F->remaining = -1;
+	F->now = T0;
+	snprintf(dir, sizeof dir, "/tmp/chcap.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(logpath, sizeof logpath, "%s/chat.jsonl", dir);
+	snprintf(statepath, sizeof statepath, "%s/chat.state.json", dir);
+	memset(&S, 0, sizeof S);
+	S.hashtag = (char *)"#chat";
+	S.thread = true;
+	S.search_budget = 60;
+	S.capture_after = 30;
+	memset(&X, 0, sizeof X);
+	open_capture(1);
+	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
+	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);
+	ch_state_set_posted(&ST, "q2", "102", T0 + 900.2);
+	ch_state_set_posted(&ST, "q3", "103", T0 + 1500.2);
+	ch_state_set_posted(&ST, "wrapup", "104", T0 + 2400.2);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	close_capture();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	free(F);
+}
+
+static int poll_at(double t)
+{
+	struct ch_error err;
+
+	F->now = t;
+	ch_error_clear(&err);
+	return ch_capture_poll(&C, t, t + 60, &err);
+}
+
+static json_t *capst(void)
+{
+	return ch_state_obj(&ST, "capture");
+}
+
+START_TEST(query_forms)
+{
+	char *q = ch_capture_query(&C);
+
+	ck_assert_str_eq(q, "(#chat OR conversation_id:100) -is:retweet");
+	free(q);
+	S.thread = false;
+	q = ch_capture_query(&C);
+	ck_assert_str_eq(q, "#chat -is:retweet");
+	free(q);
+	S.thread = true;
+	json_object_del(json_object_get(ST.root, "posts"), "intro");
+	q = ch_capture_query(&C);
+	ck_assert_str_eq(q, "#chat -is:retweet");
+	free(q);
+}
+END_TEST
+
+START_TEST(cover_and_gaps)
+{
+	json_t *r = json_array();
+	double g[4][2];
+
+	ch_capture_cover(r, 10, 20);
+	ch_capture_cover(r, 30, 40);
+	ch_capture_cover(r, 20, 25);  /* touches: merged */
+	ch_capture_cover(r, 5, 5);    /* empty: ignored */
+	ck_assert_uint_eq(json_array_size(r), 2);
+	ck_assert(json_number_value(json_array_get(json_array_get(r, 0), 1)) == 25);
+	ck_assert_uint_eq(ch_capture_gaps(r, 0, 50, g, 4), 3);
+	ck_assert(g[0][0] == 0 && g[0][1] == 10);
+	ck_assert(g[1][0] == 25 && g[1][1] == 30);
+	ck_assert(g[2][0] == 40 && g[2][1] == 50);
+	ck_assert_uint_eq(ch_capture_gaps(r, 12, 18, g, 4), 0);
+	ck_assert_uint_eq(ch_capture_gaps(r, 12, 35, g, 4), 1);
+	ck_assert(g[0][0] == 25 && g[0][1] == 30);
+	ck_assert_uint_eq(ch_capture_gaps(r, 0, 50, g, 1), 3); /* only 1 written */
+	ch_capture_cover(r, 0, 100); /* swallows everything */
+	ck_assert_uint_eq(json_array_size(r), 1);
+	ck_assert_uint_eq(ch_capture_gaps(r, 0, 100, g, 4), 0);
+	/* garbage in the state is ignored, not trusted */
+	json_array_append_new(r, json_string("x"));
+	json_array_append_new(r, json_pack("[i,i]", 300, 200));
+	ck_assert_uint_eq(ch_capture_gaps(r, 0, 150, g, 4), 1);
+	ck_assert(g[0][0] == 100 && g[0][1] == 150);
+	json_decref(r);
+}
+END_TEST
+
+START_TEST(first_poll_and_since_id)
+{
+	json_t *cap = capst();
+	struct tally *t;
+
+	add("7", "last week #chat", NULL, NULL, T0 - 86400, 0);
+	add("7", "early bird #chat", NULL, NULL, T0 - 100, 0);
+	ck_assert(ch_capture_next_due(&C, T0) <= T0);
+	ck_assert_int_eq(poll_at(T0 + 10), 0);
+	/* first cycle: from the window's start minus the margin */
+	ck_assert_str_eq(F->since, "");
+	ck_assert_str_eq(F->start, "2026-12-01T17:55:00Z");
+	ck_assert_str_eq(F->q, "(#chat OR conversation_id:100) -is:retweet");
+	ck_assert_str_eq(ch_json_str(cap, "since_id"), "1001");
+	ck_assert(ch_json_num(cap, "live_to", 0) == T0 + 10);
+	add("8", "A1: yes #chat", "101", "100", T0 + 320, 0);
+	ck_assert_int_eq(poll_at(T0 + 330), 0);
+	ck_assert_str_eq(F->since, "1001");
+	ck_assert_str_eq(F->start, "");
+	ck_assert_str_eq(ch_json_str(cap, "since_id"), "1002");
+	/* nothing new: since_id stays */
+	ck_assert_int_eq(poll_at(T0 + 400), 0);
+	ck_assert_str_eq(ch_json_str(cap, "since_id"), "1002");
+	ck_assert_int_eq(C.reads, 2);
+	ck_assert_int_eq(C.logged, 2);
+	ck_assert_int_eq(C.requests, 3);
+	/* one continuous covered range */
+	ck_assert_uint_eq(json_array_size(json_object_get(cap, "covered")), 1);
+	t = read_log();
+	ck_assert_int_eq(t->posts, 2);
+	ck_assert_int_lt(find(t, "1000"), 0); /* last week: not searched */
+	/* the state on disk has it too */
+	ch_state_free(&ST);
+	ck_assert_int_eq(ch_state_open(&ST, statepath, NULL), 0);
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1002");
+	ck_assert_int_eq((int)ch_json_num(capst(), "reads", 0), 2);
+}
+END_TEST
+
+START_TEST(attribution_into_log)
+{
+	struct tally *t;
+	int i;
+
+	add("7", "before Q1 #chat", NULL, NULL, T0 + 60, 0);          /* 1000 */
+	add("7", "A1: hold music #chat", NULL, NULL, T0 + 320, 0);    /* 1001 */
+	add("8", "hate it", "101", "100", T0 + 330, 0);               /* 1002 */
+	add("8", "@user7 so true", "1001", "100", T0 + 340, 0);       /* 1003 */
+	add("9", "Q2: why? #chat", "100", "100", T0 + 900, 0);        /* 1004 host */
+	add("7", "RT @x: A1 nice", NULL, NULL, T0 + 905, 1);          /* 1005 rt */
+	add("6", "a2 - better bots #chat", NULL, NULL, T0 + 910, 0);  /* 1006 */
+	add("6", "thoughts #chat", NULL, NULL, T0 + 1000, 0);         /* 1007 */
+	add("6", "bye #chat", NULL, NULL, T0 + 2500, 0);              /* 1008 */
+	ck_assert_int_eq(poll_at(T0 + 2600), 0);
+	t = read_log();
+	ck_assert_int_eq(t->posts, 8);
+	ck_assert_int_lt(find(t, "1005"), 0);
+	ck_assert_int_eq(C.reads, 9);
+	ck_assert_int_eq(C.logged, 8);
+	i = find(t, "1000");
+	ck_assert_int_eq(t->kind[i], CH_KIND_OTHER);
+	ck_assert_int_eq(t->q[i], 0);
+	i = find(t, "1001");
+	ck_assert_int_eq(t->kind[i], CH_KIND_ANSWER);
+	ck_assert_int_eq(t->q[i], 1);
+	ck_assert_int_eq(t->by[i], CH_ATTR_LABEL);
+	i = find(t, "1002");
+	ck_assert_int_eq(t->kind[i], CH_KIND_ANSWER);
+	ck_assert_int_eq(t->by[i], CH_ATTR_REPLY);
+	i = find(t, "1003");
+	ck_assert_int_eq(t->kind[i], CH_KIND_REPLY);
+	ck_assert_int_eq(t->q[i], 1);
+	ck_assert_int_eq(t->by[i], CH_ATTR_TIME);
+	i = find(t, "1004");
+	ck_assert_int_eq(t->kind[i], CH_KIND_HOST);
+	i = find(t, "1006");
+	ck_assert_int_eq(t->q[i], 2);
+	ck_assert_int_eq(t->by[i], CH_ATTR_LABEL);
+	i = find(t, "1007");
+	ck_assert_int_eq(t->kind[i], CH_KIND_OTHER);
+	ck_assert_int_eq(t->q[i], 2);
+	ck_assert_int_eq(t->by[i], CH_ATTR_TIME);
+	i = find(t, "1008");
+	ck_assert_int_eq(t->q[i], 0);
+}
+END_TEST
+
+START_TEST(pagination)
+{
+	int i;
+
+	for (i = 0; i < 250; i++)
+		add("7", "A1 #chat", NULL, NULL, T0 + 301 + i, 0);
+	ck_assert_int_eq(poll_at(T0 + 600), 0);
+	ck_assert_int_eq(F->calls, 3);
+	ck_assert_str_ne(F->token, "");
+	ck_assert_int_eq(C.reads, 250);
+	ck_assert_int_eq(C.logged, 250);
+	ck_assert_int_eq(C.last_pages, 3);
+	ck_assert_ptr_null(json_object_get(capst(), "pending"));
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1249");
+	ck_assert_int_eq(read_log()->posts, 250);
+	/* the budget counts pages: the next cycle waits 3 intervals */
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 600) - (T0 + 600 + 3 * 15)) < 1e-6);
+}
+END_TEST
+
+START_TEST(ratelimit_mid_pagination)
+{
+	int i;
+	double due;
+
+	for (i = 0; i < 250; i++)
+		add("7", "A1 #chat", NULL, NULL, T0 + 301 + i, 0);
+	F->fail_from = F->fail_to = 2;
+	F->fail_kind = CH_XFAIL_RATELIMIT;
+	F->fail_reset = T0 + 700;
+	ck_assert_int_eq(poll_at(T0 + 600), -1);
+	ck_assert_int_eq(C.reads, 100);
+	ck_assert_ptr_nonnull(json_object_get(capst(), "pending"));
+	ck_assert_ptr_null(json_object_get(capst(), "since_id"));
+	/* waits for the reset */
+	due = ch_capture_next_due(&C, T0 + 601);
+	ck_assert(due >= T0 + 700);
+	/* resumes from the token: nothing read twice */
+	ck_assert_int_eq(poll_at(due), 0);
+	ck_assert_str_ne(F->token, "");
+	ck_assert_int_eq(C.reads, 250);
+	ck_assert_int_eq(C.logged, 250);
+	ck_assert_ptr_null(json_object_get(capst(), "pending"));
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1249");
+	ck_assert_int_eq(read_log()->posts, 250);
+	/* covered from the window start, continuously, to the first
+	 * cycle's start (the resumed pagination belongs to it) */
+	ck_assert_uint_eq(json_array_size(json_object_get(capst(), "covered")), 1);
+	ck_assert(ch_json_num(capst(), "live_to", 0) == T0 + 600);
+}
+END_TEST
+
+START_TEST(failure_keeps_since_id)
+{
+	struct ch_error err;
+
+	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
+	ck_assert_int_eq(poll_at(T0 + 320), 0);
+	add("7", "A1 more #chat", NULL, NULL, T0 + 330, 0);
+	F->fail_from = 2;
+	F->fail_to = 3;
+	F->fail_kind = CH_XFAIL_SERVER;
+	F->now = T0 + 340;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_poll(&C, T0 + 340, T0 + 400, &err), -1);
+	ck_assert_str_eq(err.text, "scripted failure 2");
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1000");
+	/* backoff: 2 intervals */
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 340) - (T0 + 340 + 30)) < 1e-6);
+	ck_assert_int_eq(poll_at(T0 + 370), -1);
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 370) - (T0 + 370 + 60)) < 1e-6);
+	ck_assert_int_eq(poll_at(T0 + 430), 0);
+	ck_assert_str_eq(F->since, "1000");
+	ck_assert_int_eq(read_log()->posts, 2);
+	ck_assert_int_eq(C.reads, 2);
+	ck_assert_uint_eq(json_array_size(json_object_get(capst(), "covered")), 1);
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 430) - (T0 + 445)) < 1e-6);
+}
+END_TEST
+
+START_TEST(budget_and_rate_headers)
+{
+	double due;
+
+	S.search_budget = 4; /* one request per 225 s */
+	ck_assert_int_eq(poll_at(T0 + 5), 0);
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 5) - (T0 + 230)) < 1e-6);
+	/* the headers say fewer remain than the budget would spend */
+	F->remaining = 1;
+	F->reset = T0 + 1200;
+	ck_assert_int_eq(poll_at(T0 + 230), 0);
+	due = ch_capture_next_due(&C, T0 + 230);
+	ck_assert(fabs(due - (T0 + 230 + 970)) < 1e-6);
+	/* none remain: wait for the reset */
+	F->remaining = 0;
+	ck_assert_int_eq(poll_at(T0 + 1200 - 1), 0);
+	ck_assert(ch_capture_next_due(&C, T0 + 1200) >= T0 + 1200);
+	/* the budget itself: 4 requests per 900 s */
+	S.search_budget = 2;
+	F->remaining = -1;
+	C.rate_remaining = -1;
+	C.budget_window_start = T0 + 2000;
+	C.budget_used = 2;
+	C.last_poll = T0 + 2000;
+	ck_assert(ch_capture_next_due(&C, T0 + 2001) >= T0 + 2900);
+	/* a cycle never exceeds it, even with pages to go */
+	ck_assert_int_eq(poll_at(T0 + 2001), 0);
+	ck_assert_int_eq(C.last_pages, 0);
+}
+END_TEST
+
+START_TEST(no_time_no_request)
+{
+	struct ch_error err;
+	int calls = F->calls;
+
+	ch_error_clear(&err);
+	F->now = T0 + 100;
+	ck_assert_int_eq(ch_capture_poll(&C, T0 + 100, T0 + 100.1, &err), 0);
+	ck_assert_int_eq(F->calls, calls);
+	ck_assert(ch_capture_next_due(&C, T0 + 100) >= T0 + 100.1);
+	/* past the window: no more live polls once it is covered */
+	ck_assert_int_eq(poll_at(T0 + 3700), 0);
+	ck_assert(isinf(ch_capture_next_due(&C, T0 + 3700)));
+}
+END_TEST
+
+START_TEST(window_end_not_skipped)
+{
+	/* the headers allow one request per 900 s */
+	F->remaining = 10;
+	F->reset = T0 + 3000 + 9000;
+	ck_assert_int_eq(poll_at(T0 + 3000), 0);
+	/* the next would be at T0+3900, but the window ends at T0+3600 */
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 3001) - (T0 + 3600)) < 1e-6);
+}
+END_TEST
+
+START_TEST(backfill_after_outage)
+{
+	struct ch_error err;
+	struct tally *t;
+
+	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
+	ck_assert_int_eq(poll_at(T0 + 320), 0);
+	/* the search is down from here to the end of the window */
+	add("7", "A2 #chat", NULL, NULL, T0 + 910, 0);
+	add("8", "A3 #chat", NULL, NULL, T0 + 1510, 0);
+	F->fail_from = 2;
+	F->fail_to = 1000;
+	F->fail_kind = CH_XFAIL_NETWORK;
+	ck_assert_int_eq(poll_at(T0 + 1000), -1);
+	ck_assert_int_eq(poll_at(T0 + 2000), -1);
+	/* two days later, by hand: a range search, not since_id */
+	F->fail_to = 0;
+	F->now = T0 + 2 * 86400;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_str_eq(F->since, "");
+	ck_assert_str_eq(F->start, "2026-12-01T18:05:20Z"); /* live_to */
+	ck_assert_str_eq(F->end, "2026-12-01T19:00:00Z");   /* window end */
+	t = read_log();
+	ck_assert_int_eq(t->posts, 3);
+	ck_assert_int_eq(t->q[find(t, "1002")], 3);
+	ck_assert_int_eq(C.reads, 3);
+	/* covered now: a second backfill reads nothing */
+	ck_assert_uint_eq(json_array_size(json_object_get(capst(), "covered")), 1);
+	F->calls = 0;
+	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(F->calls, 0);
+	/* full: sweeps the whole window, logs nothing twice */
+	ck_assert_int_eq(ch_capture_backfill(&C, true, &err), 0);
+	ck_assert_int_eq(F->calls, 1);
+	ck_assert_str_eq(F->start, "2026-12-01T17:55:00Z");
+	ck_assert_int_eq(read_log()->posts, 3);
+	ck_assert_int_eq(C.logged, 3);
+}
+END_TEST
+
+START_TEST(backfill_right_after_window)
+{
+	struct ch_error err;
+
+	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
+	ck_assert_int_eq(poll_at(T0 + 320), 0);
+	add("7", "A3 #chat", NULL, NULL, T0 + 3500, 0);
+	F->fail_from = 2;
+	F->fail_to = 2;
+	F->fail_kind = CH_XFAIL_SERVER;
+	ck_assert_int_eq(poll_at(T0 + 3550), -1);
+	/* the host calls the backfill at the window's end: one since_id
+	 * search picks up the tail, no range search needed */
+	F->now = T0 + 3601;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_str_eq(F->since, "1000");
+	ck_assert_str_eq(F->end, "");
+	ck_assert_int_eq(read_log()->posts, 2);
+	ck_assert_int_eq(C.reads, 2);
+	ck_assert(isinf(ch_capture_next_due(&C, F->now)));
+}
+END_TEST
+
+START_TEST(backfill_too_old)
+{
+	struct ch_error err;
+
+	F->now = T0 + 9 * 86400;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "7 days"));
+	ck_assert_int_eq(F->calls, 0);
+}
+END_TEST
+
+START_TEST(backfill_waits_out_429)
+{
+	struct ch_error err;
+
+	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
+	F->fail_from = F->fail_to = 1;
+	F->fail_kind = CH_XFAIL_RATELIMIT;
+	F->now = T0 + 86400;
+	F->fail_reset = F->now + 300;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(F->calls, 2);
+	ck_assert(F->now >= T0 + 86400 + 300);
+	ck_assert_int_eq(read_log()->posts, 1);
+}
+END_TEST
+
+START_TEST(restart_no_duplicates)
+{
+	int i;
+
+	for (i = 0; i < 30; i++)
+		add("7", "A1 #chat", NULL, NULL, T0 + 301 + i, 0);
+	ck_assert_int_eq(poll_at(T0 + 400), 0);
+	close_capture();
+	/* a crash and a restart: same log, same state */
+	for (i = 0; i < 30; i++)
+		add("8", "A2 #chat", NULL, NULL, T0 + 901 + i, 0);
+	open_capture(1);
+	ck_assert_int_eq(C.reads, 30);
+	ck_assert_int_eq(poll_at(T0 + 1000), 0);
+	ck_assert_str_eq(F->since, "1029");
+	ck_assert_int_eq(C.reads, 60);
+	ck_assert_int_eq(read_log()->posts, 60);
+	/* a host post logged by the host loop first is not logged again */
+	add("9", "Q3: last #chat", "100", "100", T0 + 1500, 0);
+	ck_assert_int_eq(poll_at(T0 + 1510), 0);
+	ck_assert_int_eq(C.logged, 61);
+}
+END_TEST
+
+START_TEST(log_write_failure)
+{
+	struct ch_error err;
+
+	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
+	ck_assert_int_eq(poll_at(T0 + 320), 0);
+	/* a cycle whose log cannot be written: -1, not a crash */
+	add("7", "A2 #chat", NULL, NULL, T0 + 910, 0);
+	close(LG.fd);
+	LG.fd = open("/dev/full", 1);
+	F->now = T0 + 920;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_poll(&C, T0 + 920, T0 + 980, &err), -1);
+	ck_assert_str_ne(err.text, "");
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1000");
+}
+END_TEST
+
+START_TEST(rehearsal_speed)
+{
+	close_capture();
+	open_capture(60);
+	/* 15 chat minutes = 15 real seconds; budget 60: one per 0.25 s */
+	ck_assert_int_eq(poll_at(T0 + 1), 0);
+	ck_assert(fabs(ch_capture_next_due(&C, T0 + 1) - (T0 + 1.25)) < 1e-6);
+	/* margin of 5 chat minutes = 5 real seconds */
+	ck_assert_str_eq(F->start, "2026-12-01T17:59:55Z");
+}
+END_TEST
+
+START_TEST(init_checks)
+{
+	struct ch_capture c2;
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_init(&c2, &S, &X, &ST, &LG, "9", "h", T0,
+					 T0 - 1, 1, 3, &err), -1);
+	ck_assert_str_ne(err.text, "");
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_init(&c2, NULL, &X, &ST, &LG, "9", "h", T0,
+					 T0 + 1, 1, 3, &err), -1);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_init(&c2, &S, &X, &ST, &LG, "9", "h", T0,
+					 T0 + 1, 0, 3, &err), -1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("capture");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, query_forms);
+	tcase_add_test(tc, cover_and_gaps);
+	tcase_add_test(tc, first_poll_and_since_id);
+	tcase_add_test(tc, attribution_into_log);
+	tcase_add_test(tc, pagination);
+	tcase_add_test(tc, ratelimit_mid_pagination);
+	tcase_add_test(tc, failure_keeps_since_id);
+	tcase_add_test(tc, budget_and_rate_headers);
+	tcase_add_test(tc, no_time_no_request);
+	tcase_add_test(tc, window_end_not_skipped);
+	tcase_add_test(tc, backfill_after_outage);
+	tcase_add_test(tc, backfill_right_after_window);
+	tcase_add_test(tc, backfill_too_old);
+	tcase_add_test(tc, backfill_waits_out_429);
+	tcase_add_test(tc, restart_no_duplicates);
+	tcase_add_test(tc, log_write_failure);
+	tcase_add_test(tc, rehearsal_speed);
+	tcase_add_test(tc, init_checks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "unit.h"
