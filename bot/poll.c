@@ -730,9 +730,11 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
 		rc = set_posted(t, st, log, id, text, err);
 		goto cleanup;
 	}
-	if (x->last == CH_XFAIL_DUPLICATE || x->last == CH_XFAIL_NETWORK ||
-	    x->last == CH_XFAIL_PARSE) {
-		/* it may have gone through: look before anyone retries */
+	if (x->last != CH_XFAIL_RATELIMIT) {
+		/* it may have gone through (a cut connection, a duplicate; or
+		 * libcurl resent the request on a fresh connection after the
+		 * first went through, and the resend was refused): look
+		 * before anyone retries */
 		enum ch_xfail kind = x->last;
 		struct ch_error e2;
 
