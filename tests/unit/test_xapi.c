@@ -110,7 +110,6 @@ START_TEST(test_parse_malformed)
 	parse_fails("\xff\xfe", "malformed JSON");
 	parse_fails("[1,2]", "not a JSON object");
 	parse_fails("\"str\"", "malformed JSON");
-	parse_fails("{\"a\":1,\"a\":2}", "malformed JSON"); /* duplicate key */
 	{
 		struct ch_tweet_page page;
 		struct ch_error err = {0};
