@@ -542,6 +542,32 @@ static int record(const struct ch_topic *t, struct ch_state *st,
 	return rc;
 }
 
+/* A decision by the tie rule is said at warn level, ahead of the chat. */
+static void warn_rule(const struct ch_topic *t, const struct ch_poll_tally *ta)
+{
+	const char *tie = t->poll.tie == CH_TIE_RANDOM ? "random" : "first";
+	struct ch_buf b = {0};
+	size_t i;
+
+	if (strcmp(ta->rule, "no-votes") == 0) {
+		ch_log(CH_LOG_WARN,
+		       "%s: the poll got no votes at all: hosting \"%s\" by the tie rule (poll.tie = \"%s\")",
+		       t->date, t->candidates[ta->winner].label, tie);
+		return;
+	}
+	if (strncmp(ta->rule, "tie-", 4) != 0)
+		return;
+	for (i = 0; i < ta->n; i++)
+		if (ta->total[i] == ta->total[ta->winner])
+			ch_buf_printf(&b, "%s\"%s\"", b.len ? ", " : "",
+				      t->candidates[i].label);
+	ch_log(CH_LOG_WARN,
+	       "%s: the poll ended in a tie (%s, %ld votes each): hosting \"%s\" by the tie rule (poll.tie = \"%s\")",
+	       t->date, ch_buf_str(&b), ta->total[ta->winner],
+	       t->candidates[ta->winner].label, tie);
+	ch_buf_free(&b);
+}
+
 int ch_poll_decide(struct ch_xapi *x, const struct ch_schedule *s,
 		   const struct ch_topic *t, struct ch_state *st,
 		   struct ch_replylog *log, bool close_now, size_t *winner,
@@ -578,6 +604,7 @@ int ch_poll_decide(struct ch_xapi *x, const struct ch_schedule *s,
 	if (record(t, st, &ta, by, NULL, err) < 0)
 		return -1;
 	log_result(st, log);
+	warn_rule(t, &ta);
 	return 1;
 }
 
