@@ -1477,6 +1477,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     store = None          # set by make_server
     verifier = None
 
+    def version_string(self):
+        return self.server_version
+
     def setup(self):
         super().setup()
         try:
@@ -1848,7 +1851,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     store.participants = None
                 else:
                     script = data.get("script", data)
-                    if script == {} or script.get("default"):
+                    if set(script) <= {"enabled", "default"}:
                         script = DEFAULT_PARTICIPANTS
                     store.participants = validate_participants(script)
                     for u in script.get("users", []):
@@ -1943,9 +1946,9 @@ def _read_json(path, what):
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except OSError as e:
-        raise SystemExit("fakex: cannot read %s file %s: %s" % (what, path, e.strerror))
+        raise ValueError("cannot read %s file %s: %s" % (what, path, e.strerror))
     except ValueError as e:
-        raise SystemExit("fakex: %s file %s is not valid JSON: %s" % (what, path, e))
+        raise ValueError("%s file %s is not valid JSON: %s" % (what, path, e))
 
 
 def parse_args(argv):
@@ -2020,8 +2023,11 @@ def parse_args(argv):
     a.participants_script = None
     try:
         if a.participants:
-            a.participants_script = validate_participants(
-                _read_json(a.participants, "participants"))
+            script = _read_json(a.participants, "participants")
+            try:
+                a.participants_script = validate_participants(script)
+            except ValueError as e:
+                raise ValueError("participants file %s: %s" % (a.participants, e))
         elif a.auto_answer:
             a.participants_script = DEFAULT_PARTICIPANTS
         a.poll_votes_script = validate_poll_votes(
