@@ -56,7 +56,7 @@ $(BIN): bot/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bot/main.o $(LIB) $(LDLIBS_ALL)
 
 tests/unit/test_%: tests/unit/test_%.c $(LIB) $(wildcard bot/*.h) tests/unit/unit.h
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ibot $(LDFLAGS) -o $@ $< $(LIB) \
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote bot $(LDFLAGS) -o $@ $< $(LIB) \
 	  $(CHECK_LIBS) $(LDLIBS_ALL)
 
 check: deps all $(UNIT_BINS)
@@ -88,6 +88,7 @@ check-sanitize: deps
 
 # valgrind memcheck: zero errors and no definite leaks, on every test.
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+	--suppressions=$(CURDIR)/tests/unit/valgrind-liboauth.supp \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
 check-valgrind: deps all $(UNIT_BINS)
 	@command -v valgrind >/dev/null || scripts/deps valgrind
@@ -111,8 +112,8 @@ install: all
 	install -m 644 man/chathost.1 $(DESTDIR)$(MANDIR)/man1/chathost.1
 	install -m 644 man/chathost.conf.5 $(DESTDIR)$(MANDIR)/man5/chathost.conf.5
 	install -m 644 schedules/example.conf $(DESTDIR)$(DOCDIR)/example-schedule.conf
-	install -m 644 topics/example-topic.conf $(DESTDIR)$(DOCDIR)/example-topic.conf
-	install -m 644 topics/example-poll.conf $(DESTDIR)$(DOCDIR)/example-poll.conf
+	install -m 644 topics/2026-12-01.conf $(DESTDIR)$(DOCDIR)/example-topic.conf
+	install -m 644 topics/2026-12-08.conf $(DESTDIR)$(DOCDIR)/example-poll.conf
 	sed 's|@BINDIR@|$(BINDIR)|g' scripts/chathost@.service.in > $(DESTDIR)$(UNITDIR)/chathost@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/chathost@.service
 

@@ -135,10 +135,11 @@ void ch_buf_puts(struct ch_buf *b, const char *s)
 void ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	char probe[1];
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(probe, sizeof probe, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
@@ -221,10 +222,11 @@ char *ch_xasprintf(const char *fmt, ...)
 {
 	struct ch_buf b = {0};
 	va_list ap;
+	char probe[1];
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(probe, sizeof probe, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return ch_xstrdup("");
