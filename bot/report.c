@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,26 +25,32 @@ static const char usage_text[] =
 
 /* ---- string -> int hash map (keys borrowed) ----------------------------- */
 
+struct slot {
+	const char *key; /* NULL: empty */
+	uint32_t hash;   /* compared before the key */
+	int val;
+};
+
 struct smap {
-	const char **keys;
-	int *vals;
+	struct slot *slots;
 	size_t n, cap;
 };
 
-static uint64_t hash_s(const char *s)
+static uint32_t hash_s(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h ^ (h >> 29);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
-static size_t smap_slot(const struct smap *m, const char *k)
+static size_t smap_slot(const struct smap *m, const char *k, uint32_t h)
 {
-	size_t i = (size_t)hash_s(k) & (m->cap - 1);
+	size_t i = h & (m->cap - 1);
 
-	while (m->keys[i] && strcmp(m->keys[i], k) != 0)
+	while (m->slots[i].key &&
+	       (m->slots[i].hash != h || strcmp(m->slots[i].key, k) != 0))
 		i = (i + 1) & (m->cap - 1);
 	return i;
 }
@@ -54,47 +61,61 @@ static int smap_get(const struct smap *m, const char *k)
 
 	if (!m->cap)
 		return -1;
-	i = smap_slot(m, k);
-	return m->keys[i] ? m->vals[i] : -1;
+	i = smap_slot(m, k, hash_s(k));
+	return m->slots[i].key ? m->slots[i].val : -1;
+}
+
+/* Makes room for at least want entries at load <= 1/2. */
+static void smap_reserve(struct smap *m, size_t want)
+{
+	struct slot *old = m->slots;
+	size_t ocap = m->cap, cap = m->cap ? m->cap : 1024, i, j;
+
+	while (want * 2 > cap)
+		cap *= 2;
+	if (cap == m->cap)
+		return;
+	m->cap = cap;
+	m->slots = ch_xcalloc(cap, sizeof *m->slots);
+	for (j = 0; j < ocap; j++) {
+		if (!old[j].key)
+			continue;
+		for (i = old[j].hash & (cap - 1); m->slots[i].key;
+		     i = (i + 1) & (cap - 1))
+			;
+		m->slots[i] = old[j];
+	}
+	free(old);
 }
 
 /* Inserts k -> v unless k is present; returns the value stored. */
 static int smap_put(struct smap *m, const char *k, int v)
 {
-	size_t i, j, ocap;
-	const char **ok;
-	int *ov;
+	uint32_t h = hash_s(k);
+	size_t i;
 
-	if ((m->n + 1) * 2 > m->cap) {
-		ok = m->keys;
-		ov = m->vals;
-		ocap = m->cap;
-		m->cap = ocap ? ocap * 2 : 1024;
-		m->keys = ch_xcalloc(m->cap, sizeof *m->keys);
-		m->vals = ch_xcalloc(m->cap, sizeof *m->vals);
-		for (j = 0; j < ocap; j++) {
-			if (!ok[j])
-				continue;
-			i = smap_slot(m, ok[j]);
-			m->keys[i] = ok[j];
-			m->vals[i] = ov[j];
-		}
-		free(ok);
-		free(ov);
-	}
-	i = smap_slot(m, k);
-	if (m->keys[i])
-		return m->vals[i];
-	m->keys[i] = k;
-	m->vals[i] = v;
+	if ((m->n + 1) * 2 > m->cap)
+		smap_reserve(m, m->n + 1);
+	i = smap_slot(m, k, h);
+	if (m->slots[i].key)
+		return m->slots[i].val;
+	m->slots[i].key = k;
+	m->slots[i].hash = h;
+	m->slots[i].val = v;
 	m->n++;
 	return v;
 }
 
+static void smap_clear(struct smap *m)
+{
+	if (m->cap)
+		memset(m->slots, 0, m->cap * sizeof *m->slots);
+	m->n = 0;
+}
+
 static void smap_free(struct smap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	free(m->slots);
 	memset(m, 0, sizeof *m);
 }
 
@@ -114,6 +135,8 @@ struct load {
 	struct smap ids;        /* post id -> record index */
 	struct smap authors;    /* author_id -> index in c->authors */
 	size_t cap_authors;
+	const char **unames;    /* borrowed (buffer or arena): latest */
+	const char **dnames;    /* username / name per author */
 	struct rec *recs;
 	size_t n_recs, cap_recs;
 	char **targets;         /* owned: in_reply_to_id of host posts */
@@ -124,14 +147,6 @@ struct load {
 	char **reply_to;        /* detail chat: owned in_reply_to per tpost */
 	size_t cap_tposts;
 };
-
-static void set_str(char **dst, const char *src)
-{
-	if (!src || (*dst && strcmp(*dst, src) == 0))
-		return;
-	free(*dst);
-	*dst = ch_xstrdup(src);
-}
 
 static void grow_q(struct load *L, int q)
 {
@@ -148,54 +163,6 @@ static void grow_q(struct load *L, int q)
 	L->n_q = (size_t)q;
 }
 
-static int load_entry(const struct ch_log_entry *e, void *ctx)
-{
-	struct load *L = ctx;
-	struct ch_rp_chat *c = L->c;
-	struct ch_rp_author *a;
-	struct rec *r;
-	int ai, ri;
-
-	if (e->kind == CH_KIND_EVENT)
-		return 0;
-	if (L->n_recs == L->cap_recs) {
-		L->cap_recs = L->cap_recs ? L->cap_recs * 2 : 1024;
-		L->recs = ch_xrealloc(L->recs, L->cap_recs * sizeof *L->recs);
-	}
-	ri = (int)L->n_recs;
-	if (smap_get(&L->ids, e->id) >= 0) {
-		c->duplicates++;
-		return 0;
-	}
-	ai = smap_get(&L->authors, e->author_id);
-	if (ai < 0) {
-		if (c->n_authors == L->cap_authors) {
-			L->cap_authors = L->cap_authors ? L->cap_authors * 2
-							: 256;
-			c->authors = ch_xrealloc(c->authors,
-						 L->cap_authors *
-							 sizeof *c->authors);
-		}
-		ai = (int)c->n_authors++;
-		a = &c->authors[ai];
-		memset(a, 0, sizeof *a);
-		a->author_id = ch_xstrdup(e->author_id);
-		a->first_ms = CH_RP_NONE;
-		smap_put(&L->authors, a->author_id, ai);
-	}
-	a = &c->authors[ai];
-	set_str(&a->username, e->username);
-	set_str(&a->name, e->name);
-
-	r = &L->recs[L->n_recs++];
-	r->author = ai;
-	r->question = e->question;
-	r->ms = e->created_ms;
-	r->attrib = e->attributed_by;
-	r->host_kind = e->kind == CH_KIND_HOST;
-	return ri + 1; /* tells the caller the record index (see below) */
-}
-
 /* Wrapper that keeps id keys alive: ids are kept in a per-chat arena when
  * they do not point into the file buffer (jansson fallback lines). */
 struct idarena {
@@ -209,29 +176,75 @@ struct loadctx {
 	size_t buf_len;
 };
 
+/* s itself if it lives in the file buffer, else a copy in the arena. */
+static const char *stable(struct loadctx *lc, const char *s)
+{
+	if (!s || (s >= lc->L->buf && s < lc->L->buf + lc->buf_len))
+		return s;
+	if (lc->arena.n == lc->arena.cap) {
+		lc->arena.cap = lc->arena.cap ? lc->arena.cap * 2 : 16;
+		lc->arena.items = ch_xrealloc(lc->arena.items,
+					      lc->arena.cap *
+						      sizeof *lc->arena.items);
+	}
+	return lc->arena.items[lc->arena.n++] = ch_xstrdup(s);
+}
+
 static int load_cb(const struct ch_log_entry *e, void *ctx)
 {
 	struct loadctx *lc = ctx;
 	struct load *L = lc->L;
 	struct ch_rp_chat *c = L->c;
+	struct ch_rp_author *a;
 	struct ch_rp_post *p;
 	const char *key = e->id;
-	int ri;
+	struct rec *r;
+	int ai, ri;
 
-	ri = load_entry(e, L);
-	if (ri <= 0)
+	if (e->kind == CH_KIND_EVENT)
 		return 0;
-	ri--;
-	if (!(key >= L->buf && key < L->buf + lc->buf_len)) {
-		if (lc->arena.n == lc->arena.cap) {
-			lc->arena.cap = lc->arena.cap ? lc->arena.cap * 2 : 16;
-			lc->arena.items = ch_xrealloc(
-				lc->arena.items,
-				lc->arena.cap * sizeof *lc->arena.items);
-		}
-		key = lc->arena.items[lc->arena.n++] = ch_xstrdup(e->id);
+	key = stable(lc, e->id);
+	ri = (int)L->n_recs;
+	if (smap_put(&L->ids, key, ri) != ri) {
+		c->duplicates++;
+		return 0;
 	}
-	smap_put(&L->ids, key, ri);
+	if (L->n_recs == L->cap_recs) {
+		L->cap_recs = L->cap_recs ? L->cap_recs * 2 : 4096;
+		L->recs = ch_xrealloc(L->recs, L->cap_recs * sizeof *L->recs);
+	}
+	ai = smap_get(&L->authors, e->author_id);
+	if (ai < 0) {
+		if (c->n_authors == L->cap_authors) {
+			L->cap_authors = L->cap_authors ? L->cap_authors * 2
+							: 256;
+			c->authors = ch_xrealloc(c->authors,
+						 L->cap_authors *
+							 sizeof *c->authors);
+			L->unames = ch_xrealloc(L->unames, L->cap_authors *
+							       sizeof *L->unames);
+			L->dnames = ch_xrealloc(L->dnames, L->cap_authors *
+							       sizeof *L->dnames);
+		}
+		ai = (int)c->n_authors++;
+		L->unames[ai] = L->dnames[ai] = NULL;
+		a = &c->authors[ai];
+		memset(a, 0, sizeof *a);
+		a->author_id = ch_xstrdup(e->author_id);
+		a->first_ms = CH_RP_NONE;
+		smap_put(&L->authors, a->author_id, ai);
+	}
+	if (e->username)
+		L->unames[ai] = stable(lc, e->username);
+	if (e->name)
+		L->dnames[ai] = stable(lc, e->name);
+
+	r = &L->recs[L->n_recs++];
+	r->author = ai;
+	r->question = e->question;
+	r->ms = e->created_ms;
+	r->attrib = e->attributed_by;
+	r->host_kind = e->kind == CH_KIND_HOST;
 	if (e->kind == CH_KIND_HOST) {
 		if (e->question > 0) {
 			grow_q(L, e->question);
@@ -326,6 +339,10 @@ static void finish_chat(struct load *L)
 	struct rec *r;
 	int ri;
 
+	for (i = 0; i < c->n_authors; i++) {
+		c->authors[i].username = ch_xstrdup(L->unames[i]);
+		c->authors[i].name = ch_xstrdup(L->dnames[i]);
+	}
 	for (i = 0; i < L->n_recs; i++)
 		if (L->recs[i].host_kind)
 			is_host[L->recs[i].author] = true;
@@ -461,6 +478,8 @@ static void free_load(struct load *L)
 
 	smap_free(&L->ids);
 	smap_free(&L->authors);
+	free(L->unames);
+	free(L->dnames);
 	free(L->recs);
 	for (i = 0; i < L->n_targets; i++)
 		free(L->targets[i]);
@@ -473,10 +492,67 @@ static void free_load(struct load *L)
 		for (i = 0; i < L->c->n_tposts; i++)
 			free(L->reply_to[i]);
 	free(L->reply_to);
-	free(L->buf);
 }
 
-static void load_chat(struct ch_rp_chat *c)
+/* Per-thread memory reused from one file to the next (fresh pages cost a
+ * page fault and zeroing each). */
+struct wmem {
+	char *buf;
+	size_t cap;
+	struct smap ids, authors; /* emptied between files */
+	struct rec *recs;
+	size_t cap_recs;
+};
+
+/* Reads path into m->buf (one spare byte). Returns 0 or -1 with err. */
+static int read_into(struct wmem *m, const char *path, size_t *len,
+		     struct ch_error *err)
+{
+	struct stat sb;
+	size_t got = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		ch_error_set(err, path, 0, "not a regular file");
+		goto cleanup;
+	}
+	if (m->cap < (size_t)sb.st_size + 2) {
+		m->cap = (size_t)sb.st_size + 2;
+		free(m->buf);
+		m->buf = ch_xmalloc(m->cap);
+	}
+	for (;;) {
+		if (got + 1 >= m->cap) { /* the file grew meanwhile */
+			m->cap *= 2;
+			m->buf = ch_xrealloc(m->buf, m->cap);
+		}
+		r = read(fd, m->buf + got, m->cap - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ch_error_set(err, path, 0, "read error: %s",
+				     strerror(errno));
+			goto cleanup;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	m->buf[got] = '\0';
+	*len = got;
+	rc = 0;
+cleanup:
+	close(fd);
+	return rc;
+}
+
+static void load_chat(struct ch_rp_chat *c, struct wmem *m)
 {
 	struct load L;
 	struct loadctx lc;
@@ -487,16 +563,31 @@ static void load_chat(struct ch_rp_chat *c)
 	memset(&lc, 0, sizeof lc);
 	ch_error_clear(&err);
 	L.c = c;
-	L.buf = ch_replylog_slurp(c->path, &len, &err);
-	if (!L.buf) {
-		c->error = ch_xasprintf("%s: %s", c->path, err.text);
+	if (read_into(m, c->path, &len, &err)) {
+		c->error = ch_xasprintf("%s", err.text);
 		return;
 	}
+	L.buf = m->buf;
+	L.recs = m->recs;
+	L.cap_recs = m->cap_recs;
+	L.ids = m->ids;
+	L.authors = m->authors;
 	lc.L = &L;
 	lc.buf_len = len;
+	smap_reserve(&L.ids, len / 160 + 16);
+	smap_reserve(&L.authors, 256);
 	ch_replylog_scan(L.buf, len, c->path, load_cb, &lc, &c->st, &c->bad,
 			 MAX_BAD_SHOWN);
 	finish_chat(&L);
+	m->recs = L.recs; /* keep for the next file */
+	m->cap_recs = L.cap_recs;
+	L.recs = NULL;
+	m->ids = L.ids;
+	m->authors = L.authors;
+	smap_clear(&m->ids);
+	smap_clear(&m->authors);
+	memset(&L.ids, 0, sizeof L.ids);
+	memset(&L.authors, 0, sizeof L.authors);
 	free_load(&L);
 	for (i = 0; i < lc.arena.n; i++)
 		free(lc.arena.items[i]);
@@ -512,6 +603,7 @@ struct pool {
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	struct wmem m = {0};
 	size_t i;
 
 	for (;;) {
@@ -520,8 +612,12 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (i >= p->r->n_chats)
 			break;
-		load_chat(&p->r->chats[i]);
+		load_chat(&p->r->chats[i], &m);
 	}
+	free(m.buf);
+	free(m.recs);
+	smap_free(&m.ids);
+	smap_free(&m.authors);
 	return NULL;
 }
 
