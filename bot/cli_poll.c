@@ -183,7 +183,7 @@ static void print_header(struct pctx *c)
 	if (post_at_instant(c, &at) == 0) {
 		fmt_local(&c->s, at + (time_t)c->t.poll.duration * 60, when,
 			  sizeof when);
-		printf("  timing:  posted %s, open %d minutes, closes %s\n",
+		printf("  timing:  post_at %s, open %d minutes, closes %s\n",
 		       c->t.poll.post_at, c->t.poll.duration, when);
 	}
 	if (c->t.poll.extra_votes)
