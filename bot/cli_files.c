@@ -9,6 +9,7 @@
 #include "chtime.h"
 #include "cli.h"
 #include "plan.h"
+#include "poll.h"
 #include "schedule.h"
 #include "topic.h"
 #include "tweetlen.h"
@@ -41,6 +42,8 @@ static int check_topic_file(const struct ch_schedule *s, const char *path,
 
 	if (ch_topic_load(&t, path, d) == 0) {
 		ch_plan_check_topic(&t, s, d);
+		if (t.has_poll)
+			ch_poll_check(s, &t, d);
 		for (i = 0; i < t.n_candidates; i++) {
 			struct ch_plan p;
 
@@ -309,7 +312,7 @@ int ch_cmd_preview(int argc, char **argv)
 	char *topic_path = NULL;
 	time_t now = time(NULL), start;
 	int c, y, m, dd, rc = CH_EXIT_OK;
-	size_t i;
+	size_t i, winner = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "n:d:h", opts, NULL)) != -1) {
@@ -386,7 +389,22 @@ int ch_cmd_preview(int argc, char **argv)
 			printf("  %zu. %s: %s\n", i + 1,
 			       t.candidates[i].label ? t.candidates[i].label : "",
 			       t.candidates[i].title ? t.candidates[i].title : "");
-		printf("  (undecided: the timeline of candidate 1 follows)\n");
+		{
+			struct ch_error perr;
+			int r;
+
+			ch_error_clear(&perr);
+			r = ch_poll_preview_winner(&s, &t, &winner, &perr);
+			if (r == 1) {
+				printf("  the poll chose %zu. %s; its timeline:\n",
+				       winner + 1, t.candidates[winner].label);
+			} else {
+				if (r < 0)
+					ch_diags_add_error(&d, &perr);
+				winner = 0;
+				printf("  (undecided: the timeline of candidate 1 follows)\n");
+			}
+		}
 	} else {
 		printf("topic: %s: %s\n", topic_path,
 		       t.candidates[0].title ? t.candidates[0].title : "");
@@ -394,7 +412,7 @@ int ch_cmd_preview(int argc, char **argv)
 	{
 		struct ch_plan p;
 
-		ch_plan_build(&p, &s, &t.candidates[0], t.path, date, &d);
+		ch_plan_build(&p, &s, &t.candidates[winner], t.path, date, &d);
 		print_plan(&s, &p);
 		ch_plan_free(&p);
 	}

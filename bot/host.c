@@ -225,6 +225,16 @@ static int find_posted(struct chat *c, const char *text, char *id, size_t n)
 	return found;
 }
 
+/* Records the intent to post p at due, durably. */
+static void write_intent(struct chat *c, const struct ch_post *p, double due)
+{
+	ch_state_set_intent(&c->st, p->key, p->text, ch_now());
+	json_object_set_new(json_object_get(ch_state_obj(&c->st, "posts"),
+					    p->key),
+			    "due", json_real(due));
+	save_state(c);
+}
+
 /* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
  * -1 failed for good (fatal: credentials), -2 stopped. */
 static int do_post(struct chat *c, const struct ch_post *p, double due)
@@ -267,13 +277,12 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			log_skip(c, p, "late");
 			return 1;
 		}
-		/* intent first, so that a crash between the post and the
-		 * id's record is resolved on restart */
-		ch_state_set_intent(&c->st, p->key, p->text, now);
-		json_object_set_new(json_object_get(ch_state_obj(&c->st, "posts"),
-						    p->key),
-				    "due", json_real(due));
-		save_state(c);
+		/* the intent is on disk before the post (written ahead of the
+		 * instant by wait_for), so that a crash between the post and
+		 * the id's record is resolved on restart */
+		if (!ch_state_post_pending(&c->st, p->key))
+			write_intent(c, p, due);
+		(void)now;
 		ch_error_clear(&err);
 		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
 				 &err) == 0) {
@@ -290,7 +299,13 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		case CH_XFAIL_DUPLICATE:
 		case CH_XFAIL_NETWORK:
 		case CH_XFAIL_PARSE:
-			/* it may have been posted: look before posting again */
+		case CH_XFAIL_SERVER:
+		case CH_XFAIL_AUTH:
+		case CH_XFAIL_CLIENT:
+			/* it may have been posted (libcurl resends a request
+			 * once when a reused connection dies; the resend may
+			 * be refused as a replayed nonce or as a duplicate):
+			 * look before posting again or giving up */
 			if (find_posted(c, p->text, id, sizeof id) == 1) {
 				double at = ch_now();
 
@@ -311,8 +326,12 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 				log_skip(c, p, "duplicate");
 				return 1;
 			}
-			break;
-		case CH_XFAIL_SERVER:
+			if (c->x->last == CH_XFAIL_AUTH ||
+			    c->x->last == CH_XFAIL_CLIENT) {
+				ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what,
+				       err.text);
+				return -1;
+			}
 			break;
 		case CH_XFAIL_RATELIMIT:
 			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
@@ -320,8 +339,6 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 					   MAX_SLEEP_CHUNK) && stop_flag)
 				return -2;
 			continue;
-		case CH_XFAIL_AUTH:
-		case CH_XFAIL_CLIENT:
 		case CH_XFAIL_NONE:
 			ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what, err.text);
 			return -1;
@@ -341,10 +358,12 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	}
 }
 
-/* Runs capture cycles and sleeps until the real instant t (warming the
- * connection lead seconds before it). Returns 1 if stopped. */
-static int wait_for(struct chat *c, double t, bool warm)
+/* Runs capture cycles and sleeps until the real instant t. With a post
+ * p, lead seconds before t it records the intent (an fsync must not delay
+ * the post) and warms the connection. Returns 1 if stopped. */
+static int wait_for(struct chat *c, double t, const struct ch_post *p)
 {
+	bool warm = p != NULL;
 	double lead = fmin(10.0, 60.0 / c->speed);
 	double guard = lead + 0.05;
 	bool warmed = !warm || c->o->dry_run;
@@ -362,6 +381,8 @@ static int wait_for(struct chat *c, double t, bool warm)
 			struct ch_error err;
 
 			ch_error_clear(&err);
+			if (!ch_state_post_pending(&c->st, p->key))
+				write_intent(c, p, t);
 			if (ch_xapi_warm(c->x, &err) < 0)
 				ch_log(CH_LOG_DEBUG, "warming the connection: %s",
 				       err.text);
@@ -571,7 +592,7 @@ static int poll_phase(struct chat *c)
 	/* decide at the latest 5 chat minutes before the chat starts */
 	decide_by = real_at(c, c->start) - 300.0 / c->speed;
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
-		if (wait_for(c, real_at(c, post_at), true))
+		if (wait_for(c, real_at(c, post_at), NULL))
 			return CH_EXIT_OK;
 		step = 0.5;
 		for (;;) {
@@ -593,7 +614,7 @@ static int poll_phase(struct chat *c)
 				return CH_EXIT_OK;
 		}
 	}
-	if (wait_for(c, closes, false))
+	if (wait_for(c, closes, NULL))
 		return CH_EXIT_OK;
 	step = 0.5;
 	for (;;) {
@@ -835,7 +856,7 @@ posts:
 				}
 			}
 		}
-		if (wait_for(c, due, true)) {
+		if (wait_for(c, due, p)) {
 			rc = CH_EXIT_OK;
 			goto cleanup;
 		}
@@ -857,7 +878,7 @@ posts:
 	/* capture until the window closes */
 	if (c->capture_on) {
 		for (;;) {
-			if (wait_for(c, window_end, false))
+			if (wait_for(c, window_end, NULL))
 				goto cleanup;
 			if (!reload_flag)
 				break;
