@@ -750,7 +750,10 @@ static int host_chat(struct chat *c)
 	if (c->topic.has_poll && poll_post_at(c, &c->tbase) < 0)
 		c->tbase = c->start;
 	c->speed = c->o->speed > 0 ? c->o->speed : 1.0;
-	c->rstart = c->o->speed > 0 ? ch_now() : (double)c->tbase;
+	/* a rehearsal starts a moment from now, so that the first post too
+	 * gets its intent written and its connection warmed ahead */
+	c->rstart = c->o->speed > 0 ? ch_now() + fmin(10.0, 60.0 / c->speed) + 0.2
+				    : (double)c->tbase;
 	if (c->o->dry_run)
 		goto posts;
 
