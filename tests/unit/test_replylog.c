@@ -493,6 +493,67 @@ START_TEST(fast_path_matches_jansson)
 }
 END_TEST
 
+/* Random byte edits of good lines: the fast path must agree with jansson
+ * on every one (accept/reject, reason, every field). */
+START_TEST(fast_path_matches_jansson_mutated)
+{
+	static const char alphabet[] = "{}[]\":,\\u0123456789abcdefnrtlsA \t\x01\xc3\xa9\xe4\xb8\xad\xf0\x9f\x8c\xb8\xed\xff";
+	unsigned long long x = 88172645463325252ULL;
+	char *base[3];
+	size_t i, k, agree = 0;
+
+	for (i = 0; i < 3; i++)
+		base[i] = ch_replylog_format(&sample[i]);
+	for (i = 0; i < 30000; i++) {
+		const char *src = base[i % 3];
+		size_t len = strlen(src) - 1, edits, pos;
+		char *a = ch_xmalloc(len + 8), *b;
+		struct ch_log_entry ea, eb;
+		json_t *ha, *hb;
+		const char *wa, *wb;
+		int ra, rb;
+
+		memcpy(a, src, len);
+		a[len] = '\0';
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		edits = 1 + x % 3;
+		for (k = 0; k < edits; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			pos = (x >> 8) % len;
+			a[pos] = alphabet[(x >> 32) % (sizeof alphabet - 1)];
+		}
+		b = ch_xstrndup(a, len);
+		ra = ch_replylog_parse_line(a, len, true, &ea, &ha, &wa);
+		rb = ch_replylog_parse_line(b, len, false, &eb, &hb, &wb);
+		ck_assert_msg(ra == rb, "mutation %zu: fast %d jansson %d: %s",
+			      i, ra, rb, b);
+		if (ra) {
+			ck_assert_str_eq(wa, wb);
+		} else {
+			ck_assert_int_eq(ea.kind, eb.kind);
+			assert_str_eq_null(ea.id, eb.id);
+			assert_str_eq_null(ea.created_at, eb.created_at);
+			assert_str_eq_null(ea.author_id, eb.author_id);
+			assert_str_eq_null(ea.username, eb.username);
+			assert_str_eq_null(ea.name, eb.name);
+			assert_str_eq_null(ea.in_reply_to_id, eb.in_reply_to_id);
+			assert_str_eq_null(ea.text, eb.text);
+			ck_assert_int_eq(ea.question, eb.question);
+			ck_assert_int_eq(ea.attributed_by, eb.attributed_by);
+			agree++;
+		}
+		json_decref(ha);
+		json_decref(hb);
+		free(a);
+		free(b);
+	}
+	ck_assert_uint_gt(agree, 1000); /* both kinds of outcome were seen */
+	ck_assert_uint_lt(agree, 29000);
+	for (i = 0; i < 3; i++)
+		free(base[i]);
+}
+END_TEST
+
 START_TEST(fast_path_values)
 {
 	char *a = ch_xstrdup(tricky[2]);
@@ -560,6 +621,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, append_rejects_incomplete_and_full_disk);
 	tcase_add_test(tc, invalid_utf8_is_repaired_not_lost);
 	tcase_add_test(tc, fast_path_matches_jansson);
+	tcase_add_test(tc, fast_path_matches_jansson_mutated);
 	tcase_add_test(tc, fast_path_values);
 	tcase_add_test(tc, parse_time);
 	suite_add_tcase(s, tc);
