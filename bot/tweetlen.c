@@ -9,6 +9,21 @@
  * regular expressions) weigh 23, emoji sequences 2, other code points 1 or
  * 2 by the v3 ranges. Everything is linear in the length of the text; the
  * only allocation is one block per call, and none for short texts.
+ *
+ * Where this differs from twitter-text (Java, v3.1):
+ * - Emoji: twitter-text matches a generated list of emoji sequences
+ *   (TwitterTextEmojiRegex); this follows the UTS #51 grammar instead
+ *   (Extended_Pictographic + VS16 or a skin tone on a modifier base, ZWJ
+ *   chains of up to 4 such elements, flags as any regional indicator
+ *   pair, keycaps, tag sequences), so a sequence newer than twitter-text's
+ *   list still counts 2. Kept from twitter-text: (c) and (R) are emoji only
+ *   with VS16, VS15 (text presentation) stops an emoji, a skin tone after a
+ *   non-base is a character of its own.
+ * - TLDs: the list in unicode_tables.h is an older twitter-text list (all
+ *   ccTLDs, about 1000 gTLDs); some newer gTLDs are missing.
+ * - IDN: hosts are checked like IDN.toASCII (labels of 1-63 characters
+ *   after punycode, no "xn--" prefix on a non-ASCII label) without
+ *   nameprep's case folding and NFKC beyond ASCII.
  */
 #include "tweetlen.h"
 
