@@ -290,8 +290,13 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 
 			ch_state_set_posted(&c->st, p->key, id, at);
 			save_state(c);
-			ch_log(CH_LOG_INFO, "%s posted %s (id %s, %+.1f ms)",
-			       c->date, what, id, (at - due) * 1000.0);
+			ch_log(CH_LOG_INFO,
+			       "%s posted %s (id %s; sent %+.2f ms after its instant, %ld new connections)",
+			       c->date, what, id,
+			       ((double)c->x->last_sent.tv_sec +
+				(double)c->x->last_sent.tv_nsec / 1e9 - due) *
+				       1000.0,
+			       c->x->last_connects);
 			log_host_post(c, p, id, at);
 			return 0;
 		}
