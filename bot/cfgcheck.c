@@ -56,13 +56,25 @@ static int prescan(const char *path, const char *s, size_t len,
 			continue;
 		}
 		if (ch == '"') {
+			int start_line = line;
+
 			i++;
-			while (i < len && s[i] != '"') {
-				if (s[i] == '\\' && i + 1 < len)
+			while (i < len && s[i] != '"' && s[i] != '\n') {
+				if (s[i] == '\\' && i + 1 < len && s[i + 1] != '\n')
 					i++;
-				if (s[i] == '\n')
-					line++;
 				i++;
+			}
+			if (i >= len || s[i] == '\n') {
+				/* libconfig would read on into the next lines and
+				 * report a later line (and leak on the error).
+				 * What follows is garbled by the stray quote: stop
+				 * at this, the first such problem. */
+				ch_diags_add(d, path, start_line,
+					     "text in quotes is not closed on this "
+					     "line: end it with \" (write \\n for a "
+					     "line break; split a long text as "
+					     "\"part one \" \"part two\")");
+				return bad + 1;
 			}
 			i++;
 			continue;

@@ -241,7 +241,17 @@ START_TEST(test_missing_file_and_syntax)
 	ch_topic_free(&t);
 	ch_diags_free(&d);
 	expect_bad("date = \"2026-12-01\";\nintro = \"unterminated;\n"
-		   "wrapup = \"x\";\n", 1, 4, "syntax error");
+		   "wrapup = \"x\";\n", 1, 2,
+		   "text in quotes is not closed on this line");
+	expect_bad("date = \"2026-12-01\";\nintro = \"a\\\"b;\n"
+		   "title = \"x\\\\\";\nwrapup = \"c\nd\";\n", 1, 2,
+		   "not closed");
+	/* escaped quotes and backslashes do not end or open a text */
+	expect_bad("date = \"2026-12-01\";\nintro = \"a\\\"b\"; // \"\n"
+		   "title = \"x\\\\\";\nwrapup = \"c\nd\";\n", 1, 4,
+		   "not closed");
+	expect_bad("date = \"2026-12-01\";\nintro = \"open at the end", 1, 2,
+		   "not closed");
 	expect_bad("date = \"2026-12-01\"\nintro = Welcome;\n", 1, 2,
 		   "syntax error");
 }
