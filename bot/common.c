@@ -284,6 +284,40 @@ char *ch_dirname(const char *path)
 	return ch_xstrndup(path, (size_t)(slash - path));
 }
 
+/* base/path, with each leading "../" of path taking away the last
+ * component of base while base has one (so "schedules" + "../topics"
+ * reads "topics", as a content manager would write it). */
+static char *path_join(const char *base, const char *path)
+{
+	size_t blen = strlen(base);
+	char *out;
+
+	while (strncmp(path, "../", 3) == 0 && blen > 0) {
+		size_t start;
+
+		while (blen > 1 && base[blen - 1] == '/')
+			blen--;
+		for (start = blen; start > 0 && base[start - 1] != '/'; start--)
+			;
+		if (blen - start == 2 && strncmp(base + start, "..", 2) == 0)
+			break;
+		if (blen - start == 1 && base[start] == '.')
+			break;
+		blen = start;
+		path += 3;
+		while (blen > 1 && base[blen - 1] == '/')
+			blen--;
+		if (blen == 1 && base[0] == '/')
+			break;
+	}
+	if (blen == 0)
+		return ch_xstrdup(path);
+	if (blen == 1 && base[0] == '/')
+		return ch_xasprintf("/%s", path);
+	out = ch_xasprintf("%.*s/%s", (int)blen, base, path);
+	return out;
+}
+
 char *ch_path_resolve(const char *base_dir, const char *path)
 {
 	const char *home;
@@ -295,5 +329,5 @@ char *ch_path_resolve(const char *base_dir, const char *path)
 	if (path[0] == '/' || !base_dir || !base_dir[0] ||
 	    strcmp(base_dir, ".") == 0)
 		return ch_xstrdup(path);
-	return ch_xasprintf("%s/%s", base_dir, path);
+	return path_join(base_dir, path);
 }
