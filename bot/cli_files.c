@@ -179,6 +179,9 @@ int ch_cmd_length(int argc, char **argv)
 		printf("%d invalid: not UTF-8 at character %ld\n", r.weighted,
 		       r.invalid_at + 1);
 		rc = CH_EXIT_INPUT;
+	} else if (!r.valid && !r.too_long) {
+		printf("%d invalid: empty\n", r.weighted);
+		rc = CH_EXIT_INPUT;
 	} else if (r.too_long) {
 		printf("%d too long\n", r.weighted);
 		rc = CH_EXIT_INPUT;
