@@ -261,7 +261,7 @@ static void delay(FILE *fp, const struct ch_rp_question *q)
 		return;
 	}
 	s = (q->first_ms - q->posted_ms) / 1000;
-	if (s < 0)
+	if (s < 0) /* answered before the question was logged */
 		fprintf(fp, "-%lld:%02lld", -s / 60, -s % 60);
 	else
 		fprintf(fp, "%lld:%02lld", s / 60, s % 60);

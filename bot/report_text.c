@@ -159,8 +159,10 @@ static void fmt_delay(long long ms, char *buf, size_t size)
 		return;
 	}
 	s = ms / 1000;
-	if (ms < 0)
+	if (ms <= -1000) /* answered before the question was logged */
 		snprintf(buf, size, "-%lld:%02lld", (-s) / 60, (-s) % 60);
+	else if (ms < 0)
+		snprintf(buf, size, "0:00");
 	else
 		snprintf(buf, size, "%lld:%02lld", s / 60, s % 60);
 }
