@@ -229,13 +229,15 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 	memset(e, 0, sizeof *e);
 	if (req_str(&f[F_KIND], F_KIND, &kind, why))
 		return -1;
-	if (strcmp(kind, "event") == 0) {
+	if (kind[0] == 'e' && strcmp(kind, "event") == 0) {
 		e->kind = CH_KIND_EVENT;
 		return opt_str(&f[F_EVENT], F_EVENT, &e->event, why);
 	}
+	/* one strcmp per line: the first letters differ */
 	e->kind = CH_KIND_OTHER;
 	for (k = 0; k < CH_KIND_EVENT; k++)
-		if (strcmp(kind, kind_names[k]) == 0)
+		if (kind[0] == kind_names[k][0] &&
+		    strcmp(kind, kind_names[k]) == 0)
 			e->kind = (enum ch_entry_kind)k;
 	if (req_str(&f[F_ID], F_ID, &e->id, why) ||
 	    req_str(&f[F_CREATED], F_CREATED, &e->created_at, why) ||
@@ -270,7 +272,8 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 	if (attr) {
 		e->attributed_by = CH_ATTR_OTHER;
 		for (k = CH_ATTR_LABEL; k < CH_ATTR_OTHER; k++)
-			if (strcmp(attr, attrib_names[k]) == 0)
+			if (attr[0] == attrib_names[k][0] &&
+			    strcmp(attr, attrib_names[k]) == 0)
 				e->attributed_by = (enum ch_attrib)k;
 	}
 	return 0;
