@@ -7,9 +7,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ibot \
  *     tests/fuzz/fuzz_schedule.c bot/common.c bot/chtime.c bot/cfgcheck.c \
  *     bot/schedule.c -lconfig -o tests/fuzz/fuzz_schedule
- *   LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
- *     tests/fuzz/fuzz_schedule -max_total_time=60 NEWDIR tests/fuzz/corpus/schedule
- * (lsan.supp silences a leak inside libconfig 1.5 on some syntax errors.)
+ *   tests/fuzz/fuzz_schedule -max_total_time=60 NEWDIR tests/fuzz/corpus/schedule
+ * (or `make fuzz`, which runs every tests/fuzz/fuzz_*.c)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +19,14 @@
 #include "schedule.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 leaks the buffer of a string token that a syntax error
+ * discards (e.g. a file holding just ""): its bug, not ours. */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:strbuf_append\nleak:libconfig.so\n";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

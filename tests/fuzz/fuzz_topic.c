@@ -6,9 +6,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ibot \
  *     tests/fuzz/fuzz_topic.c bot/common.c bot/chtime.c bot/cfgcheck.c \
  *     bot/topic.c -lconfig -o tests/fuzz/fuzz_topic
- *   LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
- *     tests/fuzz/fuzz_topic -max_total_time=60 NEWDIR tests/fuzz/corpus/topic
- * (lsan.supp silences a leak inside libconfig 1.5 on some syntax errors.)
+ *   tests/fuzz/fuzz_topic -max_total_time=60 NEWDIR tests/fuzz/corpus/topic
+ * (or `make fuzz`, which runs every tests/fuzz/fuzz_*.c)
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +19,14 @@
 #include "topic.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 leaks the buffer of a string token that a syntax error
+ * discards (e.g. a file holding just ""): its bug, not ours. */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:strbuf_append\nleak:libconfig.so\n";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
