@@ -255,7 +255,19 @@ static void print_header(const struct ch_schedule *s, const char *date,
 	strftime(utc, sizeof utc, "%Y-%m-%d %H:%M UTC", &tm);
 	printf("%s %s: %s %s (%s) = %s, %d minutes\n", s->name, s->hashtag,
 	       when, s->timezone, offs, utc, s->duration);
-	(void)date;
+	{
+		int y, m, d, adjusted = 0;
+		time_t t;
+
+		if (ch_parse_date(date, &y, &m, &d) == 0 &&
+		    ch_local_to_utc(s->timezone, y, m, d, s->hour, s->minute,
+				    &t, &adjusted) == 0 && adjusted == 1)
+			printf("note: %02d:%02d does not exist on %s in %s (the clocks jump forward); the chat starts when the clocks pass it\n",
+			       s->hour, s->minute, date, s->timezone);
+		else if (adjusted == 2)
+			printf("note: %02d:%02d happens twice on %s in %s (the clocks fall back); the chat starts at the first\n",
+			       s->hour, s->minute, date, s->timezone);
+	}
 }
 
 static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
@@ -352,7 +364,7 @@ int ch_cmd_preview(int argc, char **argv)
 		snprintf(date, sizeof date, "%s", date_arg);
 		if (ch_weekday(y, m, dd) != s.weekday) {
 			fprintf(stderr,
-				"chathost: preview: %s is a %s; %s chats are on %ss\n",
+				"chathost: preview: %s is a %s, but the chat %s is on %ss: give a date on that day\n",
 				date, ch_weekday_name(ch_weekday(y, m, dd)),
 				s.name, ch_weekday_name(s.weekday));
 			rc = CH_EXIT_INPUT;

@@ -99,14 +99,14 @@ static void check_posts(const struct ch_plan *p, const char *src,
 			struct ch_diags *d)
 {
 	size_t i, j;
-	char name[16], other[16];
+	char buf[16], other[16];
 
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];
+		const char *name = post_name(post, buf, sizeof buf);
 		struct ch_tweetlen r;
 
 		ch_tweetlen(post->text, strlen(post->text), &r);
-		post_name(post, name, sizeof name);
 		if (r.invalid_at >= 0 && r.invalid_cp)
 			ch_diags_add(d, src, post->line,
 				     "%s holds the character U+%04X (at character %ld), which X does not allow; remove it",
