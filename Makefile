@@ -35,7 +35,7 @@ BIN      := bot/chathost
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
-.PHONY: all check check-unit check-cases check-integration demo deps install \
+.PHONY: all build-tests check check-unit check-cases check-integration demo deps install \
         uninstall clean check-sanitize check-valgrind bench fuzz deps-check
 
 all: deps-check $(BIN)
@@ -59,8 +59,13 @@ tests/unit/test_%: tests/unit/test_%.c $(LIB) $(wildcard bot/*.h) tests/unit/uni
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote bot $(LDFLAGS) -o $@ $< $(LIB) \
 	  $(CHECK_LIBS) $(LDLIBS_ALL)
 
-check: deps all $(UNIT_BINS)
+# deps first, then a fresh make: the pkg-config flags above are read when
+# make starts, which on a new machine is before the libraries are there
+check: deps
+	@$(MAKE) --no-print-directory build-tests
 	@tests/run-all
+
+build-tests: all $(UNIT_BINS)
 
 check-unit: all $(UNIT_BINS)
 	@tests/run-all unit
@@ -71,7 +76,8 @@ check-cases: all
 check-integration: all
 	@tests/run-all integration
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@tests/demo
 
 deps:
@@ -90,8 +96,9 @@ check-sanitize: deps
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--suppressions=$(CURDIR)/tests/unit/valgrind-liboauth.supp \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite
-check-valgrind: deps all $(UNIT_BINS)
+check-valgrind: deps
 	@command -v valgrind >/dev/null || scripts/deps valgrind
+	@$(MAKE) --no-print-directory build-tests
 	CK_FORK=no CH_SLOW=1 CH_TEST_WRAPPER="$(VALGRIND)" tests/run-all
 
 # libFuzzer targets (clang): FUZZ_SECONDS each (default 600).
@@ -101,7 +108,8 @@ fuzz: deps
 	@command -v clang >/dev/null || scripts/deps clang
 	tests/fuzz/run $(FUZZ_SECONDS)
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@command -v hyperfine >/dev/null || true
 	bench/run
 
