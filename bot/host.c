@@ -60,13 +60,17 @@ double ch_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ch_sleep_until(double t, double max_chunk)
+/* Sleeps until t; returns 1 early on a stop, and on a reload request
+ * only if wake_on_reload (a reload is otherwise left pending for the
+ * loop, so that a SIGHUP never cuts a backoff or a rate-limit wait short:
+ * the flag stays raised and would turn those waits into busy loops). */
+static int sleep_core(double t, double max_chunk, bool wake_on_reload)
 {
 	for (;;) {
 		double now = ch_now(), until;
 		struct timespec ts;
 
-		if (stop_flag || reload_flag)
+		if (stop_flag || (wake_on_reload && reload_flag))
 			return 1;
 		if (now >= t)
 			return 0;
@@ -77,6 +81,17 @@ int ch_sleep_until(double t, double max_chunk)
 			ts.tv_nsec = 999999999L;
 		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
 	}
+}
+
+int ch_sleep_until(double t, double max_chunk)
+{
+	return sleep_core(t, max_chunk, true);
+}
+
+/* A backoff or rate-limit wait: returns 1 only if stopped. */
+static int nap_until(double t)
+{
+	return sleep_core(t, MAX_SLEEP_CHUNK, false);
 }
 
 /* Everything one chat needs; owned by host_chat(). */
@@ -196,6 +211,39 @@ static void save_state(struct chat *c)
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
 }
 
+/* true if got (a post's text as the API returns it) is text: X returns
+ * "&", "<" and ">" as "&amp;", "&lt;" and "&gt;" in v2 texts. */
+static bool same_text(const char *got, const char *text)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
+
+	while (*got && *text) {
+		size_t i, n = 0;
+
+		for (i = 0; *got == '&' && i < sizeof ents / sizeof ents[0]; i++) {
+			size_t k = strlen(ents[i].ent);
+
+			if (*text == ents[i].c && strncmp(got, ents[i].ent, k) == 0) {
+				n = k;
+				break;
+			}
+		}
+		if (n) {
+			got += n;
+			text++;
+			continue;
+		}
+		if (*got != *text)
+			return false;
+		got++;
+		text++;
+	}
+	return *got == '\0' && *text == '\0';
+}
+
 /* Looks for text among the account's recent posts; fills id if found.
  * Returns 1 found, 0 not found, -1 lookup failed. */
 static int find_posted(struct chat *c, const char *text, char *id, size_t n)
@@ -215,7 +263,7 @@ static int find_posted(struct chat *c, const char *text, char *id, size_t n)
 	}
 	for (i = 0; i < page.n; i++) {
 		if (page.tweets[i].text && page.tweets[i].id &&
-		    strcmp(page.tweets[i].text, text) == 0) {
+		    same_text(page.tweets[i].text, text)) {
 			snprintf(id, n, "%s", page.tweets[i].id);
 			found = 1;
 			break;
@@ -235,14 +283,87 @@ static void write_intent(struct chat *c, const struct ch_post *p, double due)
 	save_state(c);
 }
 
+/* The real instant past which p is not posted any more. */
+static double late_at_of(const struct chat *c, double due)
+{
+	return due + (double)c->s->late_limit * 60.0 / c->speed;
+}
+
+/* Records p as posted with id (state first, then the log). */
+static void record_posted(struct chat *c, const struct ch_post *p,
+			  const char *id, const char *how)
+{
+	double at = ch_now();
+	char what[16];
+
+	ch_state_set_posted(&c->st, p->key, id, at);
+	save_state(c);
+	ch_log(CH_LOG_INFO, "%s %s %s (id %s)", c->date,
+	       post_label(p, what, sizeof what), how, id);
+	log_host_post(c, p, id, at);
+}
+
+/* Records p as skipped for why, in the state and as an event line. */
+static void record_skipped(struct chat *c, const struct ch_post *p,
+			   const char *why)
+{
+	ch_state_set_skipped(&c->st, p->key, why);
+	save_state(c);
+	log_skip(c, p, why);
+}
+
+/* Whether p is among the account's posts, asking again (with backoff and
+ * jitter) while the lookup itself fails, until late_at: a post whose fate
+ * is unknown is never sent again blindly. Returns 1 found (id filled), 0
+ * not found, -1 still unknown at late_at, -2 stopped, -3 the lookup is
+ * refused (401/403/4xx: credentials, or an access level without it). */
+static int resolve_posted(struct chat *c, const struct ch_post *p,
+			  double late_at, char *id, size_t n)
+{
+	double backoff = 0.5;
+
+	for (;;) {
+		int r = find_posted(c, p->text, id, n);
+
+		if (r >= 0)
+			return r;
+		if (!c->me_id || c->x->last == CH_XFAIL_AUTH ||
+		    c->x->last == CH_XFAIL_CLIENT)
+			return -3;
+		if (c->x->last == CH_XFAIL_RATELIMIT && c->x->rate.reset > 0) {
+			if (nap_until(fmin((double)c->x->rate.reset + 1,
+					   late_at)))
+				return -2;
+		} else {
+			if (nap_until(fmin(ch_now() + backoff *
+						  (0.5 + (double)rand() / RAND_MAX),
+					   late_at)))
+				return -2;
+			if (backoff < 30)
+				backoff *= 2;
+		}
+		if (ch_now() >= late_at)
+			return -1;
+	}
+}
+
 /* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
- * -1 failed for good (fatal: credentials), -2 stopped. */
+ * -1 failed for good (fatal: credentials), -2 stopped.
+ *
+ * Retries: connection errors, timeouts and 5xx back off exponentially
+ * (0.5 s doubling to 30 s, jitter x0.5-1.5); a 429 waits for
+ * x-rate-limit-reset. Every wait ends by late_at, the due instant plus
+ * late_limit: past it the post is skipped and logged, never posted out of
+ * context. After any failure that may hide a post made (a cut connection,
+ * a timeout, a 5xx, a malformed answer, a duplicate 403, libcurl's resend
+ * of a request on a dead reused connection refused as a replayed nonce)
+ * the account's posts are looked up before anything is sent again. */
 static int do_post(struct chat *c, const struct ch_post *p, double due)
 {
 	char id[64], what[16];
 	struct ch_error err;
 	const char *reply_to = NULL;
-	double late_at = due + (double)c->s->late_limit * 60.0 / c->speed;
+	double late_at = late_at_of(c, due);
 	double backoff = 0.5;
 	int attempt;
 
@@ -267,14 +388,14 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	}
 	for (attempt = 0;; attempt++) {
 		double now = ch_now();
+		enum ch_xfail f;
+		int r;
 
 		if (now > late_at) {
 			ch_log(CH_LOG_WARN,
 			       "%s %s skipped: %.0f s late, more than late_limit (%d min)",
 			       c->date, what, now - due, c->s->late_limit);
-			ch_state_set_skipped(&c->st, p->key, "late");
-			save_state(c);
-			log_skip(c, p, "late");
+			record_skipped(c, p, "late");
 			return 1;
 		}
 		/* the intent is on disk before the post (written ahead of the
@@ -282,7 +403,6 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		 * the id's record is resolved on restart */
 		if (!ch_state_post_pending(&c->st, p->key))
 			write_intent(c, p, due);
-		(void)now;
 		ch_error_clear(&err);
 		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
 				 &err) == 0) {
@@ -300,39 +420,41 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			log_host_post(c, p, id, at);
 			return 0;
 		}
-		switch (c->x->last) {
+		f = c->x->last; /* the lookup below overwrites c->x->last */
+		switch (f) {
 		case CH_XFAIL_DUPLICATE:
 		case CH_XFAIL_NETWORK:
 		case CH_XFAIL_PARSE:
 		case CH_XFAIL_SERVER:
 		case CH_XFAIL_AUTH:
 		case CH_XFAIL_CLIENT:
-			/* it may have been posted (libcurl resends a request
-			 * once when a reused connection dies; the resend may
-			 * be refused as a replayed nonce or as a duplicate):
-			 * look before posting again or giving up */
-			if (find_posted(c, p->text, id, sizeof id) == 1) {
-				double at = ch_now();
-
-				ch_state_set_posted(&c->st, p->key, id, at);
-				save_state(c);
-				ch_log(CH_LOG_INFO,
-				       "%s %s was posted already (id %s)",
-				       c->date, what, id);
-				log_host_post(c, p, id, at);
+			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
+			/* it may have been posted: look before posting again
+			 * or giving up */
+			r = resolve_posted(c, p, late_at, id, sizeof id);
+			if (r == -2)
+				return -2;
+			if (r == 1) {
+				record_posted(c, p, id, "was posted already");
 				return 0;
 			}
-			if (c->x->last == CH_XFAIL_DUPLICATE) {
+			if (r == -1) {
+				ch_log(CH_LOG_ERROR,
+				       "%s %s: cannot find out whether it was posted (the account's posts cannot be read) and it is now late; not posting it again",
+				       c->date, what);
+				record_skipped(c, p, "unresolved");
+				return 1;
+			}
+			/* -3, the account's posts cannot be read: a resend is
+			 * then refused as a duplicate if the post went out */
+			if (f == CH_XFAIL_DUPLICATE) {
 				ch_log(CH_LOG_ERROR,
 				       "%s %s: X reports it as a duplicate, but it is not among the account's recent posts; not posting it again",
 				       c->date, what);
-				ch_state_set_skipped(&c->st, p->key, "duplicate");
-				save_state(c);
-				log_skip(c, p, "duplicate");
+				record_skipped(c, p, "duplicate");
 				return 1;
 			}
-			if (c->x->last == CH_XFAIL_AUTH ||
-			    c->x->last == CH_XFAIL_CLIENT) {
+			if (f == CH_XFAIL_AUTH || f == CH_XFAIL_CLIENT) {
 				ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what,
 				       err.text);
 				return -1;
@@ -340,24 +462,25 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			break;
 		case CH_XFAIL_RATELIMIT:
 			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
-			if (ch_sleep_until((double)c->x->rate.reset + 1,
-					   MAX_SLEEP_CHUNK) && stop_flag)
+			/* a reset beyond late_limit: wait only until then */
+			if (nap_until(fmin(c->x->rate.reset > 0
+						   ? (double)c->x->rate.reset + 1
+						   : ch_now() + 60.0 / c->speed,
+					   late_at + 0.001)))
 				return -2;
 			continue;
 		case CH_XFAIL_NONE:
 			ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what, err.text);
 			return -1;
 		}
-		ch_log(CH_LOG_WARN, "%s %s: %s (retrying)", c->date, what,
-		       err.text);
+		ch_log(CH_LOG_WARN, "%s %s: not posted; retrying", c->date, what);
 		{
 			double jitter = 0.5 + (double)rand() / RAND_MAX;
 			double wait = backoff * jitter;
 
 			if (backoff < 30)
 				backoff *= 2;
-			if (ch_sleep_until(ch_now() + wait, MAX_SLEEP_CHUNK) &&
-			    stop_flag)
+			if (nap_until(fmin(ch_now() + wait, late_at + 0.001)))
 				return -2;
 		}
 	}
@@ -529,6 +652,19 @@ cleanup:
 	ch_diags_free(&d);
 }
 
+/* Waits (capturing) until the real instant t, applying a SIGHUP's reload
+ * on the way: wait_for() returns early on one. Returns 1 if stopped. */
+static int wait_reloading(struct chat *c, double t)
+{
+	for (;;) {
+		if (wait_for(c, t, NULL))
+			return 1;
+		if (!reload_flag)
+			return 0;
+		reload(c);
+	}
+}
+
 /* Moves a finished rehearsal's files aside so a new one starts afresh. */
 static void archive_rehearsal(const char *state_path, const char *log_path)
 {
@@ -572,7 +708,7 @@ static int backoff_sleep(double *step, double limit)
 		until = limit;
 	if (*step < 60)
 		*step *= 2;
-	return ch_sleep_until(until, MAX_SLEEP_CHUNK) && stop_flag;
+	return nap_until(until);
 }
 
 /* Posts the topic poll at its time, reads the result when it closes, and
@@ -597,7 +733,7 @@ static int poll_phase(struct chat *c)
 	/* decide at the latest 5 chat minutes before the chat starts */
 	decide_by = real_at(c, c->start) - 300.0 / c->speed;
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
-		if (wait_for(c, real_at(c, post_at), NULL))
+		if (wait_reloading(c, real_at(c, post_at)))
 			return CH_EXIT_OK;
 		step = 0.5;
 		for (;;) {
@@ -619,7 +755,7 @@ static int poll_phase(struct chat *c)
 				return CH_EXIT_OK;
 		}
 	}
-	if (wait_for(c, closes, NULL))
+	if (wait_reloading(c, closes))
 		return CH_EXIT_OK;
 	step = 0.5;
 	for (;;) {
@@ -837,6 +973,23 @@ static int host_chat(struct chat *c)
 	if (c->o->backfill)
 		goto backfill;
 posts:
+	/*
+	 * Wall-clock jumps. Every instant here is CLOCK_REALTIME (the plan's
+	 * times are wall-clock instants, and sleeps are absolute deadlines on
+	 * that clock, re-read at least every MAX_SLEEP_CHUNK seconds), so:
+	 *  - a backward jump only makes the loop wait longer; it can never
+	 *    post an item twice, because each post is keyed in the state
+	 *    ("posts".KEY: intent, then id, or "skipped") before and after
+	 *    it is sent, and an item with an id or a skip is never visited
+	 *    again - not after a jump, a reload or a restart either;
+	 *  - a forward jump makes the items whose instants it passed due at
+	 *    once: each is posted if it is still within late_limit of its
+	 *    instant, else skipped and logged as a "skipped" event line
+	 *    (do_post), never posted out of context; a rehearsal resumed
+	 *    long after its start is the same case (crash/signal tests);
+	 *  - a jump in the middle of a post changes nothing: the intent is
+	 *    on disk, and an unknown outcome is looked up before any resend.
+	 */
 	ch_log(CH_LOG_INFO, "%s: %zu posts planned from %s%s", c->date,
 	       c->plan.n_posts, c->plan.topic_path,
 	       c->o->speed > 0 ? " (rehearsal)" : "");
@@ -850,18 +1003,27 @@ posts:
 			    ch_state_post_skipped(&c->st, p->key))
 				continue;
 			if (ch_state_post_pending(&c->st, p->key)) {
+				/* the crash window: an intent without an id */
 				char id[64];
+				int rr = resolve_posted(c, p, late_at_of(c, due),
+							id, sizeof id);
 
-				if (find_posted(c, p->text, id, sizeof id) == 1) {
-					ch_state_set_posted(&c->st, p->key, id,
-							    ch_now());
-					save_state(c);
-					log_host_post(c, p, id, ch_now());
-					ch_log(CH_LOG_INFO,
-					       "%s %s was posted before the restart (id %s)",
-					       c->date, p->key, id);
+				if (rr == -2)
+					goto cleanup;
+				if (rr == 1) {
+					record_posted(c, p, id,
+						      "was posted before the restart");
 					continue;
 				}
+				if (rr == -1) {
+					ch_log(CH_LOG_ERROR,
+					       "%s %s: cannot find out whether it was posted before the restart and it is now late; not posting it",
+					       c->date, p->key);
+					record_skipped(c, p, "unresolved");
+					continue;
+				}
+				/* 0: not posted; -3: cannot look (a resend
+				 * of a post made is refused as a duplicate) */
 			}
 		}
 		if (wait_for(c, due, p)) {
@@ -928,8 +1090,7 @@ static int lookup_me(struct ch_xapi *x, char *id, size_t id_n, char *user,
 		ch_log(CH_LOG_ERROR, "%s", err.text);
 		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT)
 			return -1;
-		if (ch_sleep_until(ch_now() + backoff, MAX_SLEEP_CHUNK) &&
-		    stop_flag)
+		if (nap_until(ch_now() + backoff))
 			return -1;
 		if (backoff < 60)
 			backoff *= 2;
@@ -1024,8 +1185,7 @@ int ch_host_main(const struct ch_host_opts *o)
 		if (r != CH_EXIT_OK) {
 			/* a bad topic file must not spin: wait for the
 			 * chat's end before looking at the next one */
-			if (ch_sleep_until((double)start + s.duration * 60.0 + 1,
-					   MAX_SLEEP_CHUNK) && stop_flag)
+			if (nap_until((double)start + s.duration * 60.0 + 1))
 				break;
 		}
 		if (reload_flag) {
