@@ -170,9 +170,9 @@ int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
 				     s->duration, s->path);
 			continue;
 		}
-		if (at <= prev) {
+		if (at < prev) {
 			ch_diags_add(d, src, q->line,
-				     "Q%d at minute %d is not after the post before it (minute %d): questions go in time order",
+				     "Q%d at minute %d comes before the post before it (minute %d): questions go in time order",
 				     n, at, prev);
 			continue;
 		}

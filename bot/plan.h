@@ -41,7 +41,8 @@ char *ch_plan_with_hashtag(const char *text, const char *hashtag);
 /* Builds the plan for body (one topic or a chosen candidate) on date
  * ("YYYY-MM-DD"). Checks every post: weighted length <= 280, no invalid
  * characters, no two posts with the same text, no question at or after the
- * end, questions in increasing time order. Every problem goes to d as TOPICFILE:LINE: message. Returns 0,
+ * end, questions in time order (posts due in the same minute go out one
+ * after the other, in file order). Every problem goes to d as TOPICFILE:LINE: message. Returns 0,
  * or -1 with the problems in d (the plan is then still safe to free and
  * holds every post that could be built). */
 int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,

@@ -19,8 +19,9 @@ struct ch_question {
 
 /* One hostable topic: the file's own, or one candidate. */
 struct ch_topic_body {
-	char *label;  /* owned; candidates only (poll option), else NULL */
-	char *title;  /* owned */
+	char *label;  /* owned; candidates only (poll option, never NULL in a
+			 poll file), else NULL */
+	char *title;  /* owned; never NULL: "" or the label when absent */
 	char *intro;  /* owned */
 	char *wrapup; /* owned */
 	struct ch_question *questions; /* owned array */

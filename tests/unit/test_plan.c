@@ -178,7 +178,7 @@ START_TEST(test_errors_at_their_lines)
 				       t.date, &d), -1);
 	ck_assert_msg(has(&d, 4, "shorten it by"), "too long at 4");
 	ck_assert_msg(has(&d, 7, "after the end"), "late at 7");
-	ck_assert_msg(has(&d, 8, "not after the post before it"), "order at 8");
+	ck_assert_msg(has(&d, 8, "comes before the post before it"), "order at 8");
 	ck_assert_msg(has(&d, 10, "the wrap-up has the same text as the intro"),
 		      "wrapup at 10");
 	ck_assert_uint_eq(d.n, 4);
@@ -203,6 +203,30 @@ START_TEST(test_question_at_end)
 	ck_assert_int_eq(ch_plan_build(&p, &s, &t.candidates[0], t.path,
 				       t.date, &d), -1);
 	ck_assert_msg(has(&d, 3, "at the end of the chat"), "at end");
+	ch_plan_free(&p);
+	ch_diags_free(&d);
+	ch_topic_free(&t);
+	ch_schedule_free(&s);
+}
+END_TEST
+
+START_TEST(test_same_minute)
+{
+	struct ch_schedule s;
+	struct ch_topic t;
+	struct ch_plan p;
+	struct ch_diags d = {0};
+
+	load(&s, &t, "first_question = 0;\n",
+	     "date = \"2026-12-01\";\nintro = \"Hi\";\n"
+	     "questions = ( \"Now?\", { text = \"Also now?\"; at = 0; } );\n"
+	     "wrapup = \"Bye\";\n");
+	ck_assert_int_eq(ch_plan_build(&p, &s, &t.candidates[0], t.path,
+				       t.date, &d), 0);
+	ck_assert_uint_eq(p.n_posts, 4);
+	ck_assert_int_eq(p.posts[1].offset, 0);
+	ck_assert_int_eq(p.posts[2].offset, 0);
+	ck_assert_str_eq(p.posts[2].key, "q2");
 	ch_plan_free(&p);
 	ch_diags_free(&d);
 	ch_topic_free(&t);
@@ -258,6 +282,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_summer_time);
 	tcase_add_test(tc, test_errors_at_their_lines);
 	tcase_add_test(tc, test_question_at_end);
+	tcase_add_test(tc, test_same_minute);
 	tcase_add_test(tc, test_weekday_and_name);
 	tcase_add_test(tc, test_with_hashtag);
 	suite_add_tcase(s, tc);
