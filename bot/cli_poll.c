@@ -53,19 +53,6 @@ struct pctx {
 	char *dir;            /* owned: the log folder */
 };
 
-static int mkdir_p(const char *path)
-{
-	char *p = ch_xstrdup(path), *q;
-	int rc = 0;
-
-	for (q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
 	if (mkdir(p, 0755) != 0 && errno != EEXIST)
 		rc = -1;
 	free(p);
@@ -128,7 +115,7 @@ static int open_files(struct pctx *c, bool write)
 	c->dir = ch_xasprintf("%s/%s%s", c->s.logs_dir, c->s.name,
 			      c->rehearsal ? "/rehearsal" : "");
 	path = ch_poll_state_path(&c->s, c->date, c->rehearsal);
-	if (write && mkdir_p(c->dir) < 0) {
+	if (write && ch_mkdir_p(c->dir) < 0) {
 		fprintf(stderr, "%s: cannot create the log folder: %s\n", c->dir,
 			strerror(errno));
 		rc = CH_EXIT_INPUT;

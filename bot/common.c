@@ -273,6 +273,31 @@ cleanup:
 	return out;
 }
 
+int ch_mkdir_p(const char *path)
+{
+	char *p = ch_xstrdup(path), *q;
+	int rc = 0, saved = 0;
+
+	for (q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			rc = -1;
+			saved = errno;
+		}
+		*q = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		rc = -1;
+		saved = errno;
+	}
+	free(p);
+	if (rc)
+		errno = saved;
+	return rc;
+}
+
 char *ch_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');

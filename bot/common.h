@@ -83,6 +83,10 @@ char *ch_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err);
 
+/* mkdir -p: creates path and its missing parents (mode 0755).
+ * Returns 0, or -1 with errno set. */
+int ch_mkdir_p(const char *path);
+
 /* Directory part of path ("." if none); caller frees. */
 char *ch_dirname(const char *path);
 /* path resolved against base_dir unless absolute; a leading "~/" expands to
