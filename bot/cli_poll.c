@@ -53,12 +53,6 @@ struct pctx {
 	char *dir;            /* owned: the log folder */
 };
 
-	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
 static void fmt_local(const struct ch_schedule *s, time_t t, char *buf,
 		      size_t n)
 {
