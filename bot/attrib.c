@@ -1,5 +1,6 @@
 /* attrib.c - answer labels and the attribution rules (see attrib.h). */
 #include "attrib.h"
+#include "replylog.h"
 
 #include <math.h>
 #include <string.h>
@@ -257,68 +258,12 @@ void ch_attribute(const struct ch_attrib_ctx *ctx, const struct ch_tweet *t,
 	out->by = out->question ? CH_ATTR_TIME : CH_ATTR_NONE;
 }
 
-static int digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
 int ch_attrib_parse_time(const char *s, double *out)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	double frac = 0, scale = 0.1;
-	const char *p;
+	long long ms;
 
-	if (!s)
+	if (!s || ch_replylog_parse_time(s, &ms) < 0)
 		return -1;
-	/* "YYYY-MM-DDTHH:MM:SS" is 19 bytes; stop at a NUL before that */
-	if (strnlen(s, 19) < 19)
-		return -1;
-	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 &&
-	     !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) ||
-	    h > 23 || mi > 59 || sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		if (!is_digit((unsigned char)*p))
-			return -1;
-		while (is_digit((unsigned char)*p)) {
-			frac += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '+' ? 1 : -1;
-		if (digits(p + 1, 2, &oh) || p[3] != ':' ||
-		    digits(p + 4, 2, &om) || oh > 23 || om > 59)
-			return -1;
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*out = (double)ch_days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 +
-	       mi * 60.0 + sec + frac - sign * (oh * 3600.0 + om * 60.0);
+	*out = (double)ms / 1000.0;
 	return 0;
 }
