@@ -321,14 +321,18 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 			  double late_at, char *id, size_t n)
 {
 	double backoff = 0.5;
+	int refused = 0;
 
 	for (;;) {
 		int r = find_posted(c, p->text, id, n);
 
 		if (r >= 0)
 			return r;
-		if (!c->me_id || c->x->last == CH_XFAIL_AUTH ||
-		    c->x->last == CH_XFAIL_CLIENT)
+		/* a first 401/403 may be libcurl's resend of a cut request
+		 * with its spent nonce (see lookup_me): ask once more */
+		if (!c->me_id || ((c->x->last == CH_XFAIL_AUTH ||
+				   c->x->last == CH_XFAIL_CLIENT) &&
+				  refused++))
 			return -3;
 		if (c->x->last == CH_XFAIL_RATELIMIT && c->x->rate.reset > 0) {
 			if (nap_until(fmin((double)c->x->rate.reset + 1,
@@ -365,7 +369,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	const char *reply_to = NULL;
 	double late_at = late_at_of(c, due);
 	double backoff = 0.5;
-	int attempt;
+	int attempt, refused = 0;
 
 	post_label(p, what, sizeof what);
 	if (c->o->dry_run) {
@@ -454,7 +458,12 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 				record_skipped(c, p, "duplicate");
 				return 1;
 			}
-			if (f == CH_XFAIL_AUTH || f == CH_XFAIL_CLIENT) {
+			/* one 401/403 may be libcurl's resend of a cut
+			 * request with its spent nonce (see lookup_me): not
+			 * posted, so post again, freshly signed; a second
+			 * one is believed */
+			if ((f == CH_XFAIL_AUTH && refused++) ||
+			    f == CH_XFAIL_CLIENT) {
 				ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what,
 				       err.text);
 				return -1;
@@ -1076,20 +1085,28 @@ cleanup:
 	return rc;
 }
 
-/* Looks up the account (GET /2/users/me), retrying network failures. */
+/* Looks up the account (GET /2/users/me), retrying network failures. A
+ * first 401/403 is asked again too: libcurl resends a request whose reused
+ * connection died before any answer with the same Authorization header,
+ * and a replayed OAuth nonce is refused; a second one is believed. */
 static int lookup_me(struct ch_xapi *x, char *id, size_t id_n, char *user,
 		     size_t user_n)
 {
 	double backoff = 1;
 	struct ch_error err;
+	int refused = 0;
 
 	for (;;) {
 		ch_error_clear(&err);
 		if (ch_xapi_me(x, id, id_n, user, user_n, &err) == 0)
 			return 0;
 		ch_log(CH_LOG_ERROR, "%s", err.text);
-		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT)
-			return -1;
+		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT) {
+			if (refused++ || x->last == CH_XFAIL_CLIENT)
+				return -1;
+		} else {
+			refused = 0;
+		}
 		if (nap_until(ch_now() + backoff))
 			return -1;
 		if (backoff < 60)
