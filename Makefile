@@ -110,7 +110,7 @@ fuzz: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@command -v hyperfine >/dev/null || true
+	@scripts/deps python3-tweepy time
 	bench/run
 
 install: all

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""results.py - writes bench/results.md from the figures the benchmark
+scripts left in bench/out (punctual.json, rest.json, chat.json,
+capture.md, report.md, meta.json) and the profiling notes in
+bench/profile.md.
+
+    bench/results.py OUT.md
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import sys
+
+import benchlib as B
+
+
+def load(name):
+    p = os.path.join(B.OUT, name)
+    if not os.path.exists(p):
+        return None
+    with open(p) as f:
+        return json.load(f) if name.endswith(".json") else f.read()
+
+
+def f3(x):
+    return "%.3f" % x
+
+
+def mmm(xs, fmt=f3):
+    m = B.mmm(xs)
+    return "%s / %s / %s" % (fmt(m["min"]), fmt(m["median"]), fmt(m["max"]))
+
+
+def met(ok):
+    return "**met**" if ok else "**NOT met**"
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "?"
+
+
+def machine(meta):
+    out = ["## Machine", ""]
+    out.append("- CPU: %s, %d cores (`nproc`)" % (cpu_model(), os.cpu_count()))
+    out.append("- Kernel: %s %s" % (platform.system(), platform.release()))
+    with open("/proc/meminfo") as f:
+        mem = f.readline().split()[1]
+    out.append("- Memory: %d MiB" % (int(mem) // 1024))
+    out.append("- Date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    if meta:
+        out.append("- Load average (1/5/15 min) at the start: %s; at the end: %s "
+                   "(a shared machine: other engineers' tests ran beside it)"
+                   % (meta.get("load_start", "?"), " ".join("%.2f" % x for x in os.getloadavg())))
+        out.append("- `make bench` wall time: %s s (of which the report benchmark's log "
+                   "generation %s)" % (meta.get("elapsed", "?"), meta.get("gen", "?")))
+        out.append("- chathost %s; tweepy %s under %s" % (meta.get("chathost_version", "?"),
+                                                          meta.get("tweepy_version", "?"),
+                                                          meta.get("debian_python", "?")))
+    out.append("")
+    return out
+
+
+def punctual(p, targets):
+    out = ["## 1. Punctuality", ""]
+    if not p:
+        out += ["Not measured (bench/out/punctual.json missing).", ""]
+        targets.append(("Punctuality p99 under 1 ms", False, "not measured"))
+        return out
+    runs = p["runs"]
+    n = runs[0]["posts"]
+    out.append("A rehearsed chat at %gx with %d posts (bench/schedules/punctual.conf: the intro, "
+               "Q1..Q18 one chat minute apart, the wrap-up at 20 minutes; a post every real "
+               "second), %d runs, against one fake X API server (tests/fakex/fakex.py). Beside "
+               "each chathost run, in turn against the same server (reset in between), the "
+               "tweepy bot (bench/tweepy_bot.py, tweepy's Client through a requests.Session "
+               "that sends its api.twitter.com calls to the fake server) posts the same texts, "
+               "threaded the same way, at the same instants relative to the intro. Lateness = "
+               "the post's arrival at the server (its record's `arrival`, stamped once the "
+               "request line and headers are parsed) minus its scheduled instant (chathost: "
+               "`posts.KEY.due` in its state file; tweepy: the same offsets from its start)."
+               % (p["speed"], n, len(runs)))
+    out.append("")
+    out.append("Per run: p50, p99 and max of the %d posts' lateness; the table gives min / median "
+               "/ max of those over the %d runs, then all %d posts pooled. Milliseconds." %
+               (n, len(runs), n * len(runs)))
+    out.append("")
+    out.append("| bot | p50 ms | p99 ms | max ms | pooled p50 / p99 / max ms |")
+    out.append("|---|---|---|---|---|")
+    pooled = {}
+    for bot in ("chathost", "tweepy"):
+        s = [r[bot + "_summary"] for r in runs]
+        allv = [x for r in runs for x in r[bot]["late_ms"].values()]
+        pooled[bot] = allv
+        out.append("| %s | %s | %s | %s | %s / %s / %s |" % (
+            bot, mmm([x["p50"] for x in s]), mmm([x["p99"] for x in s]),
+            mmm([x["max"] for x in s]), f3(B.percentile(allv, 50)),
+            f3(B.percentile(allv, 99)), f3(max(allv))))
+    out.append("")
+    sent = [x for r in runs for x in r["chathost"]["sent_ms"]]
+    called = [x for r in runs for x in r["tweepy"]["sent_ms"]]
+    floor = p.get("floor_ms") or []
+    out.append("Where the time goes (pooled over the runs, ms, p50 / p99 / max):")
+    out.append("")
+    out.append("- chathost, its instant to the request starting to go out (its log's "
+               "\"sent +X ms after its instant\": the wake-up from an absolute-deadline sleep, "
+               "then signing and libcurl's setup, about 50 us of it): %s / %s / %s" % (
+                   f3(B.percentile(sent, 50)), f3(B.percentile(sent, 99)), f3(max(sent))))
+    out.append("- tweepy, its instant to the `create_tweet` call (time.sleep's wake-up): "
+               "%s / %s / %s; the rest, up to the arrival, is tweepy and requests building, "
+               "signing and sending the request" % (
+                   f3(B.percentile(called, 50)), f3(B.percentile(called, 99)), f3(max(called))))
+    if floor:
+        out.append("- the fake server's own share, in every figure above: a bare request "
+                   "written to a kept-alive socket at a known instant until its `arrival` "
+                   "stamp (Python reading and parsing the request line and headers), %d "
+                   "requests: %s / %s / %s" % (len(floor), f3(B.percentile(floor, 50)),
+                                               f3(B.percentile(floor, 99)), f3(max(floor))))
+    out.append("")
+    cp99, tp99 = B.percentile(pooled["chathost"], 99), B.percentile(pooled["tweepy"], 99)
+    cp50, tp50 = B.percentile(pooled["chathost"], 50), B.percentile(pooled["tweepy"], 50)
+    targets.append(("Punctuality: chathost p99 under 1 ms (pooled, %d posts)" % len(pooled["chathost"]),
+                    cp99 < 1.0, "p99 %.3f ms (per-run p99 median %.3f ms)" % (
+                        cp99, B.median([r["chathost_summary"]["p99"] for r in runs]))))
+    targets.append(("Punctuality: ahead of the tweepy bot", cp50 < tp50 and cp99 < tp99,
+                    "p50 %.3f vs %.3f ms, p99 %.3f vs %.3f ms" % (cp50, tp50, cp99, tp99)))
+    return out
+
+
+def rest(r, targets):
+    out = ["## 2. At rest", ""]
+    if not r:
+        out += ["Not measured (bench/out/rest.json missing).", ""]
+        targets.append(("At rest: resident memory under 4 MiB", False, "not measured"))
+        return out
+    out.append("`chathost run` in real mode (no rehearsal) with a schedule whose next chat "
+               "(%s 12:00 UTC) is six days and some hours away, credentials in the environment, "
+               "`--api-base` the fake server (so GET /2/users/me answers); beside it the tweepy "
+               "bot authenticated (get_me) and sleeping until its chat. %d of each ran at once "
+               "(the %d samples are concurrent, not one after another); after a settling time "
+               "each one's /proc/PID/status was read, and again %.0f s later. Wake-ups = "
+               "voluntary context switches in between." % (
+                   r.get("next_chat", "?"), r["n"], r["n"], r["elapsed_s"]))
+    out.append("")
+    out.append("| process | VmRSS KiB | of it RssAnon KiB | RssFile KiB (shared libraries) | "
+               "wake-ups per minute | CPU s so far |")
+    out.append("|---|---|---|---|---|---|")
+    for k in ("chathost", "tweepy"):
+        s = r[k]
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            k, mmm([x["VmRSS_kB"] for x in s], str), mmm([x["RssAnon_kB"] for x in s], str),
+            mmm([x["RssFile_kB"] for x in s], str),
+            mmm([x["wakeups_per_min"] for x in s], lambda v: "%.1f" % v),
+            mmm([x["cpu_s"] for x in s], lambda v: "%.2f" % v)))
+    out.append("")
+    rss = [x["VmRSS_kB"] for x in r["chathost"]]
+    wk = [x["wakeups_per_min"] for x in r["chathost"]]
+    targets.append(("At rest: resident memory under 4 MiB", max(rss) < 4096,
+                    "VmRSS %s KiB (min / median / max; tweepy %s KiB)" % (
+                        mmm(rss, str), mmm([x["VmRSS_kB"] for x in r["tweepy"]], str))))
+    targets.append(("At rest: at most 1 wake-up per minute", max(wk) <= 1.0,
+                    "%s per minute (min / median / max)" % mmm(wk, lambda v: "%.1f" % v)))
+    return out
+
+
+def chat(c, targets):
+    out = ["## 3. A whole chat", ""]
+    if not c:
+        out += ["Not measured (bench/out/chat.json missing).", ""]
+        return out, None
+    runs = c["runs"]
+    out.append("`chathost run --once --rehearse=%g` of bench/schedules/chat.conf: a 60-minute "
+               "chat (intro, 18 questions 3 minutes apart, wrap-up; capture until 2 minutes "
+               "after the wrap-up) with the default search budget (60 requests per 15 chat "
+               "minutes), against the fake server whose participants script "
+               "(bench/out/participants-2000.json, made by bench/chat.py) posts %d answers "
+               "(111 per question over its 3 minutes, one in five a reply in the thread "
+               "without the hashtag). %d chats ran at once, each with its own fake server. "
+               "CPU = user + system seconds of the chathost process (wait4's rusage)." % (
+                   c["speed"], runs[0]["answers_planned"], c["concurrent"]))
+    out.append("")
+    out.append("| measure | min / median / max over %d runs |" % len(runs))
+    out.append("|---|---|")
+    out.append("| CPU seconds (user + system) | %s |" % mmm([x["cpu_s"] for x in runs]))
+    out.append("| of which user | %s |" % mmm([x["user_s"] for x in runs]))
+    out.append("| wall seconds | %s |" % mmm([x["wall_s"] for x in runs], lambda v: "%.1f" % v))
+    out.append("| peak RSS KiB | %s |" % mmm([x["maxrss_kB"] for x in runs], str))
+    out.append("| answers posted by the fake participants | %s |" % mmm(
+        [x["answers_posted"] for x in runs], str))
+    out.append("| of them in the log | %s |" % mmm([x["answers_logged"] for x in runs], str))
+    out.append("| search requests | %s |" % mmm([x["requests"] or 0 for x in runs], str))
+    out.append("")
+    return out, runs
+
+
+def capture(cap_md, runs, targets):
+    out = ["## 4. Capture", ""]
+    if cap_md:
+        rates = [int(x) for x in re.findall(r"posts/s, page to log[^|]*\|\s*\*\*(\d+)\*\*", cap_md)]
+        ratio = re.findall(r"reads per post logged\*\*\s*\|\s*\*\*([0-9.]+)\*\*", cap_md)
+        out.append("From bench/out/capture.md (bench/bench_capture.sh, by the capture's "
+                   "author), included whole below.")
+        out.append("")
+        if rates:
+            targets.append(("Capture: over 100,000 posts/s from search pages into the log",
+                            max(rates) > 100000,
+                            "%s posts/s (%s)" % (" and ".join(str(x) for x in rates),
+                                                 "flushed per cycle, and once at the end"
+                                                 if len(rates) == 2 else "see capture.md")))
+        else:
+            targets.append(("Capture: over 100,000 posts/s", False,
+                            "no figure found in capture.md"))
+        if ratio:
+            out.append("Its rehearsed chat with the fake server's built-in participants read "
+                       "%s posts per post logged." % ratio[0])
+            out.append("")
+    else:
+        out.append("bench/out/capture.md is missing: bench/bench_capture.sh did not run "
+                   "or failed (see the make bench output).")
+        out.append("")
+        targets.append(("Capture: over 100,000 posts/s", False, "not measured"))
+    if runs:
+        rpl = [x["reads_per_logged"] for x in runs if x["reads_per_logged"] is not None]
+        dl = [x["delay_ms"]["median"] for x in runs if x["delay_ms"]]
+        d90 = [x["delay_ms"]["p90"] for x in runs if x["delay_ms"]]
+        speed = runs and 60
+        out.append("In the whole chats of section 3 (2,000 answers, no faults):")
+        out.append("")
+        out.append("| measure | min / median / max over %d runs |" % len(runs))
+        out.append("|---|---|")
+        out.append("| posts read from the API (billed) per post logged (state: capture.reads / "
+                   "capture.logged) | %s |" % mmm(rpl))
+        out.append("| the bot's own closing line | %s |" % "; ".join(
+            sorted(set(x["closing"] or "-" for x in runs))))
+        out.append("| delay, an answer's creation (its id's instant) to its line in the log, "
+                   "median, real ms in the %gx rehearsal | %s |" % (speed, mmm(dl, lambda v: "%.0f" % v)))
+        out.append("| the same, p90, real ms | %s |" % mmm(d90, lambda v: "%.0f" % v))
+        out.append("| the median delay in chat time (x%g): what a real chat at the default "
+                   "budget sees, s | %s |" % (speed, mmm([x * speed / 1000.0 for x in dl],
+                                                          lambda v: "%.1f" % v)))
+        out.append("")
+        out.append("The delay is made of the wait for the next search (the default budget, 60 "
+                   "per 15 minutes, is a search every 15 s: 7.5 s on average) and the time to "
+                   "fetch, attribute and append; in a rehearsal both shrink with the speed, and "
+                   "the chat-time figure scales the processing part up too, so it is an upper "
+                   "bound. The log is polled every 10 ms, so each delay is late by up to 10 ms "
+                   "(0.6 s in chat time).")
+        out.append("")
+        targets.append(("Capture: at most 1.05 posts read per post logged",
+                        bool(rpl) and max(rpl) <= 1.05, "%s (min / median / max)" % mmm(rpl)))
+        if dl:
+            targets.append(("Capture: delay from creation to the log (no target; figure)", True,
+                            "median %.0f ms real at %gx = %.1f s of chat time" % (
+                                B.median(dl), speed, B.median(dl) * speed / 1000.0)))
+    if cap_md:
+        out.append("<details><summary>bench/out/capture.md</summary>")
+        out.append("")
+        out += [re.sub(r"^#+ ", "#### ", x) for x in cap_md.strip().splitlines()]
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    return out
+
+
+def report(rep_md, targets):
+    out = ["## 5. Report over a year of logs", ""]
+    if not rep_md:
+        out.append("bench/out/report.md is missing: bench/bench_report.sh did not run or failed.")
+        out.append("")
+        targets.append(("Report: under 2 s", False, "not measured"))
+        return out
+    out.append("From bench/out/report.md (bench/bench_report.sh and bench/gen_logs.py, by the "
+               "report's author):")
+    out.append("")
+    lines = rep_md.strip().splitlines()
+    out += [x for x in lines[1:]]
+    out.append("")
+    m = re.search(r"\| `chathost report` \(text\) \| ([0-9.]+) / ([0-9.]+) / ([0-9.]+)", rep_md)
+    r = re.search(r"wall ratio ([0-9.]+)x; CPU ratio ([0-9.]+)x", rep_md)
+    if m:
+        targets.append(("Report: under 2 s", float(m.group(2)) < 2.0,
+                        "median %s s (min %s, max %s)" % (m.group(2), m.group(1), m.group(3))))
+    if r:
+        targets.append(("Report: at least 2.5x faster than jq", float(r.group(1)) >= 2.5,
+                        "%sx wall, %sx CPU (medians)" % (r.group(1), r.group(2))))
+    return out
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: results.py OUT.md", file=sys.stderr)
+        return 2
+    meta = load("meta.json")
+    targets = []
+    body = []
+    body += punctual(load("punctual.json"), targets)
+    body += rest(load("rest.json"), targets)
+    c_out, runs = chat(load("chat.json"), targets)
+    body += c_out
+    body += capture(load("capture.md"), runs, targets)
+    body += report(load("report.md"), targets)
+    out = ["# chathost benchmarks", "",
+           "Written by `make bench` (bench/run); figures as min / median / max over at least "
+           "5 runs unless said otherwise. Issue 9.", ""]
+    out += machine(meta)
+    out += ["## Targets", "", "| target | | measured |", "|---|---|---|"]
+    for name, ok, fig in targets:
+        if "no target" in name:
+            out.append("| %s | - | %s |" % (name, fig))
+        else:
+            out.append("| %s | %s | %s |" % (name, met(ok), fig))
+    out.append("")
+    out += body
+    prof = os.path.join(B.BENCH, "profile.md")
+    if os.path.exists(prof):
+        with open(prof) as f:
+            out += f.read().strip().splitlines()
+        out.append("")
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write("\n".join(out) + "\n")
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
