@@ -105,7 +105,9 @@ check-valgrind: deps
 FUZZ_SECONDS ?= 600
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz: deps
-	@command -v clang >/dev/null || scripts/deps clang
+	@# clang only recommends its runtime (libFuzzer, the sanitizers), and
+	@# scripts/deps installs without recommends: name it
+	@scripts/deps clang libclang-rt-dev
 	tests/fuzz/run $(FUZZ_SECONDS)
 
 bench: deps
