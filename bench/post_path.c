@@ -4,7 +4,10 @@
  * them; for each, the time from the call to the request going out
  * (xapi's last_sent: libcurl's pre-request callback, after signing and
  * setup), and the whole round trip; then N OAuth signatures alone
- * (ch_oauth_header). Prints min/median/max in microseconds.
+ * (ch_oauth_header); then N absolute-deadline sleeps of 50 ms
+ * (clock_nanosleep on CLOCK_REALTIME, as chathost waits for a post) and
+ * how late each one woke up: the machine's own share. Prints min, median,
+ * p99 and max in microseconds.
  *   post_path BASE [N]      (credentials from X_API_* in the environment)
  */
 #include <stdio.h>
@@ -34,9 +37,11 @@ static int cmp(const void *a, const void *b)
 
 static void show(const char *what, double *v, int n)
 {
+	int k = (99 * n + 99) / 100 - 1;
+
 	qsort(v, (size_t)n, sizeof v[0], cmp);
-	printf("%-40s min %8.1f  median %8.1f  max %8.1f us\n", what, v[0] * 1e6,
-	       v[n / 2] * 1e6, v[n - 1] * 1e6);
+	printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", what, v[0] * 1e6,
+	       v[n / 2] * 1e6, v[k < 0 ? 0 : k] * 1e6, v[n - 1] * 1e6);
 }
 
 int main(int argc, char **argv)
@@ -45,7 +50,7 @@ int main(int argc, char **argv)
 	struct ch_xapi x;
 	struct ch_error err;
 	int n = argc > 2 ? atoi(argv[2]) : 20, i, rc = 1, xinit = 0;
-	double *pre = NULL, *rt = NULL, *sig = NULL;
+	double *pre = NULL, *rt = NULL, *sig = NULL, *wake = NULL;
 	char id[64], text[128], url[512];
 
 	ch_error_clear(&err);
@@ -56,7 +61,8 @@ int main(int argc, char **argv)
 	pre = calloc((size_t)n, sizeof *pre);
 	rt = calloc((size_t)n, sizeof *rt);
 	sig = calloc((size_t)n, sizeof *sig);
-	if (!pre || !rt || !sig)
+	wake = calloc((size_t)n, sizeof *wake);
+	if (!pre || !rt || !sig || !wake)
 		goto cleanup;
 	if (ch_creds_load(&creds, NULL, &err) < 0 ||
 	    ch_xapi_init(&x, argv[1], &creds, &err) < 0)
@@ -85,9 +91,20 @@ int main(int argc, char **argv)
 			goto cleanup;
 		free(h);
 	}
-	show("call to request out (ch_xapi_post)", pre, n);
+	for (i = 0; i < n; i++) {
+		double t = now() + 0.05;
+		struct timespec ts;
+
+		ts.tv_sec = (time_t)t;
+		ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
+		wake[i] = now() - t;
+	}
+	printf("| step (%d samples) | min us | median us | p99 us | max us |\n|---|---|---|---|---|\n", n);
+	show("ch_xapi_post called to the request going out", pre, n);
 	show("whole post round trip", rt, n);
 	show("one OAuth signature (ch_oauth_header)", sig, n);
+	show("wake-up from an absolute 50 ms sleep, late by", wake, n);
 	rc = 0;
 cleanup:
 	if (rc)
@@ -98,5 +115,6 @@ cleanup:
 	free(pre);
 	free(rt);
 	free(sig);
+	free(wake);
 	return rc;
 }

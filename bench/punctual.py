@@ -11,13 +11,15 @@
   * the tweepy bot (bench/tweepy_bot.py under Debian's python3): the same
     20 texts, threaded the same way, at the same rehearsed instants
     relative to the intro (the offsets of chathost's dues), its first post
-    3 s after it starts (tweepy's import takes a while).
+    2 s after it starts (tweepy's import takes a while).
 
 The server is reset (POST /_fake/reset) before each bot's run, so both see
 an empty account. Lateness = arrival - scheduled instant, per post.
 Then the server's own floor: 40 bare requests written to a kept-alive
 socket at known instants (arrival - write), which every figure above
-includes. Writes OUT (JSON) for results.py.
+includes; and bench/out/post_path (bench/post_path.c, if built) for
+chathost's own path from the call to the request leaving, and the
+machine's wake-up latency. Writes OUT (JSON) for results.py.
 
     bench/punctual.py [--runs 5] [--speed 60] OUT.json
 """
@@ -71,7 +73,7 @@ def run_chathost(fake, d, speed):
 
 def run_tweepy(fake, d, plan):
     t_intro = plan[0]["due"]
-    start = time.time() + 3.0
+    start = time.time() + 2.0
     posts = []
     for p in plan:
         posts.append({"key": p["key"], "text": p["text"],
@@ -159,6 +161,12 @@ def main():
                       run["tweepy_summary"]["p50"], run["tweepy_summary"]["p99"],
                       run["tweepy_summary"]["max"]), file=sys.stderr)
         res["floor_ms"] = floor_probe(fake)
+        pp = os.path.join(B.OUT, "post_path")
+        if os.path.exists(pp):      # built by bench/run from bench/post_path.c
+            fake.call("POST", "/_fake/reset", {})
+            r = subprocess.run([pp, fake.base, "50"], env=B.bot_env(),
+                               capture_output=True, text=True, timeout=120)
+            res["post_path"] = r.stdout if r.returncode == 0 else "failed: " + r.stderr
     finally:
         fake.stop()
     res["load_after"] = os.getloadavg()

@@ -59,7 +59,7 @@ def machine(meta):
                    % (meta.get("load_start", "?"), " ".join("%.2f" % x for x in os.getloadavg())))
         out.append("- `make bench` wall time: %s s (of which the report benchmark's log "
                    "generation %s)" % (meta.get("elapsed", "?"), meta.get("gen", "?")))
-        out.append("- chathost %s; tweepy %s under %s" % (meta.get("chathost_version", "?"),
+        out.append("- Versions: %s; tweepy %s under %s" % (meta.get("chathost_version", "?"),
                                                           meta.get("tweepy_version", "?"),
                                                           meta.get("debian_python", "?")))
     out.append("")
@@ -85,6 +85,10 @@ def punctual(p, targets):
                "request line and headers are parsed) minus its scheduled instant (chathost: "
                "`posts.KEY.due` in its state file; tweepy: the same offsets from its start)."
                % (p["speed"], n, len(runs)))
+    out.append("")
+    out.append("Load average (1/5/15 min) before these runs: %s; after: %s." % (
+        " ".join("%.2f" % x for x in p["load_before"]),
+        " ".join("%.2f" % x for x in p["load_after"])))
     out.append("")
     out.append("Per run: p50, p99 and max of the %d posts' lateness; the table gives min / median "
                "/ max of those over the %d runs, then all %d posts pooled. Milliseconds." %
@@ -122,6 +126,13 @@ def punctual(p, targets):
                    "requests: %s / %s / %s" % (len(floor), f3(B.percentile(floor, 50)),
                                                f3(B.percentile(floor, 99)), f3(max(floor))))
     out.append("")
+    if p.get("post_path"):
+        out.append("chathost's own steps and the machine's wake-up latency (bench/post_path.c "
+                   "against the same server after the runs: 50 posts on a warm connection, 50 "
+                   "signatures, 50 absolute-deadline sleeps):")
+        out.append("")
+        out += p["post_path"].strip().splitlines()
+        out.append("")
     cp99, tp99 = B.percentile(pooled["chathost"], 99), B.percentile(pooled["tweepy"], 99)
     cp50, tp50 = B.percentile(pooled["chathost"], 50), B.percentile(pooled["tweepy"], 50)
     targets.append(("Punctuality: chathost p99 under 1 ms (pooled, %d posts)" % len(pooled["chathost"]),
@@ -183,6 +194,10 @@ def chat(c, targets):
                "without the hashtag). %d chats ran at once, each with its own fake server. "
                "CPU = user + system seconds of the chathost process (wait4's rusage)." % (
                    c["speed"], runs[0]["answers_planned"], c["concurrent"]))
+    out.append("")
+    out.append("Load average before: %s; after: %s." % (
+        " ".join("%.2f" % x for x in c["load_before"]),
+        " ".join("%.2f" % x for x in c["load_after"])))
     out.append("")
     out.append("| measure | min / median / max over %d runs |" % len(runs))
     out.append("|---|---|")
@@ -248,7 +263,10 @@ def capture(cap_md, runs, targets):
                    "per 15 minutes, is a search every 15 s: 7.5 s on average) and the time to "
                    "fetch, attribute and append; in a rehearsal both shrink with the speed, and "
                    "the chat-time figure scales the processing part up too, so it is an upper "
-                   "bound. The log is polled every 10 ms, so each delay is late by up to 10 ms "
+                   "bound. It is also inflated by the rehearsal itself: the host warms the "
+                   "connection and searches no more for min(10 s, 60 s / speed) before each "
+                   "post (bot/host.c), 1 real second at 60x, i.e. a chat minute out of every "
+                   "3, where a real chat pauses 10 s out of every 3 minutes. The log is polled every 10 ms, so each delay is late by up to 10 ms "
                    "(0.6 s in chat time).")
         out.append("")
         targets.append(("Capture: at most 1.05 posts read per post logged",
