@@ -495,6 +495,15 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	}
 }
 
+/* The capture's sleep (capture.h hook): a wait that a stop cuts short;
+ * the capture's next request then fails or finishes at once, and what it
+ * did not read is left to the next run's backfill. */
+static void capture_sleep(struct ch_capture *cap, double t)
+{
+	(void)cap;
+	nap_until(t);
+}
+
 /* Runs capture cycles and sleeps until the real instant t. With a post
  * p, lead seconds before t it records the intent (an fsync must not delay
  * the post) and warms the connection. Returns 1 if stopped. */
@@ -974,8 +983,12 @@ static int host_chat(struct chat *c)
 	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
 			    c->me_username, real_at(c, c->plan.start),
 			    window_end, c->speed,
-			    (int)c->topic.candidates[0].n_questions, &err) == 0)
+			    (int)c->topic.candidates[0].n_questions, &err) == 0) {
 		c->capture_on = true;
+		/* the backfill's waits (end_time lag, rate-limit resets of up
+		 * to 16 minutes) end on SIGTERM/SIGINT too */
+		c->cap.sleep_until = capture_sleep;
+	}
 	else
 		ch_log(CH_LOG_WARN, "capture: %s", err.text);
 
@@ -1073,6 +1086,9 @@ backfill:
 		}
 		ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
 		       c->cap.logged, c->cap.reads);
+		/* stopped in the middle: the next run backfills the rest */
+		if (stop_flag)
+			goto cleanup;
 	}
 	if (!c->o->backfill) {
 		json_object_set_new(c->st.root, "done", json_true());

@@ -111,6 +111,51 @@ for signame, sig in (("SIGTERM", signal.SIGTERM), ("SIGINT", signal.SIGINT)):
     finally:
         fake.stop()
 
+# ---- 1b. SIGTERM while the backfill waits (X wants end_time 10 s back) ------
+d = workdir("signals_backfill")
+fake = Fake(d, "--speed", "600")
+try:
+    sched = write_schedule(d, capture_after="1")
+    texts = [x[1] for x in planned(sched)]
+    state_path, log_path = paths(d)
+    args = ["run", "--once", "--rehearse=600", "--date", DATE, "--api-base", fake.base, sched]
+    out_path = os.path.join(d, "bot1.log")
+    out = open(out_path, "w")
+    p = start_bot(args, log=out)
+
+    def posted(key):
+        try:
+            return (state_of(state_path) or {}).get("posts", {}).get(key, {}).get("id")
+        except ValueError:
+            return None
+    # from Q6 on the searches fail: the backfill has a gap to read, after
+    # waiting until the window's end is 10 s old
+    t.ok(wait_until(lambda: posted("q6"), 60), "backfill: the chat got to Q6")
+    fake.faults([{"path": "/2/tweets/search/recent", "fault": "500", "count": 1000}])
+    t.ok(wait_until(lambda: posted("wrapup"), 60), "backfill: the chat got to its wrap-up")
+    time.sleep(1.5 if not SLOW else 4)    # the window closed 0.1 s after it
+    p.send_signal(signal.SIGTERM)
+    t0 = time.time()
+    try:
+        st = p.wait(30)
+    except Exception:
+        p.kill()
+        st = p.wait()
+    took = time.time() - t0
+    out.close()
+    t.eq(st, 0, "SIGTERM during the backfill's wait: exit 0")
+    t.ok(took < (2 if not SLOW else 10), "it did not sit out the wait (%.2f s)" % took,
+         open(out_path).read()[-600:])
+    t.ok(not state_of(state_path).get("done"), "the chat is not marked done")
+    fake.call("DELETE", "/_fake/faults")
+    st, o, err = run_bot(args, timeout=90)
+    t.eq(st, 0, "the restart finishes the backfill: exit 0")
+    t.ok(state_of(state_path).get("done"), "and marks the chat done")
+    ok, dup = created_counts(fake)
+    t.eq([ok.get(x, 0) for x in texts], [1] * 8, "no post was made again")
+finally:
+    fake.stop()
+
 # ---- 2. SIGHUP: a valid edit takes effect, an invalid one is refused ---------
 d = workdir("signals_hup")
 fake = Fake(d, "--speed", str(SPEED))
