@@ -31,6 +31,8 @@ LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB      := bot/libchathost.a
 BIN      := bot/chathost
+WAITER   := bot/chathost-wait
+LIBEXECDIR ?= $(PREFIX)/libexec/chathost
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
@@ -38,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:.c=)
 .PHONY: all build-tests check check-unit check-cases check-integration demo deps install \
         uninstall clean check-sanitize check-valgrind bench fuzz deps-check
 
-all: deps-check $(BIN)
+all: deps-check $(BIN) $(WAITER)
 
 # Fails early with the command that fixes it when a library is missing.
 deps-check:
@@ -54,6 +56,10 @@ $(LIB): $(LIB_OBJS)
 
 $(BIN): bot/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ bot/main.o $(LIB) $(LDLIBS_ALL)
+
+# the waiter links only the C library: it is what a waiting bot is
+$(WAITER): bot/wait/chathost-wait.c
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 tests/unit/test_%: tests/unit/test_%.c $(LIB) $(wildcard bot/*.h) tests/unit/unit.h
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote bot $(LDFLAGS) -o $@ $< $(LIB) \
@@ -119,6 +125,8 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/chathost
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(WAITER) $(DESTDIR)$(LIBEXECDIR)/chathost-wait
 	install -m 644 man/chathost.1 $(DESTDIR)$(MANDIR)/man1/chathost.1
 	install -m 644 man/chathost.conf.5 $(DESTDIR)$(MANDIR)/man5/chathost.conf.5
 	install -m 644 schedules/example.conf $(DESTDIR)$(DOCDIR)/example-schedule.conf
@@ -129,21 +137,22 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/chathost $(DESTDIR)$(MANDIR)/man1/chathost.1 \
+	  $(DESTDIR)$(LIBEXECDIR)/chathost-wait \
 	  $(DESTDIR)$(MANDIR)/man5/chathost.conf.5 \
 	  $(DESTDIR)$(DOCDIR)/example-schedule.conf \
 	  $(DESTDIR)$(DOCDIR)/example-topic.conf \
 	  $(DESTDIR)$(DOCDIR)/example-poll.conf \
 	  $(DESTDIR)$(UNITDIR)/chathost@.service
-	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 	@# Under DESTDIR (a staging tree) install created every folder on the
 	@# way: remove those left empty, up to but not including DESTDIR.
 	@if [ -n "$(DESTDIR)" ] && [ -d "$(DESTDIR)" ]; then \
 	  cd "$(DESTDIR)" && for d in $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 \
-	    $(DOCDIR) $(UNITDIR); do \
+	    $(DOCDIR) $(UNITDIR) $(LIBEXECDIR); do \
 	    d="./$${d#/}"; while [ "$$d" != . ]; do \
 	      rmdir "$$d" 2>/dev/null; d=$$(dirname "$$d"); done; \
 	  done; fi; true
 
 clean:
-	rm -f bot/*.o $(LIB) $(BIN) $(UNIT_BINS)
+	rm -f bot/*.o $(LIB) $(BIN) $(WAITER) $(UNIT_BINS)
 	rm -rf tests/out

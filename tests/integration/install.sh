@@ -32,6 +32,7 @@ else
 fi
 
 expected="755 usr/local/bin/chathost
+755 usr/local/libexec/chathost/chathost-wait
 644 usr/local/lib/systemd/system/chathost@.service
 644 usr/local/share/doc/chathost/example-poll.conf
 644 usr/local/share/doc/chathost/example-schedule.conf
