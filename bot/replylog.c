@@ -741,6 +741,8 @@ int ch_replylog_read(const char *path, ch_replylog_cb cb, void *ctx,
 
 /* ---- writer ------------------------------------------------------------- */
 
+#define OUT_HIGH (256u * 1024u) /* queued bytes that are written early */
+
 static uint64_t hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -796,33 +798,112 @@ static int load_id(const struct ch_log_entry *e, void *ctx)
 	return 0;
 }
 
-/* One write(2) of the whole line; a short write is cut away again. */
-static int write_line(struct ch_replylog *lg, const char *line, size_t len,
-		      struct ch_error *err)
+/* Room for n more bytes (and a NUL) in the queue. */
+static void out_reserve(struct ch_replylog *lg, size_t n)
+{
+	size_t cap = lg->out_cap ? lg->out_cap : 4096;
+
+	if (lg->out_len + n + 1 <= lg->out_cap)
+		return;
+	while (cap < lg->out_len + n + 1)
+		cap *= 2;
+	lg->out = ch_xrealloc(lg->out, cap);
+	lg->out_cap = cap;
+}
+
+/* Appends v compactly and a newline to the queue; -1 if jansson cannot
+ * serialise it (nothing is queued then). */
+static int out_dump(struct ch_replylog *lg, const json_t *v)
+{
+	size_t avail, need;
+
+	out_reserve(lg, 512);
+	avail = lg->out_cap - lg->out_len - 1;
+	need = json_dumpb(v, lg->out + lg->out_len, avail, JSON_COMPACT);
+	if (need == 0)
+		return -1;
+	if (need > avail) {
+		out_reserve(lg, need);
+		avail = lg->out_cap - lg->out_len - 1;
+		if (json_dumpb(v, lg->out + lg->out_len, avail,
+			       JSON_COMPACT) != need)
+			return -1;
+	}
+	lg->out_len += need;
+	lg->out[lg->out_len++] = '\n';
+	return 0;
+}
+
+/* write(2) until all n bytes are out (EINTR retried). Returns 0, or the
+ * errno of the failure (-1 for a write of nothing); *done: bytes out. */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
 	ssize_t w;
-	off_t pos;
 
-	do
-		w = write(lg->fd, line, len);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)len) {
-		lg->dirty = true;
-		return 0;
+	*done = 0;
+	while (*done < n) {
+		do
+			w = write(fd, p + *done, n - *done);
+		while (w < 0 && errno == EINTR);
+		if (w < 0)
+			return errno ? errno : -1;
+		if (w == 0)
+			return -1;
+		*done += (size_t)w;
 	}
-	if (w < 0) {
-		ch_error_set(err, lg->path, 0, "cannot write: %s",
-			     strerror(errno));
+	return 0;
+}
+
+/* Writes the queue (whole lines) to the file. On a failure the whole lines
+ * that reached the file leave the queue, a torn fragment after them is
+ * truncated away (or, if that fails, remembered: the next write starts
+ * with a newline), and the rest stays queued for the next try. */
+static int out_write(struct ch_replylog *lg, struct ch_error *err)
+{
+	size_t done = 0, whole = 0;
+	off_t pos;
+	int e;
+
+	if (lg->fd < 0) {
+		ch_error_set(err, lg->path, 0, "the log is not open");
 		return -1;
 	}
-	pos = lseek(lg->fd, 0, SEEK_CUR);
-	if (pos >= w && ftruncate(lg->fd, pos - w) == 0)
-		ch_error_set(err, lg->path, 0,
-			     "short write (disk full?); the line was removed");
-	else
-		ch_error_set(err, lg->path, 0,
-			     "short write (disk full?); the log ends in a torn "
-			     "line that readers will skip");
+	if (lg->torn) {
+		e = write_all(lg->fd, "\n", 1, &done);
+		if (e)
+			goto fail;
+		lg->torn = false;
+		lg->dirty = true;
+	}
+	if (lg->out_len == 0)
+		return 0;
+	e = write_all(lg->fd, lg->out, lg->out_len, &done);
+	if (e == 0) {
+		lg->out_len = 0;
+		lg->dirty = true;
+		lg->out_stuck = false;
+		return 0;
+	}
+	if (done > 0) {
+		/* keep the whole lines that made it; cut a torn one away */
+		lg->dirty = true;
+		for (whole = done; whole > 0 && lg->out[whole - 1] != '\n';
+		     whole--)
+			;
+		pos = lseek(lg->fd, 0, SEEK_CUR);
+		if (done > whole &&
+		    (pos < (off_t)(done - whole) ||
+		     ftruncate(lg->fd, pos - (off_t)(done - whole)) != 0))
+			lg->torn = true;
+		memmove(lg->out, lg->out + whole, lg->out_len - whole);
+		lg->out_len -= whole;
+	}
+fail:
+	lg->out_stuck = true;
+	ch_error_set(err, lg->path, 0,
+		     "cannot write: %s; %zu bytes of whole lines stay queued",
+		     e > 0 ? strerror(e) : "short write (disk full?)",
+		     lg->out_len);
 	return -1;
 }
 
@@ -859,7 +940,9 @@ int ch_replylog_open(struct ch_replylog *lg, const char *path,
 				     strerror(errno));
 			goto fail;
 		}
-		if (last != '\n' && write_line(lg, "\n", 1, err))
+		/* a torn tail: end it now, so new lines start whole */
+		lg->torn = last != '\n';
+		if (lg->torn && out_write(lg, err))
 			goto fail;
 	}
 	return 0;
@@ -868,21 +951,49 @@ fail:
 	return -1;
 }
 
-/* A JSON string of s; invalid UTF-8 bytes become U+FFFD. */
-static json_t *jstr(const char *s)
+/* ---- the line encoder: one reusable object, values replaced in place ---- */
+
+enum wfield {
+	W_ID,
+	W_CREATED,
+	W_AUTHOR,
+	W_USERNAME,
+	W_NAME,
+	W_KIND,
+	W_QUESTION,
+	W_ATTR,
+	W_REPLY,
+	W_TEXT,
+	W_N
+};
+
+/* the line's keys, in the order they are written */
+static const char *const wkeys[W_N] = {
+	"id", "created_at", "author_id", "username", "name", "kind",
+	"question", "attributed_by", "in_reply_to_id", "text"};
+
+static json_t *enc_new(void)
+{
+	json_t *o = json_object();
+	int i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < W_N; i++)
+		if (json_object_set_new(o, wkeys[i], json_null())) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* s with every invalid UTF-8 byte replaced by U+FFFD (caller frees). */
+static char *utf8_fix(const char *s, size_t len)
 {
 	struct ch_buf b = {0};
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end;
-	json_t *j;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n;
 
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	end = p + strlen(s);
 	while (p < end) {
 		if (*p < 0x80) {
 			ch_buf_append(&b, p, 1);
@@ -895,91 +1006,164 @@ static json_t *jstr(const char *s)
 			p++;
 		}
 	}
-	j = json_string(ch_buf_str(&b));
-	ch_buf_free(&b);
-	return j ? j : json_string("");
+	ch_buf_str(&b);
+	return ch_buf_steal(&b);
+}
+
+/* Sets the value at iter to the string s (NULL: null), reusing the string
+ * object already there. Returns 0 or -1. */
+static int enc_str(json_t *o, void *iter, const char *s)
+{
+	json_t *v = json_object_iter_value(iter);
+	size_t len;
+	char *fixed;
+	int rc;
+
+	if (!s)
+		return json_is_null(v) ? 0
+				       : json_object_iter_set_new(o, iter,
+								  json_null());
+	len = strlen(s);
+	if (json_is_string(v)) {
+		if (json_string_setn(v, s, len) == 0)
+			return 0;
+	} else {
+		v = json_stringn(s, len);
+		if (v)
+			return json_object_iter_set_new(o, iter, v);
+		v = json_string("");
+		if (!v || json_object_iter_set_new(o, iter, v))
+			return -1;
+	}
+	fixed = utf8_fix(s, len);
+	rc = json_string_setn(v, fixed, strlen(fixed));
+	free(fixed);
+	return rc;
+}
+
+/* Sets the value at iter to the integer i (i <= 0: null). */
+static int enc_int(json_t *o, void *iter, int i)
+{
+	json_t *v = json_object_iter_value(iter);
+
+	if (i <= 0)
+		return json_is_null(v) ? 0
+				       : json_object_iter_set_new(o, iter,
+								  json_null());
+	if (json_is_integer(v))
+		return json_integer_set(v, i);
+	return json_object_iter_set_new(o, iter, json_integer(i));
+}
+
+/* Fills the encoder o with e. Returns 0, or -1 if a required field is
+ * NULL or jansson fails. */
+static int enc_fill(json_t *o, const struct ch_log_entry *e)
+{
+	const char *vals[W_N];
+	void *it = json_object_iter(o);
+	int i;
+
+	if (!e->id || !e->created_at || !e->author_id || !e->text)
+		return -1;
+	vals[W_ID] = e->id;
+	vals[W_CREATED] = e->created_at;
+	vals[W_AUTHOR] = e->author_id;
+	vals[W_USERNAME] = e->username;
+	vals[W_NAME] = e->name;
+	vals[W_KIND] = ch_entry_kind_name(e->kind == CH_KIND_EVENT
+						  ? CH_KIND_OTHER : e->kind);
+	vals[W_QUESTION] = NULL;
+	vals[W_ATTR] = ch_attrib_name(e->attributed_by);
+	vals[W_REPLY] = e->in_reply_to_id;
+	vals[W_TEXT] = e->text;
+	for (i = 0; i < W_N; i++, it = json_object_iter_next(o, it)) {
+		if (!it)
+			return -1;
+		if (i == W_QUESTION ? enc_int(o, it, e->question)
+				    : enc_str(o, it, vals[i]))
+			return -1;
+	}
+	return 0;
 }
 
 char *ch_replylog_format(const struct ch_log_entry *e)
 {
-	json_t *o;
-	char *s, *line;
-	const char *attr;
+	struct ch_replylog tmp;
+	char *line = NULL;
 
-	if (!e->id || !e->created_at || !e->author_id || !e->text)
-		return NULL;
-	o = json_object();
-	json_object_set_new(o, "id", jstr(e->id));
-	json_object_set_new(o, "created_at", jstr(e->created_at));
-	json_object_set_new(o, "author_id", jstr(e->author_id));
-	json_object_set_new(o, "username", jstr(e->username));
-	json_object_set_new(o, "name", jstr(e->name));
-	json_object_set_new(o, "kind", json_string(ch_entry_kind_name(
-					       e->kind == CH_KIND_EVENT
-						       ? CH_KIND_OTHER
-						       : e->kind)));
-	json_object_set_new(o, "question", e->question > 0
-						   ? json_integer(e->question)
-						   : json_null());
-	attr = ch_attrib_name(e->attributed_by);
-	json_object_set_new(o, "attributed_by",
-			    attr ? json_string(attr) : json_null());
-	json_object_set_new(o, "in_reply_to_id", jstr(e->in_reply_to_id));
-	json_object_set_new(o, "text", jstr(e->text));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!s)
-		return NULL;
-	line = ch_xasprintf("%s\n", s);
-	free(s);
+	memset(&tmp, 0, sizeof tmp);
+	tmp.enc = enc_new();
+	if (!tmp.enc || enc_fill(tmp.enc, e) || out_dump(&tmp, tmp.enc))
+		goto cleanup;
+	tmp.out[tmp.out_len] = '\0';
+	line = tmp.out;
+	tmp.out = NULL;
+cleanup:
+	json_decref(tmp.enc);
+	free(tmp.out);
 	return line;
+}
+
+/* ---- queue, append, event, flush, close --------------------------------- */
+
+int ch_replylog_queue(struct ch_replylog *lg, const struct ch_log_entry *e,
+		      struct ch_error *err)
+{
+	if (lg->fd < 0) {
+		ch_error_set(err, lg->path, 0, "the log is not open");
+		return -1;
+	}
+	if (e->id && ch_replylog_has(lg, e->id))
+		return 0;
+	if (!lg->enc)
+		lg->enc = enc_new();
+	if (!lg->enc || enc_fill(lg->enc, e) || out_dump(lg, lg->enc)) {
+		ch_error_set(err, lg->path, 0,
+			     "cannot log a post without id, created_at, "
+			     "author_id or text");
+		return -1;
+	}
+	id_add(lg, e->id);
+	/* written early when large; a failure here is reported (and the
+	 * write retried) by the next flush */
+	if (lg->out_len >= OUT_HIGH && !lg->out_stuck)
+		out_write(lg, NULL);
+	return 1;
 }
 
 int ch_replylog_append(struct ch_replylog *lg, const struct ch_log_entry *e,
 		       struct ch_error *err)
 {
-	char *line = NULL;
-	int rc = -1;
+	int r = ch_replylog_queue(lg, e, err);
 
-	if (lg->fd < 0) {
-		ch_error_set(err, lg->path, 0, "the log is not open");
-		goto cleanup;
-	}
-	if (e->id && ch_replylog_has(lg, e->id)) {
-		rc = 0;
-		goto cleanup;
-	}
-	line = ch_replylog_format(e);
-	if (!line) {
-		ch_error_set(err, lg->path, 0,
-			     "cannot log a post without id, created_at, "
-			     "author_id or text");
-		goto cleanup;
-	}
-	if (write_line(lg, line, strlen(line), err))
-		goto cleanup;
-	id_add(lg, e->id);
-	rc = 1;
-cleanup:
-	free(line);
-	return rc;
+	if (r == 1 && out_write(lg, err))
+		return -1;
+	return r;
 }
 
 int ch_replylog_event(struct ch_replylog *lg, const char *event,
 		      json_t *fields, struct ch_error *err)
 {
-	char now[32], *s = NULL, *line = NULL;
+	char now[32];
 	const char *key;
 	json_t *o, *v;
 	struct tm tm;
 	time_t t = time(NULL);
+	char *fixed = NULL;
 	int rc = -1;
 
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	o = json_object();
 	json_object_set_new(o, "kind", json_string("event"));
-	json_object_set_new(o, "event", jstr(event ? event : ""));
+	if (!event)
+		event = "";
+	v = json_string(event);
+	if (!v) {
+		fixed = utf8_fix(event, strlen(event));
+		v = json_string(fixed);
+	}
+	json_object_set_new(o, "event", v ? v : json_string(""));
 	json_object_set_new(o, "at", json_string(now));
 	if (json_is_object(fields)) {
 		json_object_foreach(fields, key, v) {
@@ -991,25 +1175,26 @@ int ch_replylog_event(struct ch_replylog *lg, const char *event,
 		ch_error_set(err, lg->path, 0, "the log is not open");
 		goto cleanup;
 	}
-	s = json_dumps(o, JSON_COMPACT);
-	if (!s) {
+	if (out_dump(lg, o)) {
 		ch_error_set(err, lg->path, 0, "cannot serialise the event");
 		goto cleanup;
 	}
-	line = ch_xasprintf("%s\n", s);
-	if (write_line(lg, line, strlen(line), err))
+	if (out_write(lg, err))
 		goto cleanup;
 	rc = 0;
 cleanup:
 	json_decref(o);
-	free(s);
-	free(line);
+	free(fixed);
 	return rc;
 }
 
 int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
 {
-	if (lg->fd < 0 || !lg->dirty)
+	if (lg->fd < 0)
+		return 0;
+	if ((lg->out_len || lg->torn) && out_write(lg, err))
+		return -1;
+	if (!lg->dirty)
 		return 0;
 	if (fdatasync(lg->fd)) {
 		ch_error_set(err, lg->path, 0, "cannot flush the log: %s",
@@ -1018,6 +1203,11 @@ int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
 	}
 	lg->dirty = false;
 	return 0;
+}
+
+size_t ch_replylog_queued(const struct ch_replylog *lg)
+{
+	return lg->out_len;
 }
 
 int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
@@ -1039,8 +1229,14 @@ int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
 		free(lg->ids[i]);
 	free(lg->ids);
 	free(lg->path);
+	free(lg->out);
+	json_decref(lg->enc);
 	lg->ids = NULL;
 	lg->path = NULL;
+	lg->out = NULL;
+	lg->enc = NULL;
+	lg->out_len = lg->out_cap = 0;
 	lg->n_ids = lg->cap_ids = 0;
+	lg->torn = lg->out_stuck = false;
 	return rc;
 }

@@ -19,15 +19,31 @@
  *    are not keyed by id and never count against the one-line-per-id rule.
  *
  * Writer guarantees:
- *  - each line is built in memory and handed to one write(2) on an
- *    O_APPEND descriptor, so lines never interleave and a crash leaves at
- *    most one torn last line (a short write is truncated away at once);
- *  - opening an existing log loads the ids already in it, so a restart
- *    never writes a second line for one id; if the file ends in a torn line
- *    (no final newline) a newline is appended first, so the torn fragment
- *    stays a single bad line that readers skip, and new lines stay whole;
- *  - ch_replylog_flush() makes the lines durable (fdatasync); call it at
- *    the end of each poll cycle.
+ *  - lines are built in memory (one reusable jansson object per log,
+ *    serialised with json_dumpb) and queued whole in a buffer; the queue
+ *    goes to the file in whole lines, by one write(2) per flush (or
+ *    earlier, when it passes 256 KiB), on an O_APPEND descriptor, so lines
+ *    never interleave and a crash tears at most the last line of the batch
+ *    being written; readers skip a torn last line;
+ *  - a failed or short write keeps the queue: the whole lines that reached
+ *    the file leave it, a torn fragment after them is truncated away (if
+ *    that fails too, the next write starts with a newline), the rest stays
+ *    queued and is written again by the next flush;
+ *  - one line per id: the in-memory id set gets an id when its line is
+ *    queued, so a second append of that id writes nothing even before the
+ *    first line reached the file; opening an existing log loads the ids
+ *    already in it, so a restart never writes a second line for one id;
+ *  - if the file ends in a torn line (no final newline) when it is opened,
+ *    a newline is written first, so the torn fragment stays a single bad
+ *    line that readers skip, and new lines stay whole;
+ *  - ch_replylog_queue() only queues (the capture's poll cycle);
+ *    ch_replylog_append() and ch_replylog_event() queue and write the queue
+ *    at once (no fdatasync), as one line per call always did;
+ *  - ch_replylog_flush() writes the queue, then makes the file durable
+ *    (fdatasync); call it at the end of each poll cycle, and record what
+ *    the queued lines stand for (a capture cursor in the state) only after
+ *    it returned 0: a line still queued is lost by a crash;
+ *  - ch_replylog_close() flushes first; lines it could not write are lost.
  *
  * Reader: streams the lines of a file (read whole into memory, parsed in
  * place by a fast scanner that extracts just the fields below; lines it is
@@ -100,7 +116,15 @@ struct ch_replylog {
 	char **ids;       /* owned hash set (open addressing) of owned ids */
 	size_t n_ids;
 	size_t cap_ids;   /* power of two */
-	bool dirty;       /* written since the last flush */
+	bool dirty;       /* written since the last fdatasync */
+	char *out;        /* owned: queued whole lines, not yet written */
+	size_t out_len;
+	size_t out_cap;
+	bool out_stuck;   /* the last write failed: no early writes until a
+			     flush succeeds */
+	bool torn;        /* the file ends in a torn fragment: the next write
+			     starts with a newline */
+	json_t *enc;      /* owned: the reusable line object */
 };
 
 /* Opens (creating, mode 0644) the log at path for appending; the folder
@@ -109,20 +133,37 @@ int ch_replylog_open(struct ch_replylog *lg, const char *path,
 		     struct ch_error *err);
 /* true if a line for id is in the log. */
 bool ch_replylog_has(const struct ch_replylog *lg, const char *id);
-/* Appends e as one line unless its id is already logged. Returns 1 if it
- * was written, 0 if the id was already there (nothing written), -1 on
- * error (e->id, created_at, author_id or text NULL; write failure). */
+/* Queues e as one line unless its id is already logged or queued; the
+ * line reaches the file at the next flush (or append/event, or earlier when
+ * the queue passes 256 KiB). Returns 1 if it was queued, 0 if the id was
+ * already there (nothing queued), -1 on error (the log is not open; e->id,
+ * created_at, author_id or text NULL: nothing queued). A write failure is
+ * reported by the next flush, not here. */
+int ch_replylog_queue(struct ch_replylog *lg, const struct ch_log_entry *e,
+		      struct ch_error *err);
+/* ch_replylog_queue(), then writes the queue (no fdatasync). Returns 1 if
+ * it was queued and written, 0 if the id was already there, -1 on error:
+ * as for queue, or the write failed (the line then stays queued, with its
+ * id in the set, and the next flush writes it). */
 int ch_replylog_append(struct ch_replylog *lg, const struct ch_log_entry *e,
 		       struct ch_error *err);
-/* Appends an event line {"kind":"event","event":EVENT,"at":NOW, FIELDS...}.
+/* Appends an event line {"kind":"event","event":EVENT,"at":NOW, FIELDS...}
+ * after whatever is queued, and writes the queue (no fdatasync).
  * fields: a JSON object whose members are added (borrowed; may be NULL);
- * "kind" and "event" in it are ignored, "at" in it wins. Returns 0 or -1. */
+ * "kind" and "event" in it are ignored, "at" in it wins. Returns 0, or -1
+ * (not open, cannot serialise: nothing queued; the write failed: the line
+ * stays queued for the next flush). */
 int ch_replylog_event(struct ch_replylog *lg, const char *event,
 		      json_t *fields, struct ch_error *err);
-/* fdatasync if anything was written since the last flush. 0 or -1. */
+/* Writes the queue, then fdatasync if anything was written since the last
+ * fdatasync. Returns 0 (every queued line is on disk), or -1 (the lines
+ * not written stay queued: see the guarantees above). */
 int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err);
-/* Flushes, closes and frees everything (safe on a zeroed or closed log).
- * Returns 0, or -1 if the final flush/close failed. */
+/* Bytes queued and not yet written (0 after a successful flush). */
+size_t ch_replylog_queued(const struct ch_replylog *lg);
+/* Flushes, closes and frees everything, the queue too (safe on a closed
+ * log). Returns 0, or -1 if the final flush/close failed (then the lines
+ * it could not write are lost). */
 int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err);
 
 /* Serialises e as one line ending in "\n" (caller frees), or NULL if a

@@ -1,8 +1,10 @@
 /* test_replylog.c - the participation log: writer, reader, fast scanner. */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -386,8 +388,14 @@ START_TEST(append_rejects_incomplete_and_full_disk)
 		ck_assert_int_eq(ch_replylog_open(&lg, "/dev/full", &err), 0);
 		ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), -1);
 		ck_assert_ptr_nonnull(strstr(err.text, "cannot write"));
-		ck_assert(!ch_replylog_has(&lg, sample[0].id));
-		ch_replylog_close(&lg, NULL);
+		/* the line stays queued (its id too) for the next flush */
+		ck_assert(ch_replylog_has(&lg, sample[0].id));
+		ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
+		ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+		ch_error_clear(&err);
+		ck_assert_int_eq(ch_replylog_flush(&lg, &err), -1);
+		ck_assert_ptr_nonnull(strstr(err.text, "stay queued"));
+		ck_assert_int_eq(ch_replylog_close(&lg, NULL), -1);
 	}
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_replylog_open(&lg, "/nonexistent/dir/x.jsonl",
@@ -395,6 +403,315 @@ START_TEST(append_rejects_incomplete_and_full_disk)
 			 -1);
 	ck_assert_ptr_nonnull(strstr(err.text, "cannot open the log"));
 	ck_assert_int_eq(ch_replylog_close(&lg, NULL), 0);
+}
+END_TEST
+
+
+/* The line as the writer made it before the reusable encoder: a fresh
+ * object per line and json_dumps. The new writer must match it byte for
+ * byte. */
+static char *old_format(const struct ch_log_entry *e)
+{
+	json_t *o = json_object();
+	char *s, *line;
+	const char *attr = ch_attrib_name(e->attributed_by);
+
+#define OSTR(k, v) json_object_set_new(o, k, (v) ? json_string(v) : json_null())
+	OSTR("id", e->id);
+	OSTR("created_at", e->created_at);
+	OSTR("author_id", e->author_id);
+	OSTR("username", e->username);
+	OSTR("name", e->name);
+	json_object_set_new(o, "kind", json_string(ch_entry_kind_name(
+		e->kind == CH_KIND_EVENT ? CH_KIND_OTHER : e->kind)));
+	json_object_set_new(o, "question", e->question > 0
+		? json_integer(e->question) : json_null());
+	OSTR("attributed_by", attr);
+	OSTR("in_reply_to_id", e->in_reply_to_id);
+	OSTR("text", e->text);
+#undef OSTR
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	line = ch_xasprintf("%s\n", s);
+	free(s);
+	return line;
+}
+
+/* Entries whose optional fields go from set to null and back, so the
+ * reused object's values change type in place. */
+static struct ch_log_entry mixed(int i, char *id, size_t n)
+{
+	struct ch_log_entry e = sample[i % 3];
+
+	snprintf(id, n, "18640000000000%05d", i);
+	e.id = id;
+	if (i % 4 == 1) {
+		e.username = NULL;
+		e.question = 0;
+		e.attributed_by = CH_ATTR_NONE;
+	}
+	if (i % 5 == 2) {
+		e.in_reply_to_id = "1864000000000000001";
+		e.kind = CH_KIND_EVENT; /* written as "other" */
+		e.question = 7;
+	}
+	return e;
+}
+
+static size_t count_lines(const char *path, size_t *bytes)
+{
+	struct ch_error err;
+	size_t len, i, n = 0;
+	char *data;
+
+	ch_error_clear(&err);
+	data = ch_read_file(path, 1 << 24, &len, &err);
+	if (!data) {
+		*bytes = 0;
+		return 0;
+	}
+	for (i = 0; i < len; i++)
+		n += data[i] == '\n';
+	*bytes = len;
+	free(data);
+	return n;
+}
+
+START_TEST(queued_lines_written_by_flush_and_close)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	char *path = tpath("q.jsonl"), id[32], *data, *want;
+	size_t bytes, len, off = 0;
+	int i;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	for (i = 0; i < 20; i++) {
+		struct ch_log_entry e = mixed(i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert(ch_replylog_has(&lg, id));
+	}
+	/* queued, not written */
+	ck_assert_uint_eq(count_lines(path, &bytes), 0);
+	ck_assert_uint_eq(bytes, 0);
+	ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
+	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
+	ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+	ck_assert_uint_eq(count_lines(path, &bytes), 20);
+	/* the lines are what the old writer made, byte for byte */
+	data = ch_read_file(path, 1 << 20, &len, &err);
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < 20; i++) {
+		struct ch_log_entry e = mixed(i, id, sizeof id);
+
+		want = old_format(&e);
+		ck_assert_uint_le(off + strlen(want), len);
+		ck_assert_int_eq(memcmp(data + off, want, strlen(want)), 0);
+		off += strlen(want);
+		free(want);
+	}
+	ck_assert_uint_eq(off, len);
+	free(data);
+	/* an event line after queued lines keeps their order */
+	{
+		struct ch_log_entry e = mixed(20, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_event(&lg, "after", NULL, &err), 0);
+		ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+		ck_assert_uint_eq(count_lines(path, &bytes), 22);
+	}
+	/* close writes what is still queued */
+	for (i = 21; i < 30; i++) {
+		struct ch_log_entry e = mixed(i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+	}
+	ck_assert_uint_eq(count_lines(path, &bytes), 22);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_uint_eq(count_lines(path, &bytes), 31);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.posts, 30);
+	ck_assert_int_eq(st.events, 1);
+	ck_assert_int_eq(st.bad, 0);
+	free(path);
+}
+END_TEST
+
+START_TEST(queued_id_never_written_twice)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	char *path = tpath("dup.jsonl");
+	size_t bytes;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 1);
+	/* queued but not yet written: still one line per id */
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+	ck_assert_uint_eq(count_lines(path, &bytes), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
+	/* append wrote the queue: both lines, in order */
+	ck_assert_uint_eq(count_lines(path, &bytes), 2);
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[1], &err), 0);
+	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[1], &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[2], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.posts, 3);
+	ck_assert_int_eq(st.bad, 0);
+	/* a line without a required field is refused: nothing queued */
+	{
+		struct ch_log_entry e = sample[0];
+
+		e.id = "5";
+		e.created_at = NULL;
+		ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), -1);
+		ck_assert(!ch_replylog_has(&lg, "5"));
+		ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+		ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	}
+	free(path);
+}
+END_TEST
+
+START_TEST(queued_after_torn_tail)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	struct ch_diags bad = {0};
+	char *path = tpath("torn2.jsonl"), id[32];
+	char *line = ch_replylog_format(&sample[0]);
+	char *s = ch_xasprintf("%s{\"id\":\"77\",\"crea", line);
+	int i;
+
+	write_file(path, s);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	for (i = 0; i < 5; i++) {
+		struct ch_log_entry e = mixed(100 + i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+	}
+	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, &bad, 5, &err),
+			 0);
+	ck_assert_int_eq(st.posts, 6);
+	ck_assert_int_eq(st.bad, 1);
+	ck_assert_int_eq(bad.items[0].line, 2); /* the fragment, alone */
+	ch_diags_free(&bad);
+	free(s);
+	free(line);
+	free(path);
+}
+END_TEST
+
+/* A write cut short (file size limit: EFBIG after a partial write): the
+ * whole lines that made it stay, the torn one is cut away, the rest stays
+ * queued and a later flush writes it, each id once. */
+START_TEST(short_write_keeps_the_queue)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	struct rlimit rl, old;
+	char *path = tpath("short.jsonl"), id[32];
+	size_t bytes;
+	long n;
+	int i, r, lim, back;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	for (i = 0; i < 40; i++) {
+		struct ch_log_entry e = mixed(200 + i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+	}
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	rl = old;
+	rl.rlim_cur = 3000; /* well inside the queue, mid-line */
+	/* no ck_assert while the limit holds: Check's own messages go
+	 * through a file too */
+	lim = setrlimit(RLIMIT_FSIZE, &rl);
+	r = ch_replylog_flush(&lg, &err);
+	back = setrlimit(RLIMIT_FSIZE, &old);
+	ck_assert_int_eq(lim, 0);
+	ck_assert_int_eq(back, 0);
+	ck_assert_int_eq(r, -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "stay queued"));
+	n = (long)count_lines(path, &bytes);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_lt(n, 40);
+	ck_assert_uint_le(bytes, 3000);
+	/* no torn fragment left behind */
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.bad, 0);
+	ck_assert_int_eq(st.posts, n);
+	ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
+	/* queueing again never duplicates, whether written or still queued */
+	for (i = 0; i < 40; i++) {
+		struct ch_log_entry e = mixed(200 + i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 0);
+	}
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
+	ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	memset(&st, 0, sizeof st);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.posts, 40);
+	ck_assert_int_eq(st.bad, 0);
+	ck_assert_uint_eq(count_lines(path, &bytes), 40);
+	free(path);
+}
+END_TEST
+
+/* A large queue goes to the file early, in whole lines. */
+START_TEST(large_queue_written_early)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_replylog_stats st = {0};
+	char *path = tpath("big.jsonl"), id[32];
+	size_t bytes, before;
+	int i;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	for (i = 0; i < 3000; i++) {
+		struct ch_log_entry e = mixed(1000 + i, id, sizeof id);
+
+		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+	}
+	before = count_lines(path, &bytes);
+	ck_assert_uint_gt(bytes, 256 * 1024 - 1024);
+	ck_assert_uint_gt(before, 0);
+	ck_assert_uint_lt(before, 3000);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
+			 0);
+	ck_assert_int_eq(st.bad, 0);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_uint_eq(count_lines(path, &bytes), 3000);
+	free(path);
 }
 END_TEST
 
@@ -620,6 +937,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, event_lines);
 	tcase_add_test(tc, append_rejects_incomplete_and_full_disk);
 	tcase_add_test(tc, invalid_utf8_is_repaired_not_lost);
+	tcase_add_test(tc, queued_lines_written_by_flush_and_close);
+	tcase_add_test(tc, queued_id_never_written_twice);
+	tcase_add_test(tc, queued_after_torn_tail);
+	tcase_add_test(tc, short_write_keeps_the_queue);
+	tcase_add_test(tc, large_queue_written_early);
 	tcase_add_test(tc, fast_path_matches_jansson);
 	tcase_add_test(tc, fast_path_matches_jansson_mutated);
 	tcase_add_test(tc, fast_path_values);
