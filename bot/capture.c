@@ -4,6 +4,7 @@
 #include "capture.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -234,8 +235,9 @@ static void actx_free(struct actx *x)
 	free(x->times);
 }
 
-/* Attributes and appends the page's new posts. Returns 0, or -1 if the
- * log cannot be written. */
+/* Attributes the page's new posts and queues their lines (written and
+ * made durable by the flush at the end of the cycle). Returns 0, or -1 if
+ * the log refuses a line. */
 static int take_page(struct ch_capture *c, const struct actx *x,
 		     const struct ch_tweet_page *page, struct ch_error *err)
 {
@@ -274,7 +276,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		e.attributed_by = a.by;
 		e.in_reply_to_id = t->in_reply_to_id;
 		e.text = t->text;
-		r = ch_replylog_append(c->log, &e, err);
+		r = ch_replylog_queue(c->log, &e, err);
 		if (r < 0)
 			return -1;
 		c->logged += r;
@@ -284,12 +286,9 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 
 /* ---- the search, the rate limits ---------------------------------------- */
 
-static int do_search(struct ch_capture *c, const struct ch_search_req *req,
-		     struct ch_tweet_page *page, double budget_s,
-		     struct ch_error *err)
+/* Before a request: its timeout cut to budget_s. */
+static void search_prep(struct ch_capture *c, double budget_s)
 {
-	int r;
-
 	if (c->x && c->x->http) {
 		long total = (long)(budget_s * 1000.0);
 
@@ -300,10 +299,21 @@ static int do_search(struct ch_capture *c, const struct ch_search_req *req,
 					     ? total : CH_HTTP_CONNECT_TIMEOUT_MS,
 				     total);
 	}
+}
+
+/* The request itself: the only part the prefetch worker runs (it touches
+ * c->x and the hook's context, nothing else of c). */
+static int search_call(struct ch_capture *c, const struct ch_search_req *req,
+		       struct ch_tweet_page *page, struct ch_error *err)
+{
 	if (c->search)
-		r = c->search(c, req, page, err);
-	else
-		r = ch_xapi_search(c->x, req, page, err);
+		return c->search(c, req, page, err);
+	return ch_xapi_search(c->x, req, page, err);
+}
+
+/* After a request (r: its result): counters, budget, rate limits. */
+static void search_done(struct ch_capture *c, int r)
+{
 	if (c->x && c->x->http)
 		ch_http_set_timeouts(c->x->http, 0, 0);
 	c->requests++;
@@ -326,7 +336,193 @@ static int do_search(struct ch_capture *c, const struct ch_search_req *req,
 			c->rate_reset = until;
 		}
 	}
+}
+
+static int do_search(struct ch_capture *c, const struct ch_search_req *req,
+		     struct ch_tweet_page *page, double budget_s,
+		     struct ch_error *err)
+{
+	int r;
+
+	search_prep(c, budget_s);
+	r = search_call(c, req, page, err);
+	search_done(c, r);
 	return r;
+}
+
+/* ---- the prefetch: the next page is fetched and parsed on a second core
+ * while this one attributes and queues the current page ------------------ */
+
+enum { PF_IDLE, PF_WORK, PF_DONE, PF_QUIT };
+
+struct prefetch {
+	struct ch_capture *c;        /* borrowed */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started;                /* the worker thread runs */
+	bool busy;                   /* a request was handed over, not taken */
+	int slot;                    /* PF_*: the one-slot handoff */
+	/* the request (owned copies) and its result */
+	char *query, *since_id, *start_time, *end_time, *token;
+	struct ch_search_req req;
+	struct ch_tweet_page page;   /* owned until taken */
+	struct ch_error err;
+	int rc;
+	/* a page the cycle is done with, freed by the worker: the thread
+	 * that allocated it, so malloc's per-thread arenas stay local */
+	struct ch_tweet_page spent;  /* owned */
+};
+
+static void *prefetch_main(void *arg)
+{
+	struct prefetch *f = arg;
+	struct ch_tweet_page spent;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		while (f->slot != PF_WORK && f->slot != PF_QUIT)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->slot == PF_QUIT)
+			break;
+		pthread_mutex_unlock(&f->mu);
+		memset(&f->page, 0, sizeof f->page);
+		ch_error_clear(&f->err);
+		f->rc = search_call(f->c, &f->req, &f->page, &f->err);
+		pthread_mutex_lock(&f->mu);
+		f->slot = PF_DONE;
+		pthread_cond_broadcast(&f->cv);
+		/* then free what the cycle handed back meanwhile */
+		spent = f->spent;
+		memset(&f->spent, 0, sizeof f->spent);
+		pthread_mutex_unlock(&f->mu);
+		ch_tweet_page_free(&spent);
+		pthread_mutex_lock(&f->mu);
+	}
+	spent = f->spent;
+	memset(&f->spent, 0, sizeof f->spent);
+	pthread_mutex_unlock(&f->mu);
+	ch_tweet_page_free(&spent);
+	return NULL;
+}
+
+/* Frees a page the cycle is done with: on the worker if it runs (it frees
+ * it after its current request), else here. */
+static void prefetch_recycle(struct prefetch *f, struct ch_tweet_page *page)
+{
+	if (f->started) {
+		pthread_mutex_lock(&f->mu);
+		if (!f->spent.tweets && !f->spent.newest_id &&
+		    !f->spent.next_token) {
+			f->spent = *page;
+			memset(page, 0, sizeof *page);
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+	ch_tweet_page_free(page);
+}
+
+static void prefetch_init(struct prefetch *f, struct ch_capture *c)
+{
+	memset(f, 0, sizeof *f);
+	f->c = c;
+	f->slot = PF_IDLE;
+}
+
+static void prefetch_req_free(struct prefetch *f)
+{
+	free(f->query);
+	free(f->since_id);
+	free(f->start_time);
+	free(f->end_time);
+	free(f->token);
+	f->query = f->since_id = f->start_time = f->end_time = f->token = NULL;
+}
+
+/* Hands req to the worker (started on first use). Returns 0, or -1 if no
+ * thread could be started: the caller then searches itself. The caller
+ * did search_prep(); prefetch_take() does search_done(). */
+static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
+{
+	if (!f->started) {
+		if (pthread_mutex_init(&f->mu, NULL))
+			return -1;
+		if (pthread_cond_init(&f->cv, NULL)) {
+			pthread_mutex_destroy(&f->mu);
+			return -1;
+		}
+		if (pthread_create(&f->th, NULL, prefetch_main, f)) {
+			pthread_cond_destroy(&f->cv);
+			pthread_mutex_destroy(&f->mu);
+			return -1;
+		}
+		f->started = true;
+	}
+	prefetch_req_free(f);
+	f->query = req->query ? ch_xstrdup(req->query) : NULL;
+	f->since_id = req->since_id ? ch_xstrdup(req->since_id) : NULL;
+	f->start_time = req->start_time ? ch_xstrdup(req->start_time) : NULL;
+	f->end_time = req->end_time ? ch_xstrdup(req->end_time) : NULL;
+	f->token = req->next_token ? ch_xstrdup(req->next_token) : NULL;
+	f->req = *req;
+	f->req.query = f->query;
+	f->req.since_id = f->since_id;
+	f->req.start_time = f->start_time;
+	f->req.end_time = f->end_time;
+	f->req.next_token = f->token;
+	pthread_mutex_lock(&f->mu);
+	f->slot = PF_WORK;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	f->busy = true;
+	return 0;
+}
+
+/* Waits for the handed-over request and takes its result (the page moves
+ * to *page, the error to *err). Returns the request's 0 or -1. */
+static int prefetch_take(struct prefetch *f, struct ch_tweet_page *page,
+			 struct ch_error *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->mu);
+	while (f->slot != PF_DONE)
+		pthread_cond_wait(&f->cv, &f->mu);
+	f->slot = PF_IDLE;
+	pthread_mutex_unlock(&f->mu);
+	f->busy = false;
+	*page = f->page;
+	memset(&f->page, 0, sizeof f->page);
+	if (f->rc < 0)
+		ch_error_set(err, f->err.source, f->err.line, "%s", f->err.text);
+	rc = f->rc;
+	search_done(f->c, rc);
+	return rc;
+}
+
+/* Waits for a request still out (its page is dropped, the request
+ * counted), stops and joins the worker, frees everything. */
+static void prefetch_end(struct prefetch *f)
+{
+	if (f->busy) {
+		struct ch_tweet_page page;
+		struct ch_error e;
+
+		ch_error_clear(&e);
+		prefetch_take(f, &page, &e);
+		ch_tweet_page_free(&page);
+	}
+	if (f->started) {
+		pthread_mutex_lock(&f->mu);
+		f->slot = PF_QUIT;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		pthread_join(f->th, NULL);
+		pthread_cond_destroy(&f->cv);
+		pthread_mutex_destroy(&f->mu);
+		f->started = false;
+	}
+	prefetch_req_free(f);
 }
 
 /* The earliest real instant a request may start by the budget alone. */
@@ -524,17 +720,54 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 	}
 }
 
+/* A request may start at t: the budget allows it and there is time for it
+ * before must_return_by (else the host must not call again before then). */
+static bool may_search(struct ch_capture *c, double t, double must_return_by)
+{
+	if (budget_due(c, t) > t)
+		return false;
+	if (must_return_by - t < MIN_REQUEST) {
+		c->not_before = must_return_by;
+		return false;
+	}
+	return true;
+}
+
+static void cycle_req(const struct cycle *y, struct ch_search_req *req)
+{
+	memset(req, 0, sizeof *req);
+	req->query = y->query;
+	req->since_id = y->since_id;
+	req->start_time = y->start_time;
+	req->next_token = y->token;
+	req->max_results = MAX_RESULTS;
+}
+
+/* Puts back the capture state as it was at the cycle's start (snap), when
+ * the lines the cycle queued are not all on disk: the cursor must not pass
+ * them (they stay queued, with their ids, for the next flush). */
+static void cap_rollback(json_t *cap, json_t *snap)
+{
+	if (!snap)
+		return;
+	json_object_clear(cap);
+	json_object_update(cap, snap);
+}
+
 int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		    struct ch_error *err)
 {
-	json_t *cap = cap_obj(c);
+	json_t *cap = cap_obj(c), *snap = NULL;
 	struct cycle y;
 	struct actx x;
+	struct prefetch pf;
 	struct ch_error serr;
 	int rc = -1, done = 0, failed = 0, pages = 0;
+	bool ahead = false, pf_off = false, rollback = false;
 
 	memset(&y, 0, sizeof y);
 	memset(&x, 0, sizeof x);
+	prefetch_init(&pf, c);
 	if (must_return_by - now < MIN_REQUEST) {
 		/* no time for a request: the host must not call again
 		 * before then */
@@ -542,31 +775,35 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		return 0;
 	}
 	c->last_poll = now;
+	snap = json_deep_copy(cap);
 	actx_load(c, &x);
 	cycle_start(c, cap, &y, now);
+	/* Page N is attributed and queued here while page N+1 (its
+	 * next_token known once N is parsed) is fetched and parsed by the
+	 * prefetch worker; the same checks come before every request. */
 	for (;;) {
 		struct ch_search_req req;
 		struct ch_tweet_page page;
-		double t = now_of(c);
+		double t;
+		bool cut = false;
+		int r;
 
-		/* cut by the budget or the next post: the pagination goes on
-		 * in the next cycle (not a failure) */
-		if (budget_due(c, t) > t)
-			break;
-		if (must_return_by - t < MIN_REQUEST) {
-			c->not_before = must_return_by;
-			break;
-		}
-		memset(&req, 0, sizeof req);
 		memset(&page, 0, sizeof page);
-		req.query = y.query;
-		req.since_id = y.since_id;
-		req.start_time = y.start_time;
-		req.next_token = y.token;
-		req.max_results = MAX_RESULTS;
 		ch_error_clear(&serr);
-		pages++;
-		if (do_search(c, &req, &page, must_return_by - t, &serr) < 0) {
+		if (ahead) {
+			r = prefetch_take(&pf, &page, &serr);
+			ahead = false;
+		} else {
+			/* cut by the budget or the next post: the pagination
+			 * goes on in the next cycle (not a failure) */
+			t = now_of(c);
+			if (!may_search(c, t, must_return_by))
+				break;
+			cycle_req(&y, &req);
+			pages++;
+			r = do_search(c, &req, &page, must_return_by - t, &serr);
+		}
+		if (r < 0) {
 			ch_error_set(err, serr.source, serr.line, "%s",
 				     serr.text);
 			failed = 1;
@@ -582,19 +819,37 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		}
 		if (!y.newest && page.newest_id)
 			y.newest = ch_xstrdup(page.newest_id);
+		free(y.token);
+		y.token = page.next_token ? ch_xstrdup(page.next_token) : NULL;
+		if (y.token) {
+			pending_save(cap, &y);
+			t = now_of(c);
+			if (!may_search(c, t, must_return_by)) {
+				cut = true;
+			} else if (!pf_off && !c->serial) {
+				cycle_req(&y, &req);
+				search_prep(c, must_return_by - t);
+				if (prefetch_give(&pf, &req) == 0) {
+					pages++;
+					ahead = true;
+				} else {
+					pf_off = true; /* no thread: search here */
+				}
+			}
+		}
 		if (take_page(c, &x, &page, err) < 0) {
 			ch_tweet_page_free(&page);
 			c->fails++;
+			rollback = true;
 			goto cleanup;
 		}
-		free(y.token);
-		y.token = ch_xstrdup(page.next_token);
-		ch_tweet_page_free(&page);
+		prefetch_recycle(&pf, &page);
 		if (!y.token) {
 			done = 1;
 			break;
 		}
-		pending_save(cap, &y);
+		if (cut)
+			break;
 	}
 	if (done) {
 		const char *since = ch_json_str(cap, "since_id");
@@ -617,18 +872,26 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		rc = failed ? -1 : 0;
 	}
 cleanup:
+	prefetch_end(&pf);
 	c->last_pages = pages;
-	save_counters(c);
 	ch_error_clear(&serr);
 	if (ch_replylog_flush(c->log, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		if (rc == 0)
+			c->fails++;
 		rc = -1;
+		rollback = true;
 	}
+	/* the cursor is saved only when every line behind it is on disk */
+	if (rollback)
+		cap_rollback(cap, snap);
+	save_counters(c);
 	ch_error_clear(&serr);
 	if (ch_state_save(c->st, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
 	}
+	json_decref(snap);
 	actx_free(&x);
 	cycle_free(&y);
 	return rc;
@@ -753,7 +1016,7 @@ static void final_live(struct ch_capture *c, double hi)
 
 int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 {
-	json_t *cap = cap_obj(c);
+	json_t *cap = cap_obj(c), *snap = NULL;
 	json_t *covered = json_object_get(cap, "covered");
 	double gaps[MAX_GAPS][2];
 	double lo = c->window_start - margin(c), hi = c->window_end;
@@ -776,6 +1039,7 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 		now = now_of(c);
 		covered = json_object_get(cap, "covered");
 	}
+	snap = json_deep_copy(cap);
 	if (full) {
 		n = hi > lo ? 1 : 0;
 		gaps[0][0] = lo;
@@ -833,12 +1097,16 @@ cleanup:
 	if (ch_replylog_flush(c->log, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
+		/* not covered until its lines are on disk */
+		cap_rollback(cap, snap);
+		save_counters(c);
 	}
 	ch_error_clear(&serr);
 	if (ch_state_save(c->st, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
 	}
+	json_decref(snap);
 	actx_free(&x);
 	free(query);
 	return rc;

@@ -12,7 +12,12 @@
  * (attrib.h), appends it to the log (one line per id), flushes the log and
  * records in the state (key "capture") the since_id and the time ranges the
  * live capture has covered, so that ch_capture_backfill() afterwards reads
- * only what was missed (an outage, a crash, a rate-limit gap).
+ * only what was missed (an outage, a crash, a rate-limit gap). The lines
+ * are queued (replylog.h) and written by one flush at the end of the cycle;
+ * the state is saved after that flush, and if the flush fails the cycle's
+ * changes to the capture state are undone (the lines stay queued, the next
+ * cycle reads those posts again and its flush writes them), so the saved
+ * cursor never passes a line that is not on disk.
  *
  * State (ch_state_obj(st, "capture")), all instants real epoch seconds:
  *   since_id   newest post id the live capture has read through
@@ -91,6 +96,14 @@ struct ch_capture {
 	double (*clock)(struct ch_capture *c);
 	void (*sleep_until)(struct ch_capture *c, double t);
 	void *hook_ctx;              /* borrowed; for the hooks */
+	/* Pipeline: while a cycle attributes and queues page N, a worker
+	 * thread (started by the cycle, joined before it returns) fetches and
+	 * parses page N+1, whose next_token page N gave; it runs only the
+	 * search itself (ch_xapi_search or the search hook, which must then
+	 * touch nothing but c->x and hook_ctx), the same budget and time
+	 * checks come before every request, and the log receives the same
+	 * lines in the same order. serial: true turns it off (tests, bench). */
+	bool serial;
 };
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */

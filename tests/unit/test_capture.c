@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "attrib.h"
@@ -42,7 +43,10 @@ struct fake {
 	double reset;
 	/* the last request */
 	char q[600], since[32], start[32], end[32], token[32];
+	int off_main;        /* calls made on another thread (the prefetch) */
 };
+
+static pthread_t main_thread;
 
 static struct fake *F;
 static char dir[64];
@@ -94,6 +98,8 @@ static int fake_search(struct ch_capture *c, const struct ch_search_req *req,
 	size_t cap = 0;
 
 	F->calls++;
+	if (!pthread_equal(pthread_self(), main_thread))
+		F->off_main++;
 	snprintf(F->q, sizeof F->q, "%s", req->query);
 	snprintf(F->since, sizeof F->since, "%s", req->since_id ? req->since_id : "");
 	snprintf(F->start, sizeof F->start, "%s", req->start_time ? req->start_time : "");
@@ -250,6 +256,7 @@ static void close_capture(void)
  * T0+1500, wrap-up T0+2400; window until T0+3600. */
 static void setup(void)
 {
+	main_thread = pthread_self();
 	F = calloc(1, sizeof *F);
 	F->next_id = 1000;
 	F->page_size = 100;
@@ -704,9 +711,187 @@ START_TEST(log_write_failure)
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_capture_poll(&C, T0 + 920, T0 + 980, &err), -1);
 	ck_assert_str_ne(err.text, "");
+	/* the cursor did not pass the line that is not on disk */
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1000");
+	ck_assert_ptr_null(json_object_get(capst(), "pending"));
+	ck_assert(ch_json_num(capst(), "live_to", 0) == T0 + 320);
+	/* nor did the state on disk */
+	{
+		struct ch_state st2;
+
+		ck_assert_int_eq(ch_state_open(&st2, statepath, NULL), 0);
+		ck_assert_str_eq(ch_json_str(ch_state_obj(&st2, "capture"),
+					     "since_id"), "1000");
+		ch_state_free(&st2);
+	}
+	ck_assert_uint_gt(ch_replylog_queued(&LG), 0);
+	ck_assert(ch_replylog_has(&LG, "1001"));
+	/* the disk is back: the next cycle reads the post again, and its
+	 * flush writes the queued line, once */
+	close(LG.fd);
+	LG.fd = open(logpath, O_WRONLY | O_APPEND);
+	ck_assert_int_ge(LG.fd, 0);
+	ck_assert_int_eq(poll_at(T0 + 1000), 0);
+	ck_assert_str_eq(F->since, "1000");
+	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1001");
+	ck_assert_uint_eq(ch_replylog_queued(&LG), 0);
+	ck_assert_int_eq(read_log()->posts, 2);
+	ck_assert_int_eq(C.logged, 2);
 }
 END_TEST
+
+/* ---- the pipeline: the same log, byte for byte, as page after page ---- */
+
+/* A chat's worth of posts: labels, replies to the questions, replies to
+ * answers, retweets, posts before and after the questions. */
+static void add_crowd(int n)
+{
+	static const char *const texts[] = {
+		"A1: hold music #chat", "hate it", "@user7 so true",
+		"a2 - better bots #chat", "thoughts #chat", "RT @x: A1 nice",
+		"A 3) \"quoted\" and\nnewline #chat", "Näme ünïcode 🌸 #chat"};
+	static const char *const replies[] = {NULL, "101", "1001", NULL, NULL,
+					      NULL, "103", NULL};
+	char author[8];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(author, sizeof author, "%d", 10 + i % 37);
+		add(author, texts[i % 8], replies[i % 8],
+		    replies[i % 8] ? "100" : NULL, T0 + 60 + i * 2.5,
+		    i % 8 == 5);
+	}
+}
+
+/* Posts of add_crowd(n) that are logged (every 8th from the 6th is a
+ * retweet). */
+static int crowd_posts(int n)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += i % 8 != 5;
+	return k;
+}
+
+static char *slurp_log(size_t *len)
+{
+	struct ch_error err;
+	char *d;
+
+	ch_error_clear(&err);
+	d = ch_read_file(logpath, 1 << 24, len, &err);
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+/* Runs polls at the given instants with the pipeline on or off and
+ * returns the log's bytes; the state's capture object goes to *cap. */
+static char *run_polls(bool serial, const double *at, int n_at, int fail_call,
+		       size_t *len, json_t **cap, int *calls, int *off_main)
+{
+	int i;
+
+	close_capture();
+	unlink(logpath);
+	unlink(statepath);
+	F->calls = 0;
+	F->off_main = 0;
+	F->fail_from = F->fail_to = fail_call;
+	F->fail_kind = CH_XFAIL_SERVER;
+	open_capture(1);
+	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
+	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);
+	ch_state_set_posted(&ST, "q2", "102", T0 + 900.2);
+	ch_state_set_posted(&ST, "q3", "103", T0 + 1500.2);
+	ch_state_set_posted(&ST, "wrapup", "104", T0 + 2400.2);
+	C.serial = serial;
+	for (i = 0; i < n_at; i++)
+		poll_at(at[i]);
+	*cap = json_deep_copy(capst());
+	json_object_del(*cap, "reads"); /* compared separately */
+	*calls = F->calls;
+	*off_main = F->off_main;
+	ck_assert_int_eq(read_log()->dup, 0);
+	return slurp_log(len);
+}
+
+static void same_both_ways(const double *at, int n_at, int fail_call,
+			   int want_posts)
+{
+	size_t l1, l2;
+	json_t *c1, *c2;
+	int calls1, calls2, off1, off2;
+	long reads1, logged1;
+	char *a = run_polls(true, at, n_at, fail_call, &l1, &c1, &calls1, &off1);
+	char *b;
+
+	reads1 = C.reads;
+	logged1 = C.logged;
+	b = run_polls(false, at, n_at, fail_call, &l2, &c2, &calls2, &off2);
+	ck_assert_int_eq(off1, 0);
+	ck_assert_int_gt(off2, 0); /* the worker did fetch pages */
+	ck_assert_int_eq(calls1, calls2);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_int_eq(memcmp(a, b, l1), 0);
+	ck_assert(json_equal(c1, c2));
+	ck_assert_int_eq(C.reads, reads1);
+	ck_assert_int_eq(C.logged, logged1);
+	ck_assert_int_eq(read_log()->posts, want_posts);
+	json_decref(c1);
+	json_decref(c2);
+	free(a);
+	free(b);
+}
+
+START_TEST(pipeline_same_log_as_serial)
+{
+	static const double at[] = {T0 + 3000};
+
+	add_crowd(1150); /* 12 pages of 100 */
+	same_both_ways(at, 1, 0, crowd_posts(1150));
+	ck_assert_int_eq(F->calls, 12);
+	ck_assert_int_eq(C.last_pages, 12);
+}
+END_TEST
+
+START_TEST(pipeline_same_log_over_cycles)
+{
+	static const double at[] = {T0 + 400, T0 + 900, T0 + 1700, T0 + 3000};
+
+	add_crowd(1150);
+	same_both_ways(at, 4, 0, crowd_posts(1150));
+}
+END_TEST
+
+START_TEST(pipeline_prefetch_fails)
+{
+	/* the 4th request (a prefetched page) fails: the cycle stops there,
+	 * its token pending; the next cycle resumes; as without the worker */
+	static const double at[] = {T0 + 3000, T0 + 3100};
+
+	add_crowd(1150);
+	same_both_ways(at, 2, 4, crowd_posts(1150));
+	ck_assert_ptr_null(json_object_get(capst(), "pending"));
+}
+END_TEST
+
+START_TEST(pipeline_cut_by_budget)
+{
+	/* 2 requests per 15 minutes: a cycle stops after 2 pages with the
+	 * rest pending, and no request beyond the budget is ever made */
+	static const double at[] = {T0 + 3000, T0 + 3100, T0 + 3901,
+				    T0 + 4802};
+
+	S.search_budget = 2;
+	add_crowd(550);
+	same_both_ways(at, 4, 0, crowd_posts(550));
+	ck_assert_int_eq(F->calls, 6);
+	ck_assert_int_eq(C.last_pages, 2);
+}
+END_TEST
+
+
 
 START_TEST(rehearsal_speed)
 {
@@ -758,6 +943,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, backfill_right_after_window);
 	tcase_add_test(tc, backfill_too_old);
 	tcase_add_test(tc, backfill_waits_out_429);
+	tcase_add_test(tc, pipeline_same_log_as_serial);
+	tcase_add_test(tc, pipeline_same_log_over_cycles);
+	tcase_add_test(tc, pipeline_prefetch_fails);
+	tcase_add_test(tc, pipeline_cut_by_budget);
 	tcase_add_test(tc, restart_no_duplicates);
 	tcase_add_test(tc, log_write_failure);
 	tcase_add_test(tc, rehearsal_speed);
