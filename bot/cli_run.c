@@ -107,6 +107,8 @@ int ch_cmd_run(int argc, char **argv)
 		return ch_usage_error(run_usage,
 				      "run: --backfill cannot be combined with --dry-run or --rehearse");
 	o.schedule_path = argv[optind];
+	o.argc = argc;
+	o.argv = argv;
 	ch_log_setup(level, NULL);
 	return ch_host_main(&o);
 }

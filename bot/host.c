@@ -24,6 +24,14 @@
 #include "topic.h"
 #include "xapi.h"
 
+/* A post's last stretch is spent reading the clock, not asleep: a
+ * sleeping process wakes up to a few milliseconds late on a busy machine. */
+#define SPIN_LEAD 0.002
+
+/* A wait longer than this (seconds) is spent in chathost-wait, a process
+ * that holds none of the network libraries' memory. */
+#define WAITER_MIN 900.0
+
 /* Longest sleep without re-reading the wall clock (seconds). */
 #define MAX_SLEEP_CHUNK 300.0
 
@@ -118,25 +126,6 @@ struct chat {
 static double real_at(const struct chat *c, time_t t)
 {
 	return c->rstart + (double)(t - c->tbase) / c->speed;
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = ch_xstrdup(path), *q;
-	int rc = 0;
-
-	for (q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			rc = -1;
-		*q = '/';
-	}
-	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
 }
 
 static void iso_ms(double t, char *buf, size_t size)
@@ -535,8 +524,15 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 			warmed = true;
 			continue;
 		}
+		if (warm && warmed && t - now <= SPIN_LEAD) {
+			while (ch_now() < t && !stop_flag)
+				;
+			return stop_flag ? 1 : 0;
+		}
 		if (!warmed)
 			wake = t - lead;
+		else if (warm)
+			wake = t - SPIN_LEAD;
 		if (c->capture_on) {
 			double due = ch_capture_next_due(&c->cap, now);
 
@@ -789,9 +785,19 @@ static int poll_phase(struct chat *c)
 			w = ch_poll_fallback(&c->topic, &c->st, &c->log,
 					     r < 0 ? err.text
 						   : "the poll was still open");
-			ch_log(CH_LOG_WARN,
-			       "%s: the poll's result could not be read before the chat; hosting \"%s\" by the tie rule",
-			       c->date, c->topic.candidates[w].label);
+			{
+				char *msg = ch_xasprintf(
+					"the poll for the %s chat on %s could not be read before the chat; hosting \"%s\" by the tie rule",
+					c->s->hashtag, c->date,
+					c->topic.candidates[w].label);
+				struct ch_error nerr;
+
+				ch_error_clear(&nerr);
+				if (ch_notify_send(c->s, msg, &nerr) < 0)
+					ch_log(CH_LOG_WARN, "notify: %s",
+					       nerr.text);
+				free(msg);
+			}
 			break;
 		}
 		if (backoff_sleep(&step, decide_by))
@@ -856,16 +862,124 @@ static int topic_poll_at(struct chat *c, time_t *at)
 	return rc;
 }
 
+/* The warn_before checks already done for this chat (a bit each, see
+ * notify.h), kept in the chat's state so that a restart or a stay in
+ * chathost-wait never sends a warning twice. */
+static char *chat_state_path(const struct chat *c)
+{
+	return ch_xasprintf("%s/%s/%s.state.json", c->s->logs_dir, c->s->name,
+			    c->date);
+}
+
+static unsigned load_warned(const struct chat *c)
+{
+	struct ch_state st;
+	struct ch_error err;
+	char *path = chat_state_path(c);
+	unsigned done = 0;
+
+	ch_error_clear(&err);
+	if (ch_state_open(&st, path, &err) == 0)
+		done = (unsigned)ch_json_num(st.root, "warned", 0);
+	ch_state_free(&st);
+	free(path);
+	return done;
+}
+
+static void save_warned(const struct chat *c, unsigned done)
+{
+	struct ch_state st;
+	struct ch_error err;
+	char *path = chat_state_path(c);
+	char *dir = ch_dirname(path);
+
+	ch_error_clear(&err);
+	if (ch_mkdir_p(dir) == 0 && ch_state_open(&st, path, &err) == 0) {
+		json_object_set_new(st.root, "warned", json_integer(done));
+		json_object_set_new(st.root, "date", json_string(c->date));
+		if (ch_state_save(&st, &err) < 0)
+			ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
+	} else if (err.text[0]) {
+		ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
+	}
+	ch_state_free(&st);
+	free(dir);
+	free(path);
+}
+
+/* chathost-wait beside this binary, or in ../libexec/chathost/. */
+static char *find_waiter(char *self, size_t self_size)
+{
+	ssize_t n = readlink("/proc/self/exe", self, self_size - 1);
+	char *dir, *path;
+
+	if (n <= 0 || (size_t)n >= self_size - 1)
+		return NULL;
+	self[n] = '\0';
+	dir = ch_dirname(self);
+	path = ch_xasprintf("%s/chathost-wait", dir);
+	if (access(path, X_OK) != 0) {
+		free(path);
+		path = ch_xasprintf("%s/../libexec/chathost/chathost-wait", dir);
+		if (access(path, X_OK) != 0) {
+			free(path);
+			path = NULL;
+		}
+	}
+	free(dir);
+	return path;
+}
+
+/* Becomes chathost-wait until wake, which then runs this command again.
+ * Returns only if that cannot be done (the caller then waits itself). */
+static void wait_in_waiter(const struct chat *c, double wake)
+{
+	char self[4096], when[32];
+	char *waiter, **argv;
+	int i;
+
+	if (!c->o->argv || getenv("CHATHOST_NO_WAITER"))
+		return;
+	waiter = find_waiter(self, sizeof self);
+	if (!waiter)
+		return;
+	argv = ch_xcalloc((size_t)c->o->argc + 4, sizeof *argv);
+	snprintf(when, sizeof when, "%lld", (long long)wake);
+	argv[0] = waiter;
+	argv[1] = when;
+	argv[2] = self;
+	for (i = 0; i < c->o->argc; i++)
+		argv[3 + i] = c->o->argv[i];
+	{
+		char at[32];
+		time_t w = (time_t)wake;
+		struct tm tm;
+
+		ch_utc_to_local(c->s->timezone, w, &tm, NULL);
+		strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
+		ch_log(CH_LOG_INFO, "nothing to do until %s %s: waiting in %s",
+		       at, c->s->timezone, waiter);
+	}
+	fflush(NULL);
+	execv(waiter, argv);
+	ch_log(CH_LOG_WARN, "cannot run %s: %s; waiting here", waiter,
+	       strerror(errno));
+	free(argv);
+	free(waiter);
+}
+
 /* Before a real chat: waits (re-reading the clock at least every 5
  * minutes) until 10 minutes before the chat or its poll, sending the early
- * warnings about its topic file on the way. Returns 1 if stopped. */
+ * warnings about its topic file on the way. Long waits are spent in
+ * chathost-wait. Returns 1 if stopped. */
 static int pre_wait(struct chat *c, time_t start)
 {
-	unsigned done = 0;
+	unsigned done, before;
 	struct ch_error err;
 
 	if (c->o->speed > 0 || c->o->dry_run || c->o->backfill)
 		return 0;
+	done = load_warned(c);
 	for (;;) {
 		double now = ch_now(), wake;
 		time_t load_at = start - 600, poll_at, next;
@@ -875,13 +989,18 @@ static int pre_wait(struct chat *c, time_t start)
 		if (now >= (double)load_at)
 			return 0;
 		ch_error_clear(&err);
+		before = done;
 		if (ch_notify_check_topic(c->s, c->date, start, (time_t)now,
 					  &done, &err) < 0)
 			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		if (done != before)
+			save_warned(c, done);
 		wake = (double)load_at;
 		next = ch_notify_next(c->s, start, (time_t)now, done);
 		if (next > 0 && (double)next > now && (double)next < wake)
 			wake = (double)next;
+		if (wake - now > WAITER_MIN)
+			wait_in_waiter(c, wake);
 		if (ch_sleep_until(wake, MAX_SLEEP_CHUNK)) {
 			if (stop_flag)
 				return 1;
@@ -918,7 +1037,7 @@ static int host_chat(struct chat *c)
 
 	c->dir = ch_xasprintf("%s/%s%s", c->s->logs_dir, c->s->name,
 			      c->o->speed > 0 ? "/rehearsal" : "");
-	if (mkdir_p(c->dir) < 0) {
+	if (ch_mkdir_p(c->dir) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: cannot create the log folder: %s",
 		       c->dir, strerror(errno));
 		rc = CH_EXIT_INPUT;
@@ -1171,6 +1290,17 @@ int ch_host_main(const struct ch_host_opts *o)
 		if (lookup_me(&x, me_id, sizeof me_id, me_user,
 			      sizeof me_user) < 0) {
 			rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
+			if (!stop_flag && o->speed <= 0 && !o->dry_run) {
+				char *msg = ch_xasprintf(
+					"the %s bot cannot use its X account (GET /2/users/me failed): check the credentials before the next chat",
+					s.hashtag);
+
+				ch_error_clear(&err);
+				if (ch_notify_send(&s, msg, &err) < 0)
+					ch_log(CH_LOG_WARN, "notify: %s",
+					       err.text);
+				free(msg);
+			}
 			goto cleanup;
 		}
 		ch_log(CH_LOG_INFO, "posting as @%s", me_user);

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""A bot waiting days for its chat waits in chathost-wait (small, no
+network libraries), wakes for the early warnings, sends each warning once
+(across re-execs and SIGHUP), and exits 0 on SIGTERM."""
+import datetime
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import Fake, Tap, bot_env, start_bot, workdir, write_schedule  # noqa: E402
+
+t = Tap()
+d = workdir("waiter")
+fake = Fake(d)
+try:
+    # the chat is 3 days ahead (UTC weekday), so a 96h warning is due now
+    # and the next thing to do (the 48h warning) is more than a day away
+    day = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3))
+    weekday = day.strftime("%A")
+    notes = os.path.join(d, "notes.txt")
+    sched = write_schedule(d, weekday='"%s"' % weekday, time='"12:00"',
+                           timezone='"UTC"', warn_before='["96h", "48h"]',
+                           notify='{ command = "cat >> %s"; }' % notes)
+    logf = open(os.path.join(d, "bot.log"), "w")
+    p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
+
+    def exe():
+        try:
+            return os.readlink("/proc/%d/exe" % p.pid)
+        except OSError:
+            return ""
+
+    def rss_kib():
+        with open("/proc/%d/status" % p.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return -1
+
+    deadline = time.time() + 20
+    while not exe().endswith("chathost-wait") and time.time() < deadline:
+        time.sleep(0.05)
+    t.ok(exe().endswith("chathost-wait"), "the waiting bot is chathost-wait", exe())
+    t.ok(0 < rss_kib() < 4096, "it holds under 4 MiB resident (%d KiB)" % rss_kib())
+    time.sleep(0.3)
+    text = open(notes).read() if os.path.exists(notes) else ""
+    t.eq(text.count("is missing"), 1, "the due warning (missing topic file) was sent once")
+
+    # SIGHUP: the waiter runs chathost again, which re-reads the files and
+    # goes back to waiting; the warning is not sent a second time
+    p.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        log = open(os.path.join(d, "bot.log")).read()
+        if log.count("nothing to do until") >= 2 and exe().endswith("chathost-wait"):
+            break
+        time.sleep(0.05)
+    log = open(os.path.join(d, "bot.log")).read()
+    t.ok(log.count("nothing to do until") >= 2, "after SIGHUP chathost ran again and went back to waiting", log[-800:])
+    text = open(notes).read() if os.path.exists(notes) else ""
+    t.eq(text.count("is missing"), 1, "and the warning was not sent again")
+    state = os.path.join(d, "logs", "testchat", day.strftime("%Y-%m-%d") + ".state.json")
+    t.ok(os.path.exists(state) and '"warned"' in open(state).read(),
+         "the warnings sent are kept in the chat's state")
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(10)
+    except Exception:
+        p.kill()
+        rc = None
+    t.eq(rc, 0, "SIGTERM while waiting: exit 0")
+finally:
+    fake.stop()
+t.done()
