@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -422,11 +423,18 @@ static void prefetch_recycle(struct prefetch *f, struct ch_tweet_page *page)
 	ch_tweet_page_free(page);
 }
 
-static void prefetch_init(struct prefetch *f, struct ch_capture *c)
+/* The capture's prefetch (made on first use, owned by c). */
+static struct prefetch *prefetch_of(struct ch_capture *c)
 {
-	memset(f, 0, sizeof *f);
-	f->c = c;
-	f->slot = PF_IDLE;
+	struct prefetch *f = c->prefetch;
+
+	if (!f) {
+		f = ch_xcalloc(1, sizeof *f);
+		f->c = c;
+		f->slot = PF_IDLE;
+		c->prefetch = f;
+	}
+	return f;
 }
 
 static void prefetch_req_free(struct prefetch *f)
@@ -445,13 +453,22 @@ static void prefetch_req_free(struct prefetch *f)
 static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
 {
 	if (!f->started) {
+		sigset_t all, old;
+		int r;
+
 		if (pthread_mutex_init(&f->mu, NULL))
 			return -1;
 		if (pthread_cond_init(&f->cv, NULL)) {
 			pthread_mutex_destroy(&f->mu);
 			return -1;
 		}
-		if (pthread_create(&f->th, NULL, prefetch_main, f)) {
+		/* the worker takes no signal: SIGTERM/SIGHUP must reach the
+		 * host's thread (and interrupt its sleeps) */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		r = pthread_create(&f->th, NULL, prefetch_main, f);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (r) {
 			pthread_cond_destroy(&f->cv);
 			pthread_mutex_destroy(&f->mu);
 			return -1;
@@ -500,9 +517,9 @@ static int prefetch_take(struct prefetch *f, struct ch_tweet_page *page,
 	return rc;
 }
 
-/* Waits for a request still out (its page is dropped, the request
- * counted), stops and joins the worker, frees everything. */
-static void prefetch_end(struct prefetch *f)
+/* At a cycle's end: waits for a request still out (its page is dropped,
+ * the request counted). The worker stays for the next cycle. */
+static void prefetch_drain(struct prefetch *f)
 {
 	if (f->busy) {
 		struct ch_tweet_page page;
@@ -512,6 +529,13 @@ static void prefetch_end(struct prefetch *f)
 		prefetch_take(f, &page, &e);
 		ch_tweet_page_free(&page);
 	}
+	prefetch_req_free(f);
+}
+
+/* Stops and joins the worker, frees everything. */
+static void prefetch_end(struct prefetch *f)
+{
+	prefetch_drain(f);
 	if (f->started) {
 		pthread_mutex_lock(&f->mu);
 		f->slot = PF_QUIT;
@@ -588,7 +612,12 @@ int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
 
 void ch_capture_free(struct ch_capture *c)
 {
-	/* everything is borrowed; the state keeps what must survive */
+	/* everything else is borrowed; the state keeps what must survive */
+	if (c->prefetch) {
+		prefetch_end(c->prefetch);
+		free(c->prefetch);
+		c->prefetch = NULL;
+	}
 	c->search = NULL;
 	c->clock = NULL;
 	c->sleep_until = NULL;
@@ -760,14 +789,13 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	json_t *cap = cap_obj(c), *snap = NULL;
 	struct cycle y;
 	struct actx x;
-	struct prefetch pf;
+	struct prefetch *pf = prefetch_of(c);
 	struct ch_error serr;
 	int rc = -1, done = 0, failed = 0, pages = 0;
 	bool ahead = false, pf_off = false, rollback = false;
 
 	memset(&y, 0, sizeof y);
 	memset(&x, 0, sizeof x);
-	prefetch_init(&pf, c);
 	if (must_return_by - now < MIN_REQUEST) {
 		/* no time for a request: the host must not call again
 		 * before then */
@@ -791,7 +819,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		memset(&page, 0, sizeof page);
 		ch_error_clear(&serr);
 		if (ahead) {
-			r = prefetch_take(&pf, &page, &serr);
+			r = prefetch_take(pf, &page, &serr);
 			ahead = false;
 		} else {
 			/* cut by the budget or the next post: the pagination
@@ -829,7 +857,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 			} else if (!pf_off && !c->serial) {
 				cycle_req(&y, &req);
 				search_prep(c, must_return_by - t);
-				if (prefetch_give(&pf, &req) == 0) {
+				if (prefetch_give(pf, &req) == 0) {
 					pages++;
 					ahead = true;
 				} else {
@@ -843,7 +871,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 			rollback = true;
 			goto cleanup;
 		}
-		prefetch_recycle(&pf, &page);
+		prefetch_recycle(pf, &page);
 		if (!y.token) {
 			done = 1;
 			break;
@@ -872,7 +900,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		rc = failed ? -1 : 0;
 	}
 cleanup:
-	prefetch_end(&pf);
+	prefetch_drain(pf);
 	c->last_pages = pages;
 	ch_error_clear(&serr);
 	if (ch_replylog_flush(c->log, &serr) < 0) {

@@ -97,13 +97,16 @@ struct ch_capture {
 	void (*sleep_until)(struct ch_capture *c, double t);
 	void *hook_ctx;              /* borrowed; for the hooks */
 	/* Pipeline: while a cycle attributes and queues page N, a worker
-	 * thread (started by the cycle, joined before it returns) fetches and
+	 * thread (no request of it outlives the cycle) fetches and
 	 * parses page N+1, whose next_token page N gave; it runs only the
 	 * search itself (ch_xapi_search or the search hook, which must then
 	 * touch nothing but c->x and hook_ctx), the same budget and time
 	 * checks come before every request, and the log receives the same
-	 * lines in the same order. serial: true turns it off (tests, bench). */
+	 * lines in the same order. serial: true turns it off (tests, bench).
+	 * The worker is started at the first such page and kept (idle, no
+	 * signals) until ch_capture_free(). */
 	bool serial;
+	void *prefetch;              /* owned, private to capture.c */
 };
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */
@@ -125,6 +128,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 /* After the window: searches the uncovered ranges (all of the window when
  * full) with start_time/end_time. Returns 0 or -1. */
 int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err);
+/* Stops the prefetch worker (if one was started) and frees what c owns;
+ * call it once for every ch_capture_init() that returned 0. */
 void ch_capture_free(struct ch_capture *c);
 
 /* ---- extensions, exposed for the host loop's messages and for tests ---- */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "attrib.h"
@@ -923,6 +924,49 @@ START_TEST(init_checks)
 }
 END_TEST
 
+static volatile sig_atomic_t usr1_hits, usr1_on_main;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_hits++;
+	usr1_on_main = pthread_equal(pthread_self(), main_thread);
+}
+
+/* The worker stays between cycles but never takes a signal: SIGTERM and
+ * SIGHUP must reach (and wake) the host's thread. */
+START_TEST(pipeline_worker_takes_no_signal)
+{
+	struct sigaction sa;
+	sigset_t one, old;
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	add_crowd(350);
+	ck_assert_int_eq(poll_at(T0 + 3000), 0);
+	ck_assert_int_gt(F->off_main, 0);
+	ck_assert_ptr_nonnull(C.prefetch); /* the worker is still there */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	sigemptyset(&one);
+	sigaddset(&one, SIGUSR1);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &one, &old), 0);
+	usr1_hits = 0;
+	ck_assert_int_eq(kill(getpid(), SIGUSR1), 0);
+	nanosleep(&ts, NULL);
+	/* blocked here, so only the worker could have taken it: it did not */
+	ck_assert_int_eq(usr1_hits, 0);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+	ck_assert_int_eq(usr1_hits, 1);
+	ck_assert(usr1_on_main);
+	/* a second cycle reuses the worker */
+	add_crowd(300);
+	ck_assert_int_eq(poll_at(T0 + 3500), 0);
+	ck_assert_int_eq(read_log()->posts, crowd_posts(350) + crowd_posts(300));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -947,6 +991,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pipeline_same_log_over_cycles);
 	tcase_add_test(tc, pipeline_prefetch_fails);
 	tcase_add_test(tc, pipeline_cut_by_budget);
+	tcase_add_test(tc, pipeline_worker_takes_no_signal);
 	tcase_add_test(tc, restart_no_duplicates);
 	tcase_add_test(tc, log_write_failure);
 	tcase_add_test(tc, rehearsal_speed);
