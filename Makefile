@@ -95,7 +95,8 @@ check-sanitize: deps
 	$(MAKE) clean
 	$(MAKE) OPT="$(SAN)" LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CH_SLOW=1 tests/run-all; \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CH_SLOW=1 \
+	NOTIFY_DRIVER_EXTRA="-fsanitize=address,undefined" tests/run-all; \
 	  rc=$$?; $(MAKE) clean; exit $$rc
 
 # valgrind memcheck: zero errors and no definite leaks, on every test.

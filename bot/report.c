@@ -450,7 +450,9 @@ static void finish_chat(struct load *L)
 		j++;
 	}
 	c->n_authors = j;
-	qsort(c->authors, c->n_authors, sizeof *c->authors, cmp_author);
+	if (c->n_authors > 1)
+		qsort(c->authors, c->n_authors, sizeof *c->authors,
+		      cmp_author);
 	/* transcript sections */
 	if (c->detail) {
 		for (i = 0; i < c->n_tposts; i++) {

@@ -100,7 +100,7 @@ def scenario(name, votes, want, decided_by, extra_csv=None, tie=None,
                     "%s: the poll comes first, with the hashtag added" % name, b[:1]))
         posts = fake.posts()
         if posts:
-            res.append((posts[0]["arrival"] - t0 < (5 if SLOW else 2),
+            res.append((posts[0]["arrival"] - t0 < (15 if SLOW else 2),
                         "%s: the poll is posted at once (its post_at is the "
                         "rehearsal's start)" % name, posts[0]["arrival"] - t0))
         others = [x["text"] for x in b if "poll" not in x]
