@@ -406,7 +406,8 @@ static void finish_chat(struct load *L)
 			c->authors[L->recs[ri].author].host_replied = true;
 	}
 	/* busiest minute */
-	qsort(mins, nm, sizeof *mins, cmp_ll);
+	if (nm > 1)
+		qsort(mins, nm, sizeof *mins, cmp_ll);
 	c->busiest_ms = CH_RP_NONE;
 	for (i = 0; i < nm; i = j) {
 		for (j = i; j < nm && mins[j] == mins[i]; j++)
@@ -467,7 +468,9 @@ static void finish_chat(struct load *L)
 					p->question = L->recs[ri].question;
 			}
 		}
-		qsort(c->tposts, c->n_tposts, sizeof *c->tposts, cmp_tpost);
+		if (c->n_tposts > 1)
+			qsort(c->tposts, c->n_tposts, sizeof *c->tposts,
+			      cmp_tpost);
 	}
 	free(is_host);
 	free(newidx);
@@ -1093,7 +1096,8 @@ int ch_report_main(int argc, char **argv)
 		memcpy(r.chats[r.n_chats].date, fl.dates[k], 11);
 		r.n_chats++;
 	}
-	qsort(r.chats, r.n_chats, sizeof *r.chats, cmp_chat);
+	if (r.n_chats > 1)
+		qsort(r.chats, r.n_chats, sizeof *r.chats, cmp_chat);
 	for (k = 0; k < r.n_chats; k++) {
 		struct ch_rp_chat *c = &r.chats[k];
 
