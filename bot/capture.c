@@ -354,7 +354,12 @@ static int do_search(struct ch_capture *c, const struct ch_search_req *req,
 /* ---- the prefetch: the next page is fetched and parsed on a second core
  * while this one attributes and queues the current page ------------------ */
 
-enum { PF_IDLE, PF_WORK, PF_DONE, PF_QUIT };
+/* slot: IDLE -> WORK (handed over) -> RUNNING (the worker took it) ->
+ * DONE (result ready) -> IDLE (taken); a WORK the worker has not taken yet
+ * when the cycle wants the page is taken back and run by the cycle's thread
+ * itself (the worker did not get a CPU: waiting for it would only be
+ * slower than no worker). */
+enum { PF_IDLE, PF_WORK, PF_RUNNING, PF_DONE, PF_QUIT };
 
 struct prefetch {
 	struct ch_capture *c;        /* borrowed */
@@ -386,6 +391,7 @@ static void *prefetch_main(void *arg)
 			pthread_cond_wait(&f->cv, &f->mu);
 		if (f->slot == PF_QUIT)
 			break;
+		f->slot = PF_RUNNING;
 		pthread_mutex_unlock(&f->mu);
 		memset(&f->page, 0, sizeof f->page);
 		ch_error_clear(&f->err);
@@ -500,19 +506,29 @@ static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
 static int prefetch_take(struct prefetch *f, struct ch_tweet_page *page,
 			 struct ch_error *err)
 {
+	bool mine = false;
 	int rc;
 
 	pthread_mutex_lock(&f->mu);
-	while (f->slot != PF_DONE)
+	if (f->slot == PF_WORK && !f->c->wait_worker) {
+		f->slot = PF_IDLE; /* not started yet: do it here */
+		mine = true;
+	}
+	while (!mine && f->slot != PF_DONE)
 		pthread_cond_wait(&f->cv, &f->mu);
 	f->slot = PF_IDLE;
 	pthread_mutex_unlock(&f->mu);
 	f->busy = false;
-	*page = f->page;
-	memset(&f->page, 0, sizeof f->page);
-	if (f->rc < 0)
-		ch_error_set(err, f->err.source, f->err.line, "%s", f->err.text);
-	rc = f->rc;
+	if (mine) {
+		rc = search_call(f->c, &f->req, page, err);
+	} else {
+		*page = f->page;
+		memset(&f->page, 0, sizeof f->page);
+		if (f->rc < 0)
+			ch_error_set(err, f->err.source, f->err.line, "%s",
+				     f->err.text);
+		rc = f->rc;
+	}
 	search_done(f->c, rc);
 	return rc;
 }

@@ -104,8 +104,12 @@ struct ch_capture {
 	 * checks come before every request, and the log receives the same
 	 * lines in the same order. serial: true turns it off (tests, bench).
 	 * The worker is started at the first such page and kept (idle, no
-	 * signals) until ch_capture_free(). */
+	 * signals) until ch_capture_free(). A request the worker has not
+	 * started when its page is wanted (it got no CPU) is taken back and
+	 * made by the cycle's thread; wait_worker: true never takes one back
+	 * (tests that must see the worker do it). */
 	bool serial;
+	bool wait_worker;
 	void *prefetch;              /* owned, private to capture.c */
 };
 
