@@ -6,8 +6,9 @@
     punctual.conf (20 posts one chat minute apart, a post a real second at
     60x). Each post's scheduled instant is its "due" in the bot's state
     (LOGS/NAME/rehearsal/DATE.state.json, posts.KEY.due); its arrival is
-    the server's record ("arrival", stamped once the request line and
-    headers are parsed).
+    the server's record ("arrival": the kernel's receive time of the
+    request's first bytes, SO_TIMESTAMPNS; "arrival_parsed" is when Python
+    had parsed it).
   * the tweepy bot (bench/tweepy_bot.py under Debian's python3): the same
     20 texts, threaded the same way, at the same rehearsed instants
     relative to the intro (the offsets of chathost's dues), its first post

@@ -81,8 +81,8 @@ def punctual(p, targets):
                "tweepy bot (bench/tweepy_bot.py, tweepy's Client through a requests.Session "
                "that sends its api.twitter.com calls to the fake server) posts the same texts, "
                "threaded the same way, at the same instants relative to the intro. Lateness = "
-               "the post's arrival at the server (its record's `arrival`, stamped once the "
-               "request line and headers are parsed) minus its scheduled instant (chathost: "
+               "the post's arrival at the server (its record's `arrival`: the kernel's receive "
+               "time of the request's first bytes, SO_TIMESTAMPNS) minus its scheduled instant (chathost: "
                "`posts.KEY.due` in its state file; tweepy: the same offsets from its start)."
                % (p["speed"], n, len(runs)))
     out.append("")
@@ -120,9 +120,9 @@ def punctual(p, targets):
                "signing and sending the request" % (
                    f3(B.percentile(called, 50)), f3(B.percentile(called, 99)), f3(max(called))))
     if floor:
-        out.append("- the fake server's own share, in every figure above: a bare request "
-                   "written to a kept-alive socket at a known instant until its `arrival` "
-                   "stamp (Python reading and parsing the request line and headers), %d "
+        out.append("- the measuring floor: a bare request written to a kept-alive socket "
+                   "at a known instant until its `arrival` stamp (the kernel's receive "
+                   "time: loopback delivery only), %d "
                    "requests: %s / %s / %s" % (len(floor), f3(B.percentile(floor, 50)),
                                                f3(B.percentile(floor, 99)), f3(max(floor))))
     out.append("")
