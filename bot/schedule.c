@@ -343,6 +343,30 @@ static void set_defaults(struct ch_schedule *s, const char *path)
 	s->n_warn_before = 3;
 }
 
+/*
+ * Without a logs key the logs go to ../logs next to the schedule, or, when
+ * systemd gave the service a LogsDirectory=, to the first folder it names
+ * in $LOGS_DIRECTORY (colon-separated, absolute): under the sandbox the
+ * schedule's own folder is read-only.  Returns a new string (caller frees).
+ */
+static char *default_logs_dir(const char *dir)
+{
+	const char *env = getenv("LOGS_DIRECTORY");
+	char *first = NULL, *out = NULL;
+	size_t n;
+
+	if (!env || env[0] != '/')
+		return ch_path_resolve(dir, "../logs");
+	n = strcspn(env, ":");
+	first = strndup(env, n);
+	if (!first)
+		goto cleanup;
+	out = ch_path_resolve(dir, first);
+cleanup:
+	free(first);
+	return out;
+}
+
 int ch_schedule_load(struct ch_schedule *s, const char *path,
 		     struct ch_diags *d)
 {
@@ -484,7 +508,7 @@ cleanup:
 	if (!s->topics_dir)
 		s->topics_dir = ch_path_resolve(s->dir, "../topics");
 	if (!s->logs_dir)
-		s->logs_dir = ch_path_resolve(s->dir, "../logs");
+		s->logs_dir = default_logs_dir(s->dir);
 	ch_cfg_close(&c);
 	return d->n > before ? -1 : 0;
 }

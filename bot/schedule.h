@@ -25,7 +25,8 @@ struct ch_schedule {
 	int question_interval; /* minutes, default 10 */
 	bool thread;           /* default true */
 	char *topics_dir;      /* owned; resolved against dir; default "../topics" */
-	char *logs_dir;        /* owned; resolved against dir; default "../logs" */
+	char *logs_dir;        /* owned; resolved against dir; default "../logs",
+	                          or $LOGS_DIRECTORY's first folder if set */
 	char *base_url;        /* owned; default "https://api.x.com" */
 	char *credentials;     /* owned; resolved (~ expanded) or NULL if unset */
 	/* extensions (chathost.conf(5)) */

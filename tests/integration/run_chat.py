@@ -154,7 +154,28 @@ lines = [l for l in out.splitlines() if l.strip()]
 t.eq(len(lines), 8, "--dry-run prints the 8 posts")
 t.ok(not os.path.exists(os.path.join(d, "logs")), "--dry-run writes no state or log")
 
-# 6. usage errors
+# 6. under systemd (LogsDirectory=): a schedule without a logs key keeps
+# its log and state in $LOGS_DIRECTORY, not in the read-only ../logs
+d = workdir("run_logsdir")
+fake = Fake(d, "--speed", SPEED, "--auto-answer")
+try:
+    os.makedirs(os.path.join(d, "etc"))
+    sched = write_schedule(os.path.join(d, "etc"), logs=None, capture_after="2")
+    svc = os.path.join(d, "var-log-chathost")
+    env = bot_env({"LOGS_DIRECTORY": svc})
+    st, out, err = run_bot(["run", "--once", "--rehearse=" + SPEED, "--date", DATE,
+                            "--api-base", fake.base, sched], env=env, timeout=60)
+    t.eq(st, 0, "a chat without a logs key under LOGS_DIRECTORY exits 0")
+    got = os.path.join(svc, "testchat", "rehearsal", DATE + ".jsonl")
+    t.ok(len([r for r in read_log(got) if r.get("kind") == "host"]) == 8,
+         "its log, with the 8 host posts, is in $LOGS_DIRECTORY/NAME/", got)
+    t.ok(os.path.exists(os.path.join(svc, "testchat", "rehearsal", DATE + ".state.json")),
+         "and its state beside it")
+    t.ok(not os.path.exists(os.path.join(d, "logs")), "nothing went to ../logs")
+finally:
+    fake.stop()
+
+# 7. usage errors
 st, out, err = run_bot(["run", "--bogus", "x.conf"])
 t.eq(st, 2, "an unknown flag: exit 2")
 t.ok("usage:" in err, "and the usage")

@@ -138,7 +138,10 @@ def write_schedule(d, name="testchat", topics=None, **extra):
         "topics": '"%s"' % tdir, "logs": '"%s"' % os.path.join(d, "logs"),
     }
     for k, v in extra.items():
-        keys[k] = v
+        if v is None:
+            keys.pop(k, None)  # key=None: leave the key out, take the default
+        else:
+            keys[k] = v
     path = os.path.join(d, name + ".conf")
     with open(path, "w") as f:
         for k, v in keys.items():

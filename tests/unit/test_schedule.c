@@ -95,6 +95,7 @@ START_TEST(test_defaults)
 	struct ch_schedule s;
 	struct ch_diags d = {0};
 
+	unsetenv("LOGS_DIRECTORY");
 	ck_assert_int_eq(load(&s, BASE, &d), 0);
 	ck_assert_uint_eq(d.n, 0);
 	ck_assert_str_eq(s.name, "icmichat");
@@ -189,6 +190,41 @@ START_TEST(test_every_field)
 	ck_assert_str_eq(s.notify_command, "mail -s chathost cm@example.com");
 	ck_assert_int_eq(s.line_duration, 6);
 	ch_schedule_free(&s);
+	ch_diags_free(&d);
+}
+END_TEST
+
+/* Under systemd's LogsDirectory= the schedule's ../logs is read-only:
+ * without a logs key the logs go to $LOGS_DIRECTORY's first folder. */
+START_TEST(test_logs_directory)
+{
+	struct ch_schedule s;
+	struct ch_diags d = {0};
+	char want[300];
+
+	setenv("LOGS_DIRECTORY", "/var/log/chathost:/var/log/other", 1);
+	ck_assert_int_eq(load(&s, BASE, &d), 0);
+	ck_assert_str_eq(s.logs_dir, "/var/log/chathost");
+	ck_assert_str_eq(s.topics_dir, "/tmp/topics");
+	ch_schedule_free(&s);
+
+	/* the schedule's own key wins */
+	ck_assert_int_eq(load(&s, BASE "logs = \"out/logs\";\n", &d), 0);
+	snprintf(want, sizeof want, "%s/out/logs", tmpdir);
+	ck_assert_str_eq(s.logs_dir, want);
+	ch_schedule_free(&s);
+
+	/* systemd always sets absolute paths: anything else is ignored */
+	setenv("LOGS_DIRECTORY", "relative/logs", 1);
+	ck_assert_int_eq(load(&s, BASE, &d), 0);
+	ck_assert_str_eq(s.logs_dir, "/tmp/logs");
+	ch_schedule_free(&s);
+	setenv("LOGS_DIRECTORY", "", 1);
+	ck_assert_int_eq(load(&s, BASE, &d), 0);
+	ck_assert_str_eq(s.logs_dir, "/tmp/logs");
+	ch_schedule_free(&s);
+	unsetenv("LOGS_DIRECTORY");
+	ck_assert_uint_eq(d.n, 0);
 	ch_diags_free(&d);
 }
 END_TEST
@@ -581,6 +617,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_field);
+	tcase_add_test(tc, test_logs_directory);
 	tcase_add_test(tc, test_weekday_forms);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_syntax_error);
