@@ -1072,7 +1072,8 @@ static int host_chat(struct chat *c)
 			       "continuing the rehearsal started at %.3f at %gx",
 			       start, speed);
 		} else {
-			ch_state_set_rehearsal(&c->st, c->rstart, c->speed);
+			ch_state_set_rehearsal(&c->st, c->rstart, c->speed,
+					       (double)c->tbase);
 		}
 	} else if (json_is_true(json_object_get(c->st.root, "done"))) {
 		ch_log(CH_LOG_INFO, "%s: the chat on %s is done already",

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -146,7 +148,87 @@ struct load {
 	size_t n_q;
 	char **reply_to;        /* detail chat: owned in_reply_to per tpost */
 	size_t cap_tposts;
+	/* a rehearsal: real ms -> chat ms = base + (ms - start) * speed */
+	double r_start_ms, r_base_ms, r_speed;
 };
+
+#define TWEPOCH_MS 1288834974657LL /* X ids: (ms - this) << 22 | sequence */
+
+/* X gives created_at in whole seconds, but a post id carries its own
+ * creation time to the millisecond. A time of whole seconds whose id is
+ * such an id of the same second gets the id's milliseconds: answers and
+ * the question they answer (logged to the ms) keep their real order. */
+static long long refine_ms(const char *id, long long ms)
+{
+	unsigned long long v = 0, sf;
+	const char *p;
+
+	if (ms < 0 || ms % 1000 != 0 || !id || !*id)
+		return ms;
+	for (p = id; *p; p++) {
+		if (*p < '0' || *p > '9' || p - id >= 19)
+			return ms;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	sf = (v >> 22) + (unsigned long long)TWEPOCH_MS;
+	return sf / 1000 == (unsigned long long)ms / 1000 ? (long long)sf : ms;
+}
+
+/* created_ms on the chat's own timeline (the identity unless the log is a
+ * rehearsal's). */
+static long long chat_ms(const struct load *L, long long ms)
+{
+	if (L->r_speed <= 0)
+		return ms;
+	return llround(L->r_base_ms + ((double)ms - L->r_start_ms) * L->r_speed);
+}
+
+/* The state file beside a log: DATE.jsonl[.N] -> DATE.state.json[.N].
+ * Returns a new string or NULL when path has no ".jsonl". */
+static char *state_path_of(const char *path)
+{
+	const char *p = NULL, *q = path;
+
+	while ((q = strstr(q, ".jsonl")) != NULL)
+		p = q++;
+	if (!p)
+		return NULL;
+	return ch_xasprintf("%.*s.state.json%s", (int)(p - path), path, p + 6);
+}
+
+/* A rehearsal's log holds real times, compressed SPEED times: its state
+ * file says how to put them back on the chat's timeline
+ * ("rehearsal":{"start","speed","base"}). Anything else (no state, a
+ * chat's, an unreadable or older one) leaves the times as they are. */
+static void load_rehearsal(struct load *L)
+{
+	char *sp = state_path_of(L->c->path);
+	json_t *root = NULL, *rh;
+	double start, speed, base;
+
+	if (!sp)
+		goto cleanup;
+	root = json_load_file(sp, 0, NULL);
+	rh = root ? json_object_get(root, "rehearsal") : NULL;
+	if (!json_is_object(rh) ||
+	    !json_is_number(json_object_get(rh, "start")) ||
+	    !json_is_number(json_object_get(rh, "speed")) ||
+	    !json_is_number(json_object_get(rh, "base")))
+		goto cleanup;
+	start = json_number_value(json_object_get(rh, "start"));
+	speed = json_number_value(json_object_get(rh, "speed"));
+	base = json_number_value(json_object_get(rh, "base"));
+	if (!(speed > 0 && speed <= 1e6) || !(fabs(start) < 1e11) ||
+	    !(fabs(base) < 1e11))
+		goto cleanup;
+	L->r_start_ms = start * 1000.0;
+	L->r_base_ms = base * 1000.0;
+	L->r_speed = speed;
+	L->c->rehearsal = speed;
+cleanup:
+	json_decref(root);
+	free(sp);
+}
 
 static void grow_q(struct load *L, int q)
 {
@@ -190,6 +272,20 @@ static const char *stable(struct loadctx *lc, const char *s)
 	return lc->arena.items[lc->arena.n++] = ch_xstrdup(s);
 }
 
+/* "2026-12-01T18:07:12.000Z" for ms since the epoch: a new string. */
+static char *iso_ms(long long ms)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		return ch_xstrdup("");
+	return ch_xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    (int)(ms - (long long)t * 1000));
+}
+
 static int load_cb(const struct ch_log_entry *e, void *ctx)
 {
 	struct loadctx *lc = ctx;
@@ -199,6 +295,7 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 	struct ch_rp_post *p;
 	const char *key = e->id;
 	struct rec *r;
+	long long ms;
 	int ai, ri;
 
 	if (e->kind == CH_KIND_EVENT)
@@ -239,18 +336,19 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 	if (e->name)
 		L->dnames[ai] = stable(lc, e->name);
 
+	ms = chat_ms(L, refine_ms(e->id, e->created_ms));
 	r = &L->recs[L->n_recs++];
 	r->author = ai;
 	r->question = e->question;
-	r->ms = e->created_ms;
+	r->ms = ms;
 	r->attrib = e->attributed_by;
 	r->host_kind = e->kind == CH_KIND_HOST;
 	if (e->kind == CH_KIND_HOST) {
 		if (e->question > 0) {
 			grow_q(L, e->question);
 			if (L->qposted[e->question - 1] == CH_RP_NONE ||
-			    e->created_ms < L->qposted[e->question - 1]) {
-				L->qposted[e->question - 1] = e->created_ms;
+			    ms < L->qposted[e->question - 1]) {
+				L->qposted[e->question - 1] = ms;
 				free(L->qtext[e->question - 1]);
 				L->qtext[e->question - 1] =
 					ch_xstrdup(e->text);
@@ -277,12 +375,13 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		p = &c->tposts[c->n_tposts++];
 		memset(p, 0, sizeof *p);
 		p->id = ch_xstrdup(e->id);
-		p->created_at = ch_xstrdup(e->created_at);
+		p->created_at = L->r_speed > 0 ? iso_ms(ms)
+					       : ch_xstrdup(e->created_at);
 		p->author_id = ch_xstrdup(e->author_id);
 		p->username = ch_xstrdup(e->username);
 		p->name = ch_xstrdup(e->name);
 		p->text = ch_xstrdup(e->text);
-		p->ms = e->created_ms;
+		p->ms = ms;
 		p->kind = e->kind;
 		p->attributed_by = e->attributed_by;
 		p->question = e->question;
@@ -579,6 +678,7 @@ static void load_chat(struct ch_rp_chat *c, struct wmem *m)
 	L.authors = m->authors;
 	lc.L = &L;
 	lc.buf_len = len;
+	load_rehearsal(&L);
 	smap_reserve(&L.ids, len / 160 + 16);
 	smap_reserve(&L.authors, 256);
 	ch_replylog_scan(L.buf, len, c->path, load_cb, &lc, &c->st, &c->bad,
@@ -840,7 +940,12 @@ static int add_arg(struct flist *f, const char *arg)
 			goto cleanup;
 		}
 		while ((de = readdir(dir)) != NULL) {
-			char *p = ch_xasprintf("%s/%s", arg, de->d_name);
+			size_t al = strlen(arg);
+			char *p = ch_xasprintf("%.*s/%s",
+					       (int)(al > 1 && arg[al - 1] == '/'
+							     ? al - 1
+							     : al),
+					       arg, de->d_name);
 			struct stat es;
 
 			if (date_name(de->d_name, date) && stat(p, &es) == 0 &&

@@ -33,6 +33,10 @@
  *    participants who came back;
  *  - welcome list: first-timers none of whose posts got a host reply
  *    (a host post whose in_reply_to_id is one of their posts).
+ *  - a post's time: created_at; whole seconds (as X gives them) take the
+ *    milliseconds of the post's X id when it is of the same second; a
+ *    rehearsal's times (state file beside the log with "rehearsal":
+ *    {"start","speed","base"}) are put back on the chat's timeline.
  * A post id logged twice counts once; bad lines are skipped, counted, and
  * the first few reported on stderr as FILE:LINE: skipped: REASON.
  */

@@ -289,7 +289,11 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 	if (r->bad)
 		fprintf(fp, " &middot; %ld bad line%s skipped", r->bad,
 			r->bad == 1 ? "" : "s");
-	fputs(" &middot; times in UTC</p><div class=cards>", fp);
+	fputs(" &middot; times in UTC", fp);
+	if (c->rehearsal > 0)
+		fprintf(fp, " &middot; a rehearsal at %gx, its times put back "
+			    "on the chat&rsquo;s own timeline", c->rehearsal);
+	fputs("</p><div class=cards>", fp);
 	card(fp, (long)c->n_authors, "participants");
 	card(fp, c->posts, "posts");
 	card(fp, c->first_timers, "first-timers");

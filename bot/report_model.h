@@ -58,6 +58,9 @@ struct ch_rp_chat {
 	bool in_range;       /* reported (--since/--until) */
 	bool detail;         /* the reviewed chat: transcript kept */
 	char *error;         /* owned; the file could not be read */
+	double rehearsal;    /* > 0: a rehearsal at this speed, its times
+	                        put back on the chat's own timeline (from
+	                        the state file beside the log) */
 
 	struct ch_rp_author *authors; /* owned; participants, by posts desc */
 	size_t n_authors;

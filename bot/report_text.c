@@ -340,6 +340,9 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 		fprintf(fp, "  Retention             %5.0f%%   of last chat's participants came back\n",
 			c->retention * 100);
 	fprintf(fp, "  Times are UTC.\n");
+	if (c->rehearsal > 0)
+		fprintf(fp, "  A rehearsal at %gx: its times are put back on the chat's own timeline.\n",
+			c->rehearsal);
 
 	heading(fp, "Questions");
 	if (c->n_questions == 0) {

@@ -197,12 +197,14 @@ int ch_state_rehearsal(struct ch_state *st, double *start, double *speed)
 	return *speed > 0;
 }
 
-void ch_state_set_rehearsal(struct ch_state *st, double start, double speed)
+void ch_state_set_rehearsal(struct ch_state *st, double start, double speed,
+			    double base)
 {
 	json_t *r = json_object();
 
 	json_object_set_new(r, "start", json_real(start));
 	json_object_set_new(r, "speed", json_real(speed));
+	json_object_set_new(r, "base", json_real(base));
 	json_object_set_new(st->root, "rehearsal", r);
 }
 

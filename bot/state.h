@@ -7,7 +7,9 @@
  *
  * Layout (an extension point for every module; unknown keys are kept):
  *   {"version":1, "date":"2026-12-01",
- *    "rehearsal":{"start":<epoch s, float>, "speed":60} | absent,
+ *    "rehearsal":{"start":<epoch s, float>, "speed":60,
+ *                 "base":<epoch s: the chat instant that start stands for>}
+ *                | absent,
  *    "posts":{"intro":{"text":..., "intent_at":<epoch>, "id":"...",
  *                      "posted_at":<epoch float>} | {"skipped":"late"}, ...},
  *    "me":{"id":..., "username":...},
@@ -52,9 +54,13 @@ void ch_state_set_skipped(struct ch_state *st, const char *key,
 /* Real instant the post was made (0 if not posted). */
 double ch_state_post_time(struct ch_state *st, const char *key);
 
-/* Rehearsal timeline: returns 1 and fills start/speed if recorded. */
+/* Rehearsal timeline: returns 1 and fills start/speed if recorded. The
+ * real instant start stands for the chat instant base; the chat's time t
+ * happens at real start + (t - base) / speed (base lets the report put a
+ * rehearsal's posts back on the chat's own timeline). */
 int ch_state_rehearsal(struct ch_state *st, double *start, double *speed);
-void ch_state_set_rehearsal(struct ch_state *st, double start, double speed);
+void ch_state_set_rehearsal(struct ch_state *st, double start, double speed,
+			    double base);
 
 /* Small typed accessors on any object (borrowed strings). */
 const char *ch_json_str(json_t *obj, const char *key);

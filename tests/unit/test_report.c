@@ -316,6 +316,121 @@ START_TEST(single_file_named_anyhow)
 }
 END_TEST
 
+/* One log line (kind host when q_host, else answer) for the tests below. */
+static void log_line(FILE *fp, const char *id, const char *at,
+		     const char *author, const char *kind, int question)
+{
+	fprintf(fp,
+		"{\"id\":\"%s\",\"created_at\":\"%s\",\"author_id\":\"%s\","
+		"\"username\":\"u%s\",\"name\":null,\"kind\":\"%s\","
+		"\"question\":%d,\"attributed_by\":%s,\"in_reply_to_id\":null,"
+		"\"text\":\"%s %s\"}\n",
+		id, at, author, author, kind, question,
+		strcmp(kind, "host") ? "\"label\"" : "null",
+		strcmp(kind, "host") ? "A1" : "Q1:", id);
+}
+
+static double delay_q1(json_t *r)
+{
+	json_t *q = json_array_get(json_object_get(chat(r, 0), "questions"), 0);
+
+	return json_number_value(
+		json_object_get(q, "first_answer_delay_seconds"));
+}
+
+/* X gives whole seconds; an id of the same second refines it to the ms,
+ * so an answer in the question's own second is not placed before it. */
+START_TEST(ids_refine_whole_seconds)
+{
+	char *path = ch_xasprintf("%s/2026-12-01.jsonl", tmpdir);
+	FILE *fp = fopen(path, "w");
+	json_t *r;
+
+	ck_assert_ptr_nonnull(fp);
+	log_line(fp, "h1", "2026-12-01T18:05:00.350Z", "900", "host", 1);
+	/* its id says 18:05:00.800: 0.45 s after the question */
+	log_line(fp, "2127826313094889477", "2026-12-01T18:05:00.000Z", "1",
+		 "answer", 1);
+	fclose(fp);
+	r = RUN_JSON("--format", "json", path);
+	ck_assert_double_eq_tol(delay_q1(r), 0.45, 1e-9);
+	json_decref(r);
+
+	/* an id of another second (18:05:07.250) or no X id: whole seconds */
+	fp = fopen(path, "w");
+	log_line(fp, "h1", "2026-12-01T18:05:00.350Z", "900", "host", 1);
+	log_line(fp, "2127826340148150277", "2026-12-01T18:05:03.000Z", "1",
+		 "answer", 1);
+	log_line(fp, "12345", "2026-12-01T18:05:04.000Z", "2", "answer", 1);
+	fclose(fp);
+	r = RUN_JSON("--format", "json", path);
+	ck_assert_double_eq_tol(delay_q1(r), 2.65, 1e-9);
+	json_decref(r);
+	free(path);
+}
+END_TEST
+
+/* A rehearsal's log holds real, compressed times; the state beside it
+ * puts them back on the chat's timeline. */
+START_TEST(rehearsal_times_mapped)
+{
+	char *path = ch_xasprintf("%s/2026-12-01.jsonl", tmpdir);
+	char *state = ch_xasprintf("%s/2026-12-01.state.json", tmpdir);
+	FILE *fp = fopen(path, "w");
+	json_t *r, *c, *t;
+
+	ck_assert_ptr_nonnull(fp);
+	/* rehearsed at 60x from 2026-11-23 11:00:00 UTC */
+	log_line(fp, "h0", "2026-11-23T11:00:00.000Z", "900", "host", 0);
+	log_line(fp, "h1", "2026-11-23T11:00:05.000Z", "900", "host", 1);
+	log_line(fp, "a1", "2026-11-23T11:00:06.500Z", "1", "answer", 1);
+	fclose(fp);
+	write_file(state, "{\"version\":1,\"date\":\"2026-12-01\",\"rehearsal\":"
+			  "{\"start\":1795431600.0,\"speed\":60.0,"
+			  "\"base\":1796148000.0}}");
+	r = RUN_JSON("--format", "json", tmpdir);
+	c = chat(r, 0);
+	ck_assert_double_eq_tol(
+		json_number_value(json_object_get(c, "rehearsal_speed")), 60,
+		1e-9);
+	ck_assert_double_eq_tol(delay_q1(r), 90, 1e-9);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(c, "questions"), 0),
+			"posted_at")),
+		"2026-12-01T18:05:00.000Z");
+	/* Q1's section: the question, then the answer at 18:06:30 */
+	t = json_object_get(json_array_get(json_object_get(json_object_get(
+							   r, "transcript"),
+						   "sections"),
+					   0),
+			    "posts");
+	ck_assert_uint_eq(json_array_size(t), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(t, 1), "created_at")),
+			 "2026-12-01T18:06:30.000Z");
+	json_decref(r);
+	ck_assert_int_eq(RUN("--format", "text", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "A rehearsal at 60x"));
+	ck_assert_ptr_nonnull(strstr(out_text, "18:05"));
+
+	/* an older state without "base": the times stay as logged */
+	write_file(state, "{\"version\":1,\"rehearsal\":"
+			  "{\"start\":1795431600.0,\"speed\":60.0}}");
+	r = RUN_JSON("--format", "json", tmpdir);
+	ck_assert_ptr_null(json_object_get(chat(r, 0), "rehearsal_speed"));
+	ck_assert_double_eq_tol(delay_q1(r), 1.5, 1e-9);
+	json_decref(r);
+	/* a state that is not JSON: the same, and no complaint */
+	write_file(state, "{\"rehearsal\":");
+	r = RUN_JSON("--format", "json", tmpdir);
+	ck_assert_double_eq_tol(delay_q1(r), 1.5, 1e-9);
+	json_decref(r);
+	free(path);
+	free(state);
+}
+END_TEST
+
 START_TEST(csv_rfc4180)
 {
 	int rows = 0;
@@ -407,6 +522,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, core_group_and_lapsed);
 	tcase_add_test(tc, since_until_keep_history);
 	tcase_add_test(tc, single_file_named_anyhow);
+	tcase_add_test(tc, ids_refine_whole_seconds);
+	tcase_add_test(tc, rehearsal_times_mapped);
 	tcase_add_test(tc, csv_rfc4180);
 	tcase_add_test(tc, text_fits_100_columns);
 	tcase_add_test(tc, html_self_contained);
