@@ -233,39 +233,68 @@ static void people_list(FILE *fp, const struct ch_rp *r, const int *gids,
 	ch_buf_free(&tmp);
 }
 
-/* Text wrapped to COLS with a hanging indent. */
+static bool is_blank(long cp)
+{
+	return cp == ' ' || cp == '\n' || cp == '\r' || cp == '\t';
+}
+
+/* Appends the code point at p (n bytes) as it is shown: an invalid byte as
+ * "?", control characters not at all. Returns its columns. */
+static int put_cp(struct ch_buf *b, const unsigned char *p, size_t n,
+		  long cp)
+{
+	if (cp < 0) {
+		ch_buf_puts(b, "?");
+		return 1;
+	}
+	if (cp < 0x20)
+		return 0;
+	ch_buf_append(b, p, n);
+	return cp_width(cp);
+}
+
+/* Text wrapped to COLS with a hanging indent: words move whole to the next
+ * line; a word wider than a line (a long URL) is cut where the line ends.
+ * Runs of blanks and line breaks become one space. */
 static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
 {
 	struct ch_buf line = {0};
-	const unsigned char *p = (const unsigned char *)s;
-	int col, cw;
+	const unsigned char *p = (const unsigned char *)s, *q;
+	int col, ww, start;
 	size_t n;
 	long cp;
 
 	ch_buf_puts(&line, prefix);
-	col = ch_rp_width(prefix);
-	while (*p) {
-		cp = decode(p, &n);
-		if (cp == '\n' || cp == '\r' || cp == '\t')
-			cp = ' ';
-		cw = cp == ' ' ? 1 : cp_width(cp);
-		if (col + cw > COLS) {
+	col = start = ch_rp_width(prefix);
+	for (;;) {
+		while (*p && (cp = decode(p, &n), is_blank(cp)))
+			p += n;
+		if (!*p)
+			break;
+		/* the word's width */
+		ww = 0;
+		for (q = p; *q && (cp = decode(q, &n), !is_blank(cp)); q += n)
+			ww += cp < 0 ? 1 : cp < 0x20 ? 0 : cp_width(cp);
+		if (col > start && col + 1 + ww > COLS) {
 			emit(&line, fp);
 			ch_buf_printf(&line, "%*s", indent, "");
-			col = indent;
-			if (cp == ' ') {
-				p += n;
-				continue;
-			}
-		}
-		if (cp == ' ')
+			col = start = indent;
+		} else if (col > start) {
 			ch_buf_puts(&line, " ");
-		else if (cp < 0)
-			ch_buf_puts(&line, "?");
-		else if (cp >= 0x20)
-			ch_buf_append(&line, p, n);
-		col += cw;
-		p += n;
+			col++;
+		}
+		for (; p < q; p += n) {
+			int cw;
+
+			cp = decode(p, &n);
+			cw = cp < 0 ? 1 : cp < 0x20 ? 0 : cp_width(cp);
+			if (col + cw > COLS && col > start) {
+				emit(&line, fp);
+				ch_buf_printf(&line, "%*s", indent, "");
+				col = start = indent;
+			}
+			col += put_cp(&line, p, n, cp);
+		}
 	}
 	emit(&line, fp);
 	ch_buf_free(&line);

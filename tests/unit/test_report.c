@@ -461,6 +461,56 @@ START_TEST(text_fits_100_columns)
 }
 END_TEST
 
+/* The transcript wraps between words; only a word wider than a line is
+ * cut. */
+START_TEST(text_wraps_at_words)
+{
+	char *path = ch_xasprintf("%s/2026-12-01.jsonl", tmpdir);
+	FILE *fp = fopen(path, "w");
+	char *line, *save = NULL;
+	int i, words = 0, url = 0;
+
+	ck_assert_ptr_nonnull(fp);
+	log_line(fp, "h1", "2026-12-01T18:05:00.000Z", "900", "host", 1);
+	fprintf(fp, "{\"id\":\"a1\",\"created_at\":\"2026-12-01T18:06:00.000Z\","
+		    "\"author_id\":\"1\",\"username\":\"u1\",\"name\":null,"
+		    "\"kind\":\"answer\",\"question\":1,\"attributed_by\":"
+		    "\"label\",\"in_reply_to_id\":null,\"text\":\"A1:");
+	for (i = 0; i < 40; i++)
+		fputs(i % 7 ? " wordwrap" : "\\n wordwrap ", fp);
+	fputs(" https://example.com/", fp);
+	for (i = 0; i < 150; i++)
+		fputc('x', fp);
+	fputs("\"}\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(RUN("--format", "text", path), 0);
+	for (line = strtok_r(out_text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		const char *w = line;
+
+		ck_assert_msg(ch_rp_width(line) <= 100, "too wide: %s", line);
+		while ((w = strstr(w, "wordwrap")) != NULL) {
+			words++;
+			w++;
+		}
+		if (strstr(line, "https://example.com/xxx") || url) {
+			url++;
+			/* the cut URL's lines are full */
+			if (url == 1)
+				ck_assert_int_eq(ch_rp_width(line), 100);
+		}
+		if (strstr(line, "wordwrap"))
+			ck_assert_msg(strstr(line + strspn(line, " "), "  ") ==
+					      NULL ||
+					      strstr(line, "18:06  "),
+				      "blanks not folded: %s", line);
+	}
+	ck_assert_int_eq(words, 40);
+	ck_assert_int_ge(url, 2);
+	free(path);
+}
+END_TEST
+
 START_TEST(html_self_contained)
 {
 	const char *p;
@@ -526,6 +576,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, rehearsal_times_mapped);
 	tcase_add_test(tc, csv_rfc4180);
 	tcase_add_test(tc, text_fits_100_columns);
+	tcase_add_test(tc, text_wraps_at_words);
 	tcase_add_test(tc, html_self_contained);
 	tcase_add_test(tc, width_and_pad);
 	suite_add_tcase(s, tc);
