@@ -1010,6 +1010,30 @@ static int pre_wait(struct chat *c, time_t start)
 }
 
 /* Hosts the chat on c->date. Returns an exit status. */
+/* Says which posts of the finished chat were not posted (each was logged
+ * when it was skipped) so that the one line a host reads says so too.
+ * Returns how many. */
+static size_t report_skipped(struct chat *c)
+{
+	struct ch_buf b = {0};
+	size_t i, n = 0;
+
+	for (i = 0; i < c->plan.n_posts; i++) {
+		const char *key = c->plan.posts[i].key;
+		const char *why = ch_state_post_skipped(&c->st, key);
+
+		if (!why)
+			continue;
+		ch_buf_printf(&b, "%s%s (%s)", n ? ", " : "", key, why);
+		n++;
+	}
+	if (n)
+		ch_log(CH_LOG_ERROR, "%s: %zu of %zu posts were not posted: %s",
+		       c->date, n, c->plan.n_posts, ch_buf_str(&b));
+	ch_buf_free(&b);
+	return n;
+}
+
 static int host_chat(struct chat *c)
 {
 	struct ch_error err;
@@ -1214,6 +1238,8 @@ backfill:
 		json_object_set_new(c->st.root, "done", json_true());
 		save_state(c);
 		ch_log(CH_LOG_INFO, "%s: chat done; log %s", c->date, log_path);
+		if (report_skipped(c))
+			rc = CH_EXIT_NETWORK;
 	}
 cleanup:
 	free(state_path);
