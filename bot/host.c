@@ -1105,6 +1105,8 @@ static int host_chat(struct chat *c)
 		goto cleanup;
 	}
 	json_object_set_new(c->st.root, "date", json_string(c->date));
+	json_object_set_new(c->st.root, "timezone",
+			    json_string(c->s->timezone));
 	save_state(c);
 	if (ch_replylog_open(&c->log, log_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);

@@ -17,7 +17,7 @@ static const char usage[] =
 	"  poll    status|post|close SCHEDULE [--date D]\n"
 	"                                   the poll that picks a crowdsourced topic\n"
 	"  report  [--format text|csv|json|html] [--out FILE] [--since DATE]\n"
-	"          [--until DATE] LOGDIR|LOGFILE...\n"
+	"          [--until DATE] [--tz ZONE] LOGDIR|LOGFILE...\n"
 	"                                   the participation review\n"
 	"\n"
 	"  chathost COMMAND --help          a command's own options\n"

@@ -3,6 +3,7 @@
  * report_json.c and report_html.c. */
 #include "report.h"
 #include "report_model.h"
+#include "chtime.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 static const char usage_text[] =
 	"usage: chathost report [--format text|csv|json|html] [--out FILE]\n"
 	"                       [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	"                       [--tz ZONE]\n"
 	"                       [--core K/N | --core-min K --core-window N]\n"
 	"                       LOGDIR|LOGFILE...\n";
 
@@ -196,19 +198,25 @@ static char *state_path_of(const char *path)
 	return ch_xasprintf("%.*s.state.json%s", (int)(p - path), path, p + 6);
 }
 
-/* A rehearsal's log holds real times, compressed SPEED times: its state
- * file says how to put them back on the chat's timeline
- * ("rehearsal":{"start","speed","base"}). Anything else (no state, a
- * chat's, an unreadable or older one) leaves the times as they are. */
-static void load_rehearsal(struct load *L)
+/* What the state file beside the log tells (none of it is needed: no
+ * state, an unreadable or an older one leaves things as they are):
+ *  - "timezone": the chat's zone, for the times shown;
+ *  - a rehearsal's log holds real times, compressed SPEED times: how to
+ *    put them back on the chat's timeline ("rehearsal":{"start","speed",
+ *    "base"}). */
+static void load_state_facts(struct load *L)
 {
 	char *sp = state_path_of(L->c->path);
-	json_t *root = NULL, *rh;
+	json_t *root = NULL, *rh, *tz;
 	double start, speed, base;
 
 	if (!sp)
 		goto cleanup;
 	root = json_load_file(sp, 0, NULL);
+	tz = root ? json_object_get(root, "timezone") : NULL;
+	if (json_is_string(tz) && json_string_length(tz) > 0 &&
+	    json_string_length(tz) < 100)
+		L->c->timezone = ch_xstrdup(json_string_value(tz));
 	rh = root ? json_object_get(root, "rehearsal") : NULL;
 	if (!json_is_object(rh) ||
 	    !json_is_number(json_object_get(rh, "start")) ||
@@ -678,7 +686,7 @@ static void load_chat(struct ch_rp_chat *c, struct wmem *m)
 	L.authors = m->authors;
 	lc.L = &L;
 	lc.buf_len = len;
-	load_rehearsal(&L);
+	load_state_facts(&L);
 	smap_reserve(&L.ids, len / 160 + 16);
 	smap_reserve(&L.authors, 256);
 	ch_replylog_scan(L.buf, len, c->path, load_cb, &lc, &c->st, &c->bad,
@@ -1050,8 +1058,10 @@ void ch_rp_free(struct ch_rp *r)
 			free(p->text);
 		}
 		free(c->tposts);
+		free(c->timezone);
 	}
 	free(r->chats);
+	free(r->tz);
 	free(r->people);
 	memset(r, 0, sizeof *r);
 }
@@ -1066,7 +1076,8 @@ static int cmp_chat(const void *a, const void *b)
 
 int ch_report_main(int argc, char **argv)
 {
-	const char *format = "text", *out = NULL, *since = NULL, *until = NULL;
+	const char *format = "text", *out = NULL, *since = NULL, *until = NULL,
+		   *tz = NULL;
 	int K = 3, N = 8, i, rc = 1, wrc = 0;
 	struct flist fl = {0};
 	struct ch_rp r;
@@ -1107,6 +1118,8 @@ int ch_report_main(int argc, char **argv)
 			since = val;
 		} else if (OPTVAL("--until")) {
 			until = val;
+		} else if (OPTVAL("--tz")) {
+			tz = val;
 		} else if (OPTVAL("--core")) {
 			if (parse_core(val, &K, &N)) {
 				fprintf(stderr, "chathost report: --core %s: "
@@ -1138,6 +1151,7 @@ int ch_report_main(int argc, char **argv)
 			     strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0 ||
 			     strcmp(a, "--since") == 0 ||
 			     strcmp(a, "--until") == 0 ||
+			     strcmp(a, "--tz") == 0 ||
 			     strncmp(a, "--core", 6) == 0))
 				fprintf(stderr, "chathost report: %s needs a "
 						"value\n",
@@ -1157,6 +1171,13 @@ int ch_report_main(int argc, char **argv)
 		fprintf(stderr, "chathost report: --format %s: use text, csv, "
 				"json or html\n",
 			format);
+		rc = 2;
+		goto cleanup;
+	}
+	if (tz && !ch_tz_valid(tz)) {
+		fprintf(stderr, "chathost report: --tz %s: not a time zone of "
+				"the tz database (e.g. America/New_York, UTC)\n",
+			tz);
 		rc = 2;
 		goto cleanup;
 	}
@@ -1242,6 +1263,16 @@ int ch_report_main(int argc, char **argv)
 			r.bad, r.bad == 1 ? "" : "s", bad_files,
 			bad_files == 1 ? "" : "s");
 	compute_series(&r);
+	/* times in --tz, else in the reviewed chat's own zone, else UTC */
+	if (tz)
+		r.tz = ch_xstrdup(tz);
+	else if (r.chats[r.detail].timezone &&
+		 ch_tz_valid(r.chats[r.detail].timezone))
+		r.tz = ch_xstrdup(r.chats[r.detail].timezone);
+	if (r.tz && strcmp(r.tz, "UTC") == 0) {
+		free(r.tz);
+		r.tz = NULL;
+	}
 
 	if (out && strcmp(out, "-") != 0) {
 		tmp = ch_xasprintf("%s.tmp%ld", out, (long)getpid());

@@ -289,7 +289,8 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 	if (r->bad)
 		fprintf(fp, " &middot; %ld bad line%s skipped", r->bad,
 			r->bad == 1 ? "" : "s");
-	fputs(" &middot; times in UTC", fp);
+	fputs(" &middot; times in ", fp);
+	esc(fp, ch_rp_zone(r));
 	if (c->rehearsal > 0)
 		fprintf(fp, " &middot; a rehearsal at %gx, its times put back "
 			    "on the chat&rsquo;s own timeline", c->rehearsal);
@@ -306,7 +307,7 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 	fputs("<section><h2>Posts per minute</h2>", fp);
 	chart_minutes(fp, c);
 	if (c->busiest_ms != CH_RP_NONE) {
-		ch_rp_fmt_time(c->busiest_ms, t, sizeof t, true);
+		ch_rp_fmt_hhmm(r, c->busiest_ms, t, sizeof t);
 		fprintf(fp, "<p>Busiest minute: <b>%s</b> with %d posts.</p>",
 			t, c->busiest_posts);
 	}
@@ -320,7 +321,7 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 		for (i = 0; i < c->n_questions; i++) {
 			const struct ch_rp_question *q = &c->questions[i];
 
-			ch_rp_fmt_time(q->posted_ms, t, sizeof t, true);
+			ch_rp_fmt_hhmm(r, q->posted_ms, t, sizeof t);
 			fprintf(fp, "<tr><td>Q%d</td><td>%s</td><td class=r>%d"
 				    "</td><td class=r>%d</td><td class=r>",
 				q->number, t, q->answers, q->labelled);
@@ -405,7 +406,7 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 
 			if ((size_t)p->question != qn)
 				continue;
-			ch_rp_fmt_time(p->ms, t, sizeof t, true);
+			ch_rp_fmt_hhmm(r, p->ms, t, sizeof t);
 			fprintf(fp, "<p class='post%s'><span class=t>%s</span>",
 				p->host ? " host" : "", t);
 			who(fp, p->name, p->username ? p->username

@@ -58,6 +58,8 @@ struct ch_rp_chat {
 	bool in_range;       /* reported (--since/--until) */
 	bool detail;         /* the reviewed chat: transcript kept */
 	char *error;         /* owned; the file could not be read */
+	char *timezone;      /* owned; the chat's zone, from the state file
+	                        beside the log; NULL if not known */
 	double rehearsal;    /* > 0: a rehearsal at this speed, its times
 	                        put back on the chat's own timeline (from
 	                        the state file beside the log) */
@@ -103,6 +105,8 @@ struct ch_rp {
 	int core_min, core_window;
 	const char *since, *until; /* borrowed; NULL if not given */
 	long detail;               /* index of the reviewed chat, -1 none */
+	char *tz;                  /* owned; zone of the HH:MM times shown
+	                              (text, html); NULL: UTC */
 	long lines, bad;
 };
 
@@ -111,8 +115,15 @@ void ch_rp_free(struct ch_rp *r);
 /* The name shown for a person: "name (@username)" pieces. */
 const char *ch_rp_username(const struct ch_rp_author *a);
 
-/* Formats ms as "2026-12-01T18:07:12Z" (buf >= 32) or "HH:MM" (hhmm). */
+/* Formats ms as "2026-12-01T18:07:12Z" (buf >= 32) or "HH:MM" (hhmm),
+ * in UTC. */
 void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm);
+/* Formats ms as "HH:MM" in r->tz (UTC if NULL). Not thread-safe: the
+ * writers run on one thread. */
+void ch_rp_fmt_hhmm(const struct ch_rp *r, long long ms, char *buf,
+		    size_t size);
+/* "UTC" or r->tz: where the HH:MM times are. */
+const char *ch_rp_zone(const struct ch_rp *r);
 
 /* Terminal columns taken by UTF-8 s (wide East Asian and emoji count 2,
  * combining marks 0, control characters 0). */

@@ -1,6 +1,7 @@
 /* report_text.c - the report for the terminal (text, 100 columns) and as
  * CSV (RFC 4180), plus the column-width helpers. */
 #include "report_model.h"
+#include "chtime.h"
 
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,42 @@ void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm)
 		strftime(buf, size, "%H:%M", &tm);
 	else
 		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The zone's offset is looked up once per quarter hour of time shown
+ * (every zone changes its offset on a quarter hour): a transcript of
+ * thousands of posts loads the zone a handful of times. */
+static char off_tz[128];
+static long long off_key = -1;
+static long off_sec;
+
+void ch_rp_fmt_hhmm(const struct ch_rp *r, long long ms, char *buf,
+		    size_t size)
+{
+	time_t t;
+	struct tm tm;
+	long long key;
+
+	if (ms == CH_RP_NONE || !r->tz) {
+		ch_rp_fmt_time(ms, buf, size, true);
+		return;
+	}
+	t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	key = (long long)(t >= 0 ? t / 900 : (t - 899) / 900);
+	if (off_key != key || strcmp(off_tz, r->tz) != 0) {
+		if (ch_utc_to_local(r->tz, t, &tm, &off_sec) < 0)
+			off_sec = 0;
+		snprintf(off_tz, sizeof off_tz, "%s", r->tz);
+		off_key = strlen(r->tz) < sizeof off_tz ? key : -1;
+	}
+	t += (time_t)off_sec;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%H:%M", &tm);
+}
+
+const char *ch_rp_zone(const struct ch_rp *r)
+{
+	return r->tz ? r->tz : "UTC";
 }
 
 /* Decodes one code point; *n its length (1 for a bad byte, cp -1). */
@@ -300,12 +337,13 @@ static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
 	ch_buf_free(&line);
 }
 
-static void transcript_post(FILE *fp, const struct ch_rp_post *p)
+static void transcript_post(FILE *fp, const struct ch_rp *r,
+			    const struct ch_rp_post *p)
 {
 	struct ch_buf pre = {0};
 	char hm[16];
 
-	ch_rp_fmt_time(p->ms, hm, sizeof hm, true);
+	ch_rp_fmt_hhmm(r, p->ms, hm, sizeof hm);
 	ch_buf_printf(&pre, "    %s  ", hm);
 	if (p->host) {
 		ch_buf_puts(&pre, "HOST ");
@@ -357,7 +395,7 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	fprintf(fp, "  Replies without label %6ld   attributed by reply or time\n",
 		c->unlabelled);
 	if (c->busiest_ms != CH_RP_NONE) {
-		ch_rp_fmt_time(c->busiest_ms, t1, sizeof t1, true);
+		ch_rp_fmt_hhmm(r, c->busiest_ms, t1, sizeof t1);
 		fprintf(fp, "  Busiest minute         %5s   %d posts\n", t1,
 			c->busiest_posts);
 	}
@@ -368,7 +406,7 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	if (c->retention >= 0)
 		fprintf(fp, "  Retention             %5.0f%%   of last chat's participants came back\n",
 			c->retention * 100);
-	fprintf(fp, "  Times are UTC.\n");
+	fprintf(fp, "  Times are %s.\n", ch_rp_zone(r));
 	if (c->rehearsal > 0)
 		fprintf(fp, "  A rehearsal at %gx: its times are put back on the chat's own timeline.\n",
 			c->rehearsal);
@@ -381,7 +419,7 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 		for (i = 0; i < c->n_questions; i++) {
 			const struct ch_rp_question *q = &c->questions[i];
 
-			ch_rp_fmt_time(q->posted_ms, t1, sizeof t1, true);
+			ch_rp_fmt_hhmm(r, q->posted_ms, t1, sizeof t1);
 			fmt_delay(q->posted_ms != CH_RP_NONE &&
 						  q->first_ms != CH_RP_NONE
 					  ? q->first_ms - q->posted_ms
@@ -478,7 +516,7 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 			    p->ms == c->questions[k].posted_ms &&
 			    strcmp(p->text, c->questions[k].text) == 0)
 				continue; /* the question itself */
-			transcript_post(fp, p);
+			transcript_post(fp, r, p);
 			any = true;
 		}
 		if (!any)

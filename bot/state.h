@@ -6,7 +6,7 @@
  * fsync of the directory. A crash leaves either the old or the new file.
  *
  * Layout (an extension point for every module; unknown keys are kept):
- *   {"version":1, "date":"2026-12-01",
+ *   {"version":1, "date":"2026-12-01", "timezone":"America/New_York",
  *    "rehearsal":{"start":<epoch s, float>, "speed":60,
  *                 "base":<epoch s: the chat instant that start stands for>}
  *                | absent,

@@ -431,6 +431,64 @@ START_TEST(rehearsal_times_mapped)
 }
 END_TEST
 
+/* Times are shown in the chat's own zone (from the state beside the
+ * log), or --tz; json stays UTC. */
+START_TEST(times_in_the_chats_zone)
+{
+	char *path = ch_xasprintf("%s/2026-12-01.jsonl", tmpdir);
+	char *state = ch_xasprintf("%s/2026-12-01.state.json", tmpdir);
+	FILE *fp = fopen(path, "w");
+	json_t *r;
+
+	ck_assert_ptr_nonnull(fp);
+	log_line(fp, "h1", "2026-12-01T18:05:00.000Z", "900", "host", 1);
+	log_line(fp, "a1", "2026-12-01T18:06:30.000Z", "1", "answer", 1);
+	fclose(fp);
+	ck_assert_int_eq(RUN("--format", "text", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "Times are UTC."));
+	ck_assert_ptr_nonnull(strstr(out_text, "    18:06  "));
+
+	write_file(state, "{\"version\":1,\"date\":\"2026-12-01\","
+			  "\"timezone\":\"America/New_York\"}");
+	ck_assert_int_eq(RUN("--format", "text", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "Times are America/New_York."));
+	ck_assert_ptr_nonnull(strstr(out_text, "Q1    13:05"));
+	ck_assert_ptr_nonnull(strstr(out_text, "    13:06  "));
+	ck_assert_ptr_null(strstr(out_text, "18:06"));
+	ck_assert_int_eq(RUN("--format", "html", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "times in America/New_York"));
+	ck_assert_ptr_nonnull(strstr(out_text, ">13:06<"));
+
+	/* --tz wins; Kolkata is +05:30 */
+	ck_assert_int_eq(RUN("--format", "text", "--tz", "Asia/Kolkata", tmpdir),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "    23:36  "));
+	ck_assert_int_eq(RUN("--format", "text", "--tz=UTC", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "    18:06  "));
+	ck_assert_int_eq(RUN("--tz", "Mars/Olympus", tmpdir), 2);
+	ck_assert_ptr_nonnull(strstr(err_text, "Mars/Olympus"));
+
+	r = RUN_JSON("--format", "json", tmpdir);
+	ck_assert_str_eq(json_string_value(json_object_get(chat(r, 0),
+							   "timezone")),
+			 "America/New_York");
+	ck_assert_str_eq(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(chat(r, 0), "questions"),
+				       0),
+			"posted_at")),
+		"2026-12-01T18:05:00.000Z");
+	json_decref(r);
+
+	/* a zone the tz database does not know: UTC, no crash */
+	write_file(state, "{\"timezone\":\"Nowhere/Land\"}");
+	ck_assert_int_eq(RUN("--format", "text", tmpdir), 0);
+	ck_assert_ptr_nonnull(strstr(out_text, "Times are UTC."));
+	free(path);
+	free(state);
+}
+END_TEST
+
 START_TEST(csv_rfc4180)
 {
 	int rows = 0;
@@ -574,6 +632,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, single_file_named_anyhow);
 	tcase_add_test(tc, ids_refine_whole_seconds);
 	tcase_add_test(tc, rehearsal_times_mapped);
+	tcase_add_test(tc, times_in_the_chats_zone);
 	tcase_add_test(tc, csv_rfc4180);
 	tcase_add_test(tc, text_fits_100_columns);
 	tcase_add_test(tc, text_wraps_at_words);
