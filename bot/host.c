@@ -1009,7 +1009,6 @@ static int pre_wait(struct chat *c, time_t start)
 	}
 }
 
-/* Hosts the chat on c->date. Returns an exit status. */
 /* Says which posts of the finished chat were not posted (each was logged
  * when it was skipped) so that the one line a host reads says so too.
  * Returns how many. */
@@ -1034,6 +1033,7 @@ static size_t report_skipped(struct chat *c)
 	return n;
 }
 
+/* Hosts the chat on c->date. Returns an exit status. */
 static int host_chat(struct chat *c)
 {
 	struct ch_error err;

@@ -280,20 +280,6 @@ static const char *stable(struct loadctx *lc, const char *s)
 	return lc->arena.items[lc->arena.n++] = ch_xstrdup(s);
 }
 
-/* "2026-12-01T18:07:12.000Z" for ms since the epoch: a new string. */
-static char *iso_ms(long long ms)
-{
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm))
-		return ch_xstrdup("");
-	return ch_xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			    tm.tm_hour, tm.tm_min, tm.tm_sec,
-			    (int)(ms - (long long)t * 1000));
-}
-
 static int load_cb(const struct ch_log_entry *e, void *ctx)
 {
 	struct loadctx *lc = ctx;
@@ -383,8 +369,14 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		p = &c->tposts[c->n_tposts++];
 		memset(p, 0, sizeof *p);
 		p->id = ch_xstrdup(e->id);
-		p->created_at = L->r_speed > 0 ? iso_ms(ms)
-					       : ch_xstrdup(e->created_at);
+		if (L->r_speed > 0) {
+			char t[40];
+
+			ch_rp_fmt_iso_ms(ms, t, sizeof t);
+			p->created_at = ch_xstrdup(t);
+		} else {
+			p->created_at = ch_xstrdup(e->created_at);
+		}
 		p->author_id = ch_xstrdup(e->author_id);
 		p->username = ch_xstrdup(e->username);
 		p->name = ch_xstrdup(e->name);

@@ -20,10 +20,8 @@ static json_t *jtime(long long ms)
 
 	if (ms == CH_RP_NONE)
 		return json_null();
-	ch_rp_fmt_time(ms, t, sizeof t, false);
 	/* keep the milliseconds the log has: ...T18:16:02.250Z */
-	snprintf(t + 19, sizeof t - 19, ".%03dZ",
-		 (int)(((ms % 1000) + 1000) % 1000));
+	ch_rp_fmt_iso_ms(ms, t, sizeof t);
 	return json_string(t);
 }
 

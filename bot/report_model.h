@@ -118,6 +118,9 @@ const char *ch_rp_username(const struct ch_rp_author *a);
 /* Formats ms as "2026-12-01T18:07:12Z" (buf >= 32) or "HH:MM" (hhmm),
  * in UTC. */
 void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm);
+/* Formats ms as "2026-12-01T18:07:12.250Z", UTC to the millisecond
+ * (buf >= 32). */
+void ch_rp_fmt_iso_ms(long long ms, char *buf, size_t size);
 /* Formats ms as "HH:MM" in r->tz (UTC if NULL). Not thread-safe: the
  * writers run on one thread. */
 void ch_rp_fmt_hhmm(const struct ch_rp *r, long long ms, char *buf,

@@ -30,6 +30,14 @@ void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm)
 		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void ch_rp_fmt_iso_ms(long long ms, char *buf, size_t size)
+{
+	ch_rp_fmt_time(ms, buf, size, false);
+	if (ms != CH_RP_NONE && size > 19)
+		snprintf(buf + 19, size - 19, ".%03dZ",
+			 (int)(((ms % 1000) + 1000) % 1000));
+}
+
 /* The zone's offset is looked up once per quarter hour of time shown
  * (every zone changes its offset on a quarter hour): a transcript of
  * thousands of posts loads the zone a handful of times. */
@@ -270,6 +278,12 @@ static void people_list(FILE *fp, const struct ch_rp *r, const int *gids,
 	ch_buf_free(&tmp);
 }
 
+/* Columns a code point takes as wrapped() shows it (see put_cp). */
+static int shown_width(long cp)
+{
+	return cp < 0 ? 1 : cp < 0x20 ? 0 : cp_width(cp);
+}
+
 static bool is_blank(long cp)
 {
 	return cp == ' ' || cp == '\n' || cp == '\r' || cp == '\t';
@@ -280,14 +294,11 @@ static bool is_blank(long cp)
 static int put_cp(struct ch_buf *b, const unsigned char *p, size_t n,
 		  long cp)
 {
-	if (cp < 0) {
+	if (cp < 0)
 		ch_buf_puts(b, "?");
-		return 1;
-	}
-	if (cp < 0x20)
-		return 0;
-	ch_buf_append(b, p, n);
-	return cp_width(cp);
+	else if (cp >= 0x20)
+		ch_buf_append(b, p, n);
+	return shown_width(cp);
 }
 
 /* Text wrapped to COLS with a hanging indent: words move whole to the next
@@ -311,7 +322,7 @@ static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
 		/* the word's width */
 		ww = 0;
 		for (q = p; *q && (cp = decode(q, &n), !is_blank(cp)); q += n)
-			ww += cp < 0 ? 1 : cp < 0x20 ? 0 : cp_width(cp);
+			ww += shown_width(cp);
 		if (col > start && col + 1 + ww > COLS) {
 			emit(&line, fp);
 			ch_buf_printf(&line, "%*s", indent, "");
@@ -321,11 +332,8 @@ static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
 			col++;
 		}
 		for (; p < q; p += n) {
-			int cw;
-
 			cp = decode(p, &n);
-			cw = cp < 0 ? 1 : cp < 0x20 ? 0 : cp_width(cp);
-			if (col + cw > COLS && col > start) {
+			if (col + shown_width(cp) > COLS && col > start) {
 				emit(&line, fp);
 				ch_buf_printf(&line, "%*s", indent, "");
 				col = start = indent;

@@ -352,17 +352,12 @@ static void set_defaults(struct ch_schedule *s, const char *path)
 static char *default_logs_dir(const char *dir)
 {
 	const char *env = getenv("LOGS_DIRECTORY");
-	char *first = NULL, *out = NULL;
-	size_t n;
+	char *first, *out;
 
 	if (!env || env[0] != '/')
 		return ch_path_resolve(dir, "../logs");
-	n = strcspn(env, ":");
-	first = strndup(env, n);
-	if (!first)
-		goto cleanup;
+	first = ch_xasprintf("%.*s", (int)strcspn(env, ":"), env);
 	out = ch_path_resolve(dir, first);
-cleanup:
 	free(first);
 	return out;
 }
