@@ -11,18 +11,21 @@
 static const char run_usage[] =
 	"usage: chathost run [--once] [--date YYYY-MM-DD] [--rehearse[=SPEED]]\n"
 	"                    [--dry-run] [--api-base URL] [--backfill [--full]]\n"
-	"                    [-v | -q] SCHEDULE\n"
+	"                    [--yes] [-v | -q] SCHEDULE\n"
 	"  Hosts the chats of SCHEDULE: posts the intro, the questions and the\n"
 	"  wrap-up on time and captures the answers into the log.\n"
 	"  --once            host the next chat only, then exit\n"
 	"  --date DATE       host the chat on DATE (implies --once)\n"
 	"  --rehearse[=N]    start now, time runs N times faster (default 60);\n"
-	"                    files go to LOGS/NAME/rehearsal/\n"
+	"                    files go to LOGS/NAME/rehearsal/; posting to a\n"
+	"                    real (not loopback) network needs --yes\n"
+	"  --yes             let a rehearsal post to a real network\n"
 	"  --dry-run         print the posts at their times, send nothing\n"
 	"  --api-base URL    use URL instead of api.base_url (https://, or\n"
 	"                    http:// to a loopback address)\n"
 	"  --backfill        search what the live capture missed of the chat on\n"
-	"                    --date (past chats, up to 7 days back)\n"
+	"                    --date (past chats, up to 7 days back; with\n"
+	"                    --rehearse: of that date's rehearsal)\n"
 	"  --full            with --backfill: sweep the whole capture window\n"
 	"  -v, --verbose     trace requests (secrets redacted)\n"
 	"  -q, --quiet       warnings and errors only\n";
@@ -37,6 +40,7 @@ int ch_cmd_run(int argc, char **argv)
 		{"api-base", required_argument, NULL, 'a'},
 		{"backfill", no_argument, NULL, 'b'},
 		{"full", no_argument, NULL, 'f'},
+		{"yes", no_argument, NULL, 'y'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -83,6 +87,9 @@ int ch_cmd_run(int argc, char **argv)
 		case 'f':
 			o.full = true;
 			break;
+		case 'y':
+			o.yes = true;
+			break;
 		case 'v':
 			level = CH_LOG_DEBUG;
 			break;
@@ -103,9 +110,9 @@ int ch_cmd_run(int argc, char **argv)
 				      "run: --backfill needs --date (the chat to backfill)");
 	if (o.full && !o.backfill)
 		return ch_usage_error(run_usage, "run: --full goes with --backfill");
-	if (o.backfill && (o.dry_run || o.speed > 0))
+	if (o.backfill && o.dry_run)
 		return ch_usage_error(run_usage,
-				      "run: --backfill cannot be combined with --dry-run or --rehearse");
+				      "run: --backfill cannot be combined with --dry-run");
 	o.schedule_path = argv[optind];
 	o.argc = argc;
 	o.argv = argv;

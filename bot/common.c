@@ -2,9 +2,11 @@
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void ch_error_clear(struct ch_error *err)
 {
@@ -237,6 +239,41 @@ char *ch_xasprintf(const char *fmt, ...)
 	return b.data;
 }
 
+FILE *ch_open_regular(const char *path, struct ch_error *err)
+{
+	struct stat sb;
+	FILE *fp = NULL;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0) {
+		ch_error_set(err, path, 0, "cannot stat: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ch_error_set(err, path, 0, "not a regular file (%s); name a file",
+			     S_ISDIR(sb.st_mode)    ? "a folder"
+			     : S_ISFIFO(sb.st_mode) ? "a FIFO"
+			     : S_ISSOCK(sb.st_mode) ? "a socket"
+						    : "a device");
+		close(fd);
+		return NULL;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	fp = fdopen(fd, "rb");
+	if (!fp) {
+		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err)
 {
@@ -246,11 +283,9 @@ char *ch_read_file(const char *path, size_t max, size_t *len_out,
 	size_t n;
 	char *out = NULL;
 
-	fp = fopen(path, "rb");
-	if (!fp) {
-		ch_error_set(err, path, 0, "cannot open: %s", strerror(errno));
+	fp = ch_open_regular(path, err);
+	if (!fp)
 		goto cleanup;
-	}
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
 		if (b.len + n > max) {
 			ch_error_set(err, path, 0, "file larger than %zu bytes",

@@ -78,7 +78,13 @@ char *ch_xstrdup(const char *s);        /* NULL in, NULL out */
 char *ch_xstrndup(const char *s, size_t n);
 char *ch_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Opens path for reading if it is a regular file (never waits: a FIFO,
+ * a device or a folder is refused at once). Returns the stream (caller
+ * fcloses) or NULL with err filled. */
+FILE *ch_open_regular(const char *path, struct ch_error *err);
+
 /* Reads a whole file into a new NUL-terminated string (caller frees).
+ * Only a regular file (ch_open_regular).
  * Returns NULL and fills err on failure; *len_out may be NULL. */
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err);

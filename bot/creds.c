@@ -132,7 +132,8 @@ static char *ch_creds_read(const char *file, size_t *len, struct ch_error *err)
 	size_t n = 0;
 	int fd;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on */
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			ch_error_set(err, file, 0,

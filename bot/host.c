@@ -14,6 +14,8 @@
 #include "chtime.h"
 #include "cli.h"
 #include "creds.h"
+#include "http.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "plan.h"
@@ -121,6 +123,12 @@ struct chat {
 					  chat's start, or its poll's post_at */
 	double rstart, speed;          /* timeline: real = rstart + (t - tbase)/speed */
 	char *dir;                     /* owned: the log folder */
+	bool state_failed;             /* the last state write failed */
+	bool state_alerted;            /* ... and the notifier was told */
+	bool done_already;             /* the chat was done before this run */
+	long polls_ok, polls_failed;   /* live capture cycles */
+	char search_error[CH_ERROR_TEXT_LEN]; /* the last search failure */
+	int lock_fd;                   /* borrowed: the run lock (lock.h) */
 };
 
 static double real_at(const struct chat *c, time_t t)
@@ -191,13 +199,47 @@ static void log_skip(struct chat *c, const struct ch_post *p, const char *why)
 	ch_replylog_flush(&c->log, NULL);
 }
 
-static void save_state(struct chat *c)
+/* Sends msg through the schedule's notifiers (real chats only: a
+ * rehearsal's trouble is seen on its terminal). */
+static void alert(const struct chat *c, const char *msg)
+{
+	struct ch_error err;
+
+	if (c->o->speed > 0 || c->o->dry_run)
+		return;
+	ch_error_clear(&err);
+	if (ch_notify_send(c->s, msg, &err) < 0)
+		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+}
+
+/* Writes the state. Returns 0, or -1 (logged; the first failure of a
+ * chat is also sent to the notifiers). */
+static int save_state(struct chat *c)
 {
 	struct ch_error err;
 
 	ch_error_clear(&err);
-	if (c->state_open && ch_state_save(&c->st, &err) < 0)
-		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+	if (!c->state_open)
+		return 0;
+	if (ch_state_save(&c->st, &err) == 0) {
+		if (c->state_failed)
+			ch_log(CH_LOG_INFO, "%s: the state can be written again",
+			       c->st.path);
+		c->state_failed = false;
+		return 0;
+	}
+	ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+	c->state_failed = true;
+	if (!c->state_alerted) {
+		char *msg = ch_xasprintf(
+			"the %s chat on %s cannot write its state (%s: %s): nothing more is posted until it can; free space, and a restart looks up what was posted",
+			c->s->hashtag, c->date, err.source, err.text);
+
+		c->state_alerted = true;
+		alert(c, msg);
+		free(msg);
+	}
+	return -1;
 }
 
 /* true if got (a post's text as the API returns it) is text: X returns
@@ -233,9 +275,24 @@ static bool same_text(const char *got, const char *text)
 	return *got == '\0' && *text == '\0';
 }
 
-/* Looks for text among the account's recent posts; fills id if found.
- * Returns 1 found, 0 not found, -1 lookup failed. */
-static int find_posted(struct chat *c, const char *text, char *id, size_t n)
+/* Clock difference allowed between this machine and the network's
+ * servers when a found post's creation time is compared with the intent
+ * (seconds; X's created_at also drops the milliseconds). */
+#define INTENT_SKEW 5.0
+
+/* The real instant the intent to post key was recorded (0 if none). */
+static double intent_at(struct chat *c, const char *key)
+{
+	return ch_json_num(json_object_get(ch_state_obj(&c->st, "posts"), key),
+			   "intent_at", 0);
+}
+
+/* Looks for text among the account's recent posts made at or after since
+ * (the intent's instant: an older post with the same text, a rehearsal's
+ * or last week's, is not this chat's); fills id if found. Returns 1
+ * found, 0 not found, -1 lookup failed. */
+static int find_posted(struct chat *c, const char *text, double since,
+		       char *id, size_t n)
 {
 	struct ch_tweet_page page;
 	struct ch_error err;
@@ -251,25 +308,50 @@ static int find_posted(struct chat *c, const char *text, char *id, size_t n)
 		return -1;
 	}
 	for (i = 0; i < page.n; i++) {
-		if (page.tweets[i].text && page.tweets[i].id &&
-		    same_text(page.tweets[i].text, text)) {
-			snprintf(id, n, "%s", page.tweets[i].id);
-			found = 1;
-			break;
+		long long ms = 0;
+
+		if (!page.tweets[i].text || !page.tweets[i].id ||
+		    !same_text(page.tweets[i].text, text))
+			continue;
+		if (!page.tweets[i].created_at ||
+		    ch_replylog_parse_time(page.tweets[i].created_at, &ms) < 0 ||
+		    (double)ms / 1000.0 < since - INTENT_SKEW) {
+			ch_log(CH_LOG_WARN,
+			       "%s: post %s has the same text but was made before this chat's intent to post it (%s): not this chat's",
+			       c->date, page.tweets[i].id,
+			       page.tweets[i].created_at ? page.tweets[i].created_at
+							 : "no time");
+			continue;
 		}
+		snprintf(id, n, "%s", page.tweets[i].id);
+		found = 1;
+		break;
 	}
 	ch_tweet_page_free(&page);
 	return found;
 }
 
-/* Records the intent to post p at due, durably. */
-static void write_intent(struct chat *c, const struct ch_post *p, double due)
+/* Records the intent to post p at due, durably. Returns 0, or -1 if it
+ * could not be written: then it is not recorded in memory either, and p
+ * must not be posted (a post that cannot be recorded is never made). */
+static int write_intent(struct chat *c, const struct ch_post *p, double due)
 {
+	json_t *posts = ch_state_obj(&c->st, "posts");
+	/* a copy: ch_state_set_intent changes the object in place */
+	json_t *old = json_deep_copy(json_object_get(posts, p->key));
+
 	ch_state_set_intent(&c->st, p->key, p->text, ch_now());
-	json_object_set_new(json_object_get(ch_state_obj(&c->st, "posts"),
-					    p->key),
-			    "due", json_real(due));
-	save_state(c);
+	json_object_set_new(json_object_get(posts, p->key), "due",
+			    json_real(due));
+	if (save_state(c) == 0) {
+		json_decref(old);
+		return 0;
+	}
+	if (old)
+		json_object_set_new(posts, p->key, old);
+	else
+		json_object_del(posts, p->key);
+	return -1;
 }
 
 /* The real instant past which p is not posted any more. */
@@ -313,7 +395,7 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 	int refused = 0;
 
 	for (;;) {
-		int r = find_posted(c, p->text, id, n);
+		int r = find_posted(c, p->text, intent_at(c, p->key), id, n);
 
 		if (r >= 0)
 			return r;
@@ -393,9 +475,27 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		}
 		/* the intent is on disk before the post (written ahead of the
 		 * instant by wait_for), so that a crash between the post and
-		 * the id's record is resolved on restart */
-		if (!ch_state_post_pending(&c->st, p->key))
-			write_intent(c, p, due);
+		 * the id's record is resolved on restart; an intent that cannot
+		 * be written means no post: wait and write it again */
+		if (!ch_state_post_pending(&c->st, p->key) &&
+		    write_intent(c, p, due) < 0) {
+			ch_log(CH_LOG_ERROR,
+			       "%s %s: not posted: its intent cannot be recorded in the state",
+			       c->date, what);
+			if (nap_until(fmin(ch_now() + backoff,
+					   late_at + 0.001)))
+				return -2;
+			if (backoff < 30)
+				backoff *= 2;
+			if (ch_now() > late_at) {
+				ch_log(CH_LOG_WARN,
+				       "%s %s skipped: the state could not be written until late_limit",
+				       c->date, what);
+				record_skipped(c, p, "state not writable");
+				return 1;
+			}
+			continue;
+		}
 		ch_error_clear(&err);
 		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
 				 &err) == 0) {
@@ -517,7 +617,7 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 
 			ch_error_clear(&err);
 			if (!ch_state_post_pending(&c->st, p->key))
-				write_intent(c, p, t);
+				(void)write_intent(c, p, t); /* do_post retries */
 			if (ch_xapi_warm(c->x, &err) < 0)
 				ch_log(CH_LOG_DEBUG, "warming the connection: %s",
 				       err.text);
@@ -541,9 +641,16 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 
 				ch_error_clear(&err);
 				if (ch_capture_poll(&c->cap, now, t - guard,
-						    &err) < 0)
+						    &err) < 0) {
 					ch_log(CH_LOG_WARN, "search: %s",
 					       err.text);
+					c->polls_failed++;
+					snprintf(c->search_error,
+						 sizeof c->search_error, "%s",
+						 err.text);
+				} else {
+					c->polls_ok++;
+				}
 				continue;
 			}
 			if (due > now && due < wake && due < t - guard)
@@ -961,6 +1068,7 @@ static void wait_in_waiter(const struct chat *c, double wake)
 		       at, c->s->timezone, waiter);
 	}
 	fflush(NULL);
+	ch_lock_pass_on(c->lock_fd);
 	execv(waiter, argv);
 	ch_log(CH_LOG_WARN, "cannot run %s: %s; waiting here", waiter,
 	       strerror(errno));
@@ -1010,8 +1118,8 @@ static int pre_wait(struct chat *c, time_t start)
 }
 
 /* Says which posts of the finished chat were not posted (each was logged
- * when it was skipped) so that the one line a host reads says so too.
- * Returns how many. */
+ * when it was skipped) so that the one line a host reads says so too, and
+ * tells the notifiers. Returns how many. */
 static size_t report_skipped(struct chat *c)
 {
 	struct ch_buf b = {0};
@@ -1026,27 +1134,122 @@ static size_t report_skipped(struct chat *c)
 		ch_buf_printf(&b, "%s%s (%s)", n ? ", " : "", key, why);
 		n++;
 	}
-	if (n)
-		ch_log(CH_LOG_ERROR, "%s: %zu of %zu posts were not posted: %s",
-		       c->date, n, c->plan.n_posts, ch_buf_str(&b));
+	if (n) {
+		char *msg = ch_xasprintf("%s: %zu of %zu posts were not posted: %s",
+					 c->date, n, c->plan.n_posts,
+					 ch_buf_str(&b));
+		char *amsg = ch_xasprintf("the %s chat %s", c->s->hashtag, msg);
+
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		alert(c, amsg);
+		free(amsg);
+		free(msg);
+	}
 	ch_buf_free(&b);
 	return n;
 }
 
-/* Hosts the chat on c->date. Returns an exit status. */
-static int host_chat(struct chat *c)
+/* The chat's files: LOGS/NAME, or LOGS/NAME/rehearsal (caller frees). */
+static char *chat_dir(const struct ch_schedule *s, bool rehearsal)
 {
+	return ch_xasprintf("%s/%s%s", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "");
+}
+
+/* An event line in the log of a chat that was not hosted, so that the
+ * report says why instead of showing nothing. */
+static void log_not_hosted(struct chat *c, const char *why)
+{
+	struct ch_replylog lg;
 	struct ch_error err;
-	char *state_path = NULL, *log_path = NULL;
-	double window_end = 0;
-	size_t i;
-	int rc = CH_EXIT_OK;
+	char *dir = chat_dir(c->s, false);
+	char *path = ch_xasprintf("%s/%s.jsonl", dir, c->date);
+	json_t *f = json_pack("{s:s}", "reason", why);
 
 	ch_error_clear(&err);
-	if (load_plan(c, &c->topic, &c->plan) < 0) {
-		rc = CH_EXIT_INPUT;
-		goto cleanup;
+	if (ch_mkdir_p(dir) == 0 && ch_replylog_open(&lg, path, &err) == 0) {
+		ch_replylog_event(&lg, "not_hosted", f, &err);
+		ch_replylog_close(&lg, &err);
 	}
+	if (err.text[0])
+		ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
+	json_decref(f);
+	free(path);
+	free(dir);
+}
+
+/* The chat on c->date is not hosted: log it, say it in the chat's log and
+ * through the notifiers (a real chat). */
+static void not_hosted(struct chat *c, const char *why)
+{
+	char *msg = ch_xasprintf("the %s chat on %s is not hosted: %s",
+				 c->s->hashtag, c->date, why);
+
+	ch_log(CH_LOG_ERROR, "%s", msg);
+	if (c->o->speed <= 0 && !c->o->dry_run && !c->o->backfill) {
+		log_not_hosted(c, why);
+		alert(c, msg);
+	}
+	free(msg);
+}
+
+/* Loads the topic and the plan. For a real chat whose topic file is
+ * missing or invalid, reads it again every minute (and at once on SIGHUP)
+ * until the first post's late_limit has passed: a file written late is
+ * still hosted. The notifiers hear of it at the chat's start. Returns 0,
+ * -1 (not hosted; logged and alerted), or 1 if stopped. */
+static int load_plan_waiting(struct chat *c)
+{
+	bool told = false;
+	char *path = ch_topic_path(c->s->topics_dir, c->date);
+	int rc = -1;
+
+	for (;;) {
+		double now = ch_now(), late, wake;
+
+		ch_topic_free(&c->topic);
+		memset(&c->topic, 0, sizeof c->topic);
+		if (load_plan(c, &c->topic, &c->plan) == 0) {
+			rc = 0;
+			break;
+		}
+		if (c->o->speed > 0 || c->o->dry_run || c->o->backfill)
+			break;
+		late = (double)c->start + (double)c->s->late_limit * 60.0;
+		if (now >= (double)c->start && !told) {
+			char *why = ch_xasprintf(
+				"its topic file %s is %s; write it (chathost check) within %d minutes and it is still hosted",
+				path, access(path, F_OK) ? "missing" : "invalid",
+				c->s->late_limit);
+
+			not_hosted(c, why);
+			free(why);
+			told = true;
+		}
+		if (now >= late)
+			break;
+		wake = fmin(now + 60.0, now < (double)c->start ? (double)c->start
+							     : late);
+		ch_log(CH_LOG_INFO, "%s: reading %s again in %.0f s (or on SIGHUP)",
+		       c->date, path, wake - now);
+		if (ch_sleep_until(wake, MAX_SLEEP_CHUNK)) {
+			if (stop_flag) {
+				rc = 1;
+				break;
+			}
+			reload_schedule(c);
+		}
+	}
+	if (rc < 0 && c->o->speed <= 0 && !c->o->dry_run && !c->o->backfill)
+		ch_log(CH_LOG_ERROR, "%s: the chat was not hosted: no valid topic file",
+		       c->date);
+	free(path);
+	return rc;
+}
+
+/* Sets the chat's timeline from its plan: real = rstart + (t - tbase)/speed. */
+static void chat_timeline(struct chat *c)
+{
 	c->start = c->plan.start;
 	c->tbase = c->start;
 	if (c->topic.has_poll && poll_post_at(c, &c->tbase) < 0)
@@ -1056,76 +1259,114 @@ static int host_chat(struct chat *c)
 	 * gets its intent written and its connection warmed ahead */
 	c->rstart = c->o->speed > 0 ? ch_now() + fmin(10.0, 60.0 / c->speed) + 0.2
 				    : (double)c->tbase;
-	if (c->o->dry_run)
-		goto posts;
+}
 
-	c->dir = ch_xasprintf("%s/%s%s", c->s->logs_dir, c->s->name,
-			      c->o->speed > 0 ? "/rehearsal" : "");
+/* Logs again the host's posts that the state holds but the log lacks (a
+ * line lost to a full disk or a torn write). */
+static void relog_host_posts(struct chat *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->plan.n_posts; i++) {
+		const struct ch_post *p = &c->plan.posts[i];
+		const char *id = ch_state_post_id(&c->st, p->key);
+
+		if (id && !ch_replylog_has(&c->log, id))
+			log_host_post(c, p, id, ch_state_post_time(&c->st, p->key));
+	}
+}
+
+/* A rehearsal's state: a finished one is moved aside (a new rehearsal
+ * starts afresh; a backfill keeps it), a recorded timeline is continued.
+ * Returns 0 or -1. */
+static int open_rehearsal(struct chat *c, const char *state_path,
+			  const char *log_path)
+{
+	struct ch_error err;
+	double start, speed;
+
+	ch_error_clear(&err);
+	if (!c->o->backfill && json_is_true(json_object_get(c->st.root, "done"))) {
+		ch_state_free(&c->st);
+		c->state_open = false;
+		archive_rehearsal(state_path, log_path);
+		if (ch_state_open(&c->st, state_path, &err) < 0) {
+			ch_log(CH_LOG_ERROR, "%s", err.text);
+			return -1;
+		}
+		c->state_open = true;
+	}
+	if (ch_state_rehearsal(&c->st, &start, &speed)) {
+		c->rstart = start;
+		c->speed = speed;
+		ch_log(CH_LOG_INFO,
+		       "continuing the rehearsal started at %.3f at %gx", start,
+		       speed);
+	} else {
+		ch_state_set_rehearsal(&c->st, c->rstart, c->speed,
+				       (double)c->tbase);
+	}
+	return 0;
+}
+
+/* Opens the chat's state and log (creating the folder). Returns an exit
+ * status; CH_EXIT_OK with c->done_already set if a real chat is done. */
+static int chat_open(struct chat *c, char **state_path, char **log_path)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	c->dir = chat_dir(c->s, c->o->speed > 0);
+	*state_path = ch_xasprintf("%s/%s.state.json", c->dir, c->date);
+	*log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
+	if (c->o->backfill && c->o->speed <= 0 && ch_now() < (double)c->start) {
+		ch_log(CH_LOG_ERROR,
+		       "--backfill: the chat on %s has not started yet: nothing to backfill",
+		       c->date);
+		return CH_EXIT_INPUT;
+	}
+	if (c->o->backfill && c->o->speed > 0 && access(*state_path, F_OK)) {
+		ch_log(CH_LOG_ERROR,
+		       "--backfill --rehearse: %s: no rehearsal of the chat on %s to backfill",
+		       *state_path, c->date);
+		return CH_EXIT_INPUT;
+	}
 	if (ch_mkdir_p(c->dir) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: cannot create the log folder: %s",
 		       c->dir, strerror(errno));
-		rc = CH_EXIT_INPUT;
-		goto cleanup;
+		return CH_EXIT_INPUT;
 	}
-	state_path = ch_xasprintf("%s/%s.state.json", c->dir, c->date);
-	log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
-	if (ch_state_open(&c->st, state_path, &err) < 0) {
+	if (ch_state_open(&c->st, *state_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
-		rc = CH_EXIT_INPUT;
-		goto cleanup;
+		return CH_EXIT_INPUT;
 	}
 	c->state_open = true;
 	if (c->o->speed > 0) {
-		double start, speed;
-
-		if (json_is_true(json_object_get(c->st.root, "done"))) {
-			ch_state_free(&c->st);
-			c->state_open = false;
-			archive_rehearsal(state_path, log_path);
-			if (ch_state_open(&c->st, state_path, &err) < 0) {
-				ch_log(CH_LOG_ERROR, "%s", err.text);
-				rc = CH_EXIT_INPUT;
-				goto cleanup;
-			}
-			c->state_open = true;
-		}
-		if (ch_state_rehearsal(&c->st, &start, &speed)) {
-			c->rstart = start;
-			c->speed = speed;
-			ch_log(CH_LOG_INFO,
-			       "continuing the rehearsal started at %.3f at %gx",
-			       start, speed);
-		} else {
-			ch_state_set_rehearsal(&c->st, c->rstart, c->speed,
-					       (double)c->tbase);
-		}
-	} else if (json_is_true(json_object_get(c->st.root, "done"))) {
-		ch_log(CH_LOG_INFO, "%s: the chat on %s is done already",
-		       state_path, c->date);
-		goto cleanup;
+		if (open_rehearsal(c, *state_path, *log_path) < 0)
+			return CH_EXIT_INPUT;
+	} else if (!c->o->backfill &&
+		   json_is_true(json_object_get(c->st.root, "done"))) {
+		c->done_already = true;
+		return CH_EXIT_OK;
 	}
 	json_object_set_new(c->st.root, "date", json_string(c->date));
-	json_object_set_new(c->st.root, "timezone",
-			    json_string(c->s->timezone));
-	save_state(c);
-	if (ch_replylog_open(&c->log, log_path, &err) < 0) {
+	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
+	if (save_state(c) < 0 && !c->o->backfill)
+		return CH_EXIT_NETWORK;
+	if (ch_replylog_open(&c->log, *log_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
-		rc = CH_EXIT_INPUT;
-		goto cleanup;
+		return CH_EXIT_INPUT;
 	}
 	c->log_open = true;
-	if (c->topic.has_poll && !c->o->backfill) {
-		int r = poll_phase(c);
+	relog_host_posts(c);
+	return CH_EXIT_OK;
+}
 
-		if (r != CH_EXIT_OK) {
-			rc = r;
-			goto cleanup;
-		}
-		if (stop_flag)
-			goto cleanup;
-	}
-	window_end = real_at(c, c->plan.end) +
-		     (double)c->s->capture_after * 60.0 / c->speed;
+static void chat_capture_init(struct chat *c, double window_end)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
 	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
 			    c->me_username, real_at(c, c->plan.start),
 			    window_end, c->speed,
@@ -1134,30 +1375,59 @@ static int host_chat(struct chat *c)
 		/* the backfill's waits (end_time lag, rate-limit resets of up
 		 * to 16 minutes) end on SIGTERM/SIGINT too */
 		c->cap.sleep_until = capture_sleep;
-	}
-	else
+	} else {
 		ch_log(CH_LOG_WARN, "capture: %s", err.text);
+	}
+}
 
-	if (c->o->backfill)
-		goto backfill;
-posts:
-	/*
-	 * Wall-clock jumps. Every instant here is CLOCK_REALTIME (the plan's
-	 * times are wall-clock instants, and sleeps are absolute deadlines on
-	 * that clock, re-read at least every MAX_SLEEP_CHUNK seconds), so:
-	 *  - a backward jump only makes the loop wait longer; it can never
-	 *    post an item twice, because each post is keyed in the state
-	 *    ("posts".KEY: intent, then id, or "skipped") before and after
-	 *    it is sent, and an item with an id or a skip is never visited
-	 *    again - not after a jump, a reload or a restart either;
-	 *  - a forward jump makes the items whose instants it passed due at
-	 *    once: each is posted if it is still within late_limit of its
-	 *    instant, else skipped and logged as a "skipped" event line
-	 *    (do_post), never posted out of context; a rehearsal resumed
-	 *    long after its start is the same case (crash/signal tests);
-	 *  - a jump in the middle of a post changes nothing: the intent is
-	 *    on disk, and an unknown outcome is looked up before any resend.
-	 */
+/* The crash window of p: an intent without an id. Returns 0 to go on and
+ * post it, 1 resolved (posted before, or skipped), -2 stopped. */
+static int resolve_pending(struct chat *c, const struct ch_post *p, double due)
+{
+	char id[64];
+	int rr = resolve_posted(c, p, late_at_of(c, due), id, sizeof id);
+
+	if (rr == -2)
+		return -2;
+	if (rr == 1) {
+		record_posted(c, p, id, "was posted before the restart");
+		return 1;
+	}
+	if (rr == -1) {
+		ch_log(CH_LOG_ERROR,
+		       "%s %s: cannot find out whether it was posted before the restart and it is now late; not posting it",
+		       c->date, p->key);
+		record_skipped(c, p, "unresolved");
+		return 1;
+	}
+	/* 0: not posted; -3: cannot look (a resend of a post made is
+	 * refused as a duplicate) */
+	return 0;
+}
+
+/*
+ * The posts, each at its instant. Wall-clock jumps: every instant here is
+ * CLOCK_REALTIME (the plan's times are wall-clock instants, and sleeps are
+ * absolute deadlines on that clock, re-read at least every MAX_SLEEP_CHUNK
+ * seconds), so:
+ *  - a backward jump only makes the loop wait longer; it can never post
+ *    an item twice, because each post is keyed in the state ("posts".KEY:
+ *    intent, then id, or "skipped") before and after it is sent, and an
+ *    item with an id or a skip is never visited again - not after a jump,
+ *    a reload or a restart either;
+ *  - a forward jump makes the items whose instants it passed due at once:
+ *    each is posted if it is still within late_limit of its instant, else
+ *    skipped and logged as a "skipped" event line (do_post), never posted
+ *    out of context; a rehearsal resumed long after its start is the same
+ *    case (crash/signal tests);
+ *  - a jump in the middle of a post changes nothing: the intent is on
+ *    disk, and an unknown outcome is looked up before any resend.
+ * Returns an exit status, or -2 if stopped.
+ */
+static int chat_posts(struct chat *c)
+{
+	size_t i;
+
 	ch_log(CH_LOG_INFO, "%s: %zu posts planned from %s%s", c->date,
 	       c->plan.n_posts, c->plan.topic_path,
 	       c->o->speed > 0 ? " (rehearsal)" : "");
@@ -1171,33 +1441,15 @@ posts:
 			    ch_state_post_skipped(&c->st, p->key))
 				continue;
 			if (ch_state_post_pending(&c->st, p->key)) {
-				/* the crash window: an intent without an id */
-				char id[64];
-				int rr = resolve_posted(c, p, late_at_of(c, due),
-							id, sizeof id);
-
-				if (rr == -2)
-					goto cleanup;
-				if (rr == 1) {
-					record_posted(c, p, id,
-						      "was posted before the restart");
+				r = resolve_pending(c, p, due);
+				if (r == -2)
+					return -2;
+				if (r == 1)
 					continue;
-				}
-				if (rr == -1) {
-					ch_log(CH_LOG_ERROR,
-					       "%s %s: cannot find out whether it was posted before the restart and it is now late; not posting it",
-					       c->date, p->key);
-					record_skipped(c, p, "unresolved");
-					continue;
-				}
-				/* 0: not posted; -3: cannot look (a resend
-				 * of a post made is refused as a duplicate) */
 			}
 		}
-		if (wait_for(c, due, p)) {
-			rc = CH_EXIT_OK;
-			goto cleanup;
-		}
+		if (wait_for(c, due, p))
+			return -2;
 		if (reload_flag) {
 			reload(c);
 			i = (size_t)-1; /* walk the new plan from its start */
@@ -1205,17 +1457,123 @@ posts:
 		}
 		r = do_post(c, p, due);
 		if (r == -2)
+			return -2;
+		if (r == -1)
+			return CH_EXIT_NETWORK;
+	}
+	return CH_EXIT_OK;
+}
+
+/* The backfill and its line. Returns an exit status, or -2 if stopped. */
+static int chat_backfill(struct chat *c)
+{
+	struct ch_error err;
+
+	if (!c->capture_on)
+		return CH_EXIT_OK;
+	ch_error_clear(&err);
+	if (ch_capture_backfill(&c->cap, c->o->full, &err) < 0) {
+		ch_log(CH_LOG_WARN, "backfill: %s", err.text);
+		if (!c->search_error[0])
+			snprintf(c->search_error, sizeof c->search_error, "%s",
+				 err.text);
+		c->polls_failed++;
+		return CH_EXIT_NETWORK;
+	}
+	ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
+	       c->cap.logged, c->cap.reads);
+	/* stopped in the middle: the next run backfills the rest */
+	return stop_flag ? -2 : CH_EXIT_OK;
+}
+
+/* The lines that close a chat: what was not posted, not captured, not
+ * written; then the chat is done unless its backfill failed (the next run
+ * backfills again). Returns the exit status. */
+static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
+{
+	struct ch_error err;
+	int rc = backfilled ? CH_EXIT_OK : CH_EXIT_NETWORK;
+
+	ch_error_clear(&err);
+	if (c->capture_on && c->cap.logged == 0 && c->polls_failed > 0) {
+		char *msg = ch_xasprintf(
+			"%s: no answers were captured: every search failed (%s); within 7 days, run: chathost run --backfill --date %s%s %s",
+			c->date, c->search_error, c->date,
+			c->o->speed > 0 ? " --rehearse" : "",
+			c->o->schedule_path);
+
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		alert(c, msg);
+		free(msg);
+		rc = CH_EXIT_NETWORK;
+	}
+	if (c->log_open && ch_replylog_flush(&c->log, &err) < 0) {
+		char *msg = ch_xasprintf(
+			"%s: %zu bytes of the log %s could not be written (%s); free space and run again: the posts are looked up and captured again",
+			c->date, ch_replylog_queued(&c->log), log_path, err.text);
+
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		alert(c, msg);
+		free(msg);
+		rc = CH_EXIT_NETWORK;
+	}
+	if (c->o->backfill)
+		return rc;
+	if (report_skipped(c))
+		rc = CH_EXIT_NETWORK;
+	if (!backfilled)
+		return rc;
+	json_object_set_new(c->st.root, "done", json_true());
+	if (save_state(c) < 0)
+		return CH_EXIT_NETWORK;
+	ch_log(CH_LOG_INFO, "%s: chat done; log %s", c->date, log_path);
+	return rc;
+}
+
+/* A dry run: the plan's posts printed at their times. */
+static int chat_dry_run(struct chat *c)
+{
+	int r = chat_posts(c);
+
+	return r == -2 ? CH_EXIT_OK : r;
+}
+
+/* Hosts the chat on c->date. Returns an exit status. */
+static int host_chat(struct chat *c)
+{
+	char *state_path = NULL, *log_path = NULL;
+	double window_end;
+	int rc, r;
+
+	r = load_plan_waiting(c);
+	if (r != 0) {
+		rc = r > 0 ? CH_EXIT_OK : CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	chat_timeline(c);
+	if (c->o->dry_run) {
+		rc = chat_dry_run(c);
+		goto cleanup;
+	}
+	rc = chat_open(c, &state_path, &log_path);
+	if (rc != CH_EXIT_OK || c->done_already)
+		goto cleanup;
+	if (c->topic.has_poll && !c->o->backfill) {
+		rc = poll_phase(c);
+		if (rc != CH_EXIT_OK || stop_flag)
 			goto cleanup;
-		if (r == -1) {
-			rc = CH_EXIT_NETWORK;
+	}
+	window_end = real_at(c, c->plan.end) +
+		     (double)c->s->capture_after * 60.0 / c->speed;
+	chat_capture_init(c, window_end);
+	if (!c->o->backfill) {
+		r = chat_posts(c);
+		if (r == -2 || r != CH_EXIT_OK) {
+			rc = r == -2 ? CH_EXIT_OK : r;
 			goto cleanup;
 		}
-	}
-	if (c->o->dry_run)
-		goto cleanup;
-	/* capture until the window closes */
-	if (c->capture_on) {
-		for (;;) {
+		/* capture until the window closes */
+		while (c->capture_on) {
 			if (wait_for(c, window_end, NULL))
 				goto cleanup;
 			if (!reload_flag)
@@ -1223,38 +1581,24 @@ posts:
 			reload_flag = 0;
 		}
 	}
-backfill:
-	if (c->capture_on) {
-		if (ch_capture_backfill(&c->cap, c->o->full, &err) < 0) {
-			ch_log(CH_LOG_WARN, "backfill: %s", err.text);
-			rc = CH_EXIT_NETWORK;
-			goto cleanup;
-		}
-		ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
-		       c->cap.logged, c->cap.reads);
-		/* stopped in the middle: the next run backfills the rest */
-		if (stop_flag)
-			goto cleanup;
-	}
-	if (!c->o->backfill) {
-		json_object_set_new(c->st.root, "done", json_true());
-		save_state(c);
-		ch_log(CH_LOG_INFO, "%s: chat done; log %s", c->date, log_path);
-		if (report_skipped(c))
-			rc = CH_EXIT_NETWORK;
-	}
+	r = chat_backfill(c);
+	if (r == -2)
+		goto cleanup;
+	rc = chat_finish(c, log_path, r == CH_EXIT_OK);
 cleanup:
 	free(state_path);
 	free(log_path);
 	return rc;
 }
 
-/* Looks up the account (GET /2/users/me), retrying network failures. A
- * first 401/403 is asked again too: libcurl resends a request whose reused
- * connection died before any answer with the same Authorization header,
- * and a replayed OAuth nonce is refused; a second one is believed. */
-static int lookup_me(struct ch_xapi *x, char *id, size_t id_n, char *user,
-		     size_t user_n)
+/* Looks up the account (GET /2/users/me), retrying network failures until
+ * deadline (real epoch seconds). A first 401/403 is asked again too:
+ * libcurl resends a request whose reused connection died before any answer
+ * with the same Authorization header, and a replayed OAuth nonce is
+ * refused; a second one is believed. Returns 0, -1 refused (credentials),
+ * -2 not reached by the deadline, -3 stopped. */
+static int lookup_me(struct ch_xapi *x, double deadline, char *id,
+		     size_t id_n, char *user, size_t user_n)
 {
 	double backoff = 1;
 	struct ch_error err;
@@ -1271,128 +1615,275 @@ static int lookup_me(struct ch_xapi *x, char *id, size_t id_n, char *user,
 		} else {
 			refused = 0;
 		}
+		if (ch_now() + backoff > deadline)
+			return -2;
 		if (nap_until(ch_now() + backoff))
-			return -1;
+			return -3;
 		if (backoff < 60)
 			backoff *= 2;
 	}
 }
 
-int ch_host_main(const struct ch_host_opts *o)
-{
-	struct ch_schedule s = {0};
-	struct ch_diags d = {0};
-	struct ch_creds creds = {0};
+/* The process-wide pieces of a run: schedule, account, lock. */
+struct run {
+	const struct ch_host_opts *o;
+	struct ch_schedule s;
+	struct ch_creds creds;
 	struct ch_xapi x;
-	struct ch_error err;
-	bool have_x = false;
-	char me_id[64] = "", me_user[128] = "";
-	int rc = CH_EXIT_OK;
+	bool have_x, have_me;
+	char me_id[64], me_user[128];
+	int lock_fd;
+};
 
-	memset(&x, 0, sizeof x);
+/* The real instant the chat starting at start stops being worth trying:
+ * the end of its capture window. */
+static double window_close(const struct run *r, time_t start)
+{
+	double len = (double)(r->s.duration + r->s.capture_after) * 60.0;
+
+	if (r->o->speed > 0)
+		return ch_now() + 11.0 + len / r->o->speed;
+	return (double)start + len;
+}
+
+/* Who the account is, asked until deadline. Returns 0, or an exit status
+ * (the notifiers told, for a real chat). */
+static int ensure_me(struct run *r, double deadline, const char *date,
+		     bool tell)
+{
+	int m;
+	char *msg;
+
+	if (r->have_me || !r->have_x)
+		return CH_EXIT_OK;
+	m = lookup_me(&r->x, deadline, r->me_id, sizeof r->me_id, r->me_user,
+		      sizeof r->me_user);
+	if (m == 0) {
+		r->have_me = true;
+		ch_log(CH_LOG_INFO, "posting as @%s", r->me_user);
+		return CH_EXIT_OK;
+	}
+	if (m == -3)
+		return CH_EXIT_OK;
+	msg = m == -1
+		? ch_xasprintf("the %s bot cannot use its X account (GET /2/users/me failed): check the credentials before the next chat",
+			       r->s.hashtag)
+		: ch_xasprintf("the %s bot cannot reach X (%s)%s%s",
+			       r->s.hashtag, r->o->api_base ? r->o->api_base : r->s.base_url,
+			       date ? ": the chat is not hosted on " : "; it tries again before the chat",
+			       date ? date : "");
+	ch_log(CH_LOG_ERROR, "%s", msg);
+	if (r->o->speed <= 0 && (tell || m == -1)) {
+		struct ch_error err;
+
+		ch_error_clear(&err);
+		if (ch_notify_send(&r->s, msg, &err) < 0)
+			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	}
+	free(msg);
+	return CH_EXIT_NETWORK;
+}
+
+/* Loads the schedule and the credentials, takes the chat folder's lock,
+ * and refuses a rehearsal on a real network without --yes. Returns an
+ * exit status. */
+static int run_open(struct run *r)
+{
+	const struct ch_host_opts *o = r->o;
+	struct ch_diags d = {0};
+	struct ch_error err;
+	const char *base;
+	char *dir;
+	int rc = CH_EXIT_INPUT;
+
 	ch_error_clear(&err);
-	install_signals();
-	srand((unsigned)(ch_now() * 1000) ^ (unsigned)getpid());
-	if (ch_schedule_load(&s, o->schedule_path, &d) < 0) {
+	if (ch_schedule_load(&r->s, o->schedule_path, &d) < 0) {
 		ch_diags_print(&d, stderr);
-		rc = CH_EXIT_INPUT;
 		goto cleanup;
 	}
 	ch_log_setup(ch_log_enabled(CH_LOG_DEBUG) ? CH_LOG_DEBUG
 		     : ch_log_enabled(CH_LOG_INFO) ? CH_LOG_INFO
 						   : CH_LOG_WARN,
-		     s.name);
-	if (!o->dry_run) {
-		if (ch_creds_load(&creds, s.credentials, &err) < 0) {
-			ch_error_print(&err, stderr);
-			rc = CH_EXIT_INPUT;
-			goto cleanup;
-		}
-		if (ch_xapi_init(&x, o->api_base ? o->api_base : s.base_url,
-				 &creds, &err) < 0) {
-			ch_error_print(&err, stderr);
-			rc = CH_EXIT_INPUT;
-			goto cleanup;
-		}
-		have_x = true;
-		x.verbose = ch_log_enabled(CH_LOG_DEBUG);
-		if (lookup_me(&x, me_id, sizeof me_id, me_user,
-			      sizeof me_user) < 0) {
-			rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
-			if (!stop_flag && o->speed <= 0 && !o->dry_run) {
-				char *msg = ch_xasprintf(
-					"the %s bot cannot use its X account (GET /2/users/me failed): check the credentials before the next chat",
-					s.hashtag);
-
-				ch_error_clear(&err);
-				if (ch_notify_send(&s, msg, &err) < 0)
-					ch_log(CH_LOG_WARN, "notify: %s",
-					       err.text);
-				free(msg);
-			}
-			goto cleanup;
-		}
-		ch_log(CH_LOG_INFO, "posting as @%s", me_user);
+		     r->s.name);
+	if (o->dry_run) {
+		rc = CH_EXIT_OK;
+		goto cleanup;
 	}
-	for (;;) {
-		struct chat c;
+	base = o->api_base ? o->api_base : r->s.base_url;
+	if (o->speed > 0 && !o->yes && !o->backfill &&
+	    !ch_http_url_is_loopback(base)) {
+		fprintf(stderr,
+			"chathost: --rehearse posts for real: every post of the rehearsal goes to %s as your account, in public, %g times faster than the chat.\n"
+			"chathost: to rehearse without posting use --dry-run, or a local server with --api-base; to post anyway add --yes\n",
+			base, o->speed);
+		rc = CH_EXIT_USAGE;
+		goto cleanup;
+	}
+	dir = chat_dir(&r->s, o->speed > 0);
+	r->lock_fd = ch_lock_dir(dir, &err);
+	free(dir);
+	if (r->lock_fd < 0) {
+		ch_error_print(&err, stderr);
+		goto cleanup;
+	}
+	if (ch_creds_load(&r->creds, r->s.credentials, &err) < 0 ||
+	    ch_xapi_init(&r->x, base, &r->creds, &err) < 0) {
+		ch_error_print(&err, stderr);
+		goto cleanup;
+	}
+	r->have_x = true;
+	r->x.verbose = ch_log_enabled(CH_LOG_DEBUG);
+	rc = CH_EXIT_OK;
+cleanup:
+	ch_diags_free(&d);
+	return rc;
+}
+
+/* The next chat's date and start after not_before (0: now), or --date's.
+ * Returns 0 or an exit status. */
+static int next_chat(struct run *r, time_t not_before, char *date,
+		     time_t *start)
+{
+	int y, m, dd;
+	time_t from = time(NULL);
+
+	if (r->o->date) {
+		snprintf(date, 11, "%s", r->o->date);
+		if (ch_parse_date(r->o->date, &y, &m, &dd) < 0 ||
+		    ch_schedule_start(&r->s, y, m, dd, start) < 0) {
+			ch_log(CH_LOG_ERROR, "--date %s: not a date", r->o->date);
+			return CH_EXIT_USAGE;
+		}
+		return CH_EXIT_OK;
+	}
+	if (not_before > from)
+		from = not_before;
+	if (ch_schedule_next(&r->s, from, date, start) < 0) {
+		ch_log(CH_LOG_ERROR, "cannot compute the next chat");
+		return CH_EXIT_INPUT;
+	}
+	return CH_EXIT_OK;
+}
+
+/* Whether the real chat on date is done already (its state says so). */
+static bool chat_done(const struct run *r, const char *date)
+{
+	struct ch_state st;
+	struct ch_error err;
+	char *dir = chat_dir(&r->s, false);
+	char *path = ch_xasprintf("%s/%s.state.json", dir, date);
+	bool done = false;
+
+	ch_error_clear(&err);
+	if (access(path, F_OK) == 0 && ch_state_open(&st, path, &err) == 0)
+		done = json_is_true(json_object_get(st.root, "done"));
+	ch_state_free(&st);
+	free(path);
+	free(dir);
+	return done;
+}
+
+/* One chat: wait for it, then host it. Returns an exit status; *next is
+ * set past a chat that needs no more work (a done chat). */
+static int run_one(struct run *r, const char *date, time_t start,
+		   time_t *next)
+{
+	const struct ch_host_opts *o = r->o;
+	struct chat c;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.o = o;
+	c.s = &r->s;
+	c.x = r->have_x ? &r->x : NULL;
+	c.lock_fd = r->lock_fd;
+	c.start = start;
+	snprintf(c.date, sizeof c.date, "%s", date);
+	if (o->speed <= 0 && !o->dry_run && !o->backfill && chat_done(r, date)) {
+		ch_log(CH_LOG_INFO, "the chat on %s is done already%s", date,
+		       o->once || o->date ? "" : "; on to the next one");
+		*next = start + 86400;
+		return CH_EXIT_OK;
+	}
+	if (o->speed <= 0 && !o->backfill) {
+		char when[64];
+		struct tm tm;
+
+		ch_utc_to_local(r->s.timezone, start, &tm, NULL);
+		strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
+		ch_log(CH_LOG_INFO, "next chat: %s %s", when, r->s.timezone);
+	}
+	if (pre_wait(&c, start))
+		return CH_EXIT_OK;
+	rc = ensure_me(r, window_close(r, start), date, true);
+	if (rc != CH_EXIT_OK || stop_flag)
+		return rc;
+	c.me_id = r->me_id[0] ? r->me_id : NULL;
+	c.me_username = r->me_user[0] ? r->me_user : NULL;
+	rc = host_chat(&c);
+	if (c.done_already)
+		*next = start + 86400;
+	chat_free(&c);
+	return rc;
+}
+
+int ch_host_main(const struct ch_host_opts *o)
+{
+	struct run r;
+	time_t next = 0;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.o = o;
+	r.lock_fd = -1;
+	install_signals();
+	srand((unsigned)(ch_now() * 1000) ^ (unsigned)getpid());
+	rc = run_open(&r);
+	if (rc != CH_EXIT_OK)
+		goto cleanup;
+	/* the account now if it answers; if X cannot be reached, the service
+	 * waits (in chathost-wait) and asks again before the chat */
+	if (r.have_x) {
+		rc = ensure_me(&r, ch_now() + (o->once || o->date ? 0 : 30),
+			       NULL, !(o->once || o->date));
+		if (rc != CH_EXIT_OK && (r.x.last == CH_XFAIL_AUTH ||
+					 r.x.last == CH_XFAIL_CLIENT))
+			goto cleanup;
+		rc = CH_EXIT_OK;
+	}
+	while (!stop_flag) {
+		char date[11];
 		time_t start;
-		int y, m, dd, r;
+		int cr = next_chat(&r, next, date, &start);
 
-		memset(&c, 0, sizeof c);
-		c.o = o;
-		c.s = &s;
-		c.x = have_x ? &x : NULL;
-		c.me_id = me_id[0] ? me_id : NULL;
-		c.me_username = me_user[0] ? me_user : NULL;
-		if (o->date) {
-			snprintf(c.date, sizeof c.date, "%s", o->date);
-			if (ch_parse_date(o->date, &y, &m, &dd) < 0 ||
-			    ch_schedule_start(&s, y, m, dd, &start) < 0) {
-				ch_log(CH_LOG_ERROR, "--date %s: not a date", o->date);
-				rc = CH_EXIT_USAGE;
-				break;
-			}
-		} else if (ch_schedule_next(&s, time(NULL), c.date, &start) < 0) {
-			ch_log(CH_LOG_ERROR, "cannot compute the next chat");
-			rc = CH_EXIT_INPUT;
+		if (cr != CH_EXIT_OK) {
+			rc = cr;
 			break;
 		}
-		if (o->speed <= 0 && !o->backfill) {
-			char when[64];
-			struct tm tm;
-
-			ch_utc_to_local(s.timezone, start, &tm, NULL);
-			strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
-			ch_log(CH_LOG_INFO, "next chat: %s %s", when, s.timezone);
-		}
-		if (pre_wait(&c, start))
-			break;
-		r = host_chat(&c);
-		chat_free(&c);
-		if (r != CH_EXIT_OK)
-			rc = r;
+		cr = run_one(&r, date, start, &next);
+		if (cr != CH_EXIT_OK)
+			rc = cr;
 		if (stop_flag || o->once || o->date || o->backfill)
 			break;
-		if (r != CH_EXIT_OK) {
-			/* a bad topic file must not spin: wait for the
-			 * chat's end before looking at the next one */
-			if (nap_until((double)start + s.duration * 60.0 + 1))
+		if (cr != CH_EXIT_OK) {
+			/* a chat that failed must not spin: wait for its
+			 * end before looking at the next one */
+			if (nap_until((double)start + r.s.duration * 60.0 + 1))
 				break;
+			next = start + 86400;
 		}
-		if (reload_flag) {
-			reload_flag = 0;
-		}
+		reload_flag = 0;
 	}
 	if (stop_flag) {
 		ch_log(CH_LOG_INFO, "stopped by a signal");
 		rc = CH_EXIT_OK;
 	}
 cleanup:
-	ch_diags_free(&d);
-	if (have_x)
-		ch_xapi_free(&x);
-	ch_creds_free(&creds);
-	ch_schedule_free(&s);
+	if (r.have_x)
+		ch_xapi_free(&r.x);
+	if (r.lock_fd >= 0)
+		close(r.lock_fd);
+	ch_creds_free(&r.creds);
+	ch_schedule_free(&r.s);
 	return rc;
 }

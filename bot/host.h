@@ -18,6 +18,8 @@ struct ch_host_opts {
 	const char *api_base;      /* borrowed; NULL: the schedule's */
 	bool backfill;             /* --backfill: only the backfill of date */
 	bool full;                 /* --full: backfill the whole window */
+	bool yes;                  /* --yes: a rehearsal may post to a real
+				      (not loopback) network */
 	int argc;                  /* the run command's own arguments (argv[0] */
 	char **argv;               /* is "run"), borrowed: to exec again after
 				      a long wait in chathost-wait */

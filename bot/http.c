@@ -122,6 +122,21 @@ cleanup:
 	return rc;
 }
 
+int ch_http_url_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int yes = 0;
+
+	if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		yes = ch_http_is_loopback_host(host);
+	curl_free(host);
+	if (u)
+		curl_url_cleanup(u);
+	return yes;
+}
+
 /* ---- callbacks ---- */
 
 static size_t ch_http_write_cb(char *ptr, size_t size, size_t nmemb,

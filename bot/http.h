@@ -76,6 +76,9 @@ void ch_http_set_verbose(struct ch_http *h, int verbose);
 /* The URL policy alone: 0 if url may be fetched, else -1 with a message
  * (https:// always; http:// only to a loopback host; nothing else). */
 int ch_http_check_url(const char *url, struct ch_error *err);
+/* 1 if url is http:// or https:// to a loopback host (a local server:
+ * nothing sent there is public), else 0. */
+int ch_http_url_is_loopback(const char *url);
 
 /* Performs one request. resp must be zero-initialised or freed before
  * reuse; it is filled even on failure (status, headers, fail). */

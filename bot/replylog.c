@@ -907,6 +907,39 @@ fail:
 	return -1;
 }
 
+/* A torn last line (a crash or a full disk in the middle of a write)
+ * is cut away, so that the post it held is captured again whole; sb gets
+ * the new size. If the cut fails, the file is left as it is (the caller
+ * then ends the fragment with a newline). Returns 0, or -1 (errno) if the
+ * file cannot be read. */
+static int cut_torn_tail(int fd, struct stat *sb)
+{
+	char buf[4096];
+	off_t end = sb->st_size;
+
+	while (end > 0) {
+		size_t n = end > (off_t)sizeof buf ? sizeof buf : (size_t)end;
+		ssize_t got = pread(fd, buf, n, end - (off_t)n);
+		size_t i;
+
+		if (got != (ssize_t)n)
+			return -1;
+		for (i = n; i > 0; i--)
+			if (buf[i - 1] == '\n')
+				break;
+		if (i > 0) {
+			end = end - (off_t)n + (off_t)i;
+			break;
+		}
+		end -= (off_t)n;
+	}
+	if (end == sb->st_size)
+		return 0;
+	if (ftruncate(fd, end) == 0)
+		sb->st_size = end;
+	return 0;
+}
+
 int ch_replylog_open(struct ch_replylog *lg, const char *path,
 		     struct ch_error *err)
 {
@@ -925,6 +958,10 @@ int ch_replylog_open(struct ch_replylog *lg, const char *path,
 	}
 	if (fstat(lg->fd, &sb)) {
 		ch_error_set(err, path, 0, "cannot stat: %s", strerror(errno));
+		goto fail;
+	}
+	if (sb.st_size > 0 && cut_torn_tail(lg->fd, &sb) < 0) {
+		ch_error_set(err, path, 0, "cannot read: %s", strerror(errno));
 		goto fail;
 	}
 	if (sb.st_size > 0) {

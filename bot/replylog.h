@@ -34,8 +34,10 @@
  *    first line reached the file; opening an existing log loads the ids
  *    already in it, so a restart never writes a second line for one id;
  *  - if the file ends in a torn line (no final newline) when it is opened,
- *    a newline is written first, so the torn fragment stays a single bad
- *    line that readers skip, and new lines stay whole;
+ *    the fragment is cut away (the file is truncated after its last whole
+ *    line), so the post it held is captured again whole; if the cut fails,
+ *    a newline is written first, so the fragment stays a single bad line
+ *    that readers skip, and new lines stay whole;
  *  - ch_replylog_queue() only queues (the capture's poll cycle);
  *    ch_replylog_append() and ch_replylog_event() queue and write the queue
  *    at once (no fdatasync), as one line per call always did;

@@ -277,7 +277,8 @@ class Mini(http.server.BaseHTTPRequestHandler):
             return self.reply(200, {"data": {"id": "42", "username": "mini"}})
         if p == "/2/users/42/tweets":
             with Mini.lock:
-                data = [{"id": i, "text": x} for i, x in reversed(Mini.posts)]
+                data = [{"id": i, "text": x, "created_at": c}
+                        for i, x, c in reversed(Mini.posts)]
             return self.reply(200, {"data": data, "meta": {"result_count": len(data)}})
         if p == "/2/tweets/search/recent":
             with Mini.lock:
@@ -291,7 +292,9 @@ class Mini(http.server.BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(n) or b"{}")
         with Mini.lock:
             i = str(1000 + len(Mini.posts))
-            Mini.posts.append((i, body.get("text")))
+            # created_at as X gives it when tweet.fields asks for it
+            Mini.posts.append((i, body.get("text"),
+                               time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())))
             first = len(Mini.posts) == 1
         if first:
             return self.reply(201, {"data": {"id": int(i), "text": body.get("text")}})
@@ -313,7 +316,7 @@ try:
     t.ok("larger than 4194304 bytes" in err, "the 5 MB answer is refused at the cap",
          err[-1500:])
     t.ok(Mini.searches >= 1, "the search was tried (%d)" % Mini.searches)
-    posted = [x for _, x in Mini.posts]
+    posted = [x for _, x, _ in Mini.posts]
     t.eq(sorted(posted), sorted(texts),
          "every post made once, the one answered with unexpected JSON too")
     state = state_of(os.path.join(d, "logs", "testchat", "rehearsal", DATE + ".state.json"))
