@@ -230,6 +230,80 @@ static void actx_load(struct ch_capture *c, struct actx *x)
 	x->a.wrapup_time = ch_state_post_time(c->st, "wrapup");
 }
 
+/* Whether host post t is a copy of one of this chat's posts that is not
+ * this chat's (same text, another id: a rehearsal's, or an earlier run's
+ * that was refused or not found): it and the answers in its thread belong
+ * to another chat. */
+static bool foreign_copy(struct ch_capture *c, const struct actx *x,
+			 const struct ch_tweet *t)
+{
+	json_t *posts = json_object_get(c->st->root, "posts"), *p;
+	const char *key;
+
+	if (!t->id || !t->text || !x->a.host_id ||
+	    strcmp(t->author_id ? t->author_id : "", x->a.host_id) != 0)
+		return false;
+	json_object_foreach(posts, key, p) {
+		const char *id = ch_json_str(p, "id"), *text = ch_json_str(p, "text");
+
+		if (id && strcmp(id, t->id) == 0)
+			return false;
+		if (text && ch_xapi_same_text(t->text, text) &&
+		    (!id || strcmp(id, t->id) != 0))
+			return true;
+	}
+	return false;
+}
+
+static bool in_ids(json_t *ids, const char *id)
+{
+	size_t i;
+	json_t *v;
+
+	if (!id)
+		return false;
+	json_array_foreach(ids, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
+			return true;
+	return false;
+}
+
+/* Learns the page's foreign copies (kept in the capture state, so a
+ * restart knows them too), then says whether t belongs to another chat. */
+static void learn_foreign(struct ch_capture *c, const struct actx *x,
+			  const struct ch_tweet_page *page)
+{
+	json_t *cap = ch_state_obj(c->st, "capture");
+	json_t *ids = json_object_get(cap, "foreign");
+	size_t i;
+
+	for (i = 0; i < page->n; i++) {
+		const struct ch_tweet *t = &page->tweets[i];
+
+		if (!foreign_copy(c, x, t))
+			continue;
+		if (!json_is_array(ids)) {
+			ids = json_array();
+			json_object_set_new(cap, "foreign", ids);
+		}
+		if (!in_ids(ids, t->id)) {
+			ch_log(CH_LOG_WARN,
+			       "search: post %s is a copy of this chat's post made by another run (a rehearsal?): it and its thread are left out",
+			       t->id);
+			json_array_append_new(ids, json_string(t->id));
+		}
+	}
+}
+
+static bool is_foreign(struct ch_capture *c, const struct ch_tweet *t)
+{
+	json_t *ids = json_object_get(ch_state_obj(c->st, "capture"), "foreign");
+
+	return json_is_array(ids) &&
+	       (in_ids(ids, t->id) || in_ids(ids, t->in_reply_to_id) ||
+		in_ids(ids, t->conversation_id));
+}
+
 static void actx_free(struct actx *x)
 {
 	free(x->ids);
@@ -245,6 +319,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 	size_t i;
 
 	c->reads += (long)page->n;
+	learn_foreign(c, x, page);
 	for (i = 0; i < page->n; i++) {
 		const struct ch_tweet *t = &page->tweets[i];
 		struct ch_attribution a;
@@ -261,7 +336,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 				 : !t->author_id ? "author_id" : "text");
 			continue;
 		}
-		if (ch_replylog_has(c->log, t->id))
+		if (ch_replylog_has(c->log, t->id) || is_foreign(c, t))
 			continue;
 		if (ch_attrib_parse_time(t->created_at, &created) < 0)
 			created = NAN;

@@ -242,43 +242,10 @@ static int save_state(struct chat *c)
 	return -1;
 }
 
-/* true if got (a post's text as the API returns it) is text: X returns
- * "&", "<" and ">" as "&amp;", "&lt;" and "&gt;" in v2 texts. */
-static bool same_text(const char *got, const char *text)
-{
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
-
-	while (*got && *text) {
-		size_t i, n = 0;
-
-		for (i = 0; *got == '&' && i < sizeof ents / sizeof ents[0]; i++) {
-			size_t k = strlen(ents[i].ent);
-
-			if (*text == ents[i].c && strncmp(got, ents[i].ent, k) == 0) {
-				n = k;
-				break;
-			}
-		}
-		if (n) {
-			got += n;
-			text++;
-			continue;
-		}
-		if (*got != *text)
-			return false;
-		got++;
-		text++;
-	}
-	return *got == '\0' && *text == '\0';
-}
-
 /* Clock difference allowed between this machine and the network's
  * servers when a found post's creation time is compared with the intent
  * (seconds; X's created_at also drops the milliseconds). */
-#define INTENT_SKEW 5.0
+#define INTENT_SKEW 2.0
 
 /* The real instant the intent to post key was recorded (0 if none). */
 static double intent_at(struct chat *c, const char *key)
@@ -311,7 +278,7 @@ static int find_posted(struct chat *c, const char *text, double since,
 		long long ms = 0;
 
 		if (!page.tweets[i].text || !page.tweets[i].id ||
-		    !same_text(page.tweets[i].text, text))
+		    !ch_xapi_same_text(page.tweets[i].text, text))
 			continue;
 		if (!page.tweets[i].created_at ||
 		    ch_replylog_parse_time(page.tweets[i].created_at, &ms) < 0 ||
@@ -1774,6 +1741,7 @@ static bool chat_done(const struct run *r, const char *date)
 	char *path = ch_xasprintf("%s/%s.state.json", dir, date);
 	bool done = false;
 
+	memset(&st, 0, sizeof st);
 	ch_error_clear(&err);
 	if (access(path, F_OK) == 0 && ch_state_open(&st, path, &err) == 0)
 		done = json_is_true(json_object_get(st.root, "done"));

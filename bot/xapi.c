@@ -1046,3 +1046,36 @@ cleanup:
 	ch_http_response_free(&resp);
 	return ret;
 }
+
+/* true if got (a post's text as the API returns it) is text: X returns
+ * "&", "<" and ">" as "&amp;", "&lt;" and "&gt;" in v2 texts. */
+bool ch_xapi_same_text(const char *got, const char *text)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
+
+	while (*got && *text) {
+		size_t i, n = 0;
+
+		for (i = 0; *got == '&' && i < sizeof ents / sizeof ents[0]; i++) {
+			size_t k = strlen(ents[i].ent);
+
+			if (*text == ents[i].c && strncmp(got, ents[i].ent, k) == 0) {
+				n = k;
+				break;
+			}
+		}
+		if (n) {
+			got += n;
+			text++;
+			continue;
+		}
+		if (*got != *text)
+			return false;
+		got++;
+		text++;
+	}
+	return *got == '\0' && *text == '\0';
+}

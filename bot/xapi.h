@@ -165,4 +165,8 @@ enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
 			       const struct ch_ratelimit *rate,
 			       struct ch_error *err);
 
+/* true if got (a post's text as the API returns it) is text: X returns
+ * "&", "<" and ">" as "&amp;", "&lt;" and "&gt;" in v2 texts. */
+bool ch_xapi_same_text(const char *got, const char *text);
+
 #endif
