@@ -1286,12 +1286,6 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	c->dir = chat_dir(c->s, c->o->speed > 0);
 	*state_path = ch_xasprintf("%s/%s.state.json", c->dir, c->date);
 	*log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
-	if (c->o->backfill && c->o->speed <= 0 && ch_now() < (double)c->start) {
-		ch_log(CH_LOG_ERROR,
-		       "--backfill: the chat on %s has not started yet: nothing to backfill",
-		       c->date);
-		return CH_EXIT_INPUT;
-	}
 	if (c->o->backfill && c->o->speed > 0 && access(*state_path, F_OK)) {
 		ch_log(CH_LOG_ERROR,
 		       "--backfill --rehearse: %s: no rehearsal of the chat on %s to backfill",
@@ -1582,9 +1576,9 @@ static int lookup_me(struct ch_xapi *x, double deadline, char *id,
 		} else {
 			refused = 0;
 		}
-		if (ch_now() + backoff > deadline)
+		if (ch_now() >= deadline)
 			return -2;
-		if (nap_until(ch_now() + backoff))
+		if (nap_until(fmin(ch_now() + backoff, deadline)))
 			return -3;
 		if (backoff < 60)
 			backoff *= 2;
@@ -1781,6 +1775,12 @@ static int run_one(struct run *r, const char *date, time_t start,
 		strftime(when, sizeof when, "%A %Y-%m-%d %H:%M", &tm);
 		ch_log(CH_LOG_INFO, "next chat: %s %s", when, r->s.timezone);
 	}
+	if (o->backfill && o->speed <= 0 && ch_now() < (double)start) {
+		ch_log(CH_LOG_ERROR,
+		       "--backfill: the chat on %s has not started yet: nothing to backfill",
+		       date);
+		return CH_EXIT_INPUT;
+	}
 	if (pre_wait(&c, start))
 		return CH_EXIT_OK;
 	rc = ensure_me(r, window_close(r, start), date, true);
@@ -1811,7 +1811,7 @@ int ch_host_main(const struct ch_host_opts *o)
 		goto cleanup;
 	/* the account now if it answers; if X cannot be reached, the service
 	 * waits (in chathost-wait) and asks again before the chat */
-	if (r.have_x) {
+	if (r.have_x && !o->backfill) {
 		rc = ensure_me(&r, ch_now() + (o->once || o->date ? 0 : 30),
 			       NULL, !(o->once || o->date));
 		if (rc != CH_EXIT_OK && (r.x.last == CH_XFAIL_AUTH ||
