@@ -13,7 +13,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from itest import Fake, Tap, read_log, run_bot, workdir  # noqa: E402
 from chatcheck import post_records, state_of  # noqa: E402
-from chatday import minute_start, short_chat  # noqa: E402
+from chatday import host_ids_of, minute_start, short_chat  # noqa: E402
 
 t = Tap()
 KEYS = ["intro", "q1", "q2", "q3", "wrapup"]
@@ -30,7 +30,7 @@ try:
     t.eq(st, 0, "the rehearsal ran (exit 0)")
     reh = [r for r in post_records(fake) if r.get("status") == 201]
     t.eq(len(reh), 5, "the rehearsal posted its 5 posts")
-    reh_ids = set(r.get("response", {}).get("data", {}).get("id") for r in reh)
+    reh_ids = host_ids_of(fake)
     reh_log = read_log(os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl"))
     reh_answers = set(l["id"] for l in reh_log if l.get("kind") != "host")
     t.ok(reh_answers, "the rehearsal's answers were captured (%d)" % len(reh_answers))

@@ -59,3 +59,8 @@ def wait_until(cond, limit, step=0.02):
             return True
         time.sleep(step)
     return cond()
+
+
+def host_ids_of(fake, host_id="1700000000000000001"):
+    """Ids of the posts the fake server holds from the host account."""
+    return set(tw["id"] for tw in fake.tweets() if tw.get("author_id") == host_id)
