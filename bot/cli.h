@@ -20,7 +20,7 @@ int ch_cmd_length(int argc, char **argv);  /* cli_files.c */
 int ch_cmd_preview(int argc, char **argv); /* cli_files.c */
 int ch_cmd_run(int argc, char **argv);     /* cli_run.c */
 int ch_cmd_poll(int argc, char **argv);    /* cli_poll.c */
-int ch_report_main(int argc, char **argv); /* report.c (report.h) */
+int ch_cmd_report(int argc, char **argv);  /* cli_report.c */
 
 /* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
  * returns CH_EXIT_USAGE. */

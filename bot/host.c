@@ -960,25 +960,35 @@ static unsigned load_warned(const struct chat *c)
 	return done;
 }
 
-static void save_warned(const struct chat *c, unsigned done)
+/* Sets key to value (a new reference, stolen) in the chat's state file
+ * outside the chat (the chat's own state may not be open yet). */
+static void state_file_set(const struct chat *c, const char *key, json_t *value)
 {
 	struct ch_state st;
 	struct ch_error err;
 	char *path = chat_state_path(c);
 	char *dir = ch_dirname(path);
 
+	memset(&st, 0, sizeof st);
 	ch_error_clear(&err);
 	if (ch_mkdir_p(dir) == 0 && ch_state_open(&st, path, &err) == 0) {
-		json_object_set_new(st.root, "warned", json_integer(done));
+		json_object_set_new(st.root, key, value);
+		value = NULL;
 		json_object_set_new(st.root, "date", json_string(c->date));
 		if (ch_state_save(&st, &err) < 0)
 			ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
 	} else if (err.text[0]) {
 		ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
 	}
+	json_decref(value);
 	ch_state_free(&st);
 	free(dir);
 	free(path);
+}
+
+static void save_warned(const struct chat *c, unsigned done)
+{
+	state_file_set(c, "warned", json_integer(done));
 }
 
 /* chathost-wait beside this binary, or in ../libexec/chathost/. */
@@ -1155,6 +1165,7 @@ static void not_hosted(struct chat *c, const char *why)
 	ch_log(CH_LOG_ERROR, "%s", msg);
 	if (c->o->speed <= 0 && !c->o->dry_run && !c->o->backfill) {
 		log_not_hosted(c, why);
+		state_file_set(c, "not_hosted", json_string(why));
 		alert(c, msg);
 	}
 	free(msg);
@@ -1312,6 +1323,7 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	}
 	json_object_set_new(c->st.root, "date", json_string(c->date));
 	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
+	json_object_del(c->st.root, "not_hosted"); /* it is, after all */
 	if (save_state(c) < 0 && !c->o->backfill)
 		return CH_EXIT_NETWORK;
 	if (ch_replylog_open(&c->log, *log_path, &err) < 0) {

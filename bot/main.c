@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 		{"preview", ch_cmd_preview},
 		{"run", ch_cmd_run},
 		{"poll", ch_cmd_poll},
-		{"report", ch_report_main},
+		{"report", ch_cmd_report},
 	};
 	size_t i;
 

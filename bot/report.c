@@ -2,7 +2,9 @@
  * per-chat and across-week figures. The writers are report_text.c,
  * report_json.c and report_html.c. */
 #include "report.h"
+#include "cli.h"
 #include "report_model.h"
+#include "state.h"
 #include "chtime.h"
 
 #include <dirent.h>
@@ -19,13 +21,6 @@
 #include <unistd.h>
 
 #define MAX_BAD_SHOWN 5
-
-static const char usage_text[] =
-	"usage: chathost report [--format text|csv|json|html] [--out FILE]\n"
-	"                       [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	"                       [--tz ZONE]\n"
-	"                       [--core K/N | --core-min K --core-window N]\n"
-	"                       LOGDIR|LOGFILE...\n";
 
 /* ---- string -> int hash map (keys borrowed) ----------------------------- */
 
@@ -198,6 +193,31 @@ static char *state_path_of(const char *path)
 	return ch_xasprintf("%.*s.state.json%s", (int)(p - path), path, p + 6);
 }
 
+/* The posts the state records as not posted ("posts".KEY.skipped) and
+ * why a chat was not hosted at all ("not_hosted"). */
+static void load_not_posted(struct ch_rp_chat *c, json_t *root)
+{
+	json_t *posts = root ? json_object_get(root, "posts") : NULL, *p;
+	json_t *nh = root ? json_object_get(root, "not_hosted") : NULL;
+	struct ch_buf b = {0};
+	const char *key;
+
+	json_object_foreach(posts, key, p) {
+		const char *why = ch_json_str(p, "skipped");
+
+		if (why && !ch_json_str(p, "id")) {
+			ch_buf_printf(&b, "%s%s (%s)", c->n_not_posted ? ", " : "",
+				      key, why);
+			c->n_not_posted++;
+		}
+	}
+	if (c->n_not_posted)
+		c->not_posted = ch_buf_steal(&b);
+	ch_buf_free(&b);
+	if (json_is_string(nh))
+		c->not_hosted = ch_xstrdup(json_string_value(nh));
+}
+
 /* What the state file beside the log tells (none of it is needed: no
  * state, an unreadable or an older one leaves things as they are):
  *  - "timezone": the chat's zone, for the times shown;
@@ -217,6 +237,7 @@ static void load_state_facts(struct load *L)
 	if (json_is_string(tz) && json_string_length(tz) > 0 &&
 	    json_string_length(tz) < 100)
 		L->c->timezone = ch_xstrdup(json_string_value(tz));
+	load_not_posted(L->c, root);
 	rh = root ? json_object_get(root, "rehearsal") : NULL;
 	if (!json_is_object(rh) ||
 	    !json_is_number(json_object_get(rh, "start")) ||
@@ -874,17 +895,6 @@ static bool date_name(const char *base, char *date)
 	return true;
 }
 
-static bool valid_date(const char *s)
-{
-	char t[40];
-	long long ms;
-
-	if (strlen(s) != 10)
-		return false;
-	snprintf(t, sizeof t, "%sT00:00:00Z", s);
-	return ch_replylog_parse_time(t, &ms) == 0;
-}
-
 struct flist {
 	char **paths;
 	char (*dates)[11];
@@ -982,6 +992,12 @@ static int add_arg(struct flist *f, const char *arg)
 			ch_error_print(&err, stderr);
 			goto cleanup;
 		}
+		if (strcmp(date, "0000-00-00") == 0) {
+			fprintf(stderr,
+				"chathost report: %s: not a chathost log (no post in it gives the chat's date); name a LOGS/NAME folder or its YYYY-MM-DD.jsonl files\n",
+				arg);
+			goto cleanup;
+		}
 	}
 	flist_add(f, ch_xstrdup(arg), date);
 	rc = 0;
@@ -989,36 +1005,6 @@ cleanup:
 	if (dir)
 		closedir(dir);
 	return rc;
-}
-
-static int parse_core(const char *s, int *k, int *n)
-{
-	char *end;
-	long a, b;
-
-	a = strtol(s, &end, 10);
-	if (end == s || *end != '/')
-		return -1;
-	s = end + 1;
-	b = strtol(s, &end, 10);
-	if (end == s || *end)
-		return -1;
-	*k = (int)a;
-	*n = (int)b;
-	return 0;
-}
-
-static int parse_int(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end || errno || v < -1000000 || v > 1000000)
-		return -1;
-	*out = (int)v;
-	return 0;
 }
 
 void ch_rp_free(struct ch_rp *r)
@@ -1051,6 +1037,8 @@ void ch_rp_free(struct ch_rp *r)
 		}
 		free(c->tposts);
 		free(c->timezone);
+		free(c->not_posted);
+		free(c->not_hosted);
 	}
 	free(r->chats);
 	free(r->tz);
@@ -1066,238 +1054,211 @@ static int cmp_chat(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
-int ch_report_main(int argc, char **argv)
+/* Whether the log at path is a rehearsal's: in a "rehearsal" folder, or
+ * its state file says so. */
+static bool is_rehearsal_log(const char *path)
 {
-	const char *format = "text", *out = NULL, *since = NULL, *until = NULL,
-		   *tz = NULL;
-	int K = 3, N = 8, i, rc = 1, wrc = 0;
-	struct flist fl = {0};
-	struct ch_rp r;
-	FILE *fp = NULL;
-	char *tmp = NULL;
-	size_t k, n_in = 0, shown = 0, bad_files = 0;
-	bool opts_done = false;
+	char *sp = state_path_of(path);
+	json_t *root;
+	bool yes = strstr(path, "/rehearsal/") != NULL ||
+		   strncmp(path, "rehearsal/", 10) == 0;
 
-	memset(&r, 0, sizeof r);
-	r.detail = -1;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
+	if (!yes && sp && (root = json_load_file(sp, 0, NULL)) != NULL) {
+		yes = json_is_object(json_object_get(root, "rehearsal"));
+		json_decref(root);
+	}
+	free(sp);
+	return yes;
+}
 
-		if (opts_done || a[0] != '-' || strcmp(a, "-") == 0)
-			break;
-		if (strcmp(a, "--") == 0) {
-			opts_done = true;
-			i++;
-			break;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(usage_text, stdout);
-			rc = 0;
-			goto cleanup;
-		}
-#define OPTVAL(NAME)                                                          \
-	(strcmp(a, NAME) == 0                                                 \
-		 ? (i + 1 < argc ? (val = argv[++i]) : NULL)                  \
-		 : (strncmp(a, NAME "=", sizeof NAME) == 0                    \
-			    ? (val = a + sizeof NAME)                         \
-			    : NULL))
-		if (OPTVAL("--format")) {
-			format = val;
-		} else if (OPTVAL("--out") || OPTVAL("-o")) {
-			out = val;
-		} else if (OPTVAL("--since")) {
-			since = val;
-		} else if (OPTVAL("--until")) {
-			until = val;
-		} else if (OPTVAL("--tz")) {
-			tz = val;
-		} else if (OPTVAL("--core")) {
-			if (parse_core(val, &K, &N)) {
-				fprintf(stderr, "chathost report: --core %s: "
-						"expected K/N, e.g. 3/8\n",
-					val);
-				rc = 2;
-				goto cleanup;
-			}
-		} else if (OPTVAL("--core-min")) {
-			if (parse_int(val, &K)) {
-				fprintf(stderr, "chathost report: --core-min "
-						"%s: not a number\n",
-					val);
-				rc = 2;
-				goto cleanup;
-			}
-		} else if (OPTVAL("--core-window")) {
-			if (parse_int(val, &N)) {
-				fprintf(stderr, "chathost report: "
-						"--core-window %s: not a "
-						"number\n",
-					val);
-				rc = 2;
-				goto cleanup;
-			}
-		} else {
-			if (strchr(a, '=') == NULL &&
-			    (strcmp(a, "--format") == 0 ||
-			     strcmp(a, "--out") == 0 || strcmp(a, "-o") == 0 ||
-			     strcmp(a, "--since") == 0 ||
-			     strcmp(a, "--until") == 0 ||
-			     strcmp(a, "--tz") == 0 ||
-			     strncmp(a, "--core", 6) == 0))
-				fprintf(stderr, "chathost report: %s needs a "
-						"value\n",
-					a);
-			else
-				fprintf(stderr, "chathost report: unknown "
-						"option %s\n",
-					a);
-			fputs(usage_text, stderr);
-			rc = 2;
-			goto cleanup;
-		}
-#undef OPTVAL
-	}
-	if (strcmp(format, "text") && strcmp(format, "csv") &&
-	    strcmp(format, "json") && strcmp(format, "html")) {
-		fprintf(stderr, "chathost report: --format %s: use text, csv, "
-				"json or html\n",
-			format);
-		rc = 2;
-		goto cleanup;
-	}
-	if (tz && !ch_tz_valid(tz)) {
-		fprintf(stderr, "chathost report: --tz %s: not a time zone of "
-				"the tz database (e.g. America/New_York, UTC)\n",
-			tz);
-		rc = 2;
-		goto cleanup;
-	}
-	if (K < 1 || N < 1 || K > N || N > 10000) {
-		fprintf(stderr, "chathost report: core group %d of %d: need "
-				"1 <= K <= N\n",
-			K, N);
-		rc = 2;
-		goto cleanup;
-	}
-	if ((since && !valid_date(since)) || (until && !valid_date(until))) {
-		fprintf(stderr, "chathost report: --%s %s: expected a date "
-				"YYYY-MM-DD\n",
-			since && !valid_date(since) ? "since" : "until",
-			since && !valid_date(since) ? since : until);
-		rc = 2;
-		goto cleanup;
-	}
-	if (i >= argc) {
-		fprintf(stderr, "chathost report: name a log folder or log "
-				"file\n");
-		fputs(usage_text, stderr);
-		rc = 2;
-		goto cleanup;
-	}
-	for (; i < argc; i++)
-		if (add_arg(&fl, argv[i]))
-			goto cleanup;
+/* Leaves out rehearsal logs given beside real ones, unless asked for
+ * (--rehearsals). Returns how many were left out. */
+static size_t drop_rehearsals(struct flist *fl, bool keep)
+{
+	bool *reh = ch_xcalloc(fl->n ? fl->n : 1, sizeof *reh);
+	size_t i, n = 0, real = 0;
 
-	r.core_min = K;
-	r.core_window = N;
-	r.since = since;
-	r.until = until;
-	r.chats = ch_xcalloc(fl.n, sizeof *r.chats);
-	for (k = 0; k < fl.n; k++) {
+	for (i = 0; i < fl->n; i++) {
+		reh[i] = is_rehearsal_log(fl->paths[i]);
+		real += !reh[i];
+	}
+	if (!keep && real > 0) {
+		for (i = 0; i < fl->n; i++) {
+			if (reh[i]) {
+				free(fl->paths[i]);
+				continue;
+			}
+			fl->paths[n] = fl->paths[i];
+			memcpy(fl->dates[n], fl->dates[i], 11);
+			n++;
+		}
+		i = fl->n - n;
+		fl->n = n;
+		free(reh);
+		return i;
+	}
+	free(reh);
+	return 0;
+}
+
+/* Whether writing the report to out would replace something it must
+ * never replace: one of its inputs, a log, a state file. */
+static bool out_forbidden(const char *out, const struct flist *fl)
+{
+	struct stat so, si;
+	size_t i, n = strlen(out);
+
+	if ((n >= 6 && strcmp(out + n - 6, ".jsonl") == 0) ||
+	    strstr(out, ".jsonl.") || strstr(out, ".state.json"))
+		return true;
+	if (stat(out, &so) != 0)
+		return false;
+	for (i = 0; i < fl->n; i++) {
+		char *sp = state_path_of(fl->paths[i]);
+		bool same = stat(fl->paths[i], &si) == 0 &&
+			    si.st_dev == so.st_dev && si.st_ino == so.st_ino;
+
+		if (!same && sp && stat(sp, &si) == 0)
+			same = si.st_dev == so.st_dev && si.st_ino == so.st_ino;
+		free(sp);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* The chats of fl (within --until), sorted, the reviewed one marked.
+ * Returns 0, or -1 when none is in range (said on stderr). */
+static int pick_chats(struct ch_rp *r, struct flist *fl,
+		      const struct ch_report_opts *o)
+{
+	size_t k, n_in = 0;
+
+	r->core_min = o->core_min;
+	r->core_window = o->core_window;
+	r->since = o->since;
+	r->until = o->until;
+	r->chats = ch_xcalloc(fl->n ? fl->n : 1, sizeof *r->chats);
+	for (k = 0; k < fl->n; k++) {
 		/* chats after --until are no history for anything shown */
-		if (until && strcmp(fl.dates[k], until) > 0) {
-			free(fl.paths[k]);
+		if (o->until && strcmp(fl->dates[k], o->until) > 0) {
+			free(fl->paths[k]);
 			continue;
 		}
-		r.chats[r.n_chats].path = fl.paths[k];
-		memcpy(r.chats[r.n_chats].date, fl.dates[k], 11);
-		r.n_chats++;
+		r->chats[r->n_chats].path = fl->paths[k];
+		memcpy(r->chats[r->n_chats].date, fl->dates[k], 11);
+		r->n_chats++;
 	}
-	if (r.n_chats > 1)
-		qsort(r.chats, r.n_chats, sizeof *r.chats, cmp_chat);
-	for (k = 0; k < r.n_chats; k++) {
-		struct ch_rp_chat *c = &r.chats[k];
+	fl->n = 0; /* the chats own the paths now */
+	if (r->n_chats > 1)
+		qsort(r->chats, r->n_chats, sizeof *r->chats, cmp_chat);
+	for (k = 0; k < r->n_chats; k++) {
+		struct ch_rp_chat *c = &r->chats[k];
 
-		c->in_range = !since || strcmp(c->date, since) >= 0;
+		c->in_range = !o->since || strcmp(c->date, o->since) >= 0;
 		if (c->in_range) {
 			n_in++;
-			r.detail = (long)k;
+			r->detail = (long)k;
 		}
 	}
 	if (n_in == 0) {
-		fprintf(stderr, "chathost report: no chat logs between %s and "
-				"%s\n",
-			since ? since : "the start", until ? until : "the end");
-		goto cleanup;
+		fprintf(stderr, "chathost report: no chat logs between %s and %s\n",
+			o->since ? o->since : "the start",
+			o->until ? o->until : "the end");
+		return -1;
 	}
-	r.chats[r.detail].detail = true;
-	load_all(&r);
-	for (k = 0; k < r.n_chats; k++) {
-		struct ch_rp_chat *c = &r.chats[k];
+	r->chats[r->detail].detail = true;
+	return 0;
+}
+
+/* Loads every chat and computes the figures. Returns 0, or -1 if a file
+ * cannot be read or is not a log (said on stderr). */
+int ch_report_build(struct ch_rp *r, const char *tz)
+{
+	size_t k, shown = 0, bad_files = 0;
+
+	load_all(r);
+	for (k = 0; k < r->n_chats; k++) {
+		struct ch_rp_chat *c = &r->chats[k];
 		size_t d;
 
 		if (c->error) {
 			fprintf(stderr, "chathost report: %s\n", c->error);
-			goto cleanup;
+			return -1;
 		}
-		r.lines += c->st.lines;
-		r.bad += c->st.bad;
+		if (c->st.posts == 0 && c->st.events == 0 && c->st.bad > 0) {
+			fprintf(stderr,
+				"chathost report: %s: not a chathost log (none of its %ld lines is a post or an event); name a LOGS/NAME folder or its YYYY-MM-DD.jsonl files\n",
+				c->path, c->st.lines);
+			return -1;
+		}
+		r->lines += c->st.lines;
+		r->bad += c->st.bad;
 		if (c->st.bad)
 			bad_files++;
 		for (d = 0; d < c->bad.n && shown < MAX_BAD_SHOWN; d++, shown++)
 			ch_error_print(&c->bad.items[d], stderr);
 	}
-	if (r.bad)
+	if (r->bad)
 		fprintf(stderr,
-			"chathost report: %ld bad line%s skipped in %zu file%s "
-			"(the report leaves them out)\n",
-			r.bad, r.bad == 1 ? "" : "s", bad_files,
+			"chathost report: %ld bad line%s skipped in %zu file%s (the report leaves them out)\n",
+			r->bad, r->bad == 1 ? "" : "s", bad_files,
 			bad_files == 1 ? "" : "s");
-	compute_series(&r);
+	compute_series(r);
 	/* times in --tz, else in the reviewed chat's own zone, else UTC */
 	if (tz)
-		r.tz = ch_xstrdup(tz);
-	else if (r.chats[r.detail].timezone &&
-		 ch_tz_valid(r.chats[r.detail].timezone))
-		r.tz = ch_xstrdup(r.chats[r.detail].timezone);
-	if (r.tz && strcmp(r.tz, "UTC") == 0) {
-		free(r.tz);
-		r.tz = NULL;
+		r->tz = ch_xstrdup(tz);
+	else if (r->chats[r->detail].timezone &&
+		 ch_tz_valid(r->chats[r->detail].timezone))
+		r->tz = ch_xstrdup(r->chats[r->detail].timezone);
+	if (r->tz && strcmp(r->tz, "UTC") == 0) {
+		free(r->tz);
+		r->tz = NULL;
 	}
+	return 0;
+}
 
-	if (out && strcmp(out, "-") != 0) {
-		tmp = ch_xasprintf("%s.tmp%ld", out, (long)getpid());
+static int write_format(struct ch_rp *r, const char *format, FILE *fp)
+{
+	if (strcmp(format, "text") == 0)
+		return ch_rp_write_text(r, fp);
+	if (strcmp(format, "csv") == 0)
+		return ch_rp_write_csv(r, fp);
+	if (strcmp(format, "json") == 0)
+		return ch_rp_write_json(r, fp);
+	return ch_rp_write_html(r, fp);
+}
+
+/* Writes the report to out (atomically: a temp file renamed over it) or
+ * to stdout. Returns 0 or -1 (said on stderr). */
+static int write_report(struct ch_rp *r, const struct ch_report_opts *o)
+{
+	char *tmp = NULL;
+	FILE *fp = stdout;
+	int wrc, rc = -1;
+
+	if (o->out && strcmp(o->out, "-") != 0) {
+		tmp = ch_xasprintf("%s.tmp%ld", o->out, (long)getpid());
 		fp = fopen(tmp, "w");
 		if (!fp) {
 			fprintf(stderr, "chathost report: cannot write %s: %s\n",
-				out, strerror(errno));
+				o->out, strerror(errno));
 			goto cleanup;
 		}
-	} else {
-		fp = stdout;
 	}
-	if (strcmp(format, "text") == 0)
-		wrc = ch_rp_write_text(&r, fp);
-	else if (strcmp(format, "csv") == 0)
-		wrc = ch_rp_write_csv(&r, fp);
-	else if (strcmp(format, "json") == 0)
-		wrc = ch_rp_write_json(&r, fp);
-	else
-		wrc = ch_rp_write_html(&r, fp);
+	wrc = write_format(r, o->format, fp);
 	if (fflush(fp) || ferror(fp))
 		wrc = -1;
 	if (fp != stdout) {
 		if (fclose(fp))
 			wrc = -1;
 		fp = NULL;
-		if (wrc == 0 && rename(tmp, out)) {
+		if (wrc == 0 && rename(tmp, o->out))
 			wrc = -1;
-		}
 		if (wrc) {
 			unlink(tmp);
 			fprintf(stderr, "chathost report: cannot write %s: %s\n",
-				out, strerror(errno));
+				o->out, strerror(errno));
 			goto cleanup;
 		}
 	} else if (wrc) {
@@ -1306,15 +1267,43 @@ int ch_report_main(int argc, char **argv)
 	}
 	rc = 0;
 cleanup:
-	if (fp && fp != stdout)
-		fclose(fp);
 	free(tmp);
-	if (r.chats) {
-		ch_rp_free(&r); /* the chats own the paths now */
-	} else {
-		for (k = 0; k < fl.n; k++)
-			free(fl.paths[k]);
+	return rc;
+}
+
+int ch_report_run(const struct ch_report_opts *o)
+{
+	struct flist fl = {0};
+	struct ch_rp r;
+	size_t k, dropped;
+	int i, rc = CH_EXIT_INPUT;
+
+	memset(&r, 0, sizeof r);
+	r.detail = -1;
+	for (i = 0; i < o->n_inputs; i++)
+		if (add_arg(&fl, o->inputs[i]))
+			goto cleanup;
+	if (o->out && strcmp(o->out, "-") != 0 && out_forbidden(o->out, &fl)) {
+		fprintf(stderr,
+			"chathost report: --out %s: refusing to write over a log, a state file or one of the report's inputs; name a new file (e.g. report.html)\n",
+			o->out);
+		rc = CH_EXIT_USAGE;
+		goto cleanup;
 	}
+	dropped = drop_rehearsals(&fl, o->rehearsals);
+	if (dropped)
+		fprintf(stderr,
+			"chathost report: %zu rehearsal log%s left out (add --rehearsals to count them)\n",
+			dropped, dropped == 1 ? "" : "s");
+	if (pick_chats(&r, &fl, o) < 0 || ch_report_build(&r, o->tz) < 0 ||
+	    write_report(&r, o) < 0)
+		goto cleanup;
+	rc = CH_EXIT_OK;
+cleanup:
+	if (r.chats)
+		ch_rp_free(&r);
+	for (k = 0; k < fl.n; k++)
+		free(fl.paths[k]);
 	free(fl.paths);
 	free(fl.dates);
 	return rc;

@@ -43,8 +43,32 @@
 #ifndef CHATHOST_REPORT_H
 #define CHATHOST_REPORT_H
 
-/* argv[0] is "report". Returns the exit status: 0 ok, 1 invalid input or
- * no logs (or the output cannot be written), 2 usage. */
-int ch_report_main(int argc, char **argv);
+#include <stdbool.h>
+
+struct ch_rp; /* report_model.h */
+
+/* What `chathost report` was asked (cli_report.c parses and checks it);
+ * every string is borrowed. */
+struct ch_report_opts {
+	const char *format;      /* text, csv, json or html */
+	const char *out;         /* NULL or "-": stdout */
+	const char *since;       /* YYYY-MM-DD or NULL */
+	const char *until;       /* YYYY-MM-DD or NULL */
+	const char *tz;          /* a tz database zone or NULL */
+	int core_min, core_window;
+	bool rehearsals;         /* count rehearsal logs given beside real ones */
+	char *const *inputs;     /* LOGDIR|LOGFILE... */
+	int n_inputs;
+};
+
+/* Reads the inputs, builds and writes the report. Returns the exit status:
+ * 0 ok, 1 a file cannot be read or is not a log, or the output cannot be
+ * written, 2 --out names something the report must not replace. */
+int ch_report_run(const struct ch_report_opts *o);
+
+/* Loads the chats of r (paths and dates set, the detail chat marked) and
+ * computes every figure; times in tz (NULL: the chat's own zone). Returns
+ * 0, or -1 if a file cannot be read or is not a log (said on stderr). */
+int ch_report_build(struct ch_rp *r, const char *tz);
 
 #endif

@@ -40,6 +40,7 @@ static const char css[] =
 	"main{max-width:1080px;margin:0 auto;padding:28px 24px 60px}"
 	"h1{font-size:26px;margin:0 0 4px}h2{font-size:18px;margin:0 0 12px}"
 	".sub{color:#5b6478;margin:0 0 22px}"
+	".warn{background:#fdecea;color:#8a1c12;border-radius:8px;padding:10px 14px}"
 	".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(124px,1fr));"
 	"gap:12px;margin-bottom:18px}"
 	".card{background:#fff;border-radius:10px;padding:14px 16px;"
@@ -294,7 +295,18 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 	if (c->rehearsal > 0)
 		fprintf(fp, " &middot; a rehearsal at %gx, its times put back "
 			    "on the chat&rsquo;s own timeline", c->rehearsal);
-	fputs("</p><div class=cards>", fp);
+	fputs("</p>", fp);
+	if (c->host_posts == 0 && (c->not_hosted || c->n_not_posted)) {
+		fputs("<p class=warn><b>Not hosted:</b> ", fp);
+		esc(fp, c->not_hosted ? c->not_hosted : c->not_posted);
+		fputs("</p>", fp);
+	} else if (c->n_not_posted) {
+		fprintf(fp, "<p class=warn><b>%d post%s not posted:</b> ",
+			c->n_not_posted, c->n_not_posted == 1 ? "" : "s");
+		esc(fp, c->not_posted);
+		fputs("</p>", fp);
+	}
+	fputs("<div class=cards>", fp);
 	card(fp, (long)c->n_authors, "participants");
 	card(fp, c->posts, "posts");
 	card(fp, c->first_timers, "first-timers");

@@ -47,6 +47,11 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 	if (c->rehearsal > 0)
 		json_object_set_new(o, "rehearsal_speed",
 				    json_real(c->rehearsal));
+	json_object_set_new(o, "hosted",
+			    json_boolean(!(c->host_posts == 0 &&
+					   (c->not_hosted || c->n_not_posted))));
+	json_object_set_new(o, "not_posted", jstr_or_null(c->not_posted));
+	json_object_set_new(o, "not_hosted_reason", jstr_or_null(c->not_hosted));
 	json_object_set_new(o, "participants",
 			    json_integer((json_int_t)c->n_authors));
 	json_object_set_new(o, "posts", json_integer(c->posts));

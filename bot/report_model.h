@@ -60,6 +60,11 @@ struct ch_rp_chat {
 	char *error;         /* owned; the file could not be read */
 	char *timezone;      /* owned; the chat's zone, from the state file
 	                        beside the log; NULL if not known */
+	char *not_posted;    /* owned; "q6 (duplicate), ..." from the state
+	                        file beside the log; NULL if all were made */
+	int n_not_posted;
+	char *not_hosted;    /* owned; why the chat was not hosted at all
+	                        (state "not_hosted"), or NULL */
 	double rehearsal;    /* > 0: a rehearsal at this speed, its times
 	                        put back on the chat's own timeline (from
 	                        the state file beside the log) */

@@ -396,6 +396,12 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	fprintf(fp, ")\n%s\n", c->path);
 
 	heading(fp, "This chat");
+	if (c->host_posts == 0 && (c->not_hosted || c->n_not_posted))
+		fprintf(fp, "  NOT HOSTED: %s\n",
+			c->not_hosted ? c->not_hosted : c->not_posted);
+	else if (c->n_not_posted)
+		fprintf(fp, "  NOT POSTED: %d post%s: %s\n", c->n_not_posted,
+			c->n_not_posted == 1 ? "" : "s", c->not_posted);
 	fprintf(fp, "  Participants          %6zu   first-timers %d, returning %d\n",
 		c->n_authors, c->first_timers, c->returning);
 	fprintf(fp, "  Posts                 %6ld   and %ld by the host\n",

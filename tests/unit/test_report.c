@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "cli.h"
 #include "report.h"
 #include "report_model.h"
 
@@ -38,7 +39,7 @@ static void teardown(void)
 	out_text = err_text = NULL;
 }
 
-/* Runs ch_report_main with argv (NULL-terminated, after "report") and
+/* Runs ch_cmd_report with argv (NULL-terminated, after "report") and
  * "--out TMP/out"; keeps the output and stderr. */
 static int run(const char *const *args)
 {
@@ -58,7 +59,7 @@ static int run(const char *const *args)
 	fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	dup2(fd, 2);
 	close(fd);
-	rc = ch_report_main(argc, argv);
+	rc = ch_cmd_report(argc, argv);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -123,7 +124,7 @@ START_TEST(usage_errors_exit_2)
 	{
 		char *argv[] = {(char *)"report", NULL};
 
-		ck_assert_int_eq(ch_report_main(1, argv), 2);
+		ck_assert_int_eq(ch_cmd_report(1, argv), 2);
 	}
 }
 END_TEST
