@@ -11,6 +11,12 @@ concurrently, not one after another, so the whole takes one minute.
 Writes OUT (JSON) for results.py.
 
     bench/rest.py [--n 5] [--seconds 60] OUT.json
+    bench/rest.py --unreachable [--n 5] [--seconds 60] OUT.json
+
+--unreachable: the API cannot be reached at start (--api-base a closed
+loopback port, no tweepy bots): chathost retries for a while, says so, and
+waits in chathost-wait anyway; it is sampled once every process is
+chathost-wait.
 """
 import argparse
 import datetime
@@ -58,13 +64,62 @@ def sample(pid):
             "threads": int(s.get("Threads", 0))}
 
 
+def unreachable(a):
+    d = B.workdir("rest_unreachable")
+    procs = []
+    res = {"n": a.n, "seconds": a.seconds, "chathost": [], "unreachable": True}
+    try:
+        t_start = time.time()
+        for i in range(a.n):
+            sched, date = schedule(d, i)
+            res["next_chat"] = date
+            log = open(os.path.join(d, "chathost%d.log" % i), "w")
+            p = subprocess.Popen([B.BIN, "run", "--api-base", "http://127.0.0.1:9", sched],
+                                 env=B.bot_env(), stdout=log, stderr=subprocess.STDOUT)
+            procs.append(p)
+        deadline = time.time() + 120
+        while not all(open("/proc/%d/comm" % p.pid).read().strip() == "chathost-wait"
+                      for p in procs):
+            dead = [p.returncode for p in procs if p.poll() is not None]
+            if dead or time.time() > deadline:
+                raise RuntimeError("not waiting (exited: %r); see %s" % (dead, d))
+            time.sleep(0.2)
+        res["to_waiter_s"] = time.time() - t_start
+        time.sleep(a.settle)
+        first = {p.pid: sample(p.pid) for p in procs}
+        t0 = time.time()
+        time.sleep(a.seconds)
+        el = time.time() - t0
+        for p in procs:
+            s0, s1 = first[p.pid], sample(p.pid)
+            s1["wakeups"] = s1["voluntary"] - s0["voluntary"]
+            s1["wakeups_per_min"] = s1["wakeups"] * 60.0 / el
+            res["chathost"].append(s1)
+        res["elapsed_s"] = el
+        with open(os.path.join(d, "chathost0.log")) as f:
+            res["chathost_says"] = f.read()[-600:]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(10)
+    B.save(a.out, res)
+    print("rest (unreachable): VmRSS %s kB, wake-ups in %.0f s: %s, %.0f s to chathost-wait" % (
+        [s["VmRSS_kB"] for s in res["chathost"]], el, [s["wakeups"] for s in res["chathost"]],
+        res["to_waiter_s"]), file=sys.stderr)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--settle", type=float, default=3)
+    ap.add_argument("--unreachable", action="store_true")
     ap.add_argument("out")
     a = ap.parse_args()
+    if a.unreachable:
+        return unreachable(a)
     d = B.workdir("rest")
     fake = B.Fake(d)
     procs = []

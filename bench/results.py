@@ -176,6 +176,22 @@ def rest(r, targets):
                         mmm(rss, str), mmm([x["VmRSS_kB"] for x in r["tweepy"]], str))))
     targets.append(("At rest: at most 1 wake-up per minute", max(wk) <= 1.0,
                     "%s per minute (min / median / max)" % mmm(wk, lambda v: "%.1f" % v)))
+    u = load("rest_unreachable.json")
+    if u:
+        rss = [x["VmRSS_kB"] for x in u["chathost"]]
+        wk = [x["wakeups_per_min"] for x in u["chathost"]]
+        out.append("With the API unreachable at start (`--api-base http://127.0.0.1:9`, "
+                   "nothing listening): each of %d bots retried for %.0f s, told the notifiers, "
+                   "and waited in chathost-wait; then VmRSS %s KiB, %s wake-ups per minute "
+                   "(min / median / max) over %.0f s." % (
+                       u["n"], u["to_waiter_s"], mmm(rss, str),
+                       mmm(wk, lambda v: "%.1f" % v), u["elapsed_s"]))
+        out.append("")
+        targets.append(("At rest, API unreachable at start: under 4 MiB",
+                        max(rss) < 4096, "VmRSS %s KiB" % mmm(rss, str)))
+        targets.append(("At rest, API unreachable at start: at most 1 wake-up per minute "
+                        "after the first minute", max(wk) <= 1.0,
+                        "%s per minute" % mmm(wk, lambda v: "%.1f" % v)))
     return out
 
 

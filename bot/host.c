@@ -1053,10 +1053,22 @@ static void wait_in_waiter(const struct chat *c, double wake)
 	free(waiter);
 }
 
+/* Whether the topic file of the chat on c->date is missing or invalid. */
+static bool topic_bad(const struct chat *c, time_t start)
+{
+	char *msg = NULL;
+	int bad = ch_notify_topic_problem(c->s, c->date, start, time(NULL), &msg);
+
+	free(msg);
+	return bad != 0;
+}
+
 /* Before a real chat: waits (re-reading the clock at least every 5
  * minutes) until 10 minutes before the chat or its poll, sending the early
- * warnings about its topic file on the way. Long waits are spent in
- * chathost-wait. Returns 1 if stopped. */
+ * warnings about its topic file on the way; in the last hour a missing or
+ * invalid topic file ends the wait at once (the chat's load then reads it
+ * every minute). Long waits are spent in chathost-wait. Returns 1 if
+ * stopped. */
 static int pre_wait(struct chat *c, time_t start)
 {
 	unsigned done, before;
@@ -1071,7 +1083,8 @@ static int pre_wait(struct chat *c, time_t start)
 
 		if (topic_poll_at(c, &poll_at) == 0 && poll_at - 600 < load_at)
 			load_at = poll_at - 600;
-		if (now >= (double)load_at)
+		if (now >= (double)load_at ||
+		    (now >= (double)(start - 3600) && topic_bad(c, start)))
 			return 0;
 		ch_error_clear(&err);
 		before = done;
@@ -1081,6 +1094,8 @@ static int pre_wait(struct chat *c, time_t start)
 		if (done != before)
 			save_warned(c, done);
 		wake = (double)load_at;
+		if (now < (double)(start - 3600) && (double)(start - 3600) < wake)
+			wake = (double)(start - 3600);
 		next = ch_notify_next(c->s, start, (time_t)now, done);
 		if (next > 0 && (double)next > now && (double)next < wake)
 			wake = (double)next;
