@@ -1679,12 +1679,13 @@ static int run_open(struct run *r)
 {
 	const struct ch_host_opts *o = r->o;
 	struct ch_diags d = {0};
-	struct ch_error err;
+	struct ch_error err, uerr;
 	const char *base;
 	char *dir;
 	int rc = CH_EXIT_INPUT;
 
 	ch_error_clear(&err);
+	ch_error_clear(&uerr);
 	if (ch_schedule_load(&r->s, o->schedule_path, &d) < 0) {
 		ch_diags_print(&d, stderr);
 		goto cleanup;
@@ -1698,6 +1699,13 @@ static int run_open(struct run *r)
 		goto cleanup;
 	}
 	base = o->api_base ? o->api_base : r->s.base_url;
+	/* a URL refused outright is said as such (as ch_xapi_init says it),
+	 * before asking for --yes */
+	if (ch_http_check_url(base, &uerr) < 0) {
+		ch_error_set(&err, "X API", 0, "base URL: %s", uerr.text);
+		ch_error_print(&err, stderr);
+		goto cleanup;
+	}
 	if (o->speed > 0 && !o->yes && !o->backfill &&
 	    !ch_http_url_is_loopback(base)) {
 		fprintf(stderr,
