@@ -21,10 +21,11 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-            -Wwrite-strings
+            -Wwrite-strings -Wformat=2 -Wcast-qual -Wnull-dereference
 CFLAGS   ?=
+# WERROR=1 (set by .ci/run) turns every warning into an error
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
-             $(OPT) $(WARN) $(if $(CI),-Werror) $(PKG_CFLAGS) $(CFLAGS)
+             $(OPT) $(WARN) $(if $(WERROR),-Werror) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c))
@@ -47,8 +48,11 @@ deps-check:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "chathost: missing libraries ($(PKGS)); run 'make deps'" >&2; exit 1; }
 
-bot/%.o: bot/%.c $(wildcard bot/*.h)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# exact header dependencies: -MMD writes bot/X.d beside each object
+bot/%.o: bot/%.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJS:.o=.d) bot/main.d
 
 $(LIB): $(LIB_OBJS)
 	rm -f $@
@@ -61,14 +65,17 @@ $(BIN): bot/main.o $(LIB)
 $(WAITER): bot/wait/chathost-wait.c
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c $(LIB) $(wildcard bot/*.h) tests/unit/unit.h
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -iquote bot $(LDFLAGS) -o $@ $< $(LIB) \
+tests/unit/test_%: tests/unit/test_%.c $(LIB)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -iquote bot $(LDFLAGS) -o $@ $< $(LIB) \
 	  $(CHECK_LIBS) $(LDLIBS_ALL)
+
+-include $(UNIT_BINS:=.d)
 
 # deps first, then a fresh make: the pkg-config flags above are read when
 # make starts, which on a new machine is before the libraries are there
 check: deps
 	@$(MAKE) --no-print-directory build-tests
+	@scripts/funclen
 	@tests/run-all
 
 build-tests: all $(UNIT_BINS)
@@ -156,5 +163,5 @@ uninstall:
 	  done; fi; true
 
 clean:
-	rm -f bot/*.o $(LIB) $(BIN) $(WAITER) $(UNIT_BINS)
+	rm -f bot/*.o bot/*.d $(LIB) $(BIN) $(WAITER) $(UNIT_BINS) tests/unit/*.d
 	rm -rf tests/out

@@ -714,9 +714,8 @@ void ch_capture_free(struct ch_capture *c)
 	c->sleep_until = NULL;
 }
 
-double ch_capture_next_due(const struct ch_capture *cc, double now)
+double ch_capture_next_due(struct ch_capture *c, double now)
 {
-	struct ch_capture *c = (struct ch_capture *)cc; /* budget window roll */
 	json_t *cap = cap_obj(c);
 	double live_to = ch_json_num(cap, "live_to", 0);
 	double due, spacing = interval(c), hard;

@@ -122,7 +122,8 @@ int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
 		    struct ch_error *err);
 /* The real instant when the next poll cycle may run (budget, rate limit,
  * window); > window_end when no more live polls are due. */
-double ch_capture_next_due(const struct ch_capture *c, double now);
+double ch_capture_next_due(struct ch_capture *c, double now); /* rolls the
+								 budget window */
 /* One poll cycle; it returns by must_return_by (the request timeout is cut
  * to fit), leaving a gap for the backfill if it could not finish. Saves the
  * state and flushes the log. Returns 0, or -1 with err (the caller logs it

@@ -200,13 +200,13 @@ static const char preview_usage[] =
 	"  --now ISO8601     compute \"next\" as if it were this instant\n"
 	"  --date DATE       the chat on this date (on the schedule's weekday)\n";
 
-static void format_local(const char *tz, time_t t, const char *fmt,
-			 char *buf, size_t size)
+/* HH:MM of t in zone tz. */
+static void format_hhmm(const char *tz, time_t t, char *buf, size_t size)
 {
 	struct tm tm;
 
 	ch_utc_to_local(tz, t, &tm, NULL);
-	strftime(buf, size, fmt, &tm);
+	strftime(buf, size, "%H:%M", &tm);
 }
 
 static void format_offset(long off, char *buf, size_t size)
@@ -225,7 +225,7 @@ static void print_row(const struct ch_schedule *s, time_t at, const char *what,
 	struct tm tm;
 	const char *p;
 
-	format_local(s->timezone, at, "%H:%M", local, sizeof local);
+	format_hhmm(s->timezone, at, local, sizeof local);
 	gmtime_r(&at, &tm);
 	strftime(utc, sizeof utc, "%H:%MZ", &tm);
 	if (weighted >= 0)

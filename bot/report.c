@@ -445,30 +445,64 @@ static void free_author(struct ch_rp_author *a)
 }
 
 /* Turns the records into the chat's figures. */
-static void finish_chat(struct load *L)
+/* The busiest minute of the participants' posts (mins: their minutes,
+ * sorted here). */
+static void busiest_minute(struct ch_rp_chat *c, long long *mins, size_t nm)
+{
+	size_t i, j;
+
+	if (nm > 1)
+		qsort(mins, nm, sizeof *mins, cmp_ll);
+	c->busiest_ms = CH_RP_NONE;
+	for (i = 0; i < nm; i = j) {
+		for (j = i; j < nm && mins[j] == mins[i]; j++)
+			;
+		if ((int)(j - i) > c->busiest_posts) {
+			c->busiest_posts = (int)(j - i);
+			c->busiest_ms = mins[i] * 60000;
+		}
+	}
+}
+
+/* Posts per minute from the chat's start to its last post (or past its
+ * last question). */
+static void per_minute(struct load *L, const long long *mins, size_t nm,
+		       long long last_ms)
 {
 	struct ch_rp_chat *c = L->c;
-	bool *is_host = ch_xcalloc(c->n_authors, sizeof *is_host);
-	int *newidx = ch_xmalloc((c->n_authors ? c->n_authors : 1) *
-				 sizeof *newidx);
-	long long *mins = ch_xmalloc((L->n_recs ? L->n_recs : 1) *
-				     sizeof *mins);
-	size_t i, j, nm = 0, maxq = L->n_q, n;
-	long long first_any = CH_RP_NONE, last_ms = CH_RP_NONE, m0;
-	struct ch_rp_question *q;
-	struct rec *r;
-	int ri;
+	long long m0;
+	size_t i, n;
 
-	for (i = 0; i < c->n_authors; i++) {
-		c->authors[i].username = ch_xstrdup(L->unames[i]);
-		c->authors[i].name = ch_xstrdup(L->dnames[i]);
-	}
-	for (i = 0; i < L->n_recs; i++)
-		if (L->recs[i].host_kind)
-			is_host[L->recs[i].author] = true;
+	if (c->start_ms == CH_RP_NONE || !nm)
+		return;
+	m0 = c->start_ms >= 0 ? c->start_ms / 60000
+			      : (c->start_ms - 59999) / 60000;
+	n = last_ms / 60000 >= m0 ? (size_t)(last_ms / 60000 - m0) + 1 : 1;
+	if (n > CH_RP_MAX_MINUTES)
+		n = CH_RP_MAX_MINUTES;
+	for (i = 0; i < L->n_q; i++)
+		if (L->qposted[i] != CH_RP_NONE &&
+		    L->qposted[i] / 60000 - m0 + 2 > (long long)n &&
+		    L->qposted[i] / 60000 - m0 + 2 <= CH_RP_MAX_MINUTES)
+			n = (size_t)(L->qposted[i] / 60000 - m0 + 2);
+	c->n_minutes = n;
+	c->per_minute = ch_xcalloc(n, sizeof *c->per_minute);
+	for (i = 0; i < nm; i++)
+		if (mins[i] >= m0 && mins[i] - m0 < (long long)n)
+			c->per_minute[mins[i] - m0]++;
+}
+
+/* Host posts counted, the chat's start, and the questions (as many as
+ * the highest one answered or posted). */
+static void count_host_and_questions(struct load *L, const bool *is_host)
+{
+	struct ch_rp_chat *c = L->c;
+	size_t i, maxq = L->n_q;
+
 	c->start_ms = CH_RP_NONE;
 	for (i = 0; i < L->n_recs; i++) {
-		r = &L->recs[i];
+		struct rec *r = &L->recs[i];
+
 		if (is_host[r->author]) {
 			c->host_posts++;
 			if (c->start_ms == CH_RP_NONE || r->ms < c->start_ms)
@@ -481,7 +515,8 @@ static void finish_chat(struct load *L)
 	c->n_questions = maxq;
 	c->questions = ch_xcalloc(maxq ? maxq : 1, sizeof *c->questions);
 	for (i = 0; i < maxq; i++) {
-		q = &c->questions[i];
+		struct ch_rp_question *q = &c->questions[i];
+
 		q->number = (int)i + 1;
 		q->posted_ms = i < L->n_q ? L->qposted[i] : CH_RP_NONE;
 		q->text = i < L->n_q ? L->qtext[i] : NULL;
@@ -489,10 +524,21 @@ static void finish_chat(struct load *L)
 			L->qtext[i] = NULL;
 		q->first_ms = CH_RP_NONE;
 	}
+}
+
+/* Each participant post into the counts (per author, per question);
+ * mins gets its minute. Returns how many; *first and *last the earliest
+ * and latest. */
+static size_t count_posts(struct load *L, const bool *is_host,
+			  long long *mins, long long *first, long long *last)
+{
+	struct ch_rp_chat *c = L->c;
+	size_t i, nm = 0;
+
 	for (i = 0; i < L->n_recs; i++) {
+		struct rec *r = &L->recs[i];
 		struct ch_rp_author *a;
 
-		r = &L->recs[i];
 		if (is_host[r->author])
 			continue;
 		a = &c->authors[r->author];
@@ -500,12 +546,13 @@ static void finish_chat(struct load *L)
 		a->posts++;
 		if (a->first_ms == CH_RP_NONE || r->ms < a->first_ms)
 			a->first_ms = r->ms;
-		if (first_any == CH_RP_NONE || r->ms < first_any)
-			first_any = r->ms;
-		if (last_ms == CH_RP_NONE || r->ms > last_ms)
-			last_ms = r->ms;
+		if (*first == CH_RP_NONE || r->ms < *first)
+			*first = r->ms;
+		if (*last == CH_RP_NONE || r->ms > *last)
+			*last = r->ms;
 		if (r->question > 0) {
-			q = &c->questions[r->question - 1];
+			struct ch_rp_question *q = &c->questions[r->question - 1];
+
 			q->answers++;
 			a->answers++;
 			if (r->attrib == CH_ATTR_LABEL)
@@ -519,53 +566,20 @@ static void finish_chat(struct load *L)
 		}
 		mins[nm++] = r->ms >= 0 ? r->ms / 60000 : (r->ms - 59999) / 60000;
 	}
-	/* host replies */
-	for (i = 0; i < L->n_targets; i++) {
-		ri = smap_get(&L->ids, L->targets[i]);
-		if (ri >= 0)
-			c->authors[L->recs[ri].author].host_replied = true;
-	}
-	/* busiest minute */
-	if (nm > 1)
-		qsort(mins, nm, sizeof *mins, cmp_ll);
-	c->busiest_ms = CH_RP_NONE;
-	for (i = 0; i < nm; i = j) {
-		for (j = i; j < nm && mins[j] == mins[i]; j++)
-			;
-		if ((int)(j - i) > c->busiest_posts) {
-			c->busiest_posts = (int)(j - i);
-			c->busiest_ms = mins[i] * 60000;
-		}
-	}
-	if (c->start_ms == CH_RP_NONE)
-		c->start_ms = first_any;
-	/* posts per minute from the start */
-	if (c->start_ms != CH_RP_NONE && nm) {
-		m0 = c->start_ms >= 0 ? c->start_ms / 60000
-				      : (c->start_ms - 59999) / 60000;
-		n = last_ms / 60000 >= m0 ? (size_t)(last_ms / 60000 - m0) + 1
-					  : 1;
-		if (n > CH_RP_MAX_MINUTES)
-			n = CH_RP_MAX_MINUTES;
-		for (i = 0; i < L->n_q; i++)
-			if (L->qposted[i] != CH_RP_NONE &&
-			    L->qposted[i] / 60000 - m0 + 2 > (long long)n &&
-			    L->qposted[i] / 60000 - m0 + 2 <= CH_RP_MAX_MINUTES)
-				n = (size_t)(L->qposted[i] / 60000 - m0 + 2);
-		c->n_minutes = n;
-		c->per_minute = ch_xcalloc(n, sizeof *c->per_minute);
-		for (i = 0; i < nm; i++)
-			if (mins[i] >= m0 && mins[i] - m0 < (long long)n)
-				c->per_minute[mins[i] - m0]++;
-	}
-	/* keep participants only */
+	return nm;
+}
+
+/* Keeps the participants only (not the host, not authors without a
+ * post), sorted. */
+static void keep_participants(struct ch_rp_chat *c, const bool *is_host)
+{
+	size_t i, j;
+
 	for (i = 0, j = 0; i < c->n_authors; i++) {
 		if (is_host[i] || c->authors[i].posts == 0) {
 			free_author(&c->authors[i]);
-			newidx[i] = -1;
 			continue;
 		}
-		newidx[i] = (int)j;
 		if (i != j)
 			c->authors[j] = c->authors[i];
 		j++;
@@ -574,26 +588,66 @@ static void finish_chat(struct load *L)
 	if (c->n_authors > 1)
 		qsort(c->authors, c->n_authors, sizeof *c->authors,
 		      cmp_author);
-	/* transcript sections */
-	if (c->detail) {
-		for (i = 0; i < c->n_tposts; i++) {
-			struct ch_rp_post *p = &c->tposts[i];
+}
 
-			ri = smap_get(&L->ids, p->id);
-			p->host = ri >= 0 ? is_host[L->recs[ri].author]
-					  : p->kind == CH_KIND_HOST;
-			if (p->host && p->question == 0 && L->reply_to[i]) {
-				ri = smap_get(&L->ids, L->reply_to[i]);
-				if (ri >= 0 && !is_host[L->recs[ri].author])
-					p->question = L->recs[ri].question;
-			}
+/* The transcript of the reviewed chat: who is the host, which question a
+ * host reply belongs to, time order. */
+static void transcript_sections(struct load *L, const bool *is_host)
+{
+	struct ch_rp_chat *c = L->c;
+	size_t i;
+	int ri;
+
+	for (i = 0; i < c->n_tposts; i++) {
+		struct ch_rp_post *p = &c->tposts[i];
+
+		ri = smap_get(&L->ids, p->id);
+		p->host = ri >= 0 ? is_host[L->recs[ri].author]
+				  : p->kind == CH_KIND_HOST;
+		if (p->host && p->question == 0 && L->reply_to[i]) {
+			ri = smap_get(&L->ids, L->reply_to[i]);
+			if (ri >= 0 && !is_host[L->recs[ri].author])
+				p->question = L->recs[ri].question;
 		}
-		if (c->n_tposts > 1)
-			qsort(c->tposts, c->n_tposts, sizeof *c->tposts,
-			      cmp_tpost);
 	}
+	if (c->n_tposts > 1)
+		qsort(c->tposts, c->n_tposts, sizeof *c->tposts, cmp_tpost);
+}
+
+static void finish_chat(struct load *L)
+{
+	struct ch_rp_chat *c = L->c;
+	bool *is_host = ch_xcalloc(c->n_authors ? c->n_authors : 1,
+				   sizeof *is_host);
+	long long *mins = ch_xmalloc((L->n_recs ? L->n_recs : 1) *
+				     sizeof *mins);
+	long long first_any = CH_RP_NONE, last_ms = CH_RP_NONE;
+	size_t i, nm;
+	int ri;
+
+	for (i = 0; i < c->n_authors; i++) {
+		c->authors[i].username = ch_xstrdup(L->unames[i]);
+		c->authors[i].name = ch_xstrdup(L->dnames[i]);
+	}
+	for (i = 0; i < L->n_recs; i++)
+		if (L->recs[i].host_kind)
+			is_host[L->recs[i].author] = true;
+	count_host_and_questions(L, is_host);
+	nm = count_posts(L, is_host, mins, &first_any, &last_ms);
+	/* host replies */
+	for (i = 0; i < L->n_targets; i++) {
+		ri = smap_get(&L->ids, L->targets[i]);
+		if (ri >= 0)
+			c->authors[L->recs[ri].author].host_replied = true;
+	}
+	busiest_minute(c, mins, nm);
+	if (c->start_ms == CH_RP_NONE)
+		c->start_ms = first_any;
+	per_minute(L, mins, nm, last_ms);
+	keep_participants(c, is_host);
+	if (c->detail)
+		transcript_sections(L, is_host);
 	free(is_host);
-	free(newidx);
 	free(mins);
 }
 

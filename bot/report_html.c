@@ -268,20 +268,18 @@ static void delay(FILE *fp, const struct ch_rp_question *q)
 		fprintf(fp, "%lld:%02lld", s / 60, s % 60);
 }
 
-int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
+/* The page's head, title, the not-hosted warning and the cards. */
+static void html_head(const struct ch_rp *r, const struct ch_rp_chat *c,
+		      FILE *fp)
 {
-	const struct ch_rp_chat *c = &r->chats[r->detail];
-	int *gids;
-	size_t i, k, n;
-	char t[40];
-
 	fputs("<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-	      "<meta name=viewport content='width=device-width,initial-scale=1'>"
-	      "<title>Chat review ",
+	      "<meta name=viewport content='width=device-width,initial-scale=1'>",
+	      fp);
+	fputs(c->rehearsal > 0 ? "<title>Rehearsal review " : "<title>Chat review ",
 	      fp);
 	esc(fp, c->date);
 	fprintf(fp, "</title><style>%s</style></head><body><main>", css);
-	fputs("<h1>Chat review: ", fp);
+	fputs(c->rehearsal > 0 ? "<h1>Rehearsal review: " : "<h1>Chat review: ", fp);
 	esc(fp, c->date);
 	fputs("</h1><p class=sub>", fp);
 	esc(fp, c->path);
@@ -315,6 +313,16 @@ int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
 	card(fp, c->lapsed, "lapsed regulars");
 	card(fp, c->unlabelled, "replies without a label");
 	fputs("</div>", fp);
+}
+
+int ch_rp_write_html(const struct ch_rp *r, FILE *fp)
+{
+	const struct ch_rp_chat *c = &r->chats[r->detail];
+	int *gids;
+	size_t i, k, n;
+	char t[40];
+
+	html_head(r, c, fp);
 
 	fputs("<section><h2>Posts per minute</h2>", fp);
 	chart_minutes(fp, c);

@@ -372,13 +372,12 @@ static void transcript_post(FILE *fp, const struct ch_rp *r,
 	ch_buf_free(&pre);
 }
 
-int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
+/* The title line and "This chat". */
+static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
+			 FILE *fp)
 {
-	const struct ch_rp_chat *c = &r->chats[r->detail];
-	struct ch_buf line = {0}, tmp = {0};
-	int *gids = NULL;
-	size_t i, k, n, top;
-	char t1[40], t2[40];
+	size_t i;
+	char t1[40];
 	long n_in = 0, idx = 0;
 
 	for (i = 0; i < r->n_chats; i++)
@@ -387,10 +386,11 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 			if ((long)i <= r->detail)
 				idx = n_in;
 		}
-	fprintf(fp, "Chat of %s  (chat %ld of %ld reported; %zu log%s read, "
+	fprintf(fp, "%s of %s  (chat %ld of %ld reported; %zu log%s read, "
 		    "%ld line%s",
-		c->date, idx, n_in, r->n_chats, r->n_chats == 1 ? "" : "s",
-		r->lines, r->lines == 1 ? "" : "s");
+		c->rehearsal > 0 ? "Rehearsal" : "Chat", c->date, idx, n_in,
+		r->n_chats, r->n_chats == 1 ? "" : "s", r->lines,
+		r->lines == 1 ? "" : "s");
 	if (r->bad)
 		fprintf(fp, ", %ld bad skipped", r->bad);
 	fprintf(fp, ")\n%s\n", c->path);
@@ -424,33 +424,50 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	if (c->rehearsal > 0)
 		fprintf(fp, "  A rehearsal at %gx: its times are put back on the chat's own timeline.\n",
 			c->rehearsal);
+}
+
+static void text_questions(const struct ch_rp *r, const struct ch_rp_chat *c,
+			   FILE *fp)
+{
+	struct ch_buf line = {0};
+	char t1[40], t2[40];
+	size_t i;
 
 	heading(fp, "Questions");
 	if (c->n_questions == 0) {
 		fprintf(fp, "  (no questions or answers logged)\n");
-	} else {
-		fprintf(fp, "  Q    Posted  Answers  Labelled  First answer  Question\n");
-		for (i = 0; i < c->n_questions; i++) {
-			const struct ch_rp_question *q = &c->questions[i];
-
-			ch_rp_fmt_hhmm(r, q->posted_ms, t1, sizeof t1);
-			fmt_delay(q->posted_ms != CH_RP_NONE &&
-						  q->first_ms != CH_RP_NONE
-					  ? q->first_ms - q->posted_ms
-					  : CH_RP_NONE,
-				  t2, sizeof t2);
-			ch_buf_printf(&line, "  Q%-3d %6s  ", q->number, t1);
-			pad_num(&line, q->answers, 7);
-			ch_buf_puts(&line, "  ");
-			pad_num(&line, q->labelled, 8);
-			ch_buf_puts(&line, "  ");
-			ch_rp_pad(&line, t2, 12, false);
-			ch_buf_puts(&line, "  ");
-			ch_rp_pad(&line, q->text ? q->text : "(not logged)",
-				  COLS - 50, true);
-			emit(&line, fp);
-		}
+		return;
 	}
+	fprintf(fp, "  Q    Posted  Answers  Labelled  First answer  Question\n");
+	for (i = 0; i < c->n_questions; i++) {
+		const struct ch_rp_question *q = &c->questions[i];
+
+		ch_rp_fmt_hhmm(r, q->posted_ms, t1, sizeof t1);
+		fmt_delay(q->posted_ms != CH_RP_NONE && q->first_ms != CH_RP_NONE
+				  ? q->first_ms - q->posted_ms
+				  : CH_RP_NONE,
+			  t2, sizeof t2);
+		ch_buf_printf(&line, "  Q%-3d %6s  ", q->number, t1);
+		pad_num(&line, q->answers, 7);
+		ch_buf_puts(&line, "  ");
+		pad_num(&line, q->labelled, 8);
+		ch_buf_puts(&line, "  ");
+		ch_rp_pad(&line, t2, 12, false);
+		ch_buf_puts(&line, "  ");
+		ch_rp_pad(&line, q->text ? q->text : "(not logged)", COLS - 50,
+			  true);
+		emit(&line, fp);
+	}
+	ch_buf_free(&line);
+}
+
+/* Top contributors, first-timers to welcome, lapsed regulars. */
+static void text_people(const struct ch_rp *r, const struct ch_rp_chat *c,
+			FILE *fp)
+{
+	struct ch_buf line = {0}, tmp = {0};
+	int *gids = NULL;
+	size_t i, n, top;
 
 	heading(fp, "Top contributors");
 	top = c->n_authors < CH_RP_TOP ? c->n_authors : CH_RP_TOP;
@@ -485,6 +502,15 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 
 	heading(fp, "Lapsed regulars (core group last chat, absent this one)");
 	people_list(fp, r, c->lapsed_gids, c->n_lapsed);
+	free(gids);
+	ch_buf_free(&line);
+	ch_buf_free(&tmp);
+}
+
+static void text_weeks(const struct ch_rp *r, FILE *fp)
+{
+	char t1[40];
+	size_t i;
 
 	heading(fp, "Week by week");
 	fprintf(fp, "  Date        Participants  First-timers  Returning   Posts  Retention  Core  Lapsed\n");
@@ -501,6 +527,13 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 			w->date, w->n_authors, w->first_timers, w->returning,
 			w->posts, t1, w->core, w->lapsed);
 	}
+}
+
+static void text_transcript(const struct ch_rp *r, const struct ch_rp_chat *c,
+			    FILE *fp)
+{
+	struct ch_buf tmp = {0};
+	size_t i, k;
 
 	heading(fp, "Transcript");
 	for (k = 0; k <= c->n_questions; k++) {
@@ -536,9 +569,18 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 		if (!any)
 			fprintf(fp, "    (none)\n");
 	}
-	free(gids);
-	ch_buf_free(&line);
 	ch_buf_free(&tmp);
+}
+
+int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
+{
+	const struct ch_rp_chat *c = &r->chats[r->detail];
+
+	text_summary(r, c, fp);
+	text_questions(r, c, fp);
+	text_people(r, c, fp);
+	text_weeks(r, fp);
+	text_transcript(r, c, fp);
 	return ferror(fp) ? -1 : 0;
 }
 

@@ -1,5 +1,7 @@
 /* test_attrib.c - answer labels and attribution rules (bot/attrib.h). */
 #include <check.h>
+
+#include "mut.h"
 #include <math.h>
 #include <string.h>
 
@@ -159,11 +161,11 @@ static struct ch_tweet tw(const char *id, const char *author, const char *text,
 	struct ch_tweet t;
 
 	memset(&t, 0, sizeof t);
-	t.id = (char *)id;
-	t.author_id = (char *)author;
-	t.text = (char *)text;
-	t.in_reply_to_id = (char *)reply_to;
-	t.conversation_id = (char *)conv;
+	t.id = mut(id);
+	t.author_id = mut(author);
+	t.text = mut(text);
+	t.in_reply_to_id = mut(reply_to);
+	t.conversation_id = mut(conv);
 	return t;
 }
 

@@ -3,6 +3,8 @@
  * clock and sleep hooks): since_id, pagination, budget, 429, failures,
  * coverage, backfill, restart, attribution into the log. */
 #include <check.h>
+
+#include "mut.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,7 +270,7 @@ static void setup(void)
 	snprintf(logpath, sizeof logpath, "%s/chat.jsonl", dir);
 	snprintf(statepath, sizeof statepath, "%s/chat.state.json", dir);
 	memset(&S, 0, sizeof S);
-	S.hashtag = (char *)"#chat";
+	S.hashtag = mut("#chat");
 	S.thread = true;
 	S.search_budget = 60;
 	S.capture_after = 30;

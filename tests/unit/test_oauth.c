@@ -1,6 +1,8 @@
 /* test_oauth.c - OAuth 1.0a signing: the published docs.x.com example, a
  * GET with query parameters recomputed independently, unicode encoding. */
 #include <check.h>
+
+#include "mut.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,11 +17,15 @@ char *oauth_url_escape(const char *string);
 char *oauth_sign_hmac_sha1(const char *m, const char *k);
 
 /* The "Creating a signature" example from docs.x.com. */
+static char fx_api_key[] = "xvz1evFS4wEEPTGEFPHBog";
+static char fx_api_secret[] = "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw";
+static char fx_access_token[] = "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb";
+static char fx_access_token_secret[] = "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE";
 static struct ch_creds example_creds = {
-	.api_key = (char *)"xvz1evFS4wEEPTGEFPHBog",
-	.api_secret = (char *)"kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
-	.access_token = (char *)"370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
-	.access_token_secret = (char *)"LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+	.api_key = fx_api_key,
+	.api_secret = fx_api_secret,
+	.access_token = fx_access_token,
+	.access_token_secret = fx_access_token_secret,
 };
 #define EX_NONCE "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg"
 #define EX_TS 1318622958LL
@@ -191,7 +197,7 @@ START_TEST(test_bad_input_errors)
 	ck_assert_ptr_null(h);
 	ck_assert_ptr_nonnull(strstr(err.text, "URL"));
 	ch_error_clear(&err);
-	ctl.api_secret = (char *)"abc\ndef";
+	ctl.api_secret = mut("abc\ndef");
 	h = ch_oauth_header(&ctl, "GET", "https://api.x.com/", NULL, &err);
 	ck_assert_ptr_null(h);
 	ck_assert_ptr_null(strstr(err.text, "abc"));

@@ -1,6 +1,8 @@
 /* test_poll.c - the topic poll: choosing, matching X options, the extra
  * votes CSV, recording decisions in the state and the log, posting once. */
 #include <check.h>
+
+#include "mut.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +165,7 @@ END_TEST
 
 static struct ch_poll_option opt(int pos, const char *label, long votes)
 {
-	struct ch_poll_option o = {pos, (char *)label, votes};
+	struct ch_poll_option o = {pos, mut(label), votes};
 
 	return o;
 }
@@ -550,9 +552,13 @@ END_TEST
 /* ---- against the loopback server ---- */
 
 static struct loopsrv srv;
+static char fx_api_key[] = "ck";
+static char fx_api_secret[] = "cs";
+static char fx_access_token[] = "at";
+static char fx_access_token_secret[] = "ats";
 static struct ch_creds creds = {
-	.api_key = (char *)"ck", .api_secret = (char *)"cs",
-	.access_token = (char *)"at", .access_token_secret = (char *)"ats",
+	.api_key = fx_api_key, .api_secret = fx_api_secret,
+	.access_token = fx_access_token, .access_token_secret = fx_access_token_secret,
 };
 static struct ch_xapi x;
 

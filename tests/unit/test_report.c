@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "mut.h"
 #include "cli.h"
 #include "report.h"
 #include "report_model.h"
@@ -47,11 +48,11 @@ static int run(const char *const *args)
 	     *errp = ch_xasprintf("%s/stderr", tmpdir);
 	int argc = 0, rc, saved, fd;
 
-	argv[argc++] = (char *)"report";
-	argv[argc++] = (char *)"--out";
+	argv[argc++] = mut("report");
+	argv[argc++] = mut("--out");
 	argv[argc++] = out;
 	for (; *args; args++)
-		argv[argc++] = (char *)*args;
+		argv[argc++] = mut(*args);
 	argv[argc] = NULL;
 	unlink(out);
 	fflush(stderr);
@@ -122,7 +123,7 @@ START_TEST(usage_errors_exit_2)
 	ck_assert_int_eq(RUN("--until", "tomorrow", LOGS), 2);
 	ck_assert_int_eq(RUN("--format"), 2);
 	{
-		char *argv[] = {(char *)"report", NULL};
+		char *argv[] = {mut("report"), NULL};
 
 		ck_assert_int_eq(ch_cmd_report(1, argv), 2);
 	}

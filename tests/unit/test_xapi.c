@@ -1,6 +1,7 @@
 /* test_xapi.c - X API parsers on canned JSON, problem JSON -> messages and
  * failure kinds, and whole calls against the in-test loopback server. */
 #include <check.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,9 +315,13 @@ END_TEST
 /* ---- whole calls against the loopback server ---- */
 
 static struct loopsrv srv;
+static char fx_api_key[] = "ckey";
+static char fx_api_secret[] = "csecretXYZ";
+static char fx_access_token[] = "1-tok";
+static char fx_access_token_secret[] = "tsecretXYZ";
 static struct ch_creds creds = {
-	.api_key = (char *)"ckey", .api_secret = (char *)"csecretXYZ",
-	.access_token = (char *)"1-tok", .access_token_secret = (char *)"tsecretXYZ",
+	.api_key = fx_api_key, .api_secret = fx_api_secret,
+	.access_token = fx_access_token, .access_token_secret = fx_access_token_secret,
 };
 static struct ch_xapi x;
 
