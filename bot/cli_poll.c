@@ -65,13 +65,7 @@ static void fmt_local(const struct ch_schedule *s, time_t t, char *buf,
 /* The poll's post_at as an instant; -1 if it cannot be computed. */
 static int post_at_instant(const struct pctx *c, time_t *out)
 {
-	int y, m, d, h, mi;
-
-	if (!c->t.poll.post_at ||
-	    sscanf(c->t.poll.post_at, "%4d-%2d-%2d %2d:%2d", &y, &m, &d, &h,
-		   &mi) != 5)
-		return -1;
-	return ch_local_to_utc(c->s.timezone, y, m, d, h, mi, out, NULL);
+	return ch_poll_post_at(&c->t.poll, c->s.timezone, out);
 }
 
 /* Sets up the X API client (credentials, base URL). Returns an exit
@@ -106,9 +100,8 @@ static int open_files(struct pctx *c, bool write)
 	int rc = CH_EXIT_OK;
 
 	ch_error_clear(&err);
-	c->dir = ch_xasprintf("%s/%s%s", c->s.logs_dir, c->s.name,
-			      c->rehearsal ? "/rehearsal" : "");
-	path = ch_poll_state_path(&c->s, c->date, c->rehearsal);
+	c->dir = ch_chat_dir(&c->s, c->rehearsal);
+	path = ch_chat_state_path(&c->s, c->date, c->rehearsal);
 	if (write && ch_mkdir_p(c->dir) < 0) {
 		fprintf(stderr, "%s: cannot create the log folder: %s\n", c->dir,
 			strerror(errno));
@@ -123,7 +116,7 @@ static int open_files(struct pctx *c, bool write)
 	c->state_open = true;
 	if (!write)
 		goto cleanup;
-	log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
+	log_path = ch_chat_log_path(&c->s, c->date, c->rehearsal);
 	if (ch_replylog_open(&c->log, log_path, &err) < 0) {
 		ch_error_print(&err, stderr);
 		rc = CH_EXIT_INPUT;

@@ -777,13 +777,7 @@ static void archive_rehearsal(const char *state_path, const char *log_path)
 /* The poll's post_at as an instant. Returns 0 or -1. */
 static int poll_post_at(const struct chat *c, time_t *out)
 {
-	int y, m, d, h, mi;
-
-	if (!c->topic.poll.post_at ||
-	    sscanf(c->topic.poll.post_at, "%4d-%2d-%2d %2d:%2d", &y, &m, &d, &h,
-		   &mi) != 5)
-		return -1;
-	return ch_local_to_utc(c->s->timezone, y, m, d, h, mi, out, NULL);
+	return ch_poll_post_at(&c->topic.poll, c->s->timezone, out);
 }
 
 /* Sleeps a backoff step (real seconds), bounded by limit. Returns 1 if
@@ -923,13 +917,11 @@ static int topic_poll_at(struct chat *c, time_t *at)
 	struct ch_diags d = {0};
 	struct ch_topic t = {0};
 	char *path = ch_topic_path(c->s->topics_dir, c->date);
-	int rc = -1, y, m, dd, h, mi;
+	int rc = -1;
 
 	if (access(path, F_OK) == 0 && ch_topic_load(&t, path, &d) == 0 &&
-	    t.has_poll && t.poll.post_at &&
-	    sscanf(t.poll.post_at, "%4d-%2d-%2d %2d:%2d", &y, &m, &dd, &h,
-		   &mi) == 5)
-		rc = ch_local_to_utc(c->s->timezone, y, m, dd, h, mi, at, NULL);
+	    t.has_poll)
+		rc = ch_poll_post_at(&t.poll, c->s->timezone, at);
 	ch_topic_free(&t);
 	ch_diags_free(&d);
 	free(path);
@@ -941,8 +933,7 @@ static int topic_poll_at(struct chat *c, time_t *at)
  * chathost-wait never sends a warning twice. */
 static char *chat_state_path(const struct chat *c)
 {
-	return ch_xasprintf("%s/%s/%s.state.json", c->s->logs_dir, c->s->name,
-			    c->date);
+	return ch_chat_state_path(c->s, c->date, false);
 }
 
 static unsigned load_warned(const struct chat *c)
@@ -1141,21 +1132,14 @@ static size_t report_skipped(struct chat *c)
 	return n;
 }
 
-/* The chat's files: LOGS/NAME, or LOGS/NAME/rehearsal (caller frees). */
-static char *chat_dir(const struct ch_schedule *s, bool rehearsal)
-{
-	return ch_xasprintf("%s/%s%s", s->logs_dir, s->name,
-			    rehearsal ? "/rehearsal" : "");
-}
-
 /* An event line in the log of a chat that was not hosted, so that the
  * report says why instead of showing nothing. */
 static void log_not_hosted(struct chat *c, const char *why)
 {
 	struct ch_replylog lg;
 	struct ch_error err;
-	char *dir = chat_dir(c->s, false);
-	char *path = ch_xasprintf("%s/%s.jsonl", dir, c->date);
+	char *dir = ch_chat_dir(c->s, false);
+	char *path = ch_chat_log_path(c->s, c->date, false);
 	json_t *f = json_pack("{s:s}", "reason", why);
 
 	ch_error_clear(&err);
@@ -1309,9 +1293,9 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	struct ch_error err;
 
 	ch_error_clear(&err);
-	c->dir = chat_dir(c->s, c->o->speed > 0);
-	*state_path = ch_xasprintf("%s/%s.state.json", c->dir, c->date);
-	*log_path = ch_xasprintf("%s/%s.jsonl", c->dir, c->date);
+	c->dir = ch_chat_dir(c->s, c->o->speed > 0);
+	*state_path = ch_chat_state_path(c->s, c->date, c->o->speed > 0);
+	*log_path = ch_chat_log_path(c->s, c->date, c->o->speed > 0);
 	if (c->o->backfill && c->o->speed > 0 && access(*state_path, F_OK)) {
 		ch_log(CH_LOG_ERROR,
 		       "--backfill --rehearse: %s: no rehearsal of the chat on %s to backfill",
@@ -1715,7 +1699,7 @@ static int run_open(struct run *r)
 		rc = CH_EXIT_USAGE;
 		goto cleanup;
 	}
-	dir = chat_dir(&r->s, o->speed > 0);
+	dir = ch_chat_dir(&r->s, o->speed > 0);
 	r->lock_fd = ch_lock_dir(dir, &err);
 	free(dir);
 	if (r->lock_fd < 0) {
@@ -1766,8 +1750,7 @@ static bool chat_done(const struct run *r, const char *date)
 {
 	struct ch_state st;
 	struct ch_error err;
-	char *dir = chat_dir(&r->s, false);
-	char *path = ch_xasprintf("%s/%s.state.json", dir, date);
+	char *path = ch_chat_state_path(&r->s, date, false);
 	bool done = false;
 
 	memset(&st, 0, sizeof st);
@@ -1776,7 +1759,6 @@ static bool chat_done(const struct run *r, const char *date)
 		done = json_is_true(json_object_get(st.root, "done"));
 	ch_state_free(&st);
 	free(path);
-	free(dir);
 	return done;
 }
 

@@ -227,14 +227,10 @@ int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
 			     t->date, base);
 	if (t->has_poll && t->poll.post_at &&
 	    ch_schedule_start(s, y, m, dd, &start) == 0) {
-		int py, pm, pd, ph, pmi;
 		time_t post_at, closes;
 		char cbuf[32], sbuf[32];
 
-		if (sscanf(t->poll.post_at, "%4d-%2d-%2d %2d:%2d", &py, &pm,
-			   &pd, &ph, &pmi) == 5 &&
-		    ch_local_to_utc(s->timezone, py, pm, pd, ph, pmi, &post_at,
-				    NULL) == 0) {
+		if (ch_poll_post_at(&t->poll, s->timezone, &post_at) == 0) {
 			closes = post_at + (time_t)t->poll.duration * 60;
 			if (closes > start) {
 				struct tm tm;

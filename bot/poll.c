@@ -781,18 +781,11 @@ cleanup:
 
 /* ---- preview and check ----------------------------------------------------------- */
 
-char *ch_poll_state_path(const struct ch_schedule *s, const char *date,
-			 bool rehearsal)
-{
-	return ch_xasprintf("%s/%s%s/%s.state.json", s->logs_dir, s->name,
-			    rehearsal ? "/rehearsal" : "", date);
-}
-
 int ch_poll_preview_winner(const struct ch_schedule *s,
 			   const struct ch_topic *t, size_t *winner,
 			   struct ch_error *err)
 {
-	char *path = ch_poll_state_path(s, t->date, false);
+	char *path = ch_chat_state_path(s, t->date, false);
 	struct ch_state st = {0};
 	const char *label;
 	size_t w;

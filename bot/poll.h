@@ -110,10 +110,6 @@ int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
 		  struct ch_state *st, struct ch_poll_tally *ta,
 		  struct ch_error *err);
 
-/* The chat's state file: LOGS/NAME[/rehearsal]/DATE.state.json (caller
- * frees). */
-char *ch_poll_state_path(const struct ch_schedule *s, const char *date,
-			 bool rehearsal);
 
 /* For chathost preview: reads the (real, not rehearsal) state of the chat
  * on t->date. Returns 1 and *winner (checked against t: the recorded label

@@ -574,3 +574,23 @@ int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
 	}
 	return -1;
 }
+
+char *ch_chat_dir(const struct ch_schedule *s, bool rehearsal)
+{
+	return ch_xasprintf("%s/%s%s", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "");
+}
+
+char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
+			 bool rehearsal)
+{
+	return ch_xasprintf("%s/%s%s/%s.state.json", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "", date);
+}
+
+char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
+		       bool rehearsal)
+{
+	return ch_xasprintf("%s/%s%s/%s.jsonl", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "", date);
+}

@@ -61,4 +61,13 @@ int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
 /* "Tuesday" etc. for 0..6 */
 const char *ch_weekday_name(int wd);
 
+/* The chat's files, in one place: the folder LOGS/NAME (a rehearsal's:
+ * LOGS/NAME/rehearsal), and in it DATE.state.json and DATE.jsonl. Each
+ * returns a new string (caller frees). */
+char *ch_chat_dir(const struct ch_schedule *s, bool rehearsal);
+char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
+			 bool rehearsal);
+char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
+		       bool rehearsal);
+
 #endif

@@ -267,8 +267,14 @@ static void load_poll(const struct ch_cfg *c, config_setting_t *p,
 				     "time: write \"YYYY-MM-DD HH:MM\" (24-hour"
 				     " local time, e.g. \"2026-11-24 14:00\")",
 				     v);
-		else
+		else {
 			ps->post_at = ch_xstrdup(v);
+			ps->post_at_ymdhm[0] = y;
+			ps->post_at_ymdhm[1] = m;
+			ps->post_at_ymdhm[2] = dd;
+			ps->post_at_ymdhm[3] = h;
+			ps->post_at_ymdhm[4] = mi;
+		}
 	}
 
 	r = ch_cfg_int(c, p, "duration", "poll.duration",
@@ -485,4 +491,14 @@ void ch_topic_free(struct ch_topic *t)
 char *ch_topic_path(const char *topics_dir, const char *date)
 {
 	return ch_xasprintf("%s/%s.conf", topics_dir, date);
+}
+
+int ch_poll_post_at(const struct ch_poll_spec *ps, const char *tz,
+		    time_t *out)
+{
+	const int *v = ps->post_at_ymdhm;
+
+	if (!ps->post_at || !tz)
+		return -1;
+	return ch_local_to_utc(tz, v[0], v[1], v[2], v[3], v[4], out, NULL);
 }

@@ -6,6 +6,7 @@
 #define CHATHOST_TOPIC_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -34,11 +35,18 @@ enum ch_tie_rule { CH_TIE_FIRST = 0, CH_TIE_RANDOM = 1 };
 struct ch_poll_spec {
 	char *text;        /* owned */
 	char *post_at;     /* owned; "YYYY-MM-DD HH:MM" local time */
+	int post_at_ymdhm[5]; /* post_at parsed by the loader (when post_at
+				 is set): year, month, day, hour, minute */
 	int duration;      /* minutes, 5-10080 */
 	char *extra_votes; /* owned; resolved path of a label,votes CSV, or NULL */
 	enum ch_tie_rule tie;
 	int line, text_line, post_at_line, duration_line, extra_votes_line;
 };
+
+/* The poll's post_at as an instant in the schedule's zone tz (the DST
+ * rule of chtime.h). Returns 0, or -1 if the poll has no valid post_at. */
+int ch_poll_post_at(const struct ch_poll_spec *ps, const char *tz,
+		    time_t *out);
 
 struct ch_topic {
 	char *path;    /* owned */

@@ -520,7 +520,7 @@ START_TEST(test_preview_winner)
 	make_topic(&t, 3, L3, CH_TIE_FIRST, NULL);
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_poll_preview_winner(&s, &t, &w, &err), 0);
-	path = ch_poll_state_path(&s, "2026-12-01", false);
+	path = ch_chat_state_path(&s, "2026-12-01", false);
 	ck_assert_str_eq(path + strlen(tmpdir),
 			 "/logs/testchat/2026-12-01.state.json");
 	dir = ch_xasprintf("%s/logs", tmpdir);
@@ -539,7 +539,7 @@ START_TEST(test_preview_winner)
 	ck_assert_ptr_nonnull(strstr(err.text, "damaged"));
 	free(dir);
 	free(path);
-	path = ch_poll_state_path(&s, "2026-12-01", true);
+	path = ch_chat_state_path(&s, "2026-12-01", true);
 	ck_assert_str_eq(path + strlen(tmpdir),
 			 "/logs/testchat/rehearsal/2026-12-01.state.json");
 	free(path);
