@@ -337,62 +337,85 @@ int ch_parse_hhmm(const char *s, int *h, int *mi)
 	return 0;
 }
 
-int ch_parse_iso8601(const char *s, time_t *out)
+static int two(const char *s, int *out)
 {
-	const char *p = s;
-	int y, mo, d, h, mi, sec = 0, oh, om, sign;
-	long off = 0;
-	struct tm tm;
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	*out = (s[0] - '0') * 10 + (s[1] - '0');
+	return 0;
+}
 
-	if (!s || parse_date_at(&p, &y, &mo, &d))
+/* "Z", "+HH:MM", "+HHMM", "-HH:MM" at *pp: the offset in seconds. */
+static int zone_at(const char **pp, long *off)
+{
+	const char *p = *pp;
+	int oh, om, sign;
+
+	if (*p == 'Z' || *p == 'z') {
+		*off = 0;
+		*pp = p + 1;
+		return 0;
+	}
+	if (*p != '+' && *p != '-')
 		return -1;
-	if (*p != 'T' && *p != 't' && *p != ' ')
+	sign = *p == '-' ? -1 : 1;
+	if (two(p + 1, &oh))
 		return -1;
-	p++;
-	if (digits(&p, 2, &h) || *p != ':')
-		return -1;
-	p++;
-	if (digits(&p, 2, &mi))
-		return -1;
-	if (*p == ':') {
+	p += 3;
+	if (*p == ':')
 		p++;
-		if (digits(&p, 2, &sec))
+	if (two(p, &om) || oh > 23 || om > 59)
+		return -1;
+	*off = sign * (oh * 3600L + om * 60L);
+	*pp = p + 2;
+	return 0;
+}
+
+int ch_parse_time_ms(const char *s, bool need_seconds, long long *ms)
+{
+	const char *p;
+	int y, mo, d, h, mi, sec = 0, frac = 0, n;
+	long off;
+
+	if (!s)
+		return -1;
+	p = s;
+	if (parse_date_at(&p, &y, &mo, &d) ||
+	    (*p != 'T' && *p != 't' && *p != ' ') || two(p + 1, &h) ||
+	    p[3] != ':' || two(p + 4, &mi))
+		return -1;
+	p += 6;
+	if (*p == ':') {
+		if (two(p + 1, &sec))
 			return -1;
+		p += 3;
 		if (*p == '.' || *p == ',') {
 			p++;
-			if (!isdigit((unsigned char)*p))
+			for (n = 0; *p >= '0' && *p <= '9'; p++, n++)
+				if (n < 3)
+					frac = frac * 10 + (*p - '0');
+			if (n == 0)
 				return -1;
-			while (isdigit((unsigned char)*p))
-				p++;
+			for (; n < 3; n++)
+				frac *= 10;
 		}
-	}
-	if (h > 23 || mi > 59 || sec > 60)
+	} else if (need_seconds) {
 		return -1;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		p++;
-		if (digits(&p, 2, &oh))
-			return -1;
-		if (*p == ':')
-			p++;
-		if (digits(&p, 2, &om))
-			return -1;
-		if (oh > 23 || om > 59)
-			return -1;
-		off = sign * (oh * 3600L + om * 60L);
 	}
-	if (*p)
+	if (h > 23 || mi > 59 || sec > 60 || zone_at(&p, &off) || *p)
 		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*out = ch_timegm(&tm) - off;
+	*ms = ((long long)ch_days_from_civil(y, mo, d) * 86400LL +
+	       h * 3600LL + mi * 60LL + sec - off) * 1000LL + frac;
+	return 0;
+}
+
+int ch_parse_iso8601(const char *s, time_t *out)
+{
+	long long ms;
+
+	if (ch_parse_time_ms(s, false, &ms) < 0)
+		return -1;
+	*out = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	return 0;
 }
 

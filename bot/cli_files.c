@@ -333,10 +333,20 @@ int ch_cmd_preview(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (ch_parse_iso8601(optarg, &now) < 0)
+			if (ch_parse_iso8601(optarg, &now) < 0) {
+				long long ms;
+				char *z = ch_xasprintf("%sZ", optarg);
+				bool no_zone = ch_parse_time_ms(z, false, &ms) == 0;
+
+				free(z);
+				if (no_zone)
+					return ch_usage_error(preview_usage,
+							      "preview: --now %s has no offset: add Z (UTC) or the offset, e.g. %sZ or %s-05:00",
+							      optarg, optarg, optarg);
 				return ch_usage_error(preview_usage,
 						      "preview: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
 						      optarg);
+			}
 			break;
 		case 'd':
 			date_arg = optarg;

@@ -1,6 +1,8 @@
 /* replylog.c - the participation log: append-only writer, fast reader. */
 #include "replylog.h"
 
+#include "chtime.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -31,86 +33,9 @@ const char *ch_attrib_name(enum ch_attrib a)
 
 /* ---- time -------------------------------------------------------------- */
 
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int ch_replylog_parse_time(const char *s, long long *ms)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, frac = 0, oh = 0, om = 0, dim, sign = 0, n;
-	const char *p;
-
-	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	dim = mdays[mo - 1];
-	if (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dim = 29;
-	if (d < 1 || d > dim)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		p++;
-		for (n = 0; *p >= '0' && *p <= '9'; p++, n++)
-			if (n < 3)
-				frac = frac * 10 + (*p - '0');
-		if (n == 0)
-			return -1;
-		for (; n < 3; n++)
-			frac *= 10;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (digits(p + 1, 2, &oh))
-			return -1;
-		p += 3;
-		if (*p == ':')
-			p++;
-		if (digits(p, 2, &om))
-			return -1;
-		p += 2;
-		if (oh > 23 || om > 59)
-			return -1;
-	} else {
-		return -1;
-	}
-	if (*p)
-		return -1;
-	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400LL +
-		h * 3600LL + mi * 60LL + sec) -
-	       sign * (oh * 3600LL + om * 60LL)) * 1000LL + frac;
-	return 0;
+	return ch_parse_time_ms(s, true, ms);
 }
 
 /* ---- fields shared by both parsers -------------------------------------- */

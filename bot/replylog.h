@@ -217,8 +217,9 @@ int ch_replylog_parse_line(char *line, size_t len, bool fast,
 			   struct ch_log_entry *e, json_t **hold,
 			   const char **why);
 
-/* Parses an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)"
- * to ms since the epoch. Returns 0 or -1. */
+/* A log's created_at "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" to ms
+ * since the epoch: ch_parse_time_ms (chtime.h) with the seconds required.
+ * Returns 0 or -1. */
 int ch_replylog_parse_time(const char *s, long long *ms);
 
 #endif
