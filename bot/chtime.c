@@ -429,3 +429,20 @@ void ch_format_utc(time_t t, char *buf, size_t size)
 	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		buf[0] = '\0';
 }
+
+void ch_format_time_ms(long long ms, char *buf, size_t size)
+{
+	long long sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+	time_t t = (time_t)sec;
+	struct tm tm;
+	char base[24];
+
+	if (!size)
+		return;
+	if (!gmtime_r(&t, &tm) ||
+	    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, size, "%s.%03dZ", base, (int)(ms - sec * 1000));
+}

@@ -50,6 +50,9 @@ int ch_parse_hhmm(const char *s, int *h, int *mi);
 int ch_parse_time_ms(const char *s, bool need_seconds, long long *ms);
 /* ch_parse_time_ms to whole seconds (rounded down). Returns 0 or -1. */
 int ch_parse_iso8601(const char *s, time_t *out);
+/* The one millisecond formatter: ms since the epoch as
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= 25 bytes). */
+void ch_format_time_ms(long long ms, char *buf, size_t size);
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (>= 21 bytes). */
 void ch_format_utc(time_t t, char *buf, size_t size);
 

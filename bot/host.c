@@ -136,17 +136,6 @@ static double real_at(const struct chat *c, time_t t)
 	return c->rstart + (double)(t - c->tbase) / c->speed;
 }
 
-static void iso_ms(double t, char *buf, size_t size)
-{
-	time_t sec = (time_t)t;
-	struct tm tm;
-	char base[32];
-
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03dZ", base, (int)((t - (double)sec) * 1000));
-}
-
 static const char *post_label(const struct ch_post *p, char *buf, size_t n)
 {
 	if (p->kind == CH_POST_QUESTION)
@@ -169,7 +158,7 @@ static void log_host_post(struct chat *c, const struct ch_post *p,
 		return;
 	ch_error_clear(&err);
 	memset(&e, 0, sizeof e);
-	iso_ms(at, created, sizeof created);
+	ch_format_time_ms((long long)floor(at * 1000.0), created, sizeof created);
 	e.id = id;
 	e.created_at = created;
 	e.author_id = c->me_id ? c->me_id : "";

@@ -1,6 +1,8 @@
 /* log.c - leveled, line-buffered event lines on stderr. */
 #include "log.h"
 
+#include "chtime.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +50,13 @@ void ch_log(enum ch_log_level level, const char *fmt, ...)
 	} else {
 		char ts[32];
 		struct timespec now;
-		struct tm tm;
 
 		clock_gettime(CLOCK_REALTIME, &now);
-		gmtime_r(&now.tv_sec, &tm);
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s %s: %s\n", ts,
-			now.tv_nsec / 1000000L, names[level], log_name, msg);
+		ch_format_time_ms((long long)now.tv_sec * 1000 +
+					  now.tv_nsec / 1000000L,
+				  ts, sizeof ts);
+		fprintf(stderr, "%s %s %s: %s\n", ts, names[level], log_name,
+			msg);
 	}
 	fflush(stderr);
 }

@@ -32,10 +32,10 @@ void ch_rp_fmt_time(long long ms, char *buf, size_t size, bool hhmm)
 
 void ch_rp_fmt_iso_ms(long long ms, char *buf, size_t size)
 {
-	ch_rp_fmt_time(ms, buf, size, false);
-	if (ms != CH_RP_NONE && size > 19)
-		snprintf(buf + 19, size - 19, ".%03dZ",
-			 (int)(((ms % 1000) + 1000) % 1000));
+	if (ms == CH_RP_NONE)
+		snprintf(buf, size, "-");
+	else
+		ch_format_time_ms(ms, buf, size);
 }
 
 /* The zone's offset is looked up once per quarter hour of time shown
