@@ -2,8 +2,15 @@
  * chtime.c - civil time in named IANA zones, UTC conversions, ISO 8601.
  *
  * Zone conversions switch the TZ environment variable for the duration of
- * one call (setenv + tzset), then restore the previous value. This is not
- * thread-safe; chathost converts times from one thread only.
+ * one call (setenv + tzset), then restore the previous value. That is safe
+ * only while no other thread runs, and chathost keeps it so:
+ *  - `run`: the capture's prefetch worker (capture.c) makes requests only
+ *    inside ch_capture_poll(), whose part on the main thread (attribution,
+ *    the log) converts no zone; the worker itself reads no zone (xapi.c
+ *    shows a rate limit's reset in UTC, log.c stamps lines in UTC);
+ *  - `report`: the loader threads (report.c load_all) read and count, and
+ *    are joined before the writers convert times to the chat's zone.
+ * No other command starts a thread.
  */
 #include "chtime.h"
 

@@ -441,7 +441,6 @@ int ch_cmd_poll(int argc, char **argv)
 				      "poll: unknown action '%s': status, post or close",
 				      argv[optind]);
 	ch_log_setup(level, NULL);
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 
 	if (ch_schedule_load(&c.s, argv[optind + 1], &d) < 0) {
 		rc = CH_EXIT_INPUT;

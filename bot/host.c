@@ -1811,7 +1811,6 @@ int ch_host_main(const struct ch_host_opts *o)
 	r.o = o;
 	r.lock_fd = -1;
 	install_signals();
-	srand((unsigned)(ch_now() * 1000) ^ (unsigned)getpid());
 	rc = run_open(&r);
 	if (rc != CH_EXIT_OK)
 		goto cleanup;

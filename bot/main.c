@@ -1,6 +1,9 @@
 /* main.c - command-line dispatch only. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -39,8 +42,13 @@ int main(int argc, char **argv)
 		{"poll", ch_cmd_poll},
 		{"report", ch_cmd_report},
 	};
+	struct timespec ts;
 	size_t i;
 
+	/* the one seeding of rand(): backoff jitter (host.c), a tie drawn by
+	 * lot (poll.c) */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	srand((unsigned)ts.tv_nsec ^ (unsigned)ts.tv_sec ^ (unsigned)getpid());
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CH_EXIT_USAGE;

@@ -564,8 +564,10 @@ enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
 			char hhmm[16] = "??:??";
 			time_t reset = rate->reset;
 
-			if (localtime_r(&reset, &tm))
-				strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+			/* UTC: this may run on the capture's worker
+			 * thread, which never reads the zone (chtime.c) */
+			if (gmtime_r(&reset, &tm))
+				strftime(hhmm, sizeof hhmm, "%H:%M UTC", &tm);
 			ch_error_set(err, CH_XSRC, 0,
 				     "429 Too Many Requests: rate limited until "
 				     "%s%s%s", hhmm, what[0] ? " - " : "", what);
