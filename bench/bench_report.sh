@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Report benchmark (issue 9 item 5): `chathost report` over 52 weekly logs
+# Report benchmark: `chathost report` over 52 weekly logs
 # totalling 1,000,000 lines (bench/gen_logs.py, fixed seed), and beside it
 # jq computing the per-question answer counts on the same files.
 # min/median/max wall seconds over RUNS runs (default 5), CPU seconds too.
@@ -81,7 +81,7 @@ met_time=$(awk -v x="$rmed" 'BEGIN { print (x < 2.0) ? "met" : "NOT met" }')
 met_ratio=$(awk -v x="$ratio" 'BEGIN { print (x >= 2.5) ? "met" : "NOT met" }')
 
 cat >"$OUT/report.md" <<EOF
-## Report over a year of logs (issue 9 item 5)
+## Report over a year of logs
 
 Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Data: $WEEKS logs, $nlines lines, $((bytes / 1048576)) MiB (bench/gen_logs.py --seed $SEED), page cache warm.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""chat.py - issue 9 items 3 and 4: a whole chat. `chathost run --once
+"""chat.py - a whole chat. `chathost run --once
 --rehearse=SPEED` of bench/schedules/chat.conf (60 minutes, 18 questions
 3 minutes apart, capture for 2 minutes after the wrap-up, the default
 search budget: 60 requests per 15 chat minutes) against the fake X API

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""punctual.py - issue 9 item 1, punctuality. One fake X API server
+"""punctual.py - punctuality. One fake X API server
 (tests/fakex/fakex.py, scripted participants on) and, RUNS times in turn:
 
   * chathost: `chathost run --once --rehearse=SPEED` of bench/schedules/

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""rest.py - issue 9 item 2, at rest. N copies (default 5) of `chathost run`
+"""rest.py - at rest. N copies (default 5) of `chathost run`
 in real mode (not a rehearsal) waiting for a chat about six days away, and
 beside them N tweepy bots (bench/tweepy_bot.py rest) waiting the same way,
 all at once against one fake X API server (so GET /2/users/me answers).

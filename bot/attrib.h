@@ -1,6 +1,6 @@
 /*
  * attrib.h - which question a post answers: answer-label parsing and the
- * attribution rules of the participation log (DESIGN.md). Pure functions:
+ * attribution rules of the participation log (chathost(1)). Pure functions:
  * nothing here allocates, reads a clock or touches a file.
  *
  * Answer labels. After any leading @mentions (replies start with them;

@@ -1,6 +1,6 @@
 /*
  * poll.h - crowdsourced topics: the poll that picks which candidate of a
- * topic file is hosted (DESIGN.md, topic file with `poll` and
+ * topic file is hosted (chathost.conf(5), topic file with `poll` and
  * `candidates`).
  *
  * Everything is recorded in the chat's state under "poll":

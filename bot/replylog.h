@@ -1,6 +1,6 @@
 /*
  * replylog.h - the participation log: JSON Lines, one line per post id
- * (contract: DESIGN.md "Participation log"), written during a chat and read
+ * (contract: chathost(1), FILES), written during a chat and read
  * by the report.
  *
  * Line format (one JSON object, no newline inside: newlines in texts are

@@ -1,6 +1,6 @@
 /*
  * schedule.h - the schedule file (schedules/NAME.conf, libconfig syntax;
- * contract in DESIGN.md) and the next chat instant in the chat's zone.
+ * contract in chathost.conf(5)) and the next chat instant in the chat's zone.
  */
 #ifndef CHATHOST_SCHEDULE_H
 #define CHATHOST_SCHEDULE_H

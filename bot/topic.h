@@ -1,6 +1,6 @@
 /*
  * topic.h - the topic file (topics/YYYY-MM-DD.conf, libconfig syntax;
- * contract in DESIGN.md): one topic, or 2-4 candidates and a poll.
+ * contract in chathost.conf(5)): one topic, or 2-4 candidates and a poll.
  */
 #ifndef CHATHOST_TOPIC_H
 #define CHATHOST_TOPIC_H

@@ -129,7 +129,10 @@ try:
     if ended is not None:
         t.eq(ended, 0, "the last run (it ended before its kill) exits 0")
     elif state and state.get("done"):
-        t.ok(True, "the last kill came after the chat was done")
+        # the last kill came after the chat was done: done means every
+        # post is recorded with its id
+        posted = sorted(k for k, v in state.get("posts", {}).items() if v.get("id"))
+        t.eq(len(posted), 8, "the chat was done before the last kill, every post recorded")
     else:
         st, out, err = run_bot(args, timeout=240)
         t.eq(st, 0, "the last run exits 0")
