@@ -94,6 +94,27 @@ static void add_post(struct ch_plan *p, enum ch_post_kind kind, int number,
 	post->weighted = ch_tweetlen_weighted(post->text);
 }
 
+void ch_plan_check_text(const char *text, const char *name,
+			const char *whole, const char *src, int line,
+			struct ch_diags *d)
+{
+	struct ch_tweetlen r;
+
+	ch_tweetlen(text, strlen(text), &r);
+	if (r.invalid_at >= 0 && r.invalid_cp)
+		ch_diags_add(d, src, line,
+			     "%s holds the character U+%04X (at character %ld), which X does not allow; remove it",
+			     name, r.invalid_cp, r.invalid_at + 1);
+	else if (r.invalid_at >= 0)
+		ch_diags_add(d, src, line, "%s is not valid UTF-8; save the file as UTF-8",
+			     name);
+	if (r.too_long)
+		ch_diags_add(d, src, line,
+			     "%s is %d characters long as X counts them (at most %d): shorten it by %d",
+			     whole ? whole : name, r.weighted, CH_TWEET_MAX,
+			     r.weighted - CH_TWEET_MAX);
+}
+
 /* Length, validity and duplicate checks on every post. */
 static void check_posts(const struct ch_plan *p, const char *src,
 			struct ch_diags *d)
@@ -104,22 +125,8 @@ static void check_posts(const struct ch_plan *p, const char *src,
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];
 		const char *name = post_name(post, buf, sizeof buf);
-		struct ch_tweetlen r;
 
-		ch_tweetlen(post->text, strlen(post->text), &r);
-		if (r.invalid_at >= 0 && r.invalid_cp)
-			ch_diags_add(d, src, post->line,
-				     "%s holds the character U+%04X (at character %ld), which X does not allow; remove it",
-				     name, r.invalid_cp, r.invalid_at + 1);
-		else if (r.invalid_at >= 0)
-			ch_diags_add(d, src, post->line,
-				     "%s is not valid UTF-8; save the file as UTF-8",
-				     name);
-		if (r.too_long)
-			ch_diags_add(d, src, post->line,
-				     "%s is %d characters long as X counts them (at most %d): shorten it by %d",
-				     name, r.weighted, CH_TWEET_MAX,
-				     r.weighted - CH_TWEET_MAX);
+		ch_plan_check_text(post->text, name, NULL, src, post->line, d);
 		for (j = 0; j < i; j++) {
 			if (strcmp(p->posts[j].text, post->text) == 0) {
 				ch_diags_add(d, src, post->line,

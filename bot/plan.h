@@ -57,4 +57,12 @@ void ch_plan_free(struct ch_plan *p);
 int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
 			struct ch_diags *d);
 
+/* The one "fits in a post" check: text must be valid UTF-8 without the
+ * characters X refuses, and at most CH_TWEET_MAX as X counts it. Problems
+ * go to d at src:line, naming the text name (the length problem names
+ * whole if given, e.g. "the poll's post (poll.text and #tag)"). */
+void ch_plan_check_text(const char *text, const char *name,
+			const char *whole, const char *src, int line,
+			struct ch_diags *d);
+
 #endif

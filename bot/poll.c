@@ -818,29 +818,18 @@ cleanup:
 int ch_poll_check(const struct ch_schedule *s, const struct ch_topic *t,
 		  struct ch_diags *d)
 {
-	struct ch_tweetlen r;
 	long votes[CH_POLL_MAX_OPTIONS];
 	size_t before = d->n;
-	char *text;
+	char *text, *whole;
 	int line;
 
 	if (!t->has_poll || !t->poll.text)
 		return 0;
 	line = t->poll.text_line ? t->poll.text_line : t->poll.line;
 	text = ch_poll_text(s, t);
-	ch_tweetlen(text, strlen(text), &r);
-	if (r.invalid_at >= 0 && r.invalid_cp)
-		ch_diags_add(d, t->path, line,
-			     "poll.text holds the character U+%04X (at character %ld), which X does not allow; remove it",
-			     r.invalid_cp, r.invalid_at + 1);
-	else if (r.invalid_at >= 0)
-		ch_diags_add(d, t->path, line,
-			     "poll.text is not valid UTF-8; save the file as UTF-8");
-	if (r.too_long)
-		ch_diags_add(d, t->path, line,
-			     "the poll's post (poll.text and %s) is %d characters long as X counts them (at most %d): shorten it by %d",
-			     s->hashtag, r.weighted, CH_TWEET_MAX,
-			     r.weighted - CH_TWEET_MAX);
+	whole = ch_xasprintf("the poll's post (poll.text and %s)", s->hashtag);
+	ch_plan_check_text(text, "poll.text", whole, t->path, line, d);
+	free(whole);
 	free(text);
 	if (t->poll.extra_votes && access(t->poll.extra_votes, F_OK) == 0 &&
 	    t->n_candidates <= CH_POLL_MAX_OPTIONS)
