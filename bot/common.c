@@ -391,3 +391,57 @@ char *ch_path_resolve(const char *base_dir, const char *path)
 		return ch_xstrdup(path);
 	return path_join(base_dir, path);
 }
+
+int ch_write_file_atomic(const char *path, const void *data, size_t len,
+			 unsigned mode, struct ch_error *err)
+{
+	char *tmp = ch_xasprintf("%s.tmp%ld", path, (long)getpid());
+	char *dir = ch_dirname(path);
+	const char *p = data;
+	int fd = -1, dfd = -1, rc = -1;
+	size_t off = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0) {
+		ch_error_set(err, tmp, 0, "%s", strerror(errno));
+		goto cleanup;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ch_error_set(err, tmp, 0, "%s",
+				     n < 0 ? strerror(errno) : "short write (disk full?)");
+			goto cleanup;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		ch_error_set(err, tmp, 0, "%s", strerror(errno));
+		unlink(tmp);
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		ch_error_set(err, path, 0, "renaming over it: %s", strerror(errno));
+		unlink(tmp);
+		goto cleanup;
+	}
+	dfd = open(dir, O_RDONLY | O_CLOEXEC);
+	if (dfd >= 0)
+		fsync(dfd);
+	rc = 0;
+cleanup:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(tmp);
+	free(dir);
+	return rc;
+}

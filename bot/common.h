@@ -89,6 +89,13 @@ FILE *ch_open_regular(const char *path, struct ch_error *err);
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err);
 
+/* The one atomic file write: data to a temp file beside path (mode),
+ * fsync, rename over path, fsync of the folder. A crash leaves the old
+ * file or the new one, never a part. Returns 0, or -1 with err filled
+ * (the file it concerns and the system's reason; the temp file removed). Used by the state and the report's --out. */
+int ch_write_file_atomic(const char *path, const void *data, size_t len,
+			 unsigned mode, struct ch_error *err);
+
 /* mkdir -p: creates path and its missing parents (mode 0755).
  * Returns 0, or -1 with errno set. */
 int ch_mkdir_p(const char *path);

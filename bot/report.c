@@ -1287,42 +1287,39 @@ static int write_format(struct ch_rp *r, const char *format, FILE *fp)
  * to stdout. Returns 0 or -1 (said on stderr). */
 static int write_report(struct ch_rp *r, const struct ch_report_opts *o)
 {
-	char *tmp = NULL;
-	FILE *fp = stdout;
-	int wrc, rc = -1;
+	struct ch_error err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int wrc;
 
-	if (o->out && strcmp(o->out, "-") != 0) {
-		tmp = ch_xasprintf("%s.tmp%ld", o->out, (long)getpid());
-		fp = fopen(tmp, "w");
-		if (!fp) {
-			fprintf(stderr, "chathost report: cannot write %s: %s\n",
-				o->out, strerror(errno));
-			goto cleanup;
-		}
+	if (!o->out || strcmp(o->out, "-") == 0) {
+		wrc = write_format(r, o->format, stdout);
+		if (fflush(stdout) || ferror(stdout))
+			wrc = -1;
+		if (wrc)
+			fprintf(stderr, "chathost report: cannot write the output\n");
+		return wrc ? -1 : 0;
+	}
+	/* built in memory, then written atomically over o->out */
+	fp = open_memstream(&buf, &len);
+	if (!fp) {
+		fprintf(stderr, "chathost report: out of memory\n");
+		return -1;
 	}
 	wrc = write_format(r, o->format, fp);
-	if (fflush(fp) || ferror(fp))
-		wrc = -1;
-	if (fp != stdout) {
-		if (fclose(fp))
-			wrc = -1;
-		fp = NULL;
-		if (wrc == 0 && rename(tmp, o->out))
-			wrc = -1;
-		if (wrc) {
-			unlink(tmp);
-			fprintf(stderr, "chathost report: cannot write %s: %s\n",
-				o->out, strerror(errno));
-			goto cleanup;
-		}
-	} else if (wrc) {
-		fprintf(stderr, "chathost report: cannot write the output\n");
-		goto cleanup;
+	if (fclose(fp) || wrc) {
+		fprintf(stderr, "chathost report: cannot build the report\n");
+		free(buf);
+		return -1;
 	}
-	rc = 0;
-cleanup:
-	free(tmp);
-	return rc;
+	ch_error_clear(&err);
+	wrc = ch_write_file_atomic(o->out, buf, len, 0644, &err);
+	if (wrc)
+		fprintf(stderr, "chathost report: cannot write %s: %s\n", o->out,
+			err.text);
+	free(buf);
+	return wrc ? -1 : 0;
 }
 
 int ch_report_run(const struct ch_report_opts *o)

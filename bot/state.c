@@ -39,67 +39,24 @@ int ch_state_open(struct ch_state *st, const char *path, struct ch_error *err)
 
 int ch_state_save(struct ch_state *st, struct ch_error *err)
 {
-	char *tmp = ch_xasprintf("%s.tmp", st->path);
-	char *dir = ch_dirname(st->path);
-	char *text = NULL;
-	int fd = -1, dfd = -1, rc = -1;
-	size_t len, off = 0;
+	char *text = json_dumps(st->root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	struct ch_error werr;
+	size_t len;
+	int rc = -1;
 
-	text = json_dumps(st->root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (!text) {
 		ch_error_set(err, st->path, 0, "cannot encode the state");
-		goto cleanup;
+		return -1;
 	}
 	len = strlen(text);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ch_error_set(err, tmp, 0, "cannot write state: %s",
-			     strerror(errno));
-		goto cleanup;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ch_error_set(err, tmp, 0, "cannot write state: %s",
-				     strerror(errno));
-			goto cleanup;
-		}
-		off += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
-		ch_error_set(err, tmp, 0, "cannot write state: %s",
-			     strerror(errno));
-		goto cleanup;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		ch_error_set(err, tmp, 0, "cannot write state: %s",
-			     strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, st->path) != 0) {
-		ch_error_set(err, st->path, 0, "cannot replace state: %s",
-			     strerror(errno));
-		goto cleanup;
-	}
-	dfd = open(dir, O_RDONLY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
-	rc = 0;
-cleanup:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	if (dfd >= 0)
-		close(dfd);
+	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
+	ch_error_clear(&werr);
+	if (ch_write_file_atomic(st->path, text, len + 1, 0600, &werr) == 0)
+		rc = 0;
+	else
+		ch_error_set(err, werr.source, 0, "cannot write state: %s",
+			     werr.text);
 	free(text);
-	free(tmp);
-	free(dir);
 	return rc;
 }
 
