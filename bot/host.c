@@ -231,11 +231,6 @@ static int save_state(struct chat *c)
 	return -1;
 }
 
-/* Clock difference allowed between this machine and the network's
- * servers when a found post's creation time is compared with the intent
- * (seconds; X's created_at also drops the milliseconds). */
-#define INTENT_SKEW 2.0
-
 /* The real instant the intent to post key was recorded (0 if none). */
 static double intent_at(struct chat *c, const char *key)
 {
@@ -243,48 +238,21 @@ static double intent_at(struct chat *c, const char *key)
 			   "intent_at", 0);
 }
 
-/* Looks for text among the account's recent posts made at or after since
- * (the intent's instant: an older post with the same text, a rehearsal's
- * or last week's, is not this chat's); fills id if found. Returns 1
- * found, 0 not found, -1 lookup failed. */
-static int find_posted(struct chat *c, const char *text, double since,
-		       char *id, size_t n)
+/* Looks for p among the account's recent posts made since its intent;
+ * fills id if found. Returns 1 found, 0 not found, -1 look-up failed. */
+static int find_posted(struct chat *c, const struct ch_post *p, char *id,
+		       size_t n)
 {
-	struct ch_tweet_page page;
 	struct ch_error err;
-	size_t i;
-	int found = 0;
+	int r;
 
-	memset(&page, 0, sizeof page);
 	ch_error_clear(&err);
-	if (!c->me_id || ch_xapi_user_tweets(c->x, c->me_id, 20, &page, &err) < 0) {
+	r = ch_xapi_find_mine(c->x, c->me_id, p->text, intent_at(c, p->key),
+			      id, n, &err);
+	if (r < 0)
 		ch_log(CH_LOG_WARN, "cannot look up the account's recent posts: %s",
 		       err.text);
-		ch_tweet_page_free(&page);
-		return -1;
-	}
-	for (i = 0; i < page.n; i++) {
-		long long ms = 0;
-
-		if (!page.tweets[i].text || !page.tweets[i].id ||
-		    !ch_xapi_same_text(page.tweets[i].text, text))
-			continue;
-		if (!page.tweets[i].created_at ||
-		    ch_replylog_parse_time(page.tweets[i].created_at, &ms) < 0 ||
-		    (double)ms / 1000.0 < since - INTENT_SKEW) {
-			ch_log(CH_LOG_WARN,
-			       "%s: post %s has the same text but was made before this chat's intent to post it (%s): not this chat's",
-			       c->date, page.tweets[i].id,
-			       page.tweets[i].created_at ? page.tweets[i].created_at
-							 : "no time");
-			continue;
-		}
-		snprintf(id, n, "%s", page.tweets[i].id);
-		found = 1;
-		break;
-	}
-	ch_tweet_page_free(&page);
-	return found;
+	return r;
 }
 
 /* Records the intent to post p at due, durably. Returns 0, or -1 if it
@@ -351,7 +319,7 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 	int refused = 0;
 
 	for (;;) {
-		int r = find_posted(c, p->text, intent_at(c, p->key), id, n);
+		int r = find_posted(c, p, id, n);
 
 		if (r >= 0)
 			return r;

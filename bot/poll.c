@@ -639,32 +639,6 @@ size_t ch_poll_fallback(const struct ch_topic *t, struct ch_state *st,
 
 /* ---- posting ------------------------------------------------------------------ */
 
-/* Looks for text among the account's recent posts. Returns 1 (id filled),
- * 0 not there, -1 the lookup failed (err). */
-static int find_posted(struct ch_xapi *x, const char *me_id, const char *text,
-		       char *id, size_t n, struct ch_error *err)
-{
-	struct ch_tweet_page page;
-	size_t i;
-	int found = 0;
-
-	memset(&page, 0, sizeof page);
-	if (ch_xapi_user_tweets(x, me_id, 20, &page, err) < 0) {
-		ch_tweet_page_free(&page);
-		return -1;
-	}
-	for (i = 0; i < page.n; i++) {
-		if (page.tweets[i].text && page.tweets[i].id &&
-		    strcmp(page.tweets[i].text, text) == 0) {
-			snprintf(id, n, "%s", page.tweets[i].id);
-			found = 1;
-			break;
-		}
-	}
-	ch_tweet_page_free(&page);
-	return found;
-}
-
 static void log_posted(const struct ch_topic *t, struct ch_replylog *log,
 		       const char *id, const char *text)
 {
@@ -731,8 +705,9 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
 				     "an earlier run started posting the poll but did not record its id; cannot check the account's posts");
 			goto cleanup;
 		}
-		r = find_posted(x, me_id, ch_json_str(p, "text"), id,
-				sizeof id, err);
+		r = ch_xapi_find_mine(x, me_id, ch_json_str(p, "text"),
+				      ch_json_num(p, "intent_at", 0), id,
+				      sizeof id, err);
 		if (r < 0)
 			goto cleanup;
 		if (r == 1) {
@@ -767,7 +742,9 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
 
 		ch_error_clear(&e2);
 		if (me_id &&
-		    find_posted(x, me_id, text, id, sizeof id, &e2) == 1) {
+		    ch_xapi_find_mine(x, me_id, text,
+				      ch_json_num(p, "intent_at", 0), id,
+				      sizeof id, &e2) == 1) {
 			ch_error_clear(err);
 			rc = set_posted(t, st, log, id, text, err);
 			goto cleanup;

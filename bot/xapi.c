@@ -10,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "chtime.h"
 #include "http.h"
+#include "log.h"
 #include "oauth.h"
 
 #define CH_XSRC "X API"
@@ -1080,4 +1082,44 @@ bool ch_xapi_same_text(const char *got, const char *text)
 		text++;
 	}
 	return *got == '\0' && *text == '\0';
+}
+
+int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
+		      double since, char *id, size_t n, struct ch_error *err)
+{
+	struct ch_tweet_page page;
+	size_t i;
+	int found = 0;
+
+	memset(&page, 0, sizeof page);
+	if (!me_id) {
+		x->last = CH_XFAIL_CLIENT;
+		ch_error_set(err, CH_XSRC, 0,
+			     "the account is not known: its posts cannot be looked up");
+		return -1;
+	}
+	if (ch_xapi_user_tweets(x, me_id, 20, &page, err) < 0) {
+		ch_tweet_page_free(&page);
+		return -1;
+	}
+	for (i = 0; i < page.n; i++) {
+		const struct ch_tweet *tw = &page.tweets[i];
+		long long ms = 0;
+
+		if (!tw->text || !tw->id || !ch_xapi_same_text(tw->text, text))
+			continue;
+		if (!tw->created_at ||
+		    ch_parse_time_ms(tw->created_at, true, &ms) < 0 ||
+		    (double)ms / 1000.0 < since - CH_XAPI_INTENT_SKEW) {
+			ch_log(CH_LOG_WARN,
+			       "post %s has the same text but was made before this run's intent to post it (%s): not this chat's",
+			       tw->id, tw->created_at ? tw->created_at : "no time");
+			continue;
+		}
+		snprintf(id, n, "%s", tw->id);
+		found = 1;
+		break;
+	}
+	ch_tweet_page_free(&page);
+	return found;
 }

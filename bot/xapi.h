@@ -169,4 +169,19 @@ enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
  * "&", "<" and ">" as "&amp;", "&lt;" and "&gt;" in v2 texts. */
 bool ch_xapi_same_text(const char *got, const char *text);
 
+/* Clock difference allowed between this machine and X's servers when a
+ * found post's creation is compared with the intent (seconds; X's
+ * created_at also drops the milliseconds). */
+#define CH_XAPI_INTENT_SKEW 2.0
+
+/* The one look-up of a post whose fate is unknown (after a crash, a cut
+ * connection, a "duplicate" refusal): text among the account's 20 most
+ * recent posts (as X escapes it: ch_xapi_same_text), made at or after
+ * since, the real instant the intent to post it was recorded (an older
+ * post with the same text, a rehearsal's or last week's, is not this
+ * chat's). Returns 1 (id filled), 0 not there, -1 the look-up failed
+ * (err; x->last says why). */
+int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
+		      double since, char *id, size_t n, struct ch_error *err);
+
 #endif

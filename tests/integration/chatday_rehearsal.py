@@ -48,7 +48,7 @@ try:
     t.eq([posts.get(k, {}).get("skipped") for k in KEYS], ["duplicate"] * 5,
          "each is recorded as not posted (duplicate)")
     t.ok("5 of 5 posts were not posted" in err, "the last line says so", err[-800:])
-    t.ok("made before this chat's intent" in err,
+    t.ok("made before this run's intent" in err,
          "the look-up says why the rehearsal's post is not this chat's", err[-3000:])
     text = open(notes).read() if os.path.exists(notes) else ""
     t.ok("were not posted" in text and "#ICMIchat" in text,

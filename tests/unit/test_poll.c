@@ -752,8 +752,10 @@ START_TEST(test_post_resolves_lost_id)
 	json_object_set_new(p, "intent_at", json_real(1.0));
 	srv.canned_status = 200;
 	srv.canned_body =
-		"{\"data\":[{\"id\":\"9\",\"text\":\"other\"},"
-		"{\"id\":\"8\",\"text\":\"What should we chat about? #ICMIchat\"}],"
+		"{\"data\":[{\"id\":\"9\",\"text\":\"other\","
+		"\"created_at\":\"2026-12-01T18:00:01.000Z\"},"
+		"{\"id\":\"8\",\"text\":\"What should we chat about? #ICMIchat\","
+		"\"created_at\":\"2026-12-01T18:00:00.000Z\"}],"
 		"\"meta\":{\"result_count\":2}}";
 	ck_assert_msg(ch_poll_post(&x, "1", &s, &t, &st, NULL, &err) == 0, "%s",
 		      err.text);
