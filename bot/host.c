@@ -51,6 +51,7 @@ static void on_signal(int sig)
 static void install_signals(void)
 {
 	struct sigaction sa;
+	sigset_t set;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -60,6 +61,30 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* chathost-wait hands over with these blocked (see exec_blocked):
+	 * a signal sent during the exec waits for the handlers above */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* execv with SIGTERM, SIGINT and SIGHUP blocked, so that one sent while
+ * the new program starts is kept pending until it has its handlers (a
+ * blocked signal survives exec; its handler does not). Returns only if
+ * execv failed (the mask restored). */
+static void exec_blocked(const char *path, char **argv)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	execv(path, argv);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 double ch_now(void)
@@ -994,7 +1019,7 @@ static void wait_in_waiter(const struct chat *c, double wake)
 	}
 	fflush(NULL);
 	ch_lock_pass_on(c->lock_fd);
-	execv(waiter, argv);
+	exec_blocked(waiter, argv);
 	ch_log(CH_LOG_WARN, "cannot run %s: %s; waiting here", waiter,
 	       strerror(errno));
 	free(argv);

@@ -37,6 +37,7 @@ static void on_signal(int sig)
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
+	sigset_t old;
 	char *end;
 	long long wake;
 
@@ -59,6 +60,12 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* chathost execs this with the three blocked: one sent meanwhile is
+	 * pending and is delivered here, now that the handlers are set */
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &sa.sa_mask, &old);
 	while (!got_stop && !got_hup) {
 		struct timespec now, until;
 
@@ -73,7 +80,10 @@ int main(int argc, char **argv)
 	}
 	if (got_stop)
 		return 0;
+	/* the same hand-over back to chathost */
+	sigprocmask(SIG_BLOCK, &sa.sa_mask, NULL);
 	execv(argv[2], argv + 2);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	fprintf(stderr, "chathost-wait: cannot run %s: %s\n", argv[2],
 		strerror(errno));
 	return 3;
