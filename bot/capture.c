@@ -873,6 +873,34 @@ static void cap_rollback(json_t *cap, json_t *snap)
 	json_object_update(cap, snap);
 }
 
+/* Makes what was read durable: the log's queued lines first, then the
+ * state. If the lines cannot be written (or undo: the cycle failed), the
+ * changes to the capture state since snap are undone, so the saved cursor
+ * and coverage never pass a line that is not on disk. Returns 0, or -1
+ * (err) if a write failed. */
+static int commit_reads(struct ch_capture *c, json_t *cap, json_t *snap,
+			bool undo, struct ch_error *err)
+{
+	struct ch_error serr;
+	int rc = 0;
+
+	ch_error_clear(&serr);
+	if (ch_replylog_flush(c->log, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+		undo = true;
+	}
+	if (undo)
+		cap_rollback(cap, snap);
+	save_counters(c);
+	ch_error_clear(&serr);
+	if (ch_state_save(c->st, &serr) < 0) {
+		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+		rc = -1;
+	}
+	return rc;
+}
+
 int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		    struct ch_error *err)
 {
@@ -992,21 +1020,9 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 cleanup:
 	prefetch_drain(pf);
 	c->last_pages = pages;
-	ch_error_clear(&serr);
-	if (ch_replylog_flush(c->log, &serr) < 0) {
-		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+	if (commit_reads(c, cap, snap, rollback, err) < 0) {
 		if (rc == 0)
 			c->fails++;
-		rc = -1;
-		rollback = true;
-	}
-	/* the cursor is saved only when every line behind it is on disk */
-	if (rollback)
-		cap_rollback(cap, snap);
-	save_counters(c);
-	ch_error_clear(&serr);
-	if (ch_state_save(c->st, &serr) < 0) {
-		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
 	}
 	json_decref(snap);
@@ -1210,20 +1226,8 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 		ch_capture_cover(covered, from, to);
 	}
 cleanup:
-	save_counters(c);
-	ch_error_clear(&serr);
-	if (ch_replylog_flush(c->log, &serr) < 0) {
-		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
+	if (commit_reads(c, cap, snap, false, err) < 0)
 		rc = -1;
-		/* not covered until its lines are on disk */
-		cap_rollback(cap, snap);
-		save_counters(c);
-	}
-	ch_error_clear(&serr);
-	if (ch_state_save(c->st, &serr) < 0) {
-		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
-		rc = -1;
-	}
 	json_decref(snap);
 	actx_free(&x);
 	free(query);

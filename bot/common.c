@@ -134,22 +134,30 @@ void ch_buf_puts(struct ch_buf *b, const char *s)
 	ch_buf_append(b, s, strlen(s));
 }
 
-void ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
+/* The one formatter into a buffer: measures, grows, writes. */
+static void buf_vprintf(struct ch_buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list aq;
 	char probe[1];
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(probe, sizeof probe, fmt, ap);
-	va_end(ap);
+	va_copy(aq, ap);
+	n = vsnprintf(probe, sizeof probe, fmt, aq);
+	va_end(aq);
 	if (n < 0)
 		return;
 	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 const char *ch_buf_str(struct ch_buf *b)
@@ -224,19 +232,11 @@ char *ch_xasprintf(const char *fmt, ...)
 {
 	struct ch_buf b = {0};
 	va_list ap;
-	char probe[1];
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(probe, sizeof probe, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return ch_xstrdup("");
-	b.data = ch_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return b.data;
+	return ch_buf_steal(&b);
 }
 
 FILE *ch_open_regular(const char *path, struct ch_error *err)
