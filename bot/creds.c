@@ -3,6 +3,8 @@
  * variables, keys, files and lines only. */
 #include "creds.h"
 
+#include "cfgcheck.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -196,6 +198,33 @@ cleanup:
 	return buf;
 }
 
+/* A setting of the file whose name is close to a key it lacks: "did you
+ * mean" (set in err, so it is what the user sees first). */
+static void misspelt(const config_t *cfg, const char *file,
+		     struct ch_error *err)
+{
+	config_setting_t *root = config_root_setting(cfg);
+	int i, k, n = config_setting_length(root);
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		for (k = 0; name && k < 4; k++) {
+			int dist = ch_edit_distance(name, ch_creds_keys[k]);
+
+			if (dist > 0 && dist <= 3 &&
+			    !config_lookup(cfg, ch_creds_keys[k])) {
+				ch_error_set(err, file,
+					     config_setting_source_line(s),
+					     "unknown setting \"%s\"; did you mean \"%s\"? (the file needs " CH_CREDS_KEY_LIST ")",
+					     name, ch_creds_keys[k]);
+				return;
+			}
+		}
+	}
+}
+
 static int ch_creds_from_file(struct ch_creds *c, const char *file,
 			      struct ch_error *err)
 {
@@ -244,6 +273,7 @@ static int ch_creds_from_file(struct ch_creds *c, const char *file,
 		}
 	}
 	if (missing[0]) {
+		misspelt(&cfg, file, err);
 		ch_error_set(err, file, 0,
 			     "missing %s; the file needs " CH_CREDS_KEY_LIST,
 			     missing);

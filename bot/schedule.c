@@ -5,12 +5,14 @@
 #include "schedule.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cfgcheck.h"
 #include "chtime.h"
+#include "http.h"
 
 #define NAME_MAX_LEN 64
 #define HASHTAG_MAX_LEN 100
@@ -261,6 +263,13 @@ static void load_warn_before(struct ch_schedule *s, const struct ch_cfg *c,
 	}
 }
 
+
+/* The URL policy of every URL chathost fetches (http.h): https://, or
+ * http:// to a loopback host only. */
+static bool url_allowed(const char *url)
+{
+	return ch_http_check_url(url, NULL) == 0;
+}
 static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 		     const config_setting_t *root, struct ch_diags *d)
 {
@@ -282,6 +291,10 @@ static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 				     "api.base_url \"%s\" is not an http:// or "
 				     "https:// URL (e.g. \"https://api.x.com\")",
 				     v);
+		else if (!url_allowed(v))
+			ch_diags_add(d, c->path, line,
+				     "api.base_url \"%s\" refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
+				     v);
 		else {
 			free(s->base_url);
 			s->base_url = ch_xstrdup(v);
@@ -291,8 +304,10 @@ static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 				s->base_url[strlen(s->base_url) - 1] = '\0';
 		}
 	}
-	if (get_text(c, api, "credentials", "api.credentials", &v, &line, d) == 1)
+	if (get_text(c, api, "credentials", "api.credentials", &v, &line, d) == 1) {
 		s->credentials = ch_path_resolve(s->dir, v);
+		s->line_credentials = line;
+	}
 }
 
 static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
@@ -316,6 +331,10 @@ static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
 			ch_diags_add(d, c->path, line,
 				     "notify.webhook \"%s\" is not an http:// "
 				     "or https:// URL", v);
+		else if (!url_allowed(v))
+			ch_diags_add(d, c->path, line,
+				     "notify.webhook \"%s\" refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
+				     v);
 		else
 			s->notify_webhook = ch_xstrdup(v);
 	}
@@ -362,6 +381,142 @@ static char *default_logs_dir(const char *dir)
 	return out;
 }
 
+
+/* Zone abbreviations people write for a zone with daylight saving time
+ * (or a name that is no zone), and the IANA zone almost certainly meant. */
+static const struct {
+	const char *abbr, *zone;
+} zone_abbrs[] = {
+	{"EST", "America/New_York"},  {"EDT", "America/New_York"},
+	{"CST", "America/Chicago"},   {"CDT", "America/Chicago"},
+	{"MST", "America/Denver"},    {"MDT", "America/Denver"},
+	{"PST", "America/Los_Angeles"}, {"PDT", "America/Los_Angeles"},
+	{"AKST", "America/Anchorage"}, {"HST", "Pacific/Honolulu"},
+	{"GMT", "Europe/London"},     {"BST", "Europe/London"},
+	{"WET", "Europe/Lisbon"},     {"CET", "Europe/Paris"},
+	{"CEST", "Europe/Paris"},     {"MET", "Europe/Paris"},
+	{"EET", "Europe/Athens"},     {"AEST", "Australia/Sydney"},
+	{"AEDT", "Australia/Sydney"}, {"IST", "Asia/Kolkata"},
+};
+
+static const char *abbr_zone(const char *tz)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof zone_abbrs / sizeof zone_abbrs[0]; i++)
+		if (strcasecmp(tz, zone_abbrs[i].abbr) == 0)
+			return zone_abbrs[i].zone;
+	return NULL;
+}
+
+/* A fixed offset: Etc/GMT+5, GMT-3, UTC+1... (UTC itself is meant). */
+static bool fixed_offset(const char *tz)
+{
+	const char *p = tz;
+
+	if (strncasecmp(p, "Etc/", 4) == 0)
+		p += 4;
+	if (strncasecmp(p, "GMT", 3) == 0 || strncasecmp(p, "UTC", 3) == 0)
+		p += 3;
+	else
+		return false;
+	return (*p == '+' || *p == '-') && isdigit((unsigned char)p[1]);
+}
+
+/* The closest zone name to tz in the database (TZDIR), for "did you
+ * mean"; NULL if none is close. Caller frees. */
+static char *closest_zone(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	const char *areas[] = {"", "Africa", "America", "Antarctica", "Asia",
+			       "Atlantic", "Australia", "Europe", "Indian",
+			       "Pacific", "America/Argentina", "America/Indiana"};
+	char *best = NULL;
+	int best_d = 4;
+	size_t i;
+
+	if (!dir || !dir[0])
+		dir = "/usr/share/zoneinfo";
+	for (i = 0; i < sizeof areas / sizeof areas[0]; i++) {
+		char *path = ch_xasprintf("%s/%s", dir, areas[i]);
+		DIR *dp = opendir(path);
+		struct dirent *de;
+
+		while (dp && (de = readdir(dp)) != NULL) {
+			char *name;
+			int dist;
+
+			if (de->d_name[0] == '.')
+				continue;
+			name = areas[i][0] ? ch_xasprintf("%s/%s", areas[i], de->d_name)
+					   : ch_xstrdup(de->d_name);
+			dist = ch_edit_distance(tz, name);
+			if (dist < best_d && ch_tz_valid(name)) {
+				free(best);
+				best = name;
+				best_d = dist;
+			} else {
+				free(name);
+			}
+		}
+		if (dp)
+			closedir(dp);
+		free(path);
+	}
+	return best;
+}
+
+/* Why timezone tz (not valid) is refused, with what to write instead. */
+static void zone_error(struct ch_diags *d, const char *path, int line,
+		       const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	const char *meant = abbr_zone(tz);
+	char *near = NULL;
+
+	if (!dir || !dir[0])
+		dir = "/usr/share/zoneinfo";
+	if (!ch_tz_valid("UTC") && !ch_tz_valid("Etc/UTC")) {
+		ch_diags_add(d, path, line,
+			     "the time zone database is missing (%s has no zones): install it (apt-get install tzdata), then check again",
+			     dir);
+		return;
+	}
+	if (meant) {
+		ch_diags_add(d, path, line,
+			     "timezone \"%s\" is not a zone name: write timezone = \"%s\"; (or another IANA name)",
+			     tz, meant);
+		return;
+	}
+	near = closest_zone(tz);
+	if (near)
+		ch_diags_add(d, path, line,
+			     "timezone \"%s\" is not in the time zone database: did you mean \"%s\"?",
+			     tz, near);
+	else
+		ch_diags_add(d, path, line,
+			     "timezone \"%s\" is not in the time zone database:"
+			     " use an IANA name like \"America/New_York\" or "
+			     "\"Europe/London\"", tz);
+	free(near);
+}
+
+void ch_schedule_warnings(const struct ch_schedule *s, struct ch_diags *w)
+{
+	const char *meant;
+
+	if (!s->timezone)
+		return;
+	meant = abbr_zone(s->timezone);
+	if (meant)
+		ch_diags_add(w, s->path, s->line_timezone,
+			     "timezone \"%s\" never changes for daylight saving time: for a chat in %s write timezone = \"%s\";",
+			     s->timezone, meant, meant);
+	else if (fixed_offset(s->timezone))
+		ch_diags_add(w, s->path, s->line_timezone,
+			     "timezone \"%s\" is a fixed offset that never changes for daylight saving time: name the city's zone, e.g. \"America/New_York\"",
+			     s->timezone);
+}
 int ch_schedule_load(struct ch_schedule *s, const char *path,
 		     struct ch_diags *d)
 {
@@ -443,10 +598,7 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 			"timezone = \"America/New_York\"; (an IANA zone name)",
 			d);
 	else if (r == 1 && !ch_tz_valid(v))
-		ch_diags_add(d, path, line,
-			     "timezone \"%s\" is not in the time zone database:"
-			     " use an IANA name like \"America/New_York\" or "
-			     "\"Europe/London\"", v);
+		zone_error(d, path, line, v);
 	else if (r == 1)
 		s->timezone = ch_xstrdup(v);
 
@@ -473,10 +625,14 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 
 	ch_cfg_bool(&c, root, "thread", "thread", &s->thread, NULL, d);
 
-	if (get_text(&c, root, "topics", "topics", &v, &line, d) == 1)
+	if (get_text(&c, root, "topics", "topics", &v, &line, d) == 1) {
 		s->topics_dir = ch_path_resolve(s->dir, v);
-	if (get_text(&c, root, "logs", "logs", &v, &line, d) == 1)
+		s->line_topics = line;
+	}
+	if (get_text(&c, root, "logs", "logs", &v, &line, d) == 1) {
 		s->logs_dir = ch_path_resolve(s->dir, v);
+		s->line_logs = line;
+	}
 
 	load_api(s, &c, root, d);
 

@@ -39,6 +39,7 @@ struct ch_schedule {
 	char *notify_command;  /* owned or NULL */
 	/* lines of keys, for messages that point back at the schedule */
 	int line_weekday, line_time, line_timezone, line_duration;
+	int line_topics, line_logs, line_credentials; /* 0: not set (default) */
 };
 
 /* Loads and validates path. Every problem is appended to d as
@@ -69,5 +70,10 @@ char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
 			 bool rehearsal);
 char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
 		       bool rehearsal);
+
+/* What check warns about in a valid schedule (the file still works):
+ * a zone abbreviation or a fixed offset where a zone with daylight saving
+ * time is almost certainly meant. Adds to w. */
+void ch_schedule_warnings(const struct ch_schedule *s, struct ch_diags *w);
 
 #endif

@@ -1,0 +1,312 @@
+/* cli_check.c - chathost check: every chat-day risk of a schedule, days
+ * ahead. Errors (exit 1) and warnings (the file works, but probably not
+ * as meant) are printed as FILE:LINE: message. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chtime.h"
+#include "cli.h"
+#include "creds.h"
+#include "plan.h"
+#include "poll.h"
+#include "schedule.h"
+#include "topic.h"
+#include "xapi.h"
+
+/* How far ahead the topic files of the coming chats are checked. */
+#define CHECK_DAYS 31
+
+static const char check_usage[] =
+	"usage: chathost check [--now ISO8601] [--online] SCHEDULE [TOPIC...]\n"
+	"  Validates the schedule and every problem a chat day would meet:\n"
+	"  with no TOPIC, the topic files of the chats of the coming month\n"
+	"  (the next chat's must exist), topic files whose name is not their\n"
+	"  date, the credentials file, the topics and logs folders; else each\n"
+	"  TOPIC. Prints every problem as FILE:LINE: message, warnings as\n"
+	"  FILE:LINE: warning: message. Exit 1 if there is an error.\n"
+	"  --now ISO8601     check as if it were this instant (with its offset)\n"
+	"  --online          also ask X who the account is\n";
+
+struct check {
+	const struct ch_schedule *s;
+	time_t now;
+	struct ch_diags d; /* errors */
+	struct ch_diags w; /* warnings */
+};
+
+/* The poll's timing as of now: a post_at already past is posted at once
+ * by run (a warning); an extra votes file that is not there is an error. */
+static void check_poll_timing(struct check *k, const struct ch_topic *t)
+{
+	time_t at;
+	char buf[32];
+	struct tm tm;
+
+	if (!t->has_poll)
+		return;
+	if (t->poll.extra_votes && access(t->poll.extra_votes, F_OK) != 0)
+		ch_diags_add(&k->w, t->path, t->poll.extra_votes_line,
+			     "poll.extra_votes %s does not exist yet: it is read when the poll closes; write it by then (label,votes lines) or remove the setting",
+			     t->poll.extra_votes);
+	if (ch_poll_post_at(&t->poll, k->s->timezone, &at) == 0 && at < k->now) {
+		ch_utc_to_local(k->s->timezone, at, &tm, NULL);
+		strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+		ch_diags_add(&k->w, t->path, t->poll.post_at_line,
+			     "poll.post_at %s (%s) is past: run posts the poll as soon as it starts; set a later time or post it now with chathost poll post",
+			     buf, k->s->timezone);
+	}
+}
+
+/* Checks one topic file against the schedule. Returns 0 if valid. */
+static int check_topic_file(struct check *k, const char *path)
+{
+	struct ch_topic t = {0};
+	size_t i, before = k->d.n;
+
+	if (ch_topic_load(&t, path, &k->d) == 0) {
+		ch_plan_check_topic(&t, k->s, &k->d);
+		if (t.has_poll)
+			ch_poll_check(k->s, &t, &k->d);
+		for (i = 0; i < t.n_candidates; i++) {
+			struct ch_plan p;
+
+			ch_plan_build(&p, k->s, &t.candidates[i], t.path,
+				      t.date, &k->d);
+			ch_plan_free(&p);
+		}
+		check_poll_timing(k, &t);
+	}
+	ch_topic_free(&t);
+	return k->d.n > before ? -1 : 0;
+}
+
+/* The topic files of the chats of the coming month: the next chat's must
+ * exist; every one that exists must be valid. */
+static void check_month(struct check *k)
+{
+	time_t from = k->now, start;
+	char date[11];
+	int n;
+
+	for (n = 0; n < 6; n++) {
+		char *path;
+
+		if (ch_schedule_next(k->s, from, date, &start) < 0 ||
+		    start > k->now + CHECK_DAYS * 86400)
+			break;
+		path = ch_topic_path(k->s->topics_dir, date);
+		if (access(path, F_OK) != 0) {
+			if (n == 0)
+				ch_diags_add(&k->d, path, 0,
+					     "the next chat (%s) has no topic file: write it",
+					     date);
+		} else if (check_topic_file(k, path) == 0) {
+			printf("%s: ok\n", path);
+		}
+		free(path);
+		from = start + (time_t)k->s->duration * 60 + 1;
+	}
+}
+
+/* Topic files that run never reads: a file whose name is not the date it
+ * holds (topics/dec1.conf dated 2026-12-01). */
+static void check_names(struct check *k)
+{
+	DIR *dp = opendir(k->s->topics_dir);
+	struct dirent *de;
+
+	while (dp && (de = readdir(dp)) != NULL) {
+		size_t n = strlen(de->d_name);
+		struct ch_diags quiet = {0};
+		struct ch_topic t = {0};
+		char *path;
+		int y, m, d;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".conf") != 0 ||
+		    (n == 15 && de->d_name[4] == '-' && de->d_name[7] == '-'))
+			continue;
+		path = ch_xasprintf("%s/%s", k->s->topics_dir, de->d_name);
+		if (ch_topic_load(&t, path, &quiet) == 0 &&
+		    ch_parse_date(t.date, &y, &m, &d) == 0)
+			ch_diags_add(&k->w, path, t.date_line,
+				     "this file holds the chat of %s, but run reads only %s.conf for it: rename the file to %s.conf",
+				     t.date, t.date, t.date);
+		ch_topic_free(&t);
+		ch_diags_free(&quiet);
+		free(path);
+	}
+	if (dp)
+		closedir(dp);
+}
+
+/* A folder the schedule names (topics or logs): there (the logs folder
+ * is created by run when missing), a folder, writable for the logs.
+ * Returns 0 or -1 (said). */
+static int check_folder(struct check *k, const char *dir, const char *key,
+			int line, bool logs)
+{
+	struct stat sb;
+	const char *where = line ? "" : " (the default: set it in the schedule)";
+	size_t before = k->d.n;
+
+	if (stat(dir, &sb) != 0) {
+		if (!logs || errno != ENOENT)
+			ch_diags_add(&k->d, k->s->path, line,
+				     "%s folder %s: %s%s", key, dir,
+				     strerror(errno), where);
+	} else if (!S_ISDIR(sb.st_mode)) {
+		ch_diags_add(&k->d, k->s->path, line,
+			     "%s folder %s is not a folder (it is a file)%s",
+			     key, dir, where);
+	} else if (logs && access(dir, W_OK | X_OK) != 0) {
+		ch_diags_add(&k->d, k->s->path, line,
+			     "%s folder %s is not writable: %s%s", key, dir,
+			     strerror(errno), where);
+	}
+	return k->d.n > before ? -1 : 0;
+}
+
+/* The credentials file (if the schedule names one): there, mode 0600, the
+ * keys it needs; --online: who the account is. */
+static void check_creds(struct check *k, bool online)
+{
+	struct ch_creds c = {0};
+	struct ch_error err;
+	struct ch_xapi x;
+	char id[64], user[128];
+
+	ch_error_clear(&err);
+	if (!k->s->credentials && !online)
+		return;
+	if (k->s->credentials && !online && access(k->s->credentials, F_OK) != 0 &&
+	    errno == ENOENT && !getenv("X_API_KEY")) {
+		ch_diags_add(&k->w, k->s->path, k->s->line_credentials,
+			     "the credentials file %s does not exist: run needs it unless X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET are set in its environment",
+			     k->s->credentials);
+		goto cleanup;
+	}
+	if (ch_creds_load(&c, k->s->credentials, &err) < 0) {
+		ch_diags_add_error(&k->d, &err);
+		goto cleanup;
+	}
+	if (!online)
+		goto cleanup;
+	memset(&x, 0, sizeof x);
+	if (ch_xapi_init(&x, k->s->base_url, &c, &err) == 0 &&
+	    ch_xapi_me(&x, id, sizeof id, user, sizeof user, &err) == 0)
+		printf("X: the account is @%s (id %s)\n", user, id);
+	else
+		ch_diags_add(&k->d, "X", 0, "%s", err.text);
+	ch_xapi_free(&x);
+cleanup:
+	ch_creds_free(&c);
+}
+
+/* Prints the errors, then the warnings (each sorted by file and line). */
+static void print_all(struct check *k)
+{
+	size_t i;
+
+	ch_diags_print(&k->d, stderr);
+	for (i = 0; i < k->w.n; i++) {
+		struct ch_error *e = &k->w.items[i];
+
+		if (e->line > 0)
+			fprintf(stderr, "%s:%d: warning: %s\n", e->source,
+				e->line, e->text);
+		else
+			fprintf(stderr, "%s: warning: %s\n", e->source, e->text);
+	}
+}
+
+static int parse_now(const char *arg, time_t *now)
+{
+	long long ms;
+	char *z;
+	bool no_zone;
+
+	if (ch_parse_iso8601(arg, now) == 0)
+		return 0;
+	z = ch_xasprintf("%sZ", arg);
+	no_zone = ch_parse_time_ms(z, false, &ms) == 0;
+	free(z);
+	if (no_zone)
+		return ch_usage_error(check_usage,
+				      "check: --now %s has no offset: add Z (UTC) or the offset, e.g. %sZ",
+				      arg, arg);
+	return ch_usage_error(check_usage,
+			      "check: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
+			      arg);
+}
+
+int ch_cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"now", required_argument, NULL, 'n'},
+		{"online", no_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ch_schedule s = {0};
+	struct check k;
+	bool online = false;
+	int c, i, rc = CH_EXIT_OK;
+
+	memset(&k, 0, sizeof k);
+	k.now = time(NULL);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'n') {
+			if (parse_now(optarg, &k.now))
+				return CH_EXIT_USAGE;
+		} else if (c == 'o') {
+			online = true;
+		} else if (c == 'h') {
+			fputs(check_usage, stdout);
+			return CH_EXIT_OK;
+		} else {
+			return ch_usage_error(check_usage, "check: unknown option");
+		}
+	}
+	if (optind >= argc)
+		return ch_usage_error(check_usage, "check: missing SCHEDULE");
+	k.s = &s;
+	if (ch_schedule_load(&s, argv[optind], &k.d) < 0) {
+		/* topic checks need a valid schedule; still parse the topics
+		 * on their own so that every problem is reported at once */
+		for (i = optind + 1; i < argc; i++) {
+			struct ch_topic t = {0};
+
+			ch_topic_load(&t, argv[i], &k.d);
+			ch_topic_free(&t);
+		}
+		rc = CH_EXIT_INPUT;
+		goto cleanup;
+	}
+	printf("%s: ok\n", s.path);
+	ch_schedule_warnings(&s, &k.w);
+	check_folder(&k, s.logs_dir, "logs", s.line_logs, true);
+	check_creds(&k, online);
+	if (optind + 1 == argc &&
+	    check_folder(&k, s.topics_dir, "topics", s.line_topics, false) == 0) {
+		check_month(&k);
+		check_names(&k);
+	}
+	for (i = optind + 1; i < argc; i++)
+		if (check_topic_file(&k, argv[i]) == 0)
+			printf("%s: ok\n", argv[i]);
+	if (k.d.n)
+		rc = CH_EXIT_INPUT;
+cleanup:
+	fflush(stdout);
+	print_all(&k);
+	ch_diags_free(&k.d);
+	ch_diags_free(&k.w);
+	ch_schedule_free(&s);
+	return rc;
+}
