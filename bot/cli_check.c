@@ -213,6 +213,7 @@ static void print_all(struct check *k)
 	size_t i;
 
 	ch_diags_print(&k->d, stderr);
+	ch_diags_sort(&k->w);
 	for (i = 0; i < k->w.n; i++) {
 		struct ch_error *e = &k->w.items[i];
 

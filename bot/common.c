@@ -84,7 +84,7 @@ static int diag_cmp(const struct ch_error *a, const struct ch_error *b)
 	return (a->line > b->line) - (a->line < b->line);
 }
 
-void ch_diags_print(struct ch_diags *d, FILE *fp)
+void ch_diags_sort(struct ch_diags *d)
 {
 	size_t i, j;
 
@@ -96,6 +96,13 @@ void ch_diags_print(struct ch_diags *d, FILE *fp)
 			d->items[j] = d->items[j - 1];
 		d->items[j] = tmp;
 	}
+}
+
+void ch_diags_print(struct ch_diags *d, FILE *fp)
+{
+	size_t i;
+
+	ch_diags_sort(d);
 	for (i = 0; i < d->n; i++)
 		ch_error_print(&d->items[i], fp);
 }

@@ -48,6 +48,8 @@ void ch_diags_vadd(struct ch_diags *d, const char *source, int line,
 		   const char *fmt, va_list ap);
 /* Appends a copy of err (if it holds a message). */
 void ch_diags_add_error(struct ch_diags *d, const struct ch_error *err);
+/* Sorts by source then line (stable). */
+void ch_diags_sort(struct ch_diags *d);
 /* Sorts by source then line (stable), then prints each item as ch_error_print. */
 void ch_diags_print(struct ch_diags *d, FILE *fp);
 void ch_diags_free(struct ch_diags *d);

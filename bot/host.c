@@ -1716,6 +1716,13 @@ static int next_chat(struct run *r, time_t not_before, char *date,
 			ch_log(CH_LOG_ERROR, "--date %s: not a date", r->o->date);
 			return CH_EXIT_USAGE;
 		}
+		if (ch_weekday(y, m, dd) != r->s.weekday) {
+			ch_log(CH_LOG_ERROR,
+			       "--date %s is a %s, but the chat %s is on %ss: give a date on that day",
+			       r->o->date, ch_weekday_name(ch_weekday(y, m, dd)),
+			       r->s.name, ch_weekday_name(r->s.weekday));
+			return CH_EXIT_INPUT;
+		}
 		return CH_EXIT_OK;
 	}
 	if (not_before > from)
