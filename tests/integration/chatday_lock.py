@@ -25,8 +25,8 @@ try:
     a = start_bot(["run", "--api-base", fake.base, sched], log=open(out_a, "w"))
     t.ok(wait_until(lambda: "waiting in" in open(out_a).read(), 30),
          "the service waits for its chat in chathost-wait", open(out_a).read()[-600:])
-    comm = open("/proc/%d/comm" % a.pid).read().strip()
-    t.eq(comm, "chathost-wait", "the waiting process is chathost-wait")
+    t.ok(wait_until(lambda: open("/proc/%d/comm" % a.pid).read().strip() == "chathost-wait", 20),
+         "the waiting process is chathost-wait")
     t0 = time.time()
     st, out, err = run_bot(["run", "--once", "--api-base", fake.base, sched], timeout=20)
     t.eq(st, 1, "a second run on the same schedule exits 1")

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (Fake, Tap, bot_env, read_log, run_bot, start_bot,  # noqa: E402
+from itest import (SLOW, Fake, Tap, bot_env, read_log, run_bot, start_bot,  # noqa: E402
                    workdir, write_schedule)
 
 DATE = "2026-12-01"
@@ -122,10 +122,11 @@ finally:
 
 # 4. restart mid-chat: SIGKILL after the second post, then run again
 d = workdir("run_restart")
-fake = Fake(d, "--speed", "300")
+RSPEED = "60" if SLOW else "300"  # a restart under valgrind takes seconds
+fake = Fake(d, "--speed", RSPEED)
 try:
     sched = write_schedule(d, capture_after="2")
-    args = ["run", "--once", "--rehearse=300", "--date", DATE, "--api-base", fake.base, sched]
+    args = ["run", "--once", "--rehearse=" + RSPEED, "--date", DATE, "--api-base", fake.base, sched]
     logf = open(os.path.join(d, "bot1.log"), "w")
     p = start_bot(args, log=logf)
     deadline = time.time() + 30
