@@ -7,16 +7,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Past the comment at i (#, //, or a block comment); counts lines. */
+static size_t skip_comment(const char *s, size_t len, size_t i, int *line)
+{
+	if (s[i] == '#' || s[i + 1] == '/') {
+		while (i < len && s[i] != '\n')
+			i++;
+		return i;
+	}
+	i += 2;
+	while (i < len && !(s[i] == '*' && i + 1 < len && s[i + 1] == '/')) {
+		if (s[i] == '\n')
+			(*line)++;
+		i++;
+	}
+	return i < len ? i + 2 : len;
+}
+
+/* From the opening quote at i to the closing one (or the end of the line
+ * or of the text, for a string not closed). */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	i++;
+	while (i < len && s[i] != '"' && s[i] != '\n') {
+		if (s[i] == '\\' && i + 1 < len && s[i + 1] != '\n')
+			i++;
+		i++;
+	}
+	return i;
+}
+
 /* Scans the source like libconfig's lexer does (strings, comments, names,
  * numbers) for what libconfig 1.5 would accept silently: integers that
  * overflow (it truncates them) and @include directives (which would read
- * other files). Returns the number of problems reported. */
+ * other files); and warns (warn may be NULL) of two strings in a list
+ * with no comma between them, which libconfig joins into one item.
+ * Returns the number of problems reported. */
 static int prescan(const char *path, const char *s, size_t len,
-		   struct ch_diags *d)
+		   struct ch_diags *d, struct ch_diags *warn)
 {
 	size_t i = 0;
-	int line = 1, bad = 0;
-	bool line_start = true;
+	int line = 1, bad = 0, depth = 0;
+	bool line_start = true, after_string = false;
 
 	while (i < len) {
 		char ch = s[i];
@@ -39,31 +71,18 @@ static int prescan(const char *path, const char *s, size_t len,
 			bad++;
 		}
 		line_start = false;
-		if (ch == '#' || (ch == '/' && i + 1 < len && s[i + 1] == '/')) {
-			while (i < len && s[i] != '\n')
-				i++;
-			continue;
-		}
-		if (ch == '/' && i + 1 < len && s[i + 1] == '*') {
-			i += 2;
-			while (i < len &&
-			       !(s[i] == '*' && i + 1 < len && s[i + 1] == '/')) {
-				if (s[i] == '\n')
-					line++;
-				i++;
-			}
-			i = i < len ? i + 2 : len;
+		if (ch == '#' || (ch == '/' && i + 1 < len && s[i + 1] == '/') ||
+		    (ch == '/' && i + 1 < len && s[i + 1] == '*')) {
+			i = skip_comment(s, len, i, &line);
 			continue;
 		}
 		if (ch == '"') {
 			int start_line = line;
 
-			i++;
-			while (i < len && s[i] != '"' && s[i] != '\n') {
-				if (s[i] == '\\' && i + 1 < len && s[i + 1] != '\n')
-					i++;
-				i++;
-			}
+			if (after_string && depth > 0 && warn)
+				ch_diags_add(warn, path, line,
+					     "two texts with no comma between them are joined into one item: put a comma between the items of a list");
+			i = skip_string(s, len, i);
 			if (i >= len || s[i] == '\n') {
 				/* libconfig would read on into the next lines and
 				 * report a later line (and leak on the error).
@@ -77,8 +96,11 @@ static int prescan(const char *path, const char *s, size_t len,
 				return bad + 1;
 			}
 			i++;
+			after_string = true;
 			continue;
 		}
+		after_string = false;
+		depth += ch == '(' ? 1 : ch == ')' && depth > 0 ? -1 : 0;
 		if (isalpha((unsigned char)ch) || ch == '*') {
 			while (i < len && (isalnum((unsigned char)s[i]) ||
 					   strchr("-_*", s[i])))
@@ -132,35 +154,122 @@ static int prescan(const char *path, const char *s, size_t len,
 	return bad;
 }
 
-int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
+/* The first byte of s that is not part of valid UTF-8, or NULL. */
+static const char *bad_utf8(const char *s, size_t len)
 {
-	struct ch_error err;
-	size_t len = 0;
-	int rc = -1;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
-	ch_error_clear(&err);
-	c->path = path;
-	c->text = ch_read_file(path, CH_CFG_MAX_BYTES, &len, &err);
-	if (!c->text) {
-		ch_diags_add_error(d, &err);
-		goto cleanup;
+	while (p < end) {
+		size_t n, k;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+		    : (*p & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 0 || (size_t)(end - p) < n || (*p == 0xC0 || *p == 0xC1))
+			return (const char *)p;
+		for (k = 1; k < n; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return (const char *)p;
+		p += n;
 	}
-	if (memchr(c->text, '\0', len)) {
+	return NULL;
+}
+
+static int line_of(const char *s, const char *at)
+{
+	int line = 1;
+
+	for (; s < at; s++)
+		line += *s == '\n';
+	return line;
+}
+
+/* Files as people save them: UTF-16 (Windows "Unicode"), NUL bytes,
+ * Latin-1 or another encoding that is not UTF-8. Returns 0 or -1. */
+static int check_encoding(const char *path, const char *s, size_t len,
+			  struct ch_diags *d)
+{
+	const char *bad;
+
+	if (len >= 2 && (((unsigned char)s[0] == 0xFF && (unsigned char)s[1] == 0xFE) ||
+			 ((unsigned char)s[0] == 0xFE && (unsigned char)s[1] == 0xFF))) {
 		ch_diags_add(d, path, 0,
-			     "contains a NUL byte: this is not a text file");
-		goto cleanup;
+			     "the file is UTF-16 (Windows \"Unicode\"): save it as UTF-8");
+		return -1;
 	}
-	/* before parsing: libconfig would follow @include while parsing */
-	if (prescan(path, c->text, len, d) > 0)
-		goto cleanup;
+	if (memchr(s, '\0', len)) {
+		ch_diags_add(d, path, 0,
+			     "contains a NUL byte: this is not a text file (UTF-16? save it as UTF-8)");
+		return -1;
+	}
+	bad = bad_utf8(s, len);
+	if (bad) {
+		ch_diags_add(d, path, line_of(s, bad),
+			     "not UTF-8: byte 0x%02X is not valid UTF-8 (Latin-1 or Windows-1252?): save the file as UTF-8",
+			     (unsigned char)*bad);
+		return -1;
+	}
+	return 0;
+}
+
+/* A hint for a syntax error from what its line holds: the ways a file
+ * saved by a word processor or written like a .env file goes wrong. */
+static const char *syntax_hint(const char *text, int line)
+{
+	const char *p = text, *e;
+	int n = 1;
+
+	while (n < line && (p = strchr(p, '\n')) != NULL) {
+		p++;
+		n++;
+	}
+	if (!p)
+		return NULL;
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	for (n = 0; p + n < e; n++) {
+		if (strncmp(p + n, "\xE2\x80\x9C", 3) == 0 ||
+		    strncmp(p + n, "\xE2\x80\x9D", 3) == 0)
+			return "curly quotes \xE2\x80\x9C \xE2\x80\x9D are not quotes here (a word processor put them in): use straight double quotes \"...\"";
+		if (strncmp(p + n, "\xE2\x80\x98", 3) == 0 ||
+		    strncmp(p + n, "\xE2\x80\x99", 3) == 0 || p[n] == '\'')
+			return "text in single quotes: use double quotes \"...\"";
+	}
+	while (p < e && isspace((unsigned char)*p))
+		p++;
+	for (n = 0; p + n < e && (isalnum((unsigned char)p[n]) || p[n] == '_'); n++)
+		;
+	if (n > 0 && p + n < e && p[n] == '=' && p + n + 1 < e &&
+	    !strchr(" \"(\[{", p[n + 1]) && !isdigit((unsigned char)p[n + 1]))
+		return "a KEY=value line: write name = \"value\"; (spaces optional, the text in double quotes)";
+	return NULL;
+}
+
+/* Parses c->text (after a UTF-8 byte-order mark) with libconfig. */
+static int parse(struct ch_cfg *c, struct ch_diags *d)
+{
+	const char *src = c->text;
+
+	if (strncmp(src, "\xEF\xBB\xBF", 3) == 0)
+		src += 3; /* a byte-order mark: Windows editors write one */
 	config_init(&c->cfg);
 	c->inited = true;
-	if (!config_read_string(&c->cfg, c->text)) {
+	if (!config_read_string(&c->cfg, src)) {
 		const char *t = config_error_text(&c->cfg);
 		const char *hint = "";
+		int line = config_error_line(&c->cfg);
+		const char *why = syntax_hint(src, line);
 
 		if (!t)
 			t = "syntax error";
+		if (strcmp(t, "syntax error") == 0 && why) {
+			ch_diags_add(d, c->path, line, "%s", why);
+			return -1;
+		}
 		if (strcmp(t, "syntax error") == 0)
 			hint = " (libconfig syntax: name = value; strings in "
 			       "double quotes, groups in { }, lists in ( ))";
@@ -170,13 +279,30 @@ int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
 		else if (strstr(t, "mismatched"))
 			hint = ": an array [ ] holds values of one type; use a "
 			       "list ( ) to mix them";
-		ch_diags_add(d, path, config_error_line(&c->cfg), "%s%s", t,
-			     hint);
-		goto cleanup;
+		ch_diags_add(d, c->path, line, "%s%s", t, hint);
+		return -1;
 	}
-	rc = 0;
-cleanup:
-	return rc;
+	return 0;
+}
+
+int ch_cfg_open(struct ch_cfg *c, const char *path, struct ch_diags *d)
+{
+	struct ch_error err;
+	size_t len = 0;
+
+	ch_error_clear(&err);
+	c->path = path;
+	c->text = ch_read_file(path, CH_CFG_MAX_BYTES, &len, &err);
+	if (!c->text) {
+		ch_diags_add_error(d, &err);
+		return -1;
+	}
+	if (check_encoding(path, c->text, len, d) < 0)
+		return -1;
+	/* before parsing: libconfig would follow @include while parsing */
+	if (prescan(path, c->text, len, d, c->warn) > 0)
+		return -1;
+	return parse(c, d);
 }
 
 void ch_cfg_close(struct ch_cfg *c)

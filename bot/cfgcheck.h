@@ -23,6 +23,7 @@ struct ch_cfg {
 	bool inited;
 	char *text;       /* owned: the file's bytes, NUL-terminated */
 	const char *path; /* borrowed: the name used in messages */
+	struct ch_diags *warn; /* borrowed or NULL: where warnings go */
 };
 
 /* Reads and parses path. A missing file gives "FILE: cannot open: ...",

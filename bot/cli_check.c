@@ -81,6 +81,8 @@ static int check_topic_file(struct check *k, const char *path)
 		}
 		check_poll_timing(k, &t);
 	}
+	for (i = 0; i < t.warnings.n; i++)
+		ch_diags_add_error(&k->w, &t.warnings.items[i]);
 	ch_topic_free(&t);
 	return k->d.n > before ? -1 : 0;
 }

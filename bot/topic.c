@@ -398,6 +398,7 @@ int ch_topic_load(struct ch_topic *t, const char *path, struct ch_diags *d)
 
 	memset(t, 0, sizeof *t);
 	t->path = ch_xstrdup(path);
+	c.warn = &t->warnings;
 	if (ch_cfg_open(&c, path, d) != 0)
 		goto cleanup;
 	root = config_root_setting(&c.cfg);
@@ -485,6 +486,7 @@ void ch_topic_free(struct ch_topic *t)
 	free(t->poll.text);
 	free(t->poll.post_at);
 	free(t->poll.extra_votes);
+	ch_diags_free(&t->warnings);
 	memset(t, 0, sizeof *t);
 }
 

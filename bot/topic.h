@@ -57,6 +57,8 @@ struct ch_topic {
 	struct ch_topic_body *candidates; /* owned array; a single-topic file
 					     holds exactly one, label NULL */
 	size_t n_candidates;
+	struct ch_diags warnings; /* owned: what check warns about (the file
+				     works, probably not as meant) */
 };
 
 /* Loads and validates path on its own (syntax, types, ranges). Every
