@@ -75,8 +75,12 @@ static int check_topic_file(struct check *k, const char *path)
 		for (i = 0; i < t.n_candidates; i++) {
 			struct ch_plan p;
 
+			size_t j;
+
 			ch_plan_build(&p, k->s, &t.candidates[i], t.path,
 				      t.date, &k->d);
+			for (j = 0; j < p.warnings.n; j++)
+				ch_diags_add_error(&k->w, &p.warnings.items[j]);
 			ch_plan_free(&p);
 		}
 		check_poll_timing(k, &t);

@@ -16,7 +16,24 @@ static int is_tag_char(unsigned char c)
 	return isalnum(c) || c == '_' || c >= 0x80;
 }
 
-/* true if text holds hashtag (which starts with '#') as a whole tag */
+/* true if p (in text) lies inside a link: the word around it (up to the
+ * last space before it) holds "://" or starts with "www." */
+static bool in_url(const char *text, const char *p)
+{
+	const char *w = p, *q;
+
+	while (w > text && !isspace((unsigned char)w[-1]))
+		w--;
+	if (strncasecmp(w, "www.", 4) == 0)
+		return true;
+	for (q = w; q + 3 <= p; q++)
+		if (strncmp(q, "://", 3) == 0)
+			return true;
+	return false;
+}
+
+/* true if text holds hashtag (which starts with '#') as a whole tag, not
+ * inside a link (https://example.com/#ICMIchat is no hashtag) */
 static int has_hashtag(const char *text, const char *hashtag)
 {
 	size_t n = strlen(hashtag);
@@ -29,10 +46,38 @@ static int has_hashtag(const char *text, const char *hashtag)
 			continue;
 		if (strncasecmp(p, hashtag, n) == 0 &&
 		    !is_tag_char((unsigned char)p[n]) &&
-		    (p == text || !is_tag_char((unsigned char)p[-1])))
+		    (p == text || !is_tag_char((unsigned char)p[-1])) &&
+		    !in_url(text, p))
 			return 1;
 	}
 	return 0;
+}
+
+/* The question label a text already starts with ("Q3: ...", "q3 - ...",
+ * "Q3. ..."): its number, or 0. *rest is set past it. */
+static int given_label(const char *text, const char **rest)
+{
+	const char *p = text;
+	int n = 0, digits = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p != 'Q' && *p != 'q')
+		return 0;
+	for (p++; isdigit((unsigned char)*p) && digits < 3; p++, digits++)
+		n = n * 10 + (*p - '0');
+	if (!digits || isdigit((unsigned char)*p))
+		return 0;
+	if (*p == ':' || *p == '.' || *p == ')')
+		p++;
+	else if (p[0] == ' ' && p[1] == '-' && p[2] == ' ')
+		p += 2;
+	else
+		return 0;
+	while (*p == ' ')
+		p++;
+	*rest = p;
+	return n;
 }
 
 char *ch_plan_with_hashtag(const char *text, const char *hashtag)
@@ -84,7 +129,12 @@ static void add_post(struct ch_plan *p, enum ch_post_kind kind, int number,
 	post->line = line;
 	post->reply_to_intro = s->thread && kind != CH_POST_INTRO;
 	if (kind == CH_POST_QUESTION) {
-		char *q = ch_xasprintf("Q%d: %s", number, text);
+		const char *rest = text;
+		char *q;
+
+		/* a text that already carries a label is not labelled twice */
+		post->given_label = given_label(text, &rest);
+		q = ch_xasprintf("Q%d: %s", number, rest);
 
 		post->text = ch_plan_with_hashtag(q, s->hashtag);
 		free(q);
@@ -127,6 +177,10 @@ static void check_posts(const struct ch_plan *p, const char *src,
 		const char *name = post_name(post, buf, sizeof buf);
 
 		ch_plan_check_text(post->text, name, NULL, src, post->line, d);
+		if (post->given_label && post->given_label != post->number)
+			ch_diags_add(d, src, post->line,
+				     "%s starts with the label \"Q%d\": chathost numbers the questions itself (\"%s: ...\"); remove the label from the text",
+				     name, post->given_label, name);
 		for (j = 0; j < i; j++) {
 			if (strcmp(p->posts[j].text, post->text) == 0) {
 				ch_diags_add(d, src, post->line,
@@ -177,12 +231,17 @@ int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
 				     s->duration, s->path);
 			continue;
 		}
-		if (at < prev) {
+		if (at < prev || (at == prev && i > 0)) {
 			ch_diags_add(d, src, q->line,
-				     "Q%d at minute %d comes before the post before it (minute %d): questions go in time order",
-				     n, at, prev);
+				     "Q%d at minute %d %s the question before it (minute %d): questions go in increasing time order",
+				     n, at, at == prev ? "is at the same minute as" : "comes before",
+				     prev);
 			continue;
 		}
+		if (at == 0)
+			ch_diags_add(&p->warnings, src, q->line,
+				     "Q%d is posted at the intro's minute (at = 0): people have no time to read the intro first; ask it a minute or more later",
+				     n);
 		add_post(p, CH_POST_QUESTION, n, at, q->text ? q->text : "",
 			 q->line, s);
 		prev = at;
@@ -201,6 +260,7 @@ void ch_plan_free(struct ch_plan *p)
 		free(p->posts[i].text);
 	free(p->posts);
 	free(p->topic_path);
+	ch_diags_free(&p->warnings);
 	memset(p, 0, sizeof *p);
 }
 

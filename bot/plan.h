@@ -24,6 +24,7 @@ struct ch_post {
 	int weighted;      /* twitter-text weighted length */
 	int line;          /* line in the topic file it came from */
 	int reply_to_intro; /* 1 if posted as a reply to the intro (thread) */
+	int given_label;   /* a question whose text started with "Qn:": n */
 };
 
 struct ch_plan {
@@ -32,6 +33,7 @@ struct ch_plan {
 	char *topic_path;    /* owned copy of the topic file's path */
 	struct ch_post *posts; /* owned array, in time order */
 	size_t n_posts;
+	struct ch_diags warnings; /* owned: what check warns about */
 };
 
 /* Adds the hashtag to text unless text already contains it (matched

@@ -178,7 +178,7 @@ START_TEST(test_errors_at_their_lines)
 				       t.date, &d), -1);
 	ck_assert_msg(has(&d, 4, "shorten it by"), "too long at 4");
 	ck_assert_msg(has(&d, 7, "after the end"), "late at 7");
-	ck_assert_msg(has(&d, 8, "comes before the post before it"), "order at 8");
+	ck_assert_msg(has(&d, 8, "comes before the question before it"), "order at 8");
 	ck_assert_msg(has(&d, 10, "the wrap-up has the same text as the intro"),
 		      "wrapup at 10");
 	ck_assert_uint_eq(d.n, 4);
@@ -217,16 +217,31 @@ START_TEST(test_same_minute)
 	struct ch_plan p;
 	struct ch_diags d = {0};
 
+	/* increasing time order: two questions in one minute are refused */
 	load(&s, &t, "first_question = 0;\n",
 	     "date = \"2026-12-01\";\nintro = \"Hi\";\n"
 	     "questions = ( \"Now?\", { text = \"Also now?\"; at = 0; } );\n"
 	     "wrapup = \"Bye\";\n");
 	ck_assert_int_eq(ch_plan_build(&p, &s, &t.candidates[0], t.path,
+				       t.date, &d), -1);
+	ck_assert_msg(has(&d, 3, "is at the same minute as the question before it"),
+		      "same minute");
+	ch_plan_free(&p);
+	ch_diags_free(&d);
+	ch_topic_free(&t);
+	ch_schedule_free(&s);
+	/* one question at the intro's minute is posted, with a warning */
+	load(&s, &t, "first_question = 0;\n",
+	     "date = \"2026-12-01\";\nintro = \"Hi\";\n"
+	     "questions = ( \"Now?\", \"Later?\" );\n"
+	     "wrapup = \"Bye\";\n");
+	ck_assert_int_eq(ch_plan_build(&p, &s, &t.candidates[0], t.path,
 				       t.date, &d), 0);
 	ck_assert_uint_eq(p.n_posts, 4);
 	ck_assert_int_eq(p.posts[1].offset, 0);
-	ck_assert_int_eq(p.posts[2].offset, 0);
 	ck_assert_str_eq(p.posts[2].key, "q2");
+	ck_assert_uint_eq(p.warnings.n, 1);
+	ck_assert_ptr_nonnull(strstr(p.warnings.items[0].text, "intro's minute"));
 	ch_plan_free(&p);
 	ch_diags_free(&d);
 	ch_topic_free(&t);
