@@ -24,6 +24,10 @@ int ch_cmd_report(int argc, char **argv);  /* cli_report.c */
 
 /* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
  * returns CH_EXIT_USAGE. */
+/* After getopt_long returned '?' (with opterr = 0): the one line that
+ * names the option that is unknown or lacks its value, then the usage. */
+int ch_bad_option(const char *usage, const char *cmd, const char *optstring,
+		  char **argv);
 int ch_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -267,6 +267,7 @@ int ch_cmd_check(int argc, char **argv)
 	memset(&k, 0, sizeof k);
 	k.now = time(NULL);
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'n') {
 			if (parse_now(optarg, &k.now))
@@ -277,7 +278,7 @@ int ch_cmd_check(int argc, char **argv)
 			fputs(check_usage, stdout);
 			return CH_EXIT_OK;
 		} else {
-			return ch_usage_error(check_usage, "check: unknown option");
+			return ch_bad_option(check_usage, "check", "h", argv);
 		}
 	}
 	if (optind >= argc)

@@ -14,6 +14,23 @@
 #include "topic.h"
 #include "tweetlen.h"
 
+int ch_bad_option(const char *usage, const char *cmd, const char *optstring,
+		  char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *o = optopt ? strchr(optstring, optopt) : NULL;
+
+	/* getopt's own message is off (opterr = 0): one line per mistake */
+	if (optopt && arg[0] == '-' && arg[1] != '-')
+		return ch_usage_error(usage, "%s: option -%c %s", cmd, optopt,
+				      o && o[1] == ':' ? "needs a value"
+						       : "is unknown");
+	if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') == NULL && optopt)
+		return ch_usage_error(usage, "%s: option %s needs a value", cmd,
+				      arg);
+	return ch_usage_error(usage, "%s: unknown option %s", cmd, arg);
+}
+
 int ch_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,12 +63,13 @@ int ch_cmd_length(int argc, char **argv)
 	int c, rc = CH_EXIT_OK;
 
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(length_usage, stdout);
 			return CH_EXIT_OK;
 		}
-		return ch_usage_error(length_usage, "length: unknown option");
+		return ch_bad_option(length_usage, "length", "+h", argv);
 	}
 	if (argc - optind > 1)
 		return ch_usage_error(length_usage,
@@ -239,6 +257,7 @@ int ch_cmd_preview(int argc, char **argv)
 	size_t i, winner = 0;
 
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "n:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -268,8 +287,7 @@ int ch_cmd_preview(int argc, char **argv)
 			fputs(preview_usage, stdout);
 			return CH_EXIT_OK;
 		default:
-			return ch_usage_error(preview_usage,
-					      "preview: unknown option");
+			return ch_bad_option(preview_usage, "preview", "n:d:h", argv);
 		}
 	}
 	if (argc - optind != 1)

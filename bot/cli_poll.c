@@ -399,6 +399,7 @@ int ch_cmd_poll(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	optind = 0;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
@@ -424,7 +425,7 @@ int ch_cmd_poll(int argc, char **argv)
 			fputs(poll_usage, stdout);
 			return CH_EXIT_OK;
 		default:
-			return ch_usage_error(poll_usage, "poll: unknown option");
+			return ch_bad_option(poll_usage, "poll", "vqh", argv);
 		}
 	}
 	if (argc - optind != 2)

@@ -123,6 +123,7 @@ int ch_cmd_report(int argc, char **argv)
 	o.core_min = 3;
 	o.core_window = 8;
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -165,7 +166,7 @@ int ch_cmd_report(int argc, char **argv)
 			fputs(report_usage, stdout);
 			return CH_EXIT_OK;
 		default:
-			return ch_usage_error(report_usage, "report: unknown option or missing value");
+			return ch_bad_option(report_usage, "report", "+o:h", argv);
 		}
 	}
 	o.inputs = argv + optind;

@@ -49,10 +49,12 @@ int ch_cmd_run(int argc, char **argv)
 	struct ch_host_opts o;
 	enum ch_log_level level = CH_LOG_INFO;
 	int c, y, m, d;
+	bool bare_rehearse = false;
 	char *end;
 
 	memset(&o, 0, sizeof o);
 	optind = 0;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -67,6 +69,7 @@ int ch_cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 			o.speed = 60;
+			bare_rehearse = !optarg;
 			if (optarg) {
 				o.speed = strtod(optarg, &end);
 				if (*end || !(o.speed >= 1 && o.speed <= 100000))
@@ -100,8 +103,23 @@ int ch_cmd_run(int argc, char **argv)
 			fputs(run_usage, stdout);
 			return CH_EXIT_OK;
 		default:
-			return ch_usage_error(run_usage, "run: unknown option");
+			return ch_bad_option(run_usage, "run", "vqh", argv);
 		}
+	}
+	/* "--rehearse 60 SCHEDULE": the speed given as a word of its own */
+	if (bare_rehearse && argc - optind == 2) {
+		double v = strtod(argv[optind], &end);
+
+		if (end == argv[optind] || *end)
+			return ch_usage_error(run_usage,
+					      "run: give one SCHEDULE file (got %s and %s; --rehearse takes a SPEED number, e.g. --rehearse=60)",
+					      argv[optind], argv[optind + 1]);
+		if (!(v >= 1 && v <= 100000))
+			return ch_usage_error(run_usage,
+					      "run: --rehearse %s: SPEED is a number from 1 to 100000",
+					      argv[optind]);
+		o.speed = v;
+		optind++;
 	}
 	if (argc - optind != 1)
 		return ch_usage_error(run_usage, "run: give one SCHEDULE file");

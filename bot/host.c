@@ -1257,10 +1257,16 @@ static int open_rehearsal(struct chat *c, const char *state_path,
 	}
 	if (ch_state_rehearsal(&c->st, &start, &speed)) {
 		c->rstart = start;
+		char when[32];
+		time_t t0 = (time_t)start;
+		struct tm tm;
+
 		c->speed = speed;
+		ch_utc_to_local(c->s->timezone, t0, &tm, NULL);
+		strftime(when, sizeof when, "%H:%M:%S", &tm);
 		ch_log(CH_LOG_INFO,
-		       "continuing the rehearsal started at %.3f at %gx", start,
-		       speed);
+		       "continuing the rehearsal started at %s %s at %gx", when,
+		       c->s->timezone, speed);
 	} else {
 		ch_state_set_rehearsal(&c->st, c->rstart, c->speed,
 				       (double)c->tbase);
