@@ -144,6 +144,28 @@ static const char *rule_words(const char *rule)
 	return rule;
 }
 
+
+/* The real instant the poll was posted (0: not posted). */
+static double poll_posted_at(const struct pctx *c)
+{
+	return ch_json_num(json_object_get(c->st.root, "poll"), "posted_at", 0);
+}
+
+/* When the poll closes on X: duration after it was posted (by hand or by
+ * run), else after its post_at. Returns 0 or -1. */
+static int poll_closes(const struct pctx *c, time_t *out)
+{
+	double posted = poll_posted_at(c);
+	time_t at;
+
+	if (posted > 0)
+		at = (time_t)posted;
+	else if (post_at_instant(c, &at) < 0)
+		return -1;
+	*out = at + (time_t)c->t.poll.duration * 60;
+	return 0;
+}
+
 static void print_header(struct pctx *c)
 {
 	char *text = ch_poll_text(&c->s, &c->t);
@@ -154,11 +176,11 @@ static void print_header(struct pctx *c)
 	printf("poll for the %s chat on %s %s (%s)\n", c->s.name, chat,
 	       c->s.timezone, c->t.path);
 	printf("  text:    %s\n", text);
-	if (post_at_instant(c, &at) == 0) {
-		fmt_local(&c->s, at + (time_t)c->t.poll.duration * 60, when,
-			  sizeof when);
-		printf("  timing:  post_at %s, open %d minutes, closes %s\n",
-		       c->t.poll.post_at, c->t.poll.duration, when);
+	if (poll_closes(c, &at) == 0) {
+		fmt_local(&c->s, at, when, sizeof when);
+		printf("  timing:  post_at %s, open %d minutes, closes %s%s\n",
+		       c->t.poll.post_at, c->t.poll.duration, when,
+		       poll_posted_at(c) > 0 ? " (from when it was posted)" : "");
 	}
 	if (c->t.poll.extra_votes)
 		printf("  extra:   %s\n", c->t.poll.extra_votes);
@@ -330,8 +352,18 @@ static int do_post(struct pctx *c)
 			       ? CH_EXIT_INPUT
 			       : CH_EXIT_NETWORK;
 	}
-	printf("posted the poll (id %s)\n",
-	       ch_json_str(json_object_get(c->st.root, "poll"), "id"));
+	{
+		char when[32];
+		time_t at;
+
+		printf("posted the poll (id %s)",
+		       ch_json_str(json_object_get(c->st.root, "poll"), "id"));
+		if (poll_closes(c, &at) == 0) {
+			fmt_local(&c->s, at, when, sizeof when);
+			printf("; it closes %s %s", when, c->s.timezone);
+		}
+		printf("\n");
+	}
 	return CH_EXIT_OK;
 }
 
@@ -361,6 +393,16 @@ static int do_close(struct pctx *c)
 	}
 	printf("closed by hand:\n");
 	print_decided(c, w);
+	if (ch_json_str(json_object_get(c->st.root, "poll"), "id")) {
+		char when[32];
+		time_t at;
+
+		if (poll_closes(c, &at) == 0 && at > time(NULL)) {
+			fmt_local(&c->s, at, when, sizeof when);
+			printf("  note:    the poll stays open on X until %s %s (X cannot end a poll early); votes from now on do not count\n",
+			       when, c->s.timezone);
+		}
+	}
 	return CH_EXIT_OK;
 }
 

@@ -794,6 +794,10 @@ static int poll_phase(struct chat *c)
 		return CH_EXIT_INPUT;
 	}
 	closes = real_at(c, post_at + (time_t)c->topic.poll.duration * 60);
+	/* posted by hand (chathost poll post), it closes a duration after */
+	if (ch_json_num(ch_state_obj(&c->st, "poll"), "posted_at", 0) > 0)
+		closes = ch_json_num(ch_state_obj(&c->st, "poll"), "posted_at", 0) +
+			 (double)c->topic.poll.duration * 60.0 / c->speed;
 	/* decide at the latest 5 chat minutes before the chat starts */
 	decide_by = real_at(c, c->start) - 300.0 / c->speed;
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {

@@ -100,6 +100,10 @@ try:
     tid = str(fake.tweets()[-1]["id"]) if fake.tweets() else None
     t.eq(state_of(d).get("poll", {}).get("id"), tid, "the state records the poll's post id")
     t.ok("posted the poll (id %s)" % tid in out, "post says so with the id", out)
+    t.ok("; it closes " in out, "and when it closes (a duration after now)", out)
+    st, out, err = poll(fake, "status", sched)
+    t.ok("(from when it was posted)" in out,
+         "status: a poll posted by hand closes a duration after it was posted, not after post_at", out)
     ev = [e for e in log_of(d) if e.get("event") == "poll_posted"]
     t.ok(len(ev) == 1 and ev[0].get("tweet_id") == tid and ev[0].get("options") == LABELS,
          "the log has a poll_posted event", ev)
@@ -192,6 +196,8 @@ try:
     t.eq((st, s.get("winner"), s.get("rule")), (0, 1, "tie-first"),
          "a tie (4, 4): the first listed of the tied wins")
     t.ok("a tie" in out, "close says it was a tie", out)
+    t.ok("stays open on X until" in out,
+         "close says the poll stays open on X until its end", out)
 
     d2 = workdir("poll_cli_none")
     sched2 = write_schedule(d2, topics=os.path.join(d2, "topics"))
