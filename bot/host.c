@@ -1527,6 +1527,15 @@ static int host_chat(struct chat *c)
 		if (rc != CH_EXIT_OK || stop_flag)
 			goto cleanup;
 	}
+	/* for the report: what the chat was about, and where */
+	{
+		const char *title = c->topic.candidates[chosen(c, &c->topic)].title;
+
+		if (title)
+			json_object_set_new(c->st.root, "title", json_string(title));
+		json_object_set_new(c->st.root, "hashtag",
+				    json_string(c->s->hashtag));
+	}
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->speed;
 	chat_capture_init(c, window_end);

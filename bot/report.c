@@ -238,6 +238,10 @@ static void load_state_facts(struct load *L)
 	    json_string_length(tz) < 100)
 		L->c->timezone = ch_xstrdup(json_string_value(tz));
 	load_not_posted(L->c, root);
+	if (json_is_string(json_object_get(root, "title")))
+		L->c->title = ch_xstrdup(json_string_value(json_object_get(root, "title")));
+	if (json_is_string(json_object_get(root, "hashtag")))
+		L->c->hashtag = ch_xstrdup(json_string_value(json_object_get(root, "hashtag")));
 	rh = root ? json_object_get(root, "rehearsal") : NULL;
 	if (!json_is_object(rh) ||
 	    !json_is_number(json_object_get(rh, "start")) ||
@@ -550,6 +554,12 @@ static size_t count_posts(struct load *L, const bool *is_host,
 			*first = r->ms;
 		if (*last == CH_RP_NONE || r->ms > *last)
 			*last = r->ms;
+		/* a post made before its question was asked (a greeting with
+		 * "A1" in it) is no answer to it: no negative first answer */
+		if (r->question > 0 &&
+		    c->questions[r->question - 1].posted_ms != CH_RP_NONE &&
+		    r->ms < c->questions[r->question - 1].posted_ms - 999)
+			r->question = 0;
 		if (r->question > 0) {
 			struct ch_rp_question *q = &c->questions[r->question - 1];
 
@@ -604,6 +614,12 @@ static void transcript_sections(struct load *L, const bool *is_host)
 		ri = smap_get(&L->ids, p->id);
 		p->host = ri >= 0 ? is_host[L->recs[ri].author]
 				  : p->kind == CH_KIND_HOST;
+		/* as in count_posts: made before its question, no answer */
+		if (!p->host && p->question > 0 &&
+		    (size_t)p->question <= c->n_questions &&
+		    c->questions[p->question - 1].posted_ms != CH_RP_NONE &&
+		    p->ms < c->questions[p->question - 1].posted_ms - 999)
+			p->question = 0;
 		if (p->host && p->question == 0 && L->reply_to[i]) {
 			ri = smap_get(&L->ids, L->reply_to[i]);
 			if (ri >= 0 && !is_host[L->recs[ri].author])
@@ -1093,6 +1109,8 @@ void ch_rp_free(struct ch_rp *r)
 		free(c->timezone);
 		free(c->not_posted);
 		free(c->not_hosted);
+		free(c->title);
+		free(c->hashtag);
 	}
 	free(r->chats);
 	free(r->tz);

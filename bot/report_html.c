@@ -281,7 +281,15 @@ static void html_head(const struct ch_rp *r, const struct ch_rp_chat *c,
 	fprintf(fp, "</title><style>%s</style></head><body><main>", css);
 	fputs(c->rehearsal > 0 ? "<h1>Rehearsal review: " : "<h1>Chat review: ", fp);
 	esc(fp, c->date);
+	if (c->title) {
+		fputs(" &middot; ", fp);
+		esc(fp, c->title);
+	}
 	fputs("</h1><p class=sub>", fp);
+	if (c->hashtag) {
+		esc(fp, c->hashtag);
+		fputs(" &middot; ", fp);
+	}
 	esc(fp, c->path);
 	fprintf(fp, " &middot; %zu log%s, %ld lines read", r->n_chats,
 		r->n_chats == 1 ? "" : "s", r->lines);

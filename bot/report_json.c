@@ -44,6 +44,8 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 	json_object_set_new(o, "date", json_string(c->date));
 	json_object_set_new(o, "file", jstr_or_null(c->path));
 	json_object_set_new(o, "timezone", jstr_or_null(c->timezone));
+	json_object_set_new(o, "title", jstr_or_null(c->title));
+	json_object_set_new(o, "hashtag", jstr_or_null(c->hashtag));
 	if (c->rehearsal > 0)
 		json_object_set_new(o, "rehearsal_speed",
 				    json_real(c->rehearsal));

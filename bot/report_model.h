@@ -60,6 +60,8 @@ struct ch_rp_chat {
 	char *error;         /* owned; the file could not be read */
 	char *timezone;      /* owned; the chat's zone, from the state file
 	                        beside the log; NULL if not known */
+	char *title;         /* owned; the topic's title (state), or NULL */
+	char *hashtag;       /* owned; the chat's hashtag (state), or NULL */
 	char *not_posted;    /* owned; "q6 (duplicate), ..." from the state
 	                        file beside the log; NULL if all were made */
 	int n_not_posted;

@@ -393,7 +393,13 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 		r->lines == 1 ? "" : "s");
 	if (r->bad)
 		fprintf(fp, ", %ld bad skipped", r->bad);
-	fprintf(fp, ")\n%s\n", c->path);
+	fprintf(fp, ")\n");
+	if (c->title || c->hashtag)
+		fprintf(fp, "%s%s%s%s%s\n", c->title ? c->title : "",
+			c->title && c->hashtag ? " " : "",
+			c->hashtag ? "(" : "", c->hashtag ? c->hashtag : "",
+			c->hashtag ? ")" : "");
+	fprintf(fp, "%s\n", c->path);
 
 	heading(fp, "This chat");
 	if (c->host_posts == 0 && (c->not_hosted || c->n_not_posted))
@@ -584,10 +590,20 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* One CSV cell, quoted where needed. A cell a spreadsheet would take for
+ * a formula (starting with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe, so a name such as "=HYPERLINK(...)" stays text. */
 static void csv_field(FILE *fp, const char *s, bool last)
 {
 	if (!s)
 		s = "";
+	if (*s && strchr("=+-@\t\r", *s)) {
+		char *safe = ch_xasprintf("'%s", s);
+
+		csv_field(fp, safe, last);
+		free(safe);
+		return;
+	}
 	if (strpbrk(s, ",\"\r\n")) {
 		fputc('"', fp);
 		for (; *s; s++) {
@@ -607,10 +623,13 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 	static const char *const head[] = {
 		"date", "author_id", "username", "name", "posts", "answers",
 		"unlabelled_replies", "first_post_at", "first_timer", "core",
-		"host_replied"};
+		"host_replied", "title", "hashtag"};
 	size_t i, k, h;
 	char num[3][24], t[40];
+	const char *id;
 
+	/* a byte-order mark: spreadsheets then read the file as UTF-8 */
+	fputs("\xEF\xBB\xBF", fp);
 	for (h = 0; h < sizeof head / sizeof *head; h++)
 		csv_field(fp, head[h], h + 1 == sizeof head / sizeof *head);
 	for (i = 0; i < r->n_chats; i++) {
@@ -626,7 +645,16 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 			snprintf(num[2], sizeof num[2], "%d", a->unlabelled);
 			ch_rp_fmt_time(a->first_ms, t, sizeof t, false);
 			csv_field(fp, c->date, false);
-			csv_field(fp, a->author_id, false);
+			/* as text (="..."): a spreadsheet would round a long
+			 * number; quoted as CSV quotes a cell with quotes */
+			fputs("\"=\"\"", fp);
+			for (id = a->author_id; id && *id; id++) {
+				if (*id == '"')
+					fputs("\"\"\"\"", fp);
+				else
+					fputc(*id, fp);
+			}
+			fputs("\"\"\",", fp);
 			csv_field(fp, a->username, false);
 			csv_field(fp, a->name, false);
 			csv_field(fp, num[0], false);
@@ -635,7 +663,9 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 			csv_field(fp, t, false);
 			csv_field(fp, a->first_timer ? "yes" : "no", false);
 			csv_field(fp, a->core ? "yes" : "no", false);
-			csv_field(fp, a->host_replied ? "yes" : "no", true);
+			csv_field(fp, a->host_replied ? "yes" : "no", false);
+			csv_field(fp, c->title, false);
+			csv_field(fp, c->hashtag, true);
 		}
 	}
 	return ferror(fp) ? -1 : 0;

@@ -36,7 +36,7 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/r.json"
 t $? "json output parses"
 python3 -c '
 import csv, sys
-rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig")))
 assert rows[0][:4] == ["date", "author_id", "username", "name"], rows[0]
 assert len(rows) == 14, len(rows)
 assert ["2026-11-24", "6", "dave", "Dave, the \\ Dev"] == rows[10][:4] or any(r[2] == "dave" and r[3] == "Dave, the \\ Dev" for r in rows)

@@ -118,6 +118,13 @@ def compute(paths, K=3, N=8):
                 if q not in qposted or p["ms"] < qposted[q]:
                     qposted[q], qtext[q] = p["ms"], p["text"]
         maxq = max([q for q in qposted] + [p["question"] for p in part] + [0])
+        # a post made before its question was asked (a greeting with "A1"
+        # in it) is no answer to it (more than a second before: X's times
+        # are whole seconds)
+        for p in part:
+            q = p["question"]
+            if q > 0 and q in qposted and p["ms"] < qposted[q] - 999:
+                p["question"] = 0
         authors = {}
         for p in part:
             a = authors.setdefault(p["author_id"], {"author_id": p["author_id"], "posts": 0,
