@@ -196,15 +196,18 @@ static void check_creds(struct check *k, bool online)
 			     k->s->credentials);
 		goto cleanup;
 	}
-	if (ch_creds_load(&c, k->s->credentials, &err) < 0) {
-		ch_diags_add_error(&k->d, &err);
+	if (!online) {
+		if (ch_creds_load(&c, k->s->credentials, &err) < 0)
+			ch_diags_add_error(&k->d, &err);
 		goto cleanup;
 	}
-	if (!online)
+	if (ch_xapi_open(&x, &c, k->s->credentials, k->s->base_url, &err) < 0) {
+		ch_diags_add_error(&k->d, &err);
+		ch_xapi_free(&x);
 		goto cleanup;
-	memset(&x, 0, sizeof x);
-	if (ch_xapi_init(&x, k->s->base_url, &c, &err) == 0 &&
-	    ch_xapi_me(&x, id, sizeof id, user, sizeof user, &err) == 0)
+	}
+	if (ch_xapi_whoami(&x, 0, NULL, id, sizeof id, user, sizeof user,
+			   &err) == 0)
 		printf("X: the account is @%s (id %s)\n", user, id);
 	else
 		ch_diags_add(&k->d, "X", 0, "%s", err.text);

@@ -77,17 +77,12 @@ static int need_x(struct pctx *c)
 	if (c->have_x)
 		return CH_EXIT_OK;
 	ch_error_clear(&err);
-	if (ch_creds_load(&c->creds, c->s.credentials, &err) < 0) {
-		ch_error_print(&err, stderr);
-		return CH_EXIT_INPUT;
-	}
-	if (ch_xapi_init(&c->x, c->api_base ? c->api_base : c->s.base_url,
-			 &c->creds, &err) < 0) {
+	if (ch_xapi_open(&c->x, &c->creds, c->s.credentials,
+			 c->api_base ? c->api_base : c->s.base_url, &err) < 0) {
 		ch_error_print(&err, stderr);
 		return CH_EXIT_INPUT;
 	}
 	c->have_x = true;
-	c->x.verbose = ch_log_enabled(CH_LOG_DEBUG);
 	return CH_EXIT_OK;
 }
 
@@ -297,12 +292,11 @@ static int lookup_me(struct pctx *c, char *id, size_t n)
 	struct ch_error err;
 	char user[128];
 
+	/* one try (no sleep): a person is waiting at the terminal */
 	ch_error_clear(&err);
-	if (ch_xapi_me(&c->x, id, n, user, sizeof user, &err) < 0) {
-		ch_error_print(&err, stderr);
+	if (ch_xapi_whoami(&c->x, 0, NULL, id, n, user, sizeof user, &err) < 0)
 		return c->x.last == CH_XFAIL_AUTH ? CH_EXIT_INPUT
 						  : CH_EXIT_NETWORK;
-	}
 	return CH_EXIT_OK;
 }
 

@@ -1564,37 +1564,10 @@ cleanup:
 	return rc;
 }
 
-/* Looks up the account (GET /2/users/me), retrying network failures until
- * deadline (real epoch seconds). A first 401/403 is asked again too:
- * libcurl resends a request whose reused connection died before any answer
- * with the same Authorization header, and a replayed OAuth nonce is
- * refused; a second one is believed. Returns 0, -1 refused (credentials),
- * -2 not reached by the deadline, -3 stopped. */
-static int lookup_me(struct ch_xapi *x, double deadline, char *id,
-		     size_t id_n, char *user, size_t user_n)
+/* A wait of the account look-up: cut short by SIGTERM/SIGINT. */
+static int whoami_sleep(double t)
 {
-	double backoff = 1;
-	struct ch_error err;
-	int refused = 0;
-
-	for (;;) {
-		ch_error_clear(&err);
-		if (ch_xapi_me(x, id, id_n, user, user_n, &err) == 0)
-			return 0;
-		ch_log(CH_LOG_ERROR, "%s", err.text);
-		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT) {
-			if (refused++ || x->last == CH_XFAIL_CLIENT)
-				return -1;
-		} else {
-			refused = 0;
-		}
-		if (ch_now() >= deadline)
-			return -2;
-		if (nap_until(fmin(ch_now() + backoff, deadline)))
-			return -3;
-		if (backoff < 60)
-			backoff *= 2;
-	}
+	return nap_until(t);
 }
 
 /* The process-wide pieces of a run: schedule, account, lock. */
@@ -1624,13 +1597,15 @@ static double window_close(const struct run *r, time_t start)
 static int ensure_me(struct run *r, double deadline, const char *date,
 		     bool tell)
 {
+	struct ch_error err;
 	int m;
 	char *msg;
 
 	if (r->have_me || !r->have_x)
 		return CH_EXIT_OK;
-	m = lookup_me(&r->x, deadline, r->me_id, sizeof r->me_id, r->me_user,
-		      sizeof r->me_user);
+	ch_error_clear(&err);
+	m = ch_xapi_whoami(&r->x, deadline, whoami_sleep, r->me_id,
+			   sizeof r->me_id, r->me_user, sizeof r->me_user, &err);
 	if (m == 0) {
 		r->have_me = true;
 		ch_log(CH_LOG_INFO, "posting as @%s", r->me_user);
@@ -1647,8 +1622,6 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 			       date ? date : "");
 	ch_log(CH_LOG_ERROR, "%s", msg);
 	if (r->o->speed <= 0 && (tell || m == -1)) {
-		struct ch_error err;
-
 		ch_error_clear(&err);
 		if (ch_notify_send(&r->s, msg, &err) < 0)
 			ch_log(CH_LOG_WARN, "notify: %s", err.text);
@@ -1707,13 +1680,11 @@ static int run_open(struct run *r)
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
-	if (ch_creds_load(&r->creds, r->s.credentials, &err) < 0 ||
-	    ch_xapi_init(&r->x, base, &r->creds, &err) < 0) {
+	if (ch_xapi_open(&r->x, &r->creds, r->s.credentials, base, &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
 	r->have_x = true;
-	r->x.verbose = ch_log_enabled(CH_LOG_DEBUG);
 	rc = CH_EXIT_OK;
 cleanup:
 	ch_diags_free(&d);

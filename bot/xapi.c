@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "chtime.h"
+#include "creds.h"
 #include "http.h"
 #include "log.h"
 #include "oauth.h"
@@ -1122,4 +1124,48 @@ int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 	}
 	ch_tweet_page_free(&page);
 	return found;
+}
+
+int ch_xapi_open(struct ch_xapi *x, struct ch_creds *creds,
+		 const char *credentials, const char *base_url,
+		 struct ch_error *err)
+{
+	memset(x, 0, sizeof *x);
+	if (ch_creds_load(creds, credentials, err) < 0 ||
+	    ch_xapi_init(x, base_url, creds, err) < 0)
+		return -1;
+	x->verbose = ch_log_enabled(CH_LOG_DEBUG);
+	return 0;
+}
+
+int ch_xapi_whoami(struct ch_xapi *x, double deadline,
+		   int (*sleep_until)(double t), char *id, size_t id_n,
+		   char *user, size_t user_n, struct ch_error *err)
+{
+	double backoff = 1;
+	int refused = 0;
+
+	for (;;) {
+		struct timespec ts;
+		double now;
+
+		ch_error_clear(err);
+		if (ch_xapi_me(x, id, id_n, user, user_n, err) == 0)
+			return 0;
+		ch_log(CH_LOG_ERROR, "%s", err->text);
+		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT) {
+			if (refused++ || x->last == CH_XFAIL_CLIENT)
+				return -1;
+		} else {
+			refused = 0;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		if (now >= deadline || !sleep_until)
+			return -2;
+		if (sleep_until(now + backoff < deadline ? now + backoff : deadline))
+			return -3;
+		if (backoff < 60)
+			backoff *= 2;
+	}
 }

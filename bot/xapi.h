@@ -184,4 +184,24 @@ bool ch_xapi_same_text(const char *got, const char *text);
 int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 		      double since, char *id, size_t n, struct ch_error *err);
 
+/* The one set-up of the X client, for run, poll and check: the
+ * credentials (the environment, else the file credentials; creds is the
+ * caller's, freed with ch_creds_free) and the client on base_url.
+ * Returns 0, or -1 with err filled. */
+int ch_xapi_open(struct ch_xapi *x, struct ch_creds *creds,
+		 const char *credentials, const char *base_url,
+		 struct ch_error *err);
+
+/* The one look-up of the own account (GET /2/users/me), each failure
+ * logged. A network failure is asked again (backoff 1 s doubling to 60 s,
+ * through sleep_until, which returns non-zero to stop) until deadline
+ * (real epoch seconds; no sleep_until: one try). A first 401/403 is asked
+ * again too: libcurl resends a request whose reused connection died with
+ * the same Authorization header, and X refuses the replayed nonce; a
+ * second one is believed. Returns 0, -1 refused (credentials), -2 not
+ * reached by deadline, -3 stopped. */
+int ch_xapi_whoami(struct ch_xapi *x, double deadline,
+		   int (*sleep_until)(double t), char *id, size_t id_n,
+		   char *user, size_t user_n, struct ch_error *err);
+
 #endif
