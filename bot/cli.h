@@ -7,6 +7,7 @@
 #define CHATHOST_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 
 #define CH_EXIT_OK 0
 #define CH_EXIT_INPUT 1
@@ -24,6 +25,11 @@ int ch_cmd_report(int argc, char **argv);  /* cli_report.c */
 
 /* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
  * returns CH_EXIT_USAGE. */
+/* Parses the --now ARG of command cmd into *now; a time without its
+ * offset is refused, never taken as UTC. Returns 0 or CH_EXIT_USAGE
+ * (said, with the usage). */
+int ch_parse_now(const char *usage, const char *cmd, const char *arg,
+		 time_t *now);
 /* After getopt_long returned '?' (with opterr = 0): the one line that
  * names the option that is unknown or lacks its value, then the usage. */
 int ch_bad_option(const char *usage, const char *cmd, const char *optstring,

@@ -234,26 +234,6 @@ static void print_all(struct check *k)
 	}
 }
 
-static int parse_now(const char *arg, time_t *now)
-{
-	long long ms;
-	char *z;
-	bool no_zone;
-
-	if (ch_parse_iso8601(arg, now) == 0)
-		return 0;
-	z = ch_xasprintf("%sZ", arg);
-	no_zone = ch_parse_time_ms(z, false, &ms) == 0;
-	free(z);
-	if (no_zone)
-		return ch_usage_error(check_usage,
-				      "check: --now %s has no offset: add Z (UTC) or the offset, e.g. %sZ",
-				      arg, arg);
-	return ch_usage_error(check_usage,
-			      "check: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
-			      arg);
-}
-
 int ch_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -273,7 +253,7 @@ int ch_cmd_check(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'n') {
-			if (parse_now(optarg, &k.now))
+			if (ch_parse_now(check_usage, "check", optarg, &k.now))
 				return CH_EXIT_USAGE;
 		} else if (c == 'o') {
 			online = true;

@@ -31,6 +31,27 @@ int ch_bad_option(const char *usage, const char *cmd, const char *optstring,
 	return ch_usage_error(usage, "%s: unknown option %s", cmd, arg);
 }
 
+int ch_parse_now(const char *usage, const char *cmd, const char *arg,
+		 time_t *now)
+{
+	long long ms;
+	char *z;
+	bool no_zone;
+
+	if (ch_parse_iso8601(arg, now) == 0)
+		return 0;
+	z = ch_xasprintf("%sZ", arg);
+	no_zone = ch_parse_time_ms(z, false, &ms) == 0;
+	free(z);
+	if (no_zone)
+		return ch_usage_error(usage,
+				      "%s: --now %s has no offset: add Z (UTC) or the offset, e.g. %sZ or %s-05:00",
+				      cmd, arg, arg, arg);
+	return ch_usage_error(usage,
+			      "%s: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
+			      cmd, arg);
+}
+
 int ch_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -261,20 +282,8 @@ int ch_cmd_preview(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (ch_parse_iso8601(optarg, &now) < 0) {
-				long long ms;
-				char *z = ch_xasprintf("%sZ", optarg);
-				bool no_zone = ch_parse_time_ms(z, false, &ms) == 0;
-
-				free(z);
-				if (no_zone)
-					return ch_usage_error(preview_usage,
-							      "preview: --now %s has no offset: add Z (UTC) or the offset, e.g. %sZ or %s-05:00",
-							      optarg, optarg, optarg);
-				return ch_usage_error(preview_usage,
-						      "preview: --now %s is not an ISO 8601 time such as 2026-03-04T12:00:00Z",
-						      optarg);
-			}
+			if (ch_parse_now(preview_usage, "preview", optarg, &now))
+				return CH_EXIT_USAGE;
 			break;
 		case 'd':
 			date_arg = optarg;

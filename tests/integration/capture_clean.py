@@ -1,17 +1,8 @@
 #!/usr/bin/env python3
-"""1. a chat without faults: every post once, reads per logged post <= 1.05 (split from the one script of all scenarios; the shared
-helpers are in tests/lib/capturelib.py).
+"""A chat without faults: every post once, reads per logged post <= 1.05
 
-Live capture of the answers (issue 4) against the fake X API: rehearsed
-chats with the fake's scripted participants (labelled answers, unlabelled
-replies in the thread, an answer without the hashtag, retweets) plus
-injected posts: a burst of more than one page between two polls, a 429 in
-the middle, a crash of the bot lasting past the capture window (only the
-backfill after the restart recovers what was posted meanwhile), and a
-backfill by hand (`chathost run --backfill --date D`, `--full`) of a past
-chat. The log must hold every expected post exactly once with the expected
-question; a chat without faults reads at most 1.05 posts per post logged.
-"""
+One scenario of the capture suite; the shared helpers are in
+tests/lib/capturelib.py."""
 import os
 import sys
 

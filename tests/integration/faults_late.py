@@ -1,17 +1,8 @@
 #!/usr/bin/env python3
-"""2. faults that outlast late_limit (split from the one script of all scenarios; the shared
-helpers are in tests/lib/faultlib.py).
+"""Faults that outlast late_limit
 
-A rehearsed chat through every fault the fake X API can inject: 429 with
-reset headers (post, search, lookup), 500, 503, slow answers, a timeout
-longer than the client's, cut connections (before and after the post is
-made), malformed JSON, a duplicate-content 403. Every post goes out exactly
-once, or is skipped with a logged reason; the run never crashes, and exits 3
-when a post was skipped.
-Then faults that outlast late_limit (skipped, logged, not posted late), and
-a stand-alone responder for what the fake cannot do: a response above the
-size cap and unexpected JSON.
-"""
+One scenario of the fault suite; the shared helpers are in
+tests/lib/faultlib.py."""
 import os
 import sys
 

@@ -1,4 +1,14 @@
-"""faultlib: helpers shared by the faults_* scripts (one scenario each)."""
+"""faultlib: helpers shared by the faults_* scripts, one scenario each.
+
+A rehearsed chat through every fault the fake X API can inject: 429 with
+reset headers (post, search, lookup), 500, 503, slow answers, a timeout
+longer than the client's, cut connections (before and after the post is
+made), malformed JSON, a duplicate-content 403. Every post goes out exactly
+once, or is skipped with a logged reason; the run never crashes, and exits 3
+when a post was skipped.
+Then faults that outlast late_limit (skipped, logged, not posted late), and
+a stand-alone responder for what the fake cannot do: a response above the
+size cap and unexpected JSON."""
 import http.server
 import json
 import os
