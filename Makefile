@@ -103,7 +103,7 @@ check-sanitize: deps
 	$(MAKE) OPT="$(SAN)" LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 CH_SLOW=1 \
-	CK_TIMEOUT_MULTIPLIER=10 \
+	CK_TIMEOUT_MULTIPLIER=10 CH_JOBS=$${CH_JOBS:-3} \
 	NOTIFY_DRIVER_EXTRA="-fsanitize=address,undefined" tests/run-all; \
 	  rc=$$?; $(MAKE) clean; exit $$rc
 
@@ -114,7 +114,8 @@ VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 check-valgrind: deps
 	@command -v valgrind >/dev/null || scripts/deps valgrind
 	@$(MAKE) --no-print-directory build-tests
-	CK_TIMEOUT_MULTIPLIER=20 CH_SLOW=1 CH_TEST_WRAPPER="$(VALGRIND)" tests/run-all
+	CK_TIMEOUT_MULTIPLIER=20 CH_SLOW=1 CH_JOBS=$${CH_JOBS:-3} \
+	  CH_TEST_WRAPPER="$(VALGRIND)" tests/run-all
 
 # libFuzzer targets (clang): FUZZ_SECONDS each (default 600).
 FUZZ_SECONDS ?= 600
