@@ -315,6 +315,21 @@ START_TEST(test_iso8601)
 	ck_assert_int_eq(ch_parse_iso8601("", &t), -1);
 	ch_format_utc(1772625600, buf, sizeof buf);
 	ck_assert_str_eq(buf, "2026-03-04T12:00:00Z");
+	/* the one parser in ms, and the one ms formatter, round trip */
+	{
+		long long ms = 0;
+
+		ck_assert_int_eq(ch_parse_time_ms("2026-03-04T12:00:00.123Z", true, &ms), 0);
+		ck_assert_int_eq(ms, 1772625600123LL);
+		ch_format_time_ms(ms, buf, sizeof buf);
+		ck_assert_str_eq(buf, "2026-03-04T12:00:00.123Z");
+		ck_assert_int_eq(ch_parse_time_ms("2026-03-04T12:00Z", true, &ms), -1);
+		ck_assert_int_eq(ch_parse_time_ms("2026-03-04T12:00Z", false, &ms), 0);
+		ck_assert_int_eq(ch_parse_time_ms("1969-12-31T23:59:59.500Z", true, &ms), 0);
+		ck_assert_int_eq(ms, -500LL);
+		ch_format_time_ms(ms, buf, sizeof buf);
+		ck_assert_str_eq(buf, "1969-12-31T23:59:59.500Z");
+	}
 }
 END_TEST
 

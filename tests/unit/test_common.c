@@ -1,10 +1,14 @@
 /* test_common.c - errors, diagnostics, buffers and path helpers. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
+#include "lock.h"
 
 static void check_resolve(const char *base, const char *path, const char *want)
 {
@@ -105,6 +109,94 @@ START_TEST(test_read_file_cap)
 }
 END_TEST
 
+/* A FIFO, a folder: refused at once, never waited on. */
+START_TEST(test_regular_only)
+{
+	char dir[] = "/tmp/ch_common_XXXXXX";
+	char *fifo, *f;
+	struct ch_error e;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fifo = ch_xasprintf("%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ch_error_clear(&e);
+	ck_assert_ptr_null(ch_read_file(fifo, 100, NULL, &e));
+	ck_assert_ptr_nonnull(strstr(e.text, "not a regular file (a FIFO)"));
+	ch_error_clear(&e);
+	ck_assert_ptr_null(ch_read_file(dir, 100, NULL, &e));
+	ck_assert_ptr_nonnull(strstr(e.text, "a folder"));
+	/* the atomic write: whole file, mode, no temp left behind */
+	f = ch_xasprintf("%s/out", dir);
+	ch_error_clear(&e);
+	ck_assert_int_eq(ch_write_file_atomic(f, "abc\n", 4, 0600, &e), 0);
+	{
+		struct stat sb;
+		char *t = ch_read_file(f, 100, NULL, &e);
+
+		ck_assert_str_eq(t, "abc\n");
+		free(t);
+		ck_assert_int_eq(stat(f, &sb), 0);
+		ck_assert_int_eq((int)(sb.st_mode & 0777), 0600);
+	}
+	/* a folder that is not there: an error naming the file */
+	ch_error_clear(&e);
+	{
+		char *g = ch_xasprintf("%s/nope/out", dir);
+
+		ck_assert_int_eq(ch_write_file_atomic(g, "x", 1, 0644, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.source, "nope/out"));
+		free(g);
+	}
+	unlink(f);
+	unlink(fifo);
+	rmdir(dir);
+	free(f);
+	free(fifo);
+}
+END_TEST
+
+/* One holder per folder: a second taker is refused with the holder's pid;
+ * the lock goes with its descriptor (and so with its process). */
+START_TEST(test_lock)
+{
+	char dir[] = "/tmp/ch_lock_XXXXXX";
+	struct ch_error e;
+	int fd, status;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ch_error_clear(&e);
+	fd = ch_lock_dir(dir, &e);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	pid = fork();
+	if (pid == 0) {
+		struct ch_error ce;
+		char want[64];
+
+		ch_error_clear(&ce);
+		snprintf(want, sizeof want, "already running (pid %ld)",
+			 (long)getppid());
+		_exit(ch_lock_dir(dir, &ce) < 0 && strstr(ce.text, want) ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd);
+	/* released: the next one takes it */
+	ch_error_clear(&e);
+	fd = ch_lock_dir(dir, &e);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	{
+		char *l = ch_xasprintf("%s/.lock", dir);
+
+		unlink(l);
+		free(l);
+	}
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -115,6 +207,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_diags_sorted);
 	tcase_add_test(tc, test_buf);
 	tcase_add_test(tc, test_read_file_cap);
+	tcase_add_test(tc, test_regular_only);
+	tcase_add_test(tc, test_lock);
 	suite_add_tcase(s, tc);
 	return s;
 }
