@@ -3,6 +3,8 @@
  * capture.h for the state layout and the budget rules). */
 #include "capture.h"
 
+#include "clock.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,12 +31,7 @@
 
 static double now_of(struct ch_capture *c)
 {
-	struct timespec ts;
-
-	if (c->clock)
-		return c->clock(c);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return c->clock ? c->clock(c) : ch_clock_now();
 }
 
 static void sleep_to(struct ch_capture *c, double t)

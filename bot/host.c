@@ -13,6 +13,7 @@
 #include "capture.h"
 #include "chtime.h"
 #include "cli.h"
+#include "clock.h"
 #include "creds.h"
 #include "http.h"
 #include "lock.h"
@@ -89,44 +90,32 @@ static void exec_blocked(const char *path, char **argv)
 
 double ch_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return ch_clock_now();
 }
 
-/* Sleeps until t; returns 1 early on a stop, and on a reload request
- * only if wake_on_reload (a reload is otherwise left pending for the
- * loop, so that a SIGHUP never cuts a backoff or a rate-limit wait short:
- * the flag stays raised and would turn those waits into busy loops). */
-static int sleep_core(double t, double max_chunk, bool wake_on_reload)
+static bool stopped(void)
 {
-	for (;;) {
-		double now = ch_now(), until;
-		struct timespec ts;
-
-		if (stop_flag || (wake_on_reload && reload_flag))
-			return 1;
-		if (now >= t)
-			return 0;
-		until = t - now > max_chunk ? now + max_chunk : t;
-		ts.tv_sec = (time_t)until;
-		ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-		if (ts.tv_nsec >= 1000000000L)
-			ts.tv_nsec = 999999999L;
-		clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL);
-	}
+	return stop_flag != 0;
 }
 
+static bool stopped_or_reload(void)
+{
+	return stop_flag || reload_flag;
+}
+
+/* Sleeps until t; returns 1 early on a stop or a reload request (the
+ * caller looks at which). */
 int ch_sleep_until(double t, double max_chunk)
 {
-	return sleep_core(t, max_chunk, true);
+	return ch_clock_sleep_until(t, max_chunk, stopped_or_reload);
 }
 
-/* A backoff or rate-limit wait: returns 1 only if stopped. */
+/* A backoff or rate-limit wait: returns 1 only if stopped (a reload is
+ * left pending for the loop, so that a SIGHUP never cuts such a wait
+ * short: the flag stays raised and would turn them into busy loops). */
 static int nap_until(double t)
 {
-	return sleep_core(t, MAX_SLEEP_CHUNK, false);
+	return ch_clock_sleep_until(t, MAX_SLEEP_CHUNK, stopped);
 }
 
 /* Everything one chat needs; owned by host_chat(). */
@@ -144,9 +133,9 @@ struct chat {
 	bool log_open, state_open, capture_on;
 	struct ch_capture cap;         /* owned when capture_on */
 	time_t start;                  /* the chat's start (plan time) */
-	time_t tbase;                  /* plan time that maps to rstart: the
-					  chat's start, or its poll's post_at */
-	double rstart, speed;          /* timeline: real = rstart + (t - tbase)/speed */
+	struct ch_timeline tl;         /* real = rstart + (t - tbase) / speed;
+					  tbase: the chat's start, or its
+					  poll's post_at */
 	char *dir;                     /* owned: the log folder */
 	bool state_failed;             /* the last state write failed */
 	bool state_alerted;            /* ... and the notifier was told */
@@ -158,7 +147,7 @@ struct chat {
 
 static double real_at(const struct chat *c, time_t t)
 {
-	return c->rstart + (double)(t - c->tbase) / c->speed;
+	return ch_timeline_real(&c->tl, t);
 }
 
 static const char *post_label(const struct ch_post *p, char *buf, size_t n)
@@ -306,7 +295,7 @@ static int write_intent(struct chat *c, const struct ch_post *p, double due)
 /* The real instant past which p is not posted any more. */
 static double late_at_of(const struct chat *c, double due)
 {
-	return due + (double)c->s->late_limit * 60.0 / c->speed;
+	return due + (double)c->s->late_limit * 60.0 / c->tl.speed;
 }
 
 /* Records p as posted with id (state first, then the log). */
@@ -512,7 +501,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			/* a reset beyond late_limit: wait only until then */
 			if (nap_until(fmin(c->x->rate.reset > 0
 						   ? (double)c->x->rate.reset + 1
-						   : ch_now() + 60.0 / c->speed,
+						   : ch_now() + 60.0 / c->tl.speed,
 					   late_at + 0.001)))
 				return -2;
 			continue;
@@ -548,7 +537,7 @@ static void capture_sleep(struct ch_capture *cap, double t)
 static int wait_for(struct chat *c, double t, const struct ch_post *p)
 {
 	bool warm = p != NULL;
-	double lead = fmin(10.0, 60.0 / c->speed);
+	double lead = fmin(10.0, 60.0 / c->tl.speed);
 	double guard = lead + 0.05;
 	bool warmed = !warm || c->o->dry_run;
 
@@ -797,9 +786,9 @@ static int poll_phase(struct chat *c)
 	/* posted by hand (chathost poll post), it closes a duration after */
 	if (ch_json_num(ch_state_obj(&c->st, "poll"), "posted_at", 0) > 0)
 		closes = ch_json_num(ch_state_obj(&c->st, "poll"), "posted_at", 0) +
-			 (double)c->topic.poll.duration * 60.0 / c->speed;
+			 (double)c->topic.poll.duration * 60.0 / c->tl.speed;
 	/* decide at the latest 5 chat minutes before the chat starts */
-	decide_by = real_at(c, c->start) - 300.0 / c->speed;
+	decide_by = real_at(c, c->start) - 300.0 / c->tl.speed;
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
 		if (wait_reloading(c, real_at(c, post_at)))
 			return CH_EXIT_OK;
@@ -1214,14 +1203,14 @@ static int load_plan_waiting(struct chat *c)
 static void chat_timeline(struct chat *c)
 {
 	c->start = c->plan.start;
-	c->tbase = c->start;
-	if (c->topic.has_poll && poll_post_at(c, &c->tbase) < 0)
-		c->tbase = c->start;
-	c->speed = c->o->speed > 0 ? c->o->speed : 1.0;
+	c->tl.tbase = c->start;
+	if (c->topic.has_poll && poll_post_at(c, &c->tl.tbase) < 0)
+		c->tl.tbase = c->start;
+	c->tl.speed = c->o->speed > 0 ? c->o->speed : 1.0;
 	/* a rehearsal starts a moment from now, so that the first post too
 	 * gets its intent written and its connection warmed ahead */
-	c->rstart = c->o->speed > 0 ? ch_now() + fmin(10.0, 60.0 / c->speed) + 0.2
-				    : (double)c->tbase;
+	c->tl.rstart = c->o->speed > 0 ? ch_now() + fmin(10.0, 60.0 / c->tl.speed) + 0.2
+				    : (double)c->tl.tbase;
 }
 
 /* Logs again the host's posts that the state holds but the log lacks (a
@@ -1260,20 +1249,20 @@ static int open_rehearsal(struct chat *c, const char *state_path,
 		c->state_open = true;
 	}
 	if (ch_state_rehearsal(&c->st, &start, &speed)) {
-		c->rstart = start;
+		c->tl.rstart = start;
 		char when[32];
 		time_t t0 = (time_t)start;
 		struct tm tm;
 
-		c->speed = speed;
+		c->tl.speed = speed;
 		ch_utc_to_local(c->s->timezone, t0, &tm, NULL);
 		strftime(when, sizeof when, "%H:%M:%S", &tm);
 		ch_log(CH_LOG_INFO,
 		       "continuing the rehearsal started at %s %s at %gx", when,
 		       c->s->timezone, speed);
 	} else {
-		ch_state_set_rehearsal(&c->st, c->rstart, c->speed,
-				       (double)c->tbase);
+		ch_state_set_rehearsal(&c->st, c->tl.rstart, c->tl.speed,
+				       (double)c->tl.tbase);
 	}
 	return 0;
 }
@@ -1333,7 +1322,7 @@ static void chat_capture_init(struct chat *c, double window_end)
 	ch_error_clear(&err);
 	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
 			    c->me_username, real_at(c, c->plan.start),
-			    window_end, c->speed,
+			    window_end, c->tl.speed,
 			    (int)c->topic.candidates[0].n_questions, &err) == 0) {
 		c->capture_on = true;
 		/* the backfill's waits (end_time lag, rate-limit resets of up
@@ -1537,7 +1526,7 @@ static int host_chat(struct chat *c)
 				    json_string(c->s->hashtag));
 	}
 	window_end = real_at(c, c->plan.end) +
-		     (double)c->s->capture_after * 60.0 / c->speed;
+		     (double)c->s->capture_after * 60.0 / c->tl.speed;
 	chat_capture_init(c, window_end);
 	if (!c->o->backfill) {
 		r = chat_posts(c);

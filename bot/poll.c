@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "clock.h"
 #include "plan.h"
 #include "tweetlen.h"
 
@@ -17,10 +18,7 @@
 
 static double now_real(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return ch_clock_now();
 }
 
 char *ch_poll_text(const struct ch_schedule *s, const struct ch_topic *t)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "chtime.h"
+#include "clock.h"
 #include "creds.h"
 #include "http.h"
 #include "log.h"
@@ -1146,7 +1147,6 @@ int ch_xapi_whoami(struct ch_xapi *x, double deadline,
 	int refused = 0;
 
 	for (;;) {
-		struct timespec ts;
 		double now;
 
 		ch_error_clear(err);
@@ -1159,8 +1159,7 @@ int ch_xapi_whoami(struct ch_xapi *x, double deadline,
 		} else {
 			refused = 0;
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		now = ch_clock_now();
 		if (now >= deadline || !sleep_until)
 			return -2;
 		if (sleep_until(now + backoff < deadline ? now + backoff : deadline))
