@@ -1768,6 +1768,28 @@ static int run_one(struct run *r, const char *date, time_t start,
 	}
 	if (pre_wait(&c, start))
 		return CH_EXIT_OK;
+	/* X cannot be reached: ask until the chat's start quietly, then say
+	 * at its start time that it is not being hosted, and go on asking
+	 * until its window has passed */
+	if (!r->have_me && r->have_x && o->speed <= 0 &&
+	    ensure_me(r, (double)start, NULL, false) != CH_EXIT_OK) {
+		char *msg = ch_xasprintf(
+			"the %s chat on %s is not being hosted: X cannot be reached; chathost keeps trying until its window has passed",
+			r->s.hashtag, date);
+		struct ch_error err;
+
+		/* refused credentials: said already, no point in asking */
+		if (stop_flag || r->x.last == CH_XFAIL_AUTH ||
+		    r->x.last == CH_XFAIL_CLIENT) {
+			free(msg);
+			return stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
+		}
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		ch_error_clear(&err);
+		if (ch_notify_send(&r->s, msg, &err) < 0)
+			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		free(msg);
+	}
 	rc = ensure_me(r, window_close(r, start), date, true);
 	if (rc != CH_EXIT_OK || stop_flag)
 		return rc;

@@ -46,7 +46,8 @@ t.ok(st == 1 and "not a regular file" in err,
 d = workdir("chatday_unreachable")
 # a chat whose capture window (10 minutes + 1) closes in 30-90 s
 start = minute_start(-10 * 60 - 30)
-sched, date, _ = short_chat(d, start)
+notes = os.path.join(d, "notes.txt")
+sched, date, _ = short_chat(d, start, notify='{ command = "cat >> %s"; }' % notes)
 close = start + 11 * 60
 t0 = time.time()
 st, out, err = run_bot(["run", "--once", "--date", date, "--api-base",
@@ -55,6 +56,9 @@ t.eq(st, 3, "run --once with the API unreachable: exit 3")
 t.ok(time.time() >= close - 2 and time.time() < close + 70,
      "when the chat's window has passed (%.0f s after it)" % (time.time() - close))
 t.ok("not hosted" in err and "cannot reach X" in err, "saying so", err[-600:])
+note = open(notes).read() if os.path.exists(notes) else ""
+t.ok("is not being hosted: X cannot be reached" in note,
+     "the notifiers hear it at the chat's start (it had begun already)", note or "(none)")
 
 # ---- every search fails; the backfill of a rehearsal ------------------------
 d = workdir("chatday_capture")
