@@ -360,6 +360,33 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 	}
 }
 
+/* After a failure that may hide a post made, or a crash between intent
+ * and id: looks p up (resolve_posted) and records what it finds. Returns
+ * -2 stopped, 0 found (recorded as posted, found_how in the log line),
+ * 1 still unknown at late_at (skipped as "unresolved"), 2 not found or
+ * the account's posts cannot be read (the caller decides). */
+static int look_up(struct chat *c, const struct ch_post *p, double late_at,
+		   const char *found_how)
+{
+	char id[64], what[16];
+	int r = resolve_posted(c, p, late_at, id, sizeof id);
+
+	if (r == -2)
+		return -2;
+	if (r == 1) {
+		record_posted(c, p, id, found_how);
+		return 0;
+	}
+	if (r == -1) {
+		ch_log(CH_LOG_ERROR,
+		       "%s %s: cannot find out whether it was posted (the account's posts cannot be read) and it is now late; not posting it again",
+		       c->date, post_label(p, what, sizeof what));
+		record_skipped(c, p, "unresolved");
+		return 1;
+	}
+	return 2;
+}
+
 /* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
  * -1 failed for good (fatal: credentials), -2 stopped.
  *
@@ -462,20 +489,9 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
 			/* it may have been posted: look before posting again
 			 * or giving up */
-			r = resolve_posted(c, p, late_at, id, sizeof id);
-			if (r == -2)
-				return -2;
-			if (r == 1) {
-				record_posted(c, p, id, "was posted already");
-				return 0;
-			}
-			if (r == -1) {
-				ch_log(CH_LOG_ERROR,
-				       "%s %s: cannot find out whether it was posted (the account's posts cannot be read) and it is now late; not posting it again",
-				       c->date, what);
-				record_skipped(c, p, "unresolved");
-				return 1;
-			}
+			r = look_up(c, p, late_at, "was posted already");
+			if (r == -2 || r == 0 || r == 1)
+				return r;
 			/* -3, the account's posts cannot be read: a resend is
 			 * then refused as a duplicate if the post went out */
 			if (f == CH_XFAIL_DUPLICATE) {
@@ -1337,25 +1353,11 @@ static void chat_capture_init(struct chat *c, double window_end)
  * post it, 1 resolved (posted before, or skipped), -2 stopped. */
 static int resolve_pending(struct chat *c, const struct ch_post *p, double due)
 {
-	char id[64];
-	int rr = resolve_posted(c, p, late_at_of(c, due), id, sizeof id);
+	int r = look_up(c, p, late_at_of(c, due), "was posted before the restart");
 
-	if (rr == -2)
-		return -2;
-	if (rr == 1) {
-		record_posted(c, p, id, "was posted before the restart");
-		return 1;
-	}
-	if (rr == -1) {
-		ch_log(CH_LOG_ERROR,
-		       "%s %s: cannot find out whether it was posted before the restart and it is now late; not posting it",
-		       c->date, p->key);
-		record_skipped(c, p, "unresolved");
-		return 1;
-	}
-	/* 0: not posted; -3: cannot look (a resend of a post made is
-	 * refused as a duplicate) */
-	return 0;
+	/* 2: not posted, or cannot look (a resend of a post made is refused
+	 * as a duplicate) */
+	return r == -2 ? -2 : r == 2 ? 0 : 1;
 }
 
 /*
