@@ -107,6 +107,11 @@ try:
     p = start_bot(args3, log=open(out, "w"))
     t.ok(wait_until(lambda: made() >= before + 2, 30), "a second chat got to Q1")
     subprocess.run(["dd", "if=/dev/zero", "of=" + fill, "bs=4k"], capture_output=True)
+    # answers enough to need new pages of the full tmpfs (a line that fits
+    # in the log's last page would still be written)
+    fake.call("POST", "/_fake/tweets", {"tweets": [
+        {"username": "late_%d" % i, "text": "A1: %s #ICMIchat" % ("word " * 50)}
+        for i in range(40)]})
     st = p.wait(120)
     text = open(out).read()
     t.eq(st, 3, "a chat that ends with the disk full exits 3")
