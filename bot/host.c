@@ -140,7 +140,7 @@ struct chat {
 	bool state_failed;             /* the last state write failed */
 	bool state_alerted;            /* ... and the notifier was told */
 	bool done_already;             /* the chat was done before this run */
-	long polls_ok, polls_failed;   /* live capture cycles */
+	long polls_failed;             /* failed searches (live, backfill) */
 	char search_error[CH_ERROR_TEXT_LEN]; /* the last search failure */
 	int lock_fd;                   /* borrowed: the run lock (lock.h) */
 };
@@ -602,8 +602,6 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 					snprintf(c->search_error,
 						 sizeof c->search_error, "%s",
 						 err.text);
-				} else {
-					c->polls_ok++;
 				}
 				continue;
 			}
@@ -1452,8 +1450,8 @@ static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
 	ch_error_clear(&err);
 	if (c->capture_on && c->cap.logged == 0 && c->polls_failed > 0) {
 		char *msg = ch_xasprintf(
-			"%s: no answers were captured: every search failed (%s); within 7 days, run: chathost run --backfill --date %s%s %s",
-			c->date, c->search_error, c->date,
+			"%s: no answers were captured and %ld searches failed (the last: %s); within 7 days, run: chathost run --backfill --date %s%s %s",
+			c->date, c->polls_failed, c->search_error, c->date,
 			c->o->speed > 0 ? " --rehearse" : "",
 			c->o->schedule_path);
 
