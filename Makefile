@@ -24,11 +24,11 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wwrite-strings -Wformat=2 -Wcast-qual -Wnull-dereference
 CFLAGS   ?=
 # WERROR=1 (set by .ci/run) turns every warning into an error
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -iquote bot \
              $(OPT) $(WARN) $(if $(WERROR),-Werror) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
-LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c))
+LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c bot/net/*.c bot/net/*/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB      := bot/libchathost.a
 BIN      := bot/chathost

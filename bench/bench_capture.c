@@ -24,7 +24,7 @@
 #include "common.h"
 #include "replylog.h"
 #include "state.h"
-#include "xapi.h"
+#include "net/x/xapi.h"
 
 #define PER_PAGE 100
 
@@ -99,24 +99,24 @@ static char *make_page(long long top, long long t0, int next)
 
 /* The search hook: the canned body of the requested page, parsed as
  * ch_xapi_search parses the body it receives. */
-static int feed_search(struct ch_capture *c, const struct ch_search_req *req,
-		       struct ch_tweet_page *page, struct ch_error *err)
+static int feed_search(struct ch_capture *c, const struct ch_net_read *req,
+		       struct ch_msg_page *page, struct ch_error *err)
 {
 	struct feed *f = c->hook_ctx;
-	int p = req->next_token ? atoi(req->next_token + 1)
+	int p = req->cursor ? atoi(req->cursor + 1)
 				: f->cycle * f->per_cycle;
 	double a = now_mono();
 	int r;
 
-	c->x->rate.remaining = -1;
-	c->x->rate.reset = 0;
+	c->net->rate_remaining = -1;
+	c->net->rate_reset = 0;
 	if (p < 0 || p >= f->pages) {
-		c->x->last = CH_XFAIL_CLIENT;
+		c->net->last = CH_NETFAIL_REFUSED;
 		ch_error_set(err, "bench", 0, "no page %d", p);
 		return -1;
 	}
 	r = ch_xapi_parse_page(f->bodies[p], strlen(f->bodies[p]), page, err);
-	c->x->last = r < 0 ? CH_XFAIL_PARSE : CH_XFAIL_NONE;
+	c->net->last = r < 0 ? CH_NETFAIL_BAD_RESPONSE : CH_NETFAIL_NONE;
 	f->t_parse += now_mono() - a;
 	f->calls++;
 	return r;
@@ -144,7 +144,7 @@ static int run_once(struct feed *f, const char *dir, int cycles, bool serial,
 {
 	long long t0 = 1796148000;
 	struct ch_schedule s;
-	struct ch_xapi x;
+	struct ch_net x; /* X's table, opened on nothing */
 	struct ch_state st;
 	struct ch_replylog lg;
 	struct ch_capture c;
@@ -155,6 +155,7 @@ static int run_once(struct feed *f, const char *dir, int cycles, bool serial,
 
 	memset(&s, 0, sizeof s);
 	memset(&x, 0, sizeof x);
+	x.ops = ch_net_find("x");
 	memset(&lg, 0, sizeof lg);
 	memset(&c, 0, sizeof c);
 	memset(res, 0, sizeof *res);

@@ -16,9 +16,9 @@
 #include <time.h>
 
 #include "common.h"
-#include "creds.h"
-#include "oauth.h"
-#include "xapi.h"
+#include "net/x/creds.h"
+#include "net/x/oauth.h"
+#include "net/x/xapi.h"
 
 static double now(void)
 {

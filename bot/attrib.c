@@ -217,7 +217,7 @@ static int question_by_id(const struct ch_attrib_ctx *ctx, const char *id)
 	return 0;
 }
 
-void ch_attribute(const struct ch_attrib_ctx *ctx, const struct ch_tweet *t,
+void ch_attribute(const struct ch_attrib_ctx *ctx, const struct ch_msg *t,
 		  double created, struct ch_attribution *out)
 {
 	int q;

@@ -53,7 +53,7 @@
 #include <stddef.h>
 
 #include "replylog.h"
-#include "xapi.h"
+#include "net/net.h"
 
 #define CH_LABEL_WORDS 3   /* label within the first 3 words after mentions */
 #define CH_LABEL_MORE 8    /* further numbers of "A1&2&3" kept */
@@ -99,7 +99,7 @@ struct ch_attribution {
  * a negative value or NaN = unknown: the time rule then gives no
  * question). Only t->id, author_id, text, in_reply_to_id and
  * conversation_id are looked at; any of them may be NULL. Never fails. */
-void ch_attribute(const struct ch_attrib_ctx *ctx, const struct ch_tweet *t,
+void ch_attribute(const struct ch_attrib_ctx *ctx, const struct ch_msg *t,
 		  double created, struct ch_attribution *out);
 
 /* The question open at the real instant created by the time rule (0 if

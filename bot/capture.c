@@ -52,16 +52,6 @@ static void sleep_to(struct ch_capture *c, double t)
 	}
 }
 
-/* Compares two decimal ids numerically (no leading zeros expected). */
-static int idcmp(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return strcmp(a, b);
-}
-
 static double window_len(const struct ch_capture *c)
 {
 	return 15.0 * 60.0 / c->speed;
@@ -232,7 +222,7 @@ static void actx_load(struct ch_capture *c, struct actx *x)
  * that was refused or not found): it and the answers in its thread belong
  * to another chat. */
 static bool foreign_copy(struct ch_capture *c, const struct actx *x,
-			 const struct ch_tweet *t)
+			 const struct ch_msg *t)
 {
 	json_t *posts = json_object_get(c->st->root, "posts"), *p;
 	const char *key;
@@ -245,7 +235,7 @@ static bool foreign_copy(struct ch_capture *c, const struct actx *x,
 
 		if (id && strcmp(id, t->id) == 0)
 			return false;
-		if (text && ch_xapi_same_text(t->text, text) &&
+		if (text && ch_net_same_text(c->net, t->text, text) &&
 		    (!id || strcmp(id, t->id) != 0))
 			return true;
 	}
@@ -268,14 +258,14 @@ static bool in_ids(json_t *ids, const char *id)
 /* Learns the page's foreign copies (kept in the capture state, so a
  * restart knows them too), then says whether t belongs to another chat. */
 static void learn_foreign(struct ch_capture *c, const struct actx *x,
-			  const struct ch_tweet_page *page)
+			  const struct ch_msg_page *page)
 {
 	json_t *cap = ch_state_obj(c->st, "capture");
 	json_t *ids = json_object_get(cap, "foreign");
 	size_t i;
 
 	for (i = 0; i < page->n; i++) {
-		const struct ch_tweet *t = &page->tweets[i];
+		const struct ch_msg *t = &page->msgs[i];
 
 		if (!foreign_copy(c, x, t))
 			continue;
@@ -292,7 +282,7 @@ static void learn_foreign(struct ch_capture *c, const struct actx *x,
 	}
 }
 
-static bool is_foreign(struct ch_capture *c, const struct ch_tweet *t)
+static bool is_foreign(struct ch_capture *c, const struct ch_msg *t)
 {
 	json_t *ids = json_object_get(ch_state_obj(c->st, "capture"), "foreign");
 
@@ -311,20 +301,20 @@ static void actx_free(struct actx *x)
  * made durable by the flush at the end of the cycle). Returns 0, or -1 if
  * the log refuses a line. */
 static int take_page(struct ch_capture *c, const struct actx *x,
-		     const struct ch_tweet_page *page, struct ch_error *err)
+		     const struct ch_msg_page *page, struct ch_error *err)
 {
 	size_t i;
 
 	c->reads += (long)page->n;
 	learn_foreign(c, x, page);
 	for (i = 0; i < page->n; i++) {
-		const struct ch_tweet *t = &page->tweets[i];
+		const struct ch_msg *t = &page->msgs[i];
 		struct ch_attribution a;
 		struct ch_log_entry e;
 		double created;
 		int r;
 
-		if (t->is_retweet)
+		if (t->is_repost)
 			continue;
 		if (!t->id || !t->created_at || !t->author_id || !t->text) {
 			ch_log(CH_LOG_WARN,
@@ -362,44 +352,46 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 /* Before a request: its timeout cut to budget_s. */
 static void search_prep(struct ch_capture *c, double budget_s)
 {
-	if (c->x && c->x->http) {
+	if (c->net) {
 		long total = (long)(budget_s * 1000.0);
 
 		if (total > CH_HTTP_TIMEOUT_MS)
 			total = CH_HTTP_TIMEOUT_MS;
-		ch_http_set_timeouts(c->x->http,
-				     total < CH_HTTP_CONNECT_TIMEOUT_MS
-					     ? total : CH_HTTP_CONNECT_TIMEOUT_MS,
-				     total);
+		ch_net_set_timeouts(c->net,
+				    total < CH_HTTP_CONNECT_TIMEOUT_MS
+					    ? total : CH_HTTP_CONNECT_TIMEOUT_MS,
+				    total);
 	}
 }
 
 /* The request itself: the only part the prefetch worker runs (it touches
- * c->x and the hook's context, nothing else of c). */
-static int search_call(struct ch_capture *c, const struct ch_search_req *req,
-		       struct ch_tweet_page *page, struct ch_error *err)
+ * c->net and the hook's context, nothing else of c). */
+static int search_call(struct ch_capture *c, const struct ch_net_read *req,
+		       struct ch_msg_page *page, struct ch_error *err)
 {
-	if (c->search)
+	if (c->search) {
+		memset(page, 0, sizeof *page);
 		return c->search(c, req, page, err);
-	return ch_xapi_search(c->x, req, page, err);
+	}
+	return ch_net_read(c->net, req, page, err);
 }
 
 /* After a request (r: its result): counters, budget, rate limits. */
 static void search_done(struct ch_capture *c, int r)
 {
-	if (c->x && c->x->http)
-		ch_http_set_timeouts(c->x->http, 0, 0);
+	if (c->net)
+		ch_net_set_timeouts(c->net, 0, 0);
 	c->requests++;
 	c->budget_used++;
-	if (c->x) {
-		if (c->x->rate.remaining >= 0) {
-			c->rate_remaining = c->x->rate.remaining;
-			c->rate_reset = (double)c->x->rate.reset;
+	if (c->net) {
+		if (c->net->rate_remaining >= 0) {
+			c->rate_remaining = c->net->rate_remaining;
+			c->rate_reset = c->net->rate_reset;
 		}
-		if (r < 0 && c->x->last == CH_XFAIL_RATELIMIT) {
+		if (r < 0 && c->net->last == CH_NETFAIL_WAIT) {
 			double now = now_of(c);
-			double until = c->x->rate.reset > 0
-					       ? (double)c->x->rate.reset
+			double until = c->net->wait_until > 0
+					       ? c->net->wait_until
 					       : now + window_len(c) / 4;
 
 			if (until < now + interval(c))
@@ -411,8 +403,8 @@ static void search_done(struct ch_capture *c, int r)
 	}
 }
 
-static int do_search(struct ch_capture *c, const struct ch_search_req *req,
-		     struct ch_tweet_page *page, double budget_s,
+static int do_search(struct ch_capture *c, const struct ch_net_read *req,
+		     struct ch_msg_page *page, double budget_s,
 		     struct ch_error *err)
 {
 	int r;
@@ -442,20 +434,20 @@ struct prefetch {
 	bool busy;                   /* a request was handed over, not taken */
 	int slot;                    /* PF_*: the one-slot handoff */
 	/* the request (owned copies) and its result */
-	char *query, *since_id, *start_time, *end_time, *token;
-	struct ch_search_req req;
-	struct ch_tweet_page page;   /* owned until taken */
+	char *tag, *root, *since, *start_time, *end_time, *token;
+	struct ch_net_read req;
+	struct ch_msg_page page;   /* owned until taken */
 	struct ch_error err;
 	int rc;
 	/* a page the cycle is done with, freed by the worker: the thread
 	 * that allocated it, so malloc's per-thread arenas stay local */
-	struct ch_tweet_page spent;  /* owned */
+	struct ch_msg_page spent;  /* owned */
 };
 
 static void *prefetch_main(void *arg)
 {
 	struct prefetch *f = arg;
-	struct ch_tweet_page spent;
+	struct ch_msg_page spent;
 
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
@@ -475,30 +467,30 @@ static void *prefetch_main(void *arg)
 		spent = f->spent;
 		memset(&f->spent, 0, sizeof f->spent);
 		pthread_mutex_unlock(&f->mu);
-		ch_tweet_page_free(&spent);
+		ch_msg_page_free(&spent);
 		pthread_mutex_lock(&f->mu);
 	}
 	spent = f->spent;
 	memset(&f->spent, 0, sizeof f->spent);
 	pthread_mutex_unlock(&f->mu);
-	ch_tweet_page_free(&spent);
+	ch_msg_page_free(&spent);
 	return NULL;
 }
 
 /* Frees a page the cycle is done with: on the worker if it runs (it frees
  * it after its current request), else here. */
-static void prefetch_recycle(struct prefetch *f, struct ch_tweet_page *page)
+static void prefetch_recycle(struct prefetch *f, struct ch_msg_page *page)
 {
 	if (f->started) {
 		pthread_mutex_lock(&f->mu);
-		if (!f->spent.tweets && !f->spent.newest_id &&
-		    !f->spent.next_token) {
+		if (!f->spent.msgs && !f->spent.newest &&
+		    !f->spent.next) {
 			f->spent = *page;
 			memset(page, 0, sizeof *page);
 		}
 		pthread_mutex_unlock(&f->mu);
 	}
-	ch_tweet_page_free(page);
+	ch_msg_page_free(page);
 }
 
 /* The capture's prefetch (made on first use, owned by c). */
@@ -517,18 +509,20 @@ static struct prefetch *prefetch_of(struct ch_capture *c)
 
 static void prefetch_req_free(struct prefetch *f)
 {
-	free(f->query);
-	free(f->since_id);
+	free(f->tag);
+	free(f->root);
+	free(f->since);
 	free(f->start_time);
 	free(f->end_time);
 	free(f->token);
-	f->query = f->since_id = f->start_time = f->end_time = f->token = NULL;
+	f->tag = f->root = f->since = NULL;
+	f->start_time = f->end_time = f->token = NULL;
 }
 
 /* Hands req to the worker (started on first use). Returns 0, or -1 if no
  * thread could be started: the caller then searches itself. The caller
  * did search_prep(); prefetch_take() does search_done(). */
-static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
+static int prefetch_give(struct prefetch *f, const struct ch_net_read *req)
 {
 	if (!f->started) {
 		sigset_t all, old;
@@ -554,17 +548,19 @@ static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
 		f->started = true;
 	}
 	prefetch_req_free(f);
-	f->query = req->query ? ch_xstrdup(req->query) : NULL;
-	f->since_id = req->since_id ? ch_xstrdup(req->since_id) : NULL;
-	f->start_time = req->start_time ? ch_xstrdup(req->start_time) : NULL;
-	f->end_time = req->end_time ? ch_xstrdup(req->end_time) : NULL;
-	f->token = req->next_token ? ch_xstrdup(req->next_token) : NULL;
+	f->tag = ch_xstrdup(req->tag);
+	f->root = ch_xstrdup(req->root_id);
+	f->since = ch_xstrdup(req->since);
+	f->start_time = ch_xstrdup(req->start_time);
+	f->end_time = ch_xstrdup(req->end_time);
+	f->token = ch_xstrdup(req->cursor);
 	f->req = *req;
-	f->req.query = f->query;
-	f->req.since_id = f->since_id;
+	f->req.tag = f->tag;
+	f->req.root_id = f->root;
+	f->req.since = f->since;
 	f->req.start_time = f->start_time;
 	f->req.end_time = f->end_time;
-	f->req.next_token = f->token;
+	f->req.cursor = f->token;
 	pthread_mutex_lock(&f->mu);
 	f->slot = PF_WORK;
 	pthread_cond_broadcast(&f->cv);
@@ -575,7 +571,7 @@ static int prefetch_give(struct prefetch *f, const struct ch_search_req *req)
 
 /* Waits for the handed-over request and takes its result (the page moves
  * to *page, the error to *err). Returns the request's 0 or -1. */
-static int prefetch_take(struct prefetch *f, struct ch_tweet_page *page,
+static int prefetch_take(struct prefetch *f, struct ch_msg_page *page,
 			 struct ch_error *err)
 {
 	bool mine = false;
@@ -610,12 +606,12 @@ static int prefetch_take(struct prefetch *f, struct ch_tweet_page *page,
 static void prefetch_drain(struct prefetch *f)
 {
 	if (f->busy) {
-		struct ch_tweet_page page;
+		struct ch_msg_page page;
 		struct ch_error e;
 
 		ch_error_clear(&e);
 		prefetch_take(f, &page, &e);
-		ch_tweet_page_free(&page);
+		ch_msg_page_free(&page);
 	}
 	prefetch_req_free(f);
 }
@@ -659,7 +655,7 @@ static double budget_due(struct ch_capture *c, double now)
 /* ---- init / next_due --------------------------------------------------------- */
 
 int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
-		    struct ch_xapi *x, struct ch_state *st,
+		    struct ch_net *net, struct ch_state *st,
 		    struct ch_replylog *log, const char *host_id,
 		    const char *host_username, double window_start,
 		    double window_end, double speed, int n_questions,
@@ -668,9 +664,9 @@ int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
 	json_t *cap;
 
 	memset(c, 0, sizeof *c);
-	if (!s || !x || !st || !log) {
+	if (!s || !net || !st || !log) {
 		ch_error_set(err, "capture", 0,
-			     "internal error: capture needs the schedule, the API, the state and the log");
+			     "internal error: capture needs the schedule, the network, the state and the log");
 		return -1;
 	}
 	if (!(speed > 0) || !(window_end > window_start)) {
@@ -679,7 +675,7 @@ int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
 		return -1;
 	}
 	c->s = s;
-	c->x = x;
+	c->net = net;
 	c->st = st;
 	c->log = log;
 	c->host_id = host_id;
@@ -744,21 +740,32 @@ double ch_capture_next_due(struct ch_capture *c, double now)
 	return due;
 }
 
-char *ch_capture_query(struct ch_capture *c)
+/* What the chat reads: its hashtag, and the thread of its first post
+ * once that is posted (a threaded chat). Strings borrowed from c. */
+static void chat_read(struct ch_capture *c, struct ch_net_read *req)
 {
 	const char *intro = ch_state_post_id(c->st, "intro");
 	const char *tag = c->s->hashtag ? c->s->hashtag : "";
 
-	if (c->s->thread && intro)
-		return ch_xasprintf("(%s%s OR conversation_id:%s) -is:retweet",
-				    tag[0] == '#' ? "" : "#", tag, intro);
-	return ch_xasprintf("%s%s -is:retweet", tag[0] == '#' ? "" : "#", tag);
+	memset(req, 0, sizeof *req);
+	req->tag = tag[0] == '#' ? tag + 1 : tag;
+	req->root_id = c->s->thread ? intro : NULL;
+	req->max = MAX_RESULTS;
+}
+
+char *ch_capture_query(struct ch_capture *c)
+{
+	struct ch_net_read req;
+
+	chat_read(c, &req);
+	return ch_net_describe(c->net, &req);
 }
 
 /* ---- one live cycle --------------------------------------------------------- */
 
 struct cycle {
-	char *query;       /* owned */
+	char *query;       /* owned: the read's description (X: the query) */
+	char *root;        /* owned or NULL: the thread read with the tag */
 	char *since_id;    /* owned or NULL */
 	char *start_time;  /* owned or NULL */
 	char *token;       /* owned or NULL */
@@ -769,6 +776,7 @@ struct cycle {
 static void cycle_free(struct cycle *y)
 {
 	free(y->query);
+	free(y->root);
 	free(y->since_id);
 	free(y->start_time);
 	free(y->token);
@@ -805,6 +813,7 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 
 	memset(y, 0, sizeof *y);
 	y->query = ch_capture_query(c);
+	y->root = c->s->thread ? ch_xstrdup(intro) : NULL;
 	if (json_is_object(p) && ch_json_str(p, "next_token") &&
 	    ch_json_str(p, "query") &&
 	    strcmp(ch_json_str(p, "query"), y->query) == 0) {
@@ -825,7 +834,7 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 		/* the query gained the chat's conversation: its posts are
 		 * all newer than the intro, so search from there once */
 		if (prevq && strcmp(prevq, y->query) != 0 && intro &&
-		    idcmp(intro, since) < 0)
+		    ch_net_cursor_cmp(c->net, intro, since) < 0)
 			since = intro;
 		y->since_id = ch_xstrdup(since);
 	} else {
@@ -849,14 +858,14 @@ static bool may_search(struct ch_capture *c, double t, double must_return_by)
 	return true;
 }
 
-static void cycle_req(const struct cycle *y, struct ch_search_req *req)
+static void cycle_req(struct ch_capture *c, const struct cycle *y,
+		      struct ch_net_read *req)
 {
-	memset(req, 0, sizeof *req);
-	req->query = y->query;
-	req->since_id = y->since_id;
+	chat_read(c, req);
+	req->root_id = y->root;
+	req->since = y->since_id;
 	req->start_time = y->start_time;
-	req->next_token = y->token;
-	req->max_results = MAX_RESULTS;
+	req->cursor = y->token;
 }
 
 /* Puts back the capture state as it was at the cycle's start (snap), when
@@ -925,8 +934,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	 * next_token known once N is parsed) is fetched and parsed by the
 	 * prefetch worker; the same checks come before every request. */
 	for (;;) {
-		struct ch_search_req req;
-		struct ch_tweet_page page;
+		struct ch_net_read req;
+		struct ch_msg_page page;
 		double t;
 		bool cut = false;
 		int r;
@@ -942,7 +951,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 			t = now_of(c);
 			if (!may_search(c, t, must_return_by))
 				break;
-			cycle_req(&y, &req);
+			cycle_req(c, &y, &req);
 			pages++;
 			r = do_search(c, &req, &page, must_return_by - t, &serr);
 		}
@@ -951,26 +960,25 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 				     serr.text);
 			failed = 1;
 			/* a resumed token the API refuses: start afresh */
-			if (y.token && c->x &&
-			    c->x->last == CH_XFAIL_CLIENT) {
+			if (y.token && c->net->last == CH_NETFAIL_REFUSED) {
 				free(y.token);
 				y.token = NULL;
 				json_object_del(cap, "pending");
 			}
-			ch_tweet_page_free(&page);
+			ch_msg_page_free(&page);
 			break;
 		}
-		if (!y.newest && page.newest_id)
-			y.newest = ch_xstrdup(page.newest_id);
+		if (!y.newest && page.newest)
+			y.newest = ch_xstrdup(page.newest);
 		free(y.token);
-		y.token = page.next_token ? ch_xstrdup(page.next_token) : NULL;
+		y.token = page.next ? ch_xstrdup(page.next) : NULL;
 		if (y.token) {
 			pending_save(cap, &y);
 			t = now_of(c);
 			if (!may_search(c, t, must_return_by)) {
 				cut = true;
 			} else if (!pf_off && !c->serial) {
-				cycle_req(&y, &req);
+				cycle_req(c, &y, &req);
 				search_prep(c, must_return_by - t);
 				if (prefetch_give(pf, &req) == 0) {
 					pages++;
@@ -981,7 +989,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 			}
 		}
 		if (take_page(c, &x, &page, err) < 0) {
-			ch_tweet_page_free(&page);
+			ch_msg_page_free(&page);
 			c->fails++;
 			rollback = true;
 			goto cleanup;
@@ -997,7 +1005,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	if (done) {
 		const char *since = ch_json_str(cap, "since_id");
 
-		if (y.newest && (!since || idcmp(y.newest, since) > 0))
+		if (y.newest && (!since || ch_net_cursor_cmp(c->net, y.newest, since) > 0))
 			json_object_set_new(cap, "since_id",
 					    json_string(y.newest));
 		json_object_set_new(cap, "query", json_string(y.query));
@@ -1010,7 +1018,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	} else {
 		if (y.token)
 			pending_save(cap, &y);
-		if (failed && c->x && c->x->last != CH_XFAIL_RATELIMIT)
+		if (failed && c->net->last != CH_NETFAIL_WAIT)
 			c->fails++;
 		rc = failed ? -1 : 0;
 	}
@@ -1032,7 +1040,7 @@ cleanup:
 
 /* Searches [from, to] completely. Returns 0, or -1 with err. */
 static int backfill_range(struct ch_capture *c, const struct actx *x,
-			  const char *query, double from, double to,
+			  double from, double to,
 			  struct ch_error *err)
 {
 	char st[32], et[32];
@@ -1043,8 +1051,8 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 	iso_at(to, et, sizeof et, 1);
 	ch_log(CH_LOG_INFO, "backfill: searching %s .. %s", st, et);
 	for (;;) {
-		struct ch_search_req req;
-		struct ch_tweet_page page;
+		struct ch_net_read req;
+		struct ch_msg_page page;
 		struct ch_error serr;
 		double t = now_of(c);
 
@@ -1063,24 +1071,21 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 				     MAX_PAGES_BACKFILL, st, et);
 			goto cleanup;
 		}
-		memset(&req, 0, sizeof req);
 		memset(&page, 0, sizeof page);
-		req.query = query;
+		chat_read(c, &req);
 		req.start_time = st;
 		req.end_time = et;
-		req.next_token = token;
-		req.max_results = MAX_RESULTS;
+		req.cursor = token;
 		ch_error_clear(&serr);
 		pages++;
 		if (do_search(c, &req, &page, CH_HTTP_TIMEOUT_MS / 1000.0,
 			      &serr) < 0) {
-			enum ch_xfail f = c->x ? c->x->last : CH_XFAIL_NETWORK;
+			enum ch_netfail f = c->net->last;
 
-			ch_tweet_page_free(&page);
-			if (retries < 3 && (f == CH_XFAIL_RATELIMIT ||
-					    f == CH_XFAIL_NETWORK ||
-					    f == CH_XFAIL_SERVER)) {
-				double until = f == CH_XFAIL_RATELIMIT
+			ch_msg_page_free(&page);
+			if (retries < 3 && (f == CH_NETFAIL_WAIT ||
+					    f == CH_NETFAIL_RETRY)) {
+				double until = f == CH_NETFAIL_WAIT
 						       ? c->wait_until
 						       : now_of(c) + (1 << retries);
 
@@ -1099,12 +1104,12 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 		}
 		retries = 0;
 		if (take_page(c, x, &page, err) < 0) {
-			ch_tweet_page_free(&page);
+			ch_msg_page_free(&page);
 			goto cleanup;
 		}
 		free(token);
-		token = ch_xstrdup(page.next_token);
-		ch_tweet_page_free(&page);
+		token = ch_xstrdup(page.next);
+		ch_msg_page_free(&page);
 		if (!token)
 			break;
 	}
@@ -1139,7 +1144,7 @@ static void final_live(struct ch_capture *c, double hi)
 		c->not_before = 0;
 		if (ch_capture_poll(c, now, now + MAX_RATE_WAIT, &e) < 0) {
 			ch_log(CH_LOG_WARN, "search: %s", e.text);
-			if (c->x && c->x->last != CH_XFAIL_RATELIMIT)
+			if (c->net->last != CH_NETFAIL_WAIT)
 				return;
 		}
 	}
@@ -1154,7 +1159,6 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 	double now = now_of(c), reach = now - SEARCH_REACH;
 	double live_to = ch_json_num(cap, "live_to", 0);
 	size_t n, i;
-	char *query = NULL;
 	struct actx x;
 	struct ch_error serr;
 	int rc = 0;
@@ -1197,7 +1201,6 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 	if (n > MAX_GAPS)
 		n = MAX_GAPS; /* the rest on the next run */
 	actx_load(c, &x);
-	query = ch_capture_query(c);
 	for (i = 0; i < n; i++) {
 		double from = gaps[i][0], to = gaps[i][1];
 
@@ -1212,11 +1215,11 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 		if (from < reach)
 			from = reach;
 		ch_error_clear(&serr);
-		if (backfill_range(c, &x, query, from, to, &serr) < 0) {
+		if (backfill_range(c, &x, from, to, &serr) < 0) {
 			ch_error_set(err, serr.source, serr.line, "%s",
 				     serr.text);
 			rc = -1;
-			if (c->x && c->x->last == CH_XFAIL_AUTH)
+			if (c->net->last == CH_NETFAIL_CREDENTIALS)
 				break;
 			continue;
 		}
@@ -1227,6 +1230,5 @@ cleanup:
 		rc = -1;
 	json_decref(snap);
 	actx_free(&x);
-	free(query);
 	return rc;
 }

@@ -58,11 +58,11 @@
 #include "replylog.h"
 #include "schedule.h"
 #include "state.h"
-#include "xapi.h"
+#include "net/net.h"
 
 struct ch_capture {
 	const struct ch_schedule *s; /* borrowed */
-	struct ch_xapi *x;           /* borrowed */
+	struct ch_net *net;          /* borrowed: the network read */
 	struct ch_state *st;         /* borrowed; posts' ids and times read
 					from it on every cycle */
 	struct ch_replylog *log;     /* borrowed */
@@ -87,20 +87,21 @@ struct ch_capture {
 	long rate_remaining;         /* search's x-rate-limit-remaining, -1 */
 	double rate_reset;           /* search's x-rate-limit-reset, 0 */
 	/* Test hooks, NULL for the real thing (set after ch_capture_init):
-	 * search instead of ch_xapi_search (it must set c->x->last and
-	 * c->x->rate as ch_xapi_search does; c->x may then have no http);
+	 * search instead of ch_net_read (it must set c->net->last,
+	 * wait_until, rate_remaining and rate_reset as ch_net_read does;
+	 * c->net may then be opened on nothing);
 	 * clock instead of the wall clock; sleep_until instead of sleeping
 	 * (the backfill waits for a rate-limit reset). */
-	int (*search)(struct ch_capture *c, const struct ch_search_req *req,
-		      struct ch_tweet_page *page, struct ch_error *err);
+	int (*search)(struct ch_capture *c, const struct ch_net_read *req,
+		      struct ch_msg_page *page, struct ch_error *err);
 	double (*clock)(struct ch_capture *c);
 	void (*sleep_until)(struct ch_capture *c, double t);
 	void *hook_ctx;              /* borrowed; for the hooks */
 	/* Pipeline: while a cycle attributes and queues page N, a worker
 	 * thread (no request of it outlives the cycle) fetches and
 	 * parses page N+1, whose next_token page N gave; it runs only the
-	 * search itself (ch_xapi_search or the search hook, which must then
-	 * touch nothing but c->x and hook_ctx), the same budget and time
+	 * search itself (ch_net_read or the search hook, which must then
+	 * touch nothing but c->net and hook_ctx), the same budget and time
 	 * checks come before every request, and the log receives the same
 	 * lines in the same order. serial: true turns it off (tests, bench).
 	 * The worker is started at the first such page and kept (idle, no
@@ -115,7 +116,7 @@ struct ch_capture {
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */
 int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
-		    struct ch_xapi *x, struct ch_state *st,
+		    struct ch_net *net, struct ch_state *st,
 		    struct ch_replylog *log, const char *host_id,
 		    const char *host_username, double window_start,
 		    double window_end, double speed, int n_questions,

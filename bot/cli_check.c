@@ -11,12 +11,10 @@
 
 #include "chtime.h"
 #include "cli.h"
-#include "creds.h"
 #include "plan.h"
 #include "poll.h"
 #include "schedule.h"
 #include "topic.h"
-#include "xapi.h"
 
 /* How far ahead the topic files of the coming chats are checked. */
 #define CHECK_DAYS 31
@@ -181,39 +179,37 @@ static int check_folder(struct check *k, const char *dir, const char *key,
  * keys it needs; --online: who the account is. */
 static void check_creds(struct check *k, bool online)
 {
-	struct ch_creds c = {0};
+	const struct ch_net_ops *ops = ch_net_find("x");
 	struct ch_error err;
-	struct ch_xapi x;
+	struct ch_net x;
 	char id[64], user[128];
 
 	ch_error_clear(&err);
 	if (!k->s->credentials && !online)
 		return;
 	if (k->s->credentials && !online && access(k->s->credentials, F_OK) != 0 &&
-	    errno == ENOENT && !getenv("X_API_KEY")) {
+	    errno == ENOENT && !getenv(ops->env_probe)) {
 		ch_diags_add(&k->w, k->s->path, k->s->line_credentials,
-			     "the credentials file %s does not exist: run needs it unless X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET are set in its environment",
-			     k->s->credentials);
-		goto cleanup;
+			     "the credentials file %s does not exist: run needs it unless %s are set in its environment",
+			     k->s->credentials, ops->env_names);
+		return;
 	}
 	if (!online) {
-		if (ch_creds_load(&c, k->s->credentials, &err) < 0)
+		if (ops->check_credentials(k->s->credentials, &err) < 0)
 			ch_diags_add_error(&k->d, &err);
-		goto cleanup;
+		return;
 	}
-	if (ch_xapi_open(&x, &c, k->s->credentials, k->s->base_url, &err) < 0) {
+	if (ch_net_open_named(&x, ops->name, k->s->base_url,
+			      k->s->credentials, &err) < 0) {
 		ch_diags_add_error(&k->d, &err);
-		ch_xapi_free(&x);
-		goto cleanup;
+		return;
 	}
-	if (ch_xapi_whoami(&x, 0, NULL, id, sizeof id, user, sizeof user,
-			   &err) == 0)
-		printf("X: the account is @%s (id %s)\n", user, id);
+	if (ch_net_whoami(&x, 0, NULL, id, sizeof id, user, sizeof user,
+			  &err) == 0)
+		printf("%s: the account is @%s (id %s)\n", ops->title, user, id);
 	else
-		ch_diags_add(&k->d, "X", 0, "%s", err.text);
-	ch_xapi_free(&x);
-cleanup:
-	ch_creds_free(&c);
+		ch_diags_add(&k->d, ops->title, 0, "%s", err.text);
+	ch_net_close(&x);
 }
 
 /* Prints the errors, then the warnings (each sorted by file and line). */

@@ -9,7 +9,6 @@
 
 #include "chtime.h"
 #include "cli.h"
-#include "creds.h"
 #include "log.h"
 #include "plan.h"
 #include "poll.h"
@@ -17,7 +16,7 @@
 #include "schedule.h"
 #include "state.h"
 #include "topic.h"
-#include "xapi.h"
+#include "net/net.h"
 
 static const char poll_usage[] =
 	"usage: chathost poll status|post|close SCHEDULE [--date YYYY-MM-DD]\n"
@@ -44,8 +43,7 @@ struct pctx {
 	struct ch_topic t;
 	struct ch_state st;
 	struct ch_replylog log;
-	struct ch_creds creds;
-	struct ch_xapi x;
+	struct ch_net x;
 	bool state_open, log_open, have_x, rehearsal;
 	const char *api_base; /* borrowed */
 	char date[11];
@@ -77,8 +75,9 @@ static int need_x(struct pctx *c)
 	if (c->have_x)
 		return CH_EXIT_OK;
 	ch_error_clear(&err);
-	if (ch_xapi_open(&c->x, &c->creds, c->s.credentials,
-			 c->api_base ? c->api_base : c->s.base_url, &err) < 0) {
+	if (ch_net_open_named(&c->x, "x",
+			      c->api_base ? c->api_base : c->s.base_url,
+			      c->s.credentials, &err) < 0) {
 		ch_error_print(&err, stderr);
 		return CH_EXIT_INPUT;
 	}
@@ -294,8 +293,8 @@ static int lookup_me(struct pctx *c, char *id, size_t n)
 
 	/* one try (no sleep): a person is waiting at the terminal */
 	ch_error_clear(&err);
-	if (ch_xapi_whoami(&c->x, 0, NULL, id, n, user, sizeof user, &err) < 0)
-		return c->x.last == CH_XFAIL_AUTH ? CH_EXIT_INPUT
+	if (ch_net_whoami(&c->x, 0, NULL, id, n, user, sizeof user, &err) < 0)
+		return c->x.last == CH_NETFAIL_CREDENTIALS ? CH_EXIT_INPUT
 						  : CH_EXIT_NETWORK;
 	return CH_EXIT_OK;
 }
@@ -342,7 +341,7 @@ static int do_post(struct pctx *c)
 	ch_error_clear(&err);
 	if (ch_poll_post(&c->x, me, &c->s, &c->t, &c->st, &c->log, &err) < 0) {
 		ch_error_print(&err, stderr);
-		return c->x.last == CH_XFAIL_AUTH || c->x.last == CH_XFAIL_NONE
+		return c->x.last == CH_NETFAIL_CREDENTIALS || c->x.last == CH_NETFAIL_NONE
 			       ? CH_EXIT_INPUT
 			       : CH_EXIT_NETWORK;
 	}
@@ -382,7 +381,7 @@ static int do_close(struct pctx *c)
 			   &c->log, true, &w, &err);
 	if (r < 0) {
 		ch_error_print(&err, stderr);
-		return c->have_x && c->x.last != CH_XFAIL_NONE ? CH_EXIT_NETWORK
+		return c->have_x && c->x.last != CH_NETFAIL_NONE ? CH_EXIT_NETWORK
 							       : CH_EXIT_INPUT;
 	}
 	printf("closed by hand:\n");
@@ -407,8 +406,7 @@ static void pctx_free(struct pctx *c)
 	if (c->state_open)
 		ch_state_free(&c->st);
 	if (c->have_x)
-		ch_xapi_free(&c->x);
-	ch_creds_free(&c->creds);
+		ch_net_close(&c->x);
 	ch_topic_free(&c->t);
 	ch_schedule_free(&c->s);
 	free(c->dir);

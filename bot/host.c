@@ -14,9 +14,9 @@
 #include "chtime.h"
 #include "cli.h"
 #include "clock.h"
-#include "creds.h"
 #include "http.h"
 #include "lock.h"
+#include "net/net.h"
 #include "log.h"
 #include "notify.h"
 #include "plan.h"
@@ -25,7 +25,6 @@
 #include "schedule.h"
 #include "state.h"
 #include "topic.h"
-#include "xapi.h"
 
 /* A post's last stretch is spent reading the clock, not asleep: a
  * sleeping process wakes up to a few milliseconds late on a busy machine. */
@@ -122,7 +121,7 @@ static int nap_until(double t)
 struct chat {
 	const struct ch_host_opts *o;  /* borrowed */
 	struct ch_schedule *s;         /* borrowed (the loop owns it) */
-	struct ch_xapi *x;             /* borrowed; NULL in a dry run */
+	struct ch_net *x;              /* borrowed; NULL in a dry run */
 	const char *me_id;             /* borrowed */
 	const char *me_username;       /* borrowed */
 	char date[11];
@@ -257,12 +256,14 @@ static double intent_at(struct chat *c, const char *key)
 static int find_posted(struct chat *c, const struct ch_post *p, char *id,
 		       size_t n)
 {
+	struct ch_net_post np = {0};
 	struct ch_error err;
 	int r;
 
 	ch_error_clear(&err);
-	r = ch_xapi_find_mine(c->x, c->me_id, p->text, intent_at(c, p->key),
-			      id, n, &err);
+	np.text = p->text;
+	r = ch_net_find_mine(c->x, c->me_id, &np, intent_at(c, p->key), id, n,
+			     &err);
 	if (r < 0)
 		ch_log(CH_LOG_WARN, "cannot look up the account's recent posts: %s",
 		       err.text);
@@ -339,12 +340,12 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 			return r;
 		/* a first 401/403 may be libcurl's resend of a cut request
 		 * with its spent nonce (see lookup_me): ask once more */
-		if (!c->me_id || ((c->x->last == CH_XFAIL_AUTH ||
-				   c->x->last == CH_XFAIL_CLIENT) &&
+		if (!c->me_id || ((c->x->last == CH_NETFAIL_CREDENTIALS ||
+				   c->x->last == CH_NETFAIL_REFUSED) &&
 				  refused++))
 			return -3;
-		if (c->x->last == CH_XFAIL_RATELIMIT && c->x->rate.reset > 0) {
-			if (nap_until(fmin((double)c->x->rate.reset + 1,
+		if (c->x->last == CH_NETFAIL_WAIT && c->x->wait_until > 0) {
+			if (nap_until(fmin(c->x->wait_until + 1,
 					   late_at)))
 				return -2;
 		} else {
@@ -427,8 +428,9 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			       c->date, what);
 	}
 	for (attempt = 0;; attempt++) {
+		struct ch_net_post np = {0};
 		double now = ch_now();
-		enum ch_xfail f;
+		enum ch_netfail f;
 		int r;
 
 		if (now > late_at) {
@@ -462,8 +464,10 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			continue;
 		}
 		ch_error_clear(&err);
-		if (ch_xapi_post(c->x, p->text, reply_to, NULL, id, sizeof id,
-				 &err) == 0) {
+		np.text = p->text;
+		np.reply_to = reply_to;
+		np.root_id = reply_to ? ch_state_post_id(&c->st, "intro") : NULL;
+		if (ch_net_post(c->x, &np, id, sizeof id, &err) == 0) {
 			double at = ch_now();
 
 			ch_state_set_posted(&c->st, p->key, id, at);
@@ -480,12 +484,11 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		}
 		f = c->x->last; /* the lookup below overwrites c->x->last */
 		switch (f) {
-		case CH_XFAIL_DUPLICATE:
-		case CH_XFAIL_NETWORK:
-		case CH_XFAIL_PARSE:
-		case CH_XFAIL_SERVER:
-		case CH_XFAIL_AUTH:
-		case CH_XFAIL_CLIENT:
+		case CH_NETFAIL_MAYBE_SENT:
+		case CH_NETFAIL_RETRY:
+		case CH_NETFAIL_BAD_RESPONSE:
+		case CH_NETFAIL_CREDENTIALS:
+		case CH_NETFAIL_REFUSED:
 			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
 			/* it may have been posted: look before posting again
 			 * or giving up */
@@ -494,7 +497,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 				return r;
 			/* -3, the account's posts cannot be read: a resend is
 			 * then refused as a duplicate if the post went out */
-			if (f == CH_XFAIL_DUPLICATE) {
+			if (f == CH_NETFAIL_MAYBE_SENT) {
 				ch_log(CH_LOG_ERROR,
 				       "%s %s: X reports it as a duplicate, but it is not among the account's recent posts; not posting it again",
 				       c->date, what);
@@ -505,23 +508,23 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 			 * request with its spent nonce (see lookup_me): not
 			 * posted, so post again, freshly signed; a second
 			 * one is believed */
-			if ((f == CH_XFAIL_AUTH && refused++) ||
-			    f == CH_XFAIL_CLIENT) {
+			if ((f == CH_NETFAIL_CREDENTIALS && refused++) ||
+			    f == CH_NETFAIL_REFUSED) {
 				ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what,
 				       err.text);
 				return -1;
 			}
 			break;
-		case CH_XFAIL_RATELIMIT:
+		case CH_NETFAIL_WAIT:
 			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
 			/* a reset beyond late_limit: wait only until then */
-			if (nap_until(fmin(c->x->rate.reset > 0
-						   ? (double)c->x->rate.reset + 1
+			if (nap_until(fmin(c->x->wait_until > 0
+						   ? c->x->wait_until + 1
 						   : ch_now() + 60.0 / c->tl.speed,
 					   late_at + 0.001)))
 				return -2;
 			continue;
-		case CH_XFAIL_NONE:
+		case CH_NETFAIL_NONE:
 			ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what, err.text);
 			return -1;
 		}
@@ -572,7 +575,7 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 			ch_error_clear(&err);
 			if (!ch_state_post_pending(&c->st, p->key))
 				(void)write_intent(c, p, t); /* do_post retries */
-			if (ch_xapi_warm(c->x, &err) < 0)
+			if (ch_net_warm(c->x, &err) < 0)
 				ch_log(CH_LOG_DEBUG, "warming the connection: %s",
 				       err.text);
 			warmed = true;
@@ -817,8 +820,8 @@ static int poll_phase(struct chat *c)
 			}
 			ch_log(CH_LOG_WARN, "%s: posting the poll: %s", c->date,
 			       err.text);
-			if (c->x->last == CH_XFAIL_AUTH ||
-			    c->x->last == CH_XFAIL_CLIENT)
+			if (c->x->last == CH_NETFAIL_CREDENTIALS ||
+			    c->x->last == CH_NETFAIL_REFUSED)
 				return CH_EXIT_NETWORK;
 			if (ch_now() >= closes)
 				break;
@@ -1563,8 +1566,7 @@ static int whoami_sleep(double t)
 struct run {
 	const struct ch_host_opts *o;
 	struct ch_schedule s;
-	struct ch_creds creds;
-	struct ch_xapi x;
+	struct ch_net x;
 	bool have_x, have_me;
 	char me_id[64], me_user[128];
 	int lock_fd;
@@ -1593,7 +1595,7 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 	if (r->have_me || !r->have_x)
 		return CH_EXIT_OK;
 	ch_error_clear(&err);
-	m = ch_xapi_whoami(&r->x, deadline, whoami_sleep, r->me_id,
+	m = ch_net_whoami(&r->x, deadline, whoami_sleep, r->me_id,
 			   sizeof r->me_id, r->me_user, sizeof r->me_user, &err);
 	if (m == 0) {
 		r->have_me = true;
@@ -1669,7 +1671,7 @@ static int run_open(struct run *r)
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
-	if (ch_xapi_open(&r->x, &r->creds, r->s.credentials, base, &err) < 0) {
+	if (ch_net_open_named(&r->x, "x", base, r->s.credentials, &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
@@ -1779,8 +1781,8 @@ static int run_one(struct run *r, const char *date, time_t start,
 		struct ch_error err;
 
 		/* refused credentials: said already, no point in asking */
-		if (stop_flag || r->x.last == CH_XFAIL_AUTH ||
-		    r->x.last == CH_XFAIL_CLIENT) {
+		if (stop_flag || r->x.last == CH_NETFAIL_CREDENTIALS ||
+		    r->x.last == CH_NETFAIL_REFUSED) {
 			free(msg);
 			return stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
 		}
@@ -1820,8 +1822,8 @@ int ch_host_main(const struct ch_host_opts *o)
 	if (r.have_x && !o->backfill) {
 		rc = ensure_me(&r, ch_now() + (o->once || o->date ? 0 : 30),
 			       NULL, !(o->once || o->date));
-		if (rc != CH_EXIT_OK && (r.x.last == CH_XFAIL_AUTH ||
-					 r.x.last == CH_XFAIL_CLIENT))
+		if (rc != CH_EXIT_OK && (r.x.last == CH_NETFAIL_CREDENTIALS ||
+					 r.x.last == CH_NETFAIL_REFUSED))
 			goto cleanup;
 		rc = CH_EXIT_OK;
 	}
@@ -1854,10 +1856,9 @@ int ch_host_main(const struct ch_host_opts *o)
 	}
 cleanup:
 	if (r.have_x)
-		ch_xapi_free(&r.x);
+		ch_net_close(&r.x);
 	if (r.lock_fd >= 0)
 		close(r.lock_fd);
-	ch_creds_free(&r.creds);
 	ch_schedule_free(&r.s);
 	return rc;
 }

@@ -384,7 +384,7 @@ int ch_poll_match(const struct ch_topic *t, const struct ch_poll_result *r,
 	return 0;
 }
 
-int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
+int ch_poll_tally(struct ch_net *x, const struct ch_topic *t,
 		  struct ch_state *st, struct ch_poll_tally *ta,
 		  struct ch_error *err)
 {
@@ -409,10 +409,10 @@ int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
 		snprintf(ta->poll_id, sizeof ta->poll_id, "%s",
 			 ch_json_str(p, "poll_id"));
 	if (id && x) {
-		if (ch_xapi_poll_lookup(x, id, &res, err) < 0) {
+		if (ch_net_poll_lookup(x, id, &res, err) < 0) {
 			rc = -1;
 		} else if (ch_poll_match(t, &res, ta->x, err) < 0) {
-			x->last = CH_XFAIL_PARSE;
+			x->last = CH_NETFAIL_BAD_RESPONSE;
 			rc = -1;
 		} else {
 			ta->x_read = true;
@@ -442,7 +442,7 @@ int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
 				     d.n > 1 ? " (and more problems in this file)"
 					     : "");
 		if (x && rc == 0)
-			x->last = CH_XFAIL_NONE;
+			x->last = CH_NETFAIL_NONE;
 		rc = -1;
 	}
 	for (i = 0; i < ta->n; i++)
@@ -566,7 +566,7 @@ static void warn_rule(const struct ch_topic *t, const struct ch_poll_tally *ta)
 	ch_buf_free(&b);
 }
 
-int ch_poll_decide(struct ch_xapi *x, const struct ch_schedule *s,
+int ch_poll_decide(struct ch_net *x, const struct ch_schedule *s,
 		   const struct ch_topic *t, struct ch_state *st,
 		   struct ch_replylog *log, bool close_now, size_t *winner,
 		   struct ch_error *err)
@@ -672,13 +672,14 @@ static int set_posted(const struct ch_topic *t, struct ch_state *st,
 	return ch_state_save(st, err);
 }
 
-int ch_poll_post(struct ch_xapi *x, const char *me_id,
+int ch_poll_post(struct ch_net *x, const char *me_id,
 		 const struct ch_schedule *s, const struct ch_topic *t,
 		 struct ch_state *st, struct ch_replylog *log,
 		 struct ch_error *err)
 {
 	const char *opts[CH_POLL_MAX_OPTIONS];
-	struct ch_xapi_poll_req req;
+	struct ch_net_poll req;
+	struct ch_net_post np;
 	char *text = NULL;
 	char id[64];
 	json_t *p;
@@ -703,9 +704,11 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
 				     "an earlier run started posting the poll but did not record its id; cannot check the account's posts");
 			goto cleanup;
 		}
-		r = ch_xapi_find_mine(x, me_id, ch_json_str(p, "text"),
-				      ch_json_num(p, "intent_at", 0), id,
-				      sizeof id, err);
+		memset(&np, 0, sizeof np);
+		np.text = ch_json_str(p, "text");
+		r = ch_net_find_mine(x, me_id, &np,
+				     ch_json_num(p, "intent_at", 0), id,
+				     sizeof id, err);
 		if (r < 0)
 			goto cleanup;
 		if (r == 1) {
@@ -726,23 +729,26 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
 	req.options = opts;
 	req.n_options = t->n_candidates;
 	req.duration_minutes = t->poll.duration;
-	if (ch_xapi_post(x, text, NULL, &req, id, sizeof id, err) == 0) {
+	memset(&np, 0, sizeof np);
+	np.text = text;
+	np.poll = &req;
+	if (ch_net_post(x, &np, id, sizeof id, err) == 0) {
 		rc = set_posted(t, st, log, id, text, err);
 		goto cleanup;
 	}
-	if (x->last != CH_XFAIL_RATELIMIT) {
+	if (x->last != CH_NETFAIL_WAIT) {
 		/* it may have gone through (a cut connection, a duplicate; or
 		 * libcurl resent the request on a fresh connection after the
 		 * first went through, and the resend was refused): look
 		 * before anyone retries */
-		enum ch_xfail kind = x->last;
+		enum ch_netfail kind = x->last;
 		struct ch_error e2;
 
 		ch_error_clear(&e2);
 		if (me_id &&
-		    ch_xapi_find_mine(x, me_id, text,
-				      ch_json_num(p, "intent_at", 0), id,
-				      sizeof id, &e2) == 1) {
+		    ch_net_find_mine(x, me_id, &np,
+				     ch_json_num(p, "intent_at", 0), id,
+				     sizeof id, &e2) == 1) {
 			ch_error_clear(err);
 			rc = set_posted(t, st, log, id, text, err);
 			goto cleanup;

@@ -29,7 +29,7 @@
 #include "schedule.h"
 #include "state.h"
 #include "topic.h"
-#include "xapi.h"
+#include "net/net.h"
 
 /* The poll's post text: poll.text with the schedule's hashtag added.
  * Caller frees. */
@@ -40,7 +40,7 @@ char *ch_poll_text(const struct ch_schedule *s, const struct ch_topic *t);
  * account's recent posts, me_id, before posting again). Saves the state.
  * Returns 0 (posted or already posted) or -1 with err (x->last says what
  * kind of failure). */
-int ch_poll_post(struct ch_xapi *x, const char *me_id,
+int ch_poll_post(struct ch_net *x, const char *me_id,
 		 const struct ch_schedule *s, const struct ch_topic *t,
 		 struct ch_state *st, struct ch_replylog *log,
 		 struct ch_error *err);
@@ -54,7 +54,7 @@ int ch_poll_post(struct ch_xapi *x, const char *me_id,
  * Returns 1 decided, 0 still open (nothing recorded; *winner is who would
  * win now), -1 error (unreadable: err says why). Already decided (state):
  * returns 1 at once without a request. */
-int ch_poll_decide(struct ch_xapi *x, const struct ch_schedule *s,
+int ch_poll_decide(struct ch_net *x, const struct ch_schedule *s,
 		   const struct ch_topic *t, struct ch_state *st,
 		   struct ch_replylog *log, bool close_now, size_t *winner,
 		   struct ch_error *err);
@@ -106,7 +106,7 @@ int ch_poll_match(const struct ch_topic *t, const struct ch_poll_result *r,
  * (one GET; x may be NULL to skip it: then x_read is false), plus the extra
  * votes. Returns 0, or -1 with err (the X poll could not be read, or the
  * extra votes file is bad); on -1 the parts read are still filled. */
-int ch_poll_tally(struct ch_xapi *x, const struct ch_topic *t,
+int ch_poll_tally(struct ch_net *x, const struct ch_topic *t,
 		  struct ch_state *st, struct ch_poll_tally *ta,
 		  struct ch_error *err);
 

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ch_attrib_ctx ctx;
 	struct ch_label l;
 	struct ch_attribution a;
-	struct ch_tweet t;
+	struct ch_msg t;
 	char *text, created[40];
 	double ct;
 	int q;

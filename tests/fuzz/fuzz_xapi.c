@@ -16,13 +16,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "xapi.h"
+#include "net/x/xapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_poll_result poll;
 	struct ch_error err = {{0}, 0, {0}};
 	size_t i;
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ch_xapi_parse_page((const char *)data, size, &page, &err) == 0) {
 		/* touch every field so a bad pointer shows up */
 		for (i = 0; i < page.n; i++) {
-			const struct ch_tweet *t = &page.tweets[i];
+			const struct ch_msg *t = &page.msgs[i];
 			if (!t->id || !t->text)
 				__builtin_trap();
 			(void)strlen(t->id);
@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (t->in_reply_to_id)
 				(void)strlen(t->in_reply_to_id);
 		}
-		ch_tweet_page_free(&page);
-	} else if (!err.text[0] || page.tweets || page.n) {
+		ch_msg_page_free(&page);
+	} else if (!err.text[0] || page.msgs || page.n) {
 		__builtin_trap(); /* a failure must say why and own nothing */
 	}
 	ch_error_clear(&err);

@@ -155,10 +155,10 @@ static struct ch_attrib_ctx ctx(void)
 	return c;
 }
 
-static struct ch_tweet tw(const char *id, const char *author, const char *text,
+static struct ch_msg tw(const char *id, const char *author, const char *text,
 			  const char *reply_to, const char *conv)
 {
-	struct ch_tweet t;
+	struct ch_msg t;
 
 	memset(&t, 0, sizeof t);
 	t.id = mut(id);
@@ -172,7 +172,7 @@ static struct ch_tweet tw(const char *id, const char *author, const char *text,
 START_TEST(attrib_label_wins)
 {
 	struct ch_attrib_ctx c = ctx();
-	struct ch_tweet t = tw("500", "7", "@host A2: yes", "101", "100");
+	struct ch_msg t = tw("500", "7", "@host A2: yes", "101", "100");
 	struct ch_attribution a;
 
 	ch_attribute(&c, &t, 1200, &a);
@@ -205,7 +205,7 @@ END_TEST
 START_TEST(attrib_reply_rule)
 {
 	struct ch_attrib_ctx c = ctx();
-	struct ch_tweet t = tw("600", "7", "hold music", "101", "100");
+	struct ch_msg t = tw("600", "7", "hold music", "101", "100");
 	struct ch_attribution a;
 
 	/* a reply to Q1 posted while Q2 is open is still Q1 */
@@ -240,7 +240,7 @@ END_TEST
 START_TEST(attrib_time_rule)
 {
 	struct ch_attrib_ctx c = ctx();
-	struct ch_tweet t = tw("700", "7", "just a thought #chat", NULL, "700");
+	struct ch_msg t = tw("700", "7", "just a thought #chat", NULL, "700");
 	struct ch_attribution a;
 
 	ch_attribute(&c, &t, 999, &a); /* before Q1 */
@@ -280,7 +280,7 @@ END_TEST
 START_TEST(attrib_host_posts)
 {
 	struct ch_attrib_ctx c = ctx();
-	struct ch_tweet t = tw("102", "9", "Q2: why? #chat", "100", "100");
+	struct ch_msg t = tw("102", "9", "Q2: why? #chat", "100", "100");
 	struct ch_attribution a;
 
 	ch_attribute(&c, &t, 1601, &a);

@@ -40,7 +40,7 @@ struct fake {
 	int calls;
 	/* scripted failures: calls fail_from..fail_to (1-based) fail */
 	int fail_from, fail_to;
-	enum ch_xfail fail_kind;
+	enum ch_netfail fail_kind;
 	double fail_reset;
 	long remaining;      /* rate headers sent back; -1: none */
 	double reset;
@@ -55,7 +55,7 @@ static struct fake *F;
 static char dir[64];
 static char logpath[128], statepath[128];
 static struct ch_schedule S;
-static struct ch_xapi X;
+static struct ch_net X; /* X's table, opened on nothing */
 static struct ch_state ST;
 static struct ch_replylog LG;
 static struct ch_capture C;
@@ -93,8 +93,8 @@ static int idlt(const char *a, const char *b)
 	return la != lb ? la < lb : strcmp(a, b) < 0;
 }
 
-static int fake_search(struct ch_capture *c, const struct ch_search_req *req,
-		       struct ch_tweet_page *page, struct ch_error *err)
+static int fake_search(struct ch_capture *c, const struct ch_net_read *req,
+		       struct ch_msg_page *page, struct ch_error *err)
 {
 	double st = -1, et = -1;
 	int i, k = 0;
@@ -103,54 +103,60 @@ static int fake_search(struct ch_capture *c, const struct ch_search_req *req,
 	F->calls++;
 	if (!pthread_equal(pthread_self(), main_thread))
 		F->off_main++;
-	snprintf(F->q, sizeof F->q, "%s", req->query);
-	snprintf(F->since, sizeof F->since, "%s", req->since_id ? req->since_id : "");
+	{
+		char *q = ch_net_describe(c->net, req);
+
+		snprintf(F->q, sizeof F->q, "%s", q);
+		free(q);
+	}
+	snprintf(F->since, sizeof F->since, "%s", req->since ? req->since : "");
 	snprintf(F->start, sizeof F->start, "%s", req->start_time ? req->start_time : "");
 	snprintf(F->end, sizeof F->end, "%s", req->end_time ? req->end_time : "");
-	snprintf(F->token, sizeof F->token, "%s", req->next_token ? req->next_token : "");
-	ck_assert_int_eq(req->max_results, 100);
-	c->x->rate.remaining = F->remaining;
-	c->x->rate.reset = (time_t)F->reset;
-	c->x->rate.limit = F->remaining >= 0 ? 300 : -1;
+	snprintf(F->token, sizeof F->token, "%s", req->cursor ? req->cursor : "");
+	ck_assert_int_eq(req->max, 100);
+	c->net->rate_remaining = F->remaining;
+	c->net->rate_reset = (double)(time_t)F->reset;
+	c->net->wait_until = 0;
 	memset(page, 0, sizeof *page);
 	if (F->calls >= F->fail_from && F->calls <= F->fail_to) {
-		c->x->last = F->fail_kind;
-		if (F->fail_kind == CH_XFAIL_RATELIMIT) {
-			c->x->rate.remaining = 0;
-			c->x->rate.reset = (time_t)F->fail_reset;
+		c->net->last = F->fail_kind;
+		if (F->fail_kind == CH_NETFAIL_WAIT) {
+			c->net->rate_remaining = 0;
+			c->net->rate_reset = (double)(time_t)F->fail_reset;
+			c->net->wait_until = (double)(time_t)F->fail_reset;
 		}
 		ch_error_set(err, "x-api", 0, "scripted failure %d", F->calls);
 		return -1;
 	}
-	c->x->last = CH_XFAIL_NONE;
+	c->net->last = CH_NETFAIL_NONE;
 	if (req->start_time)
 		ck_assert_int_eq(ch_attrib_parse_time(req->start_time, &st), 0);
 	if (req->end_time)
 		ck_assert_int_eq(ch_attrib_parse_time(req->end_time, &et), 0);
 	for (i = F->n - 1; i >= 0; i--) {
 		struct ftweet *t = &F->tw[i];
-		struct ch_tweet *o;
+		struct ch_msg *o;
 
 		if (t->created > F->now)
 			continue; /* not posted yet */
-		if (req->next_token && !idlt(t->id, req->next_token))
+		if (req->cursor && !idlt(t->id, req->cursor))
 			continue;
-		if (req->since_id && !idlt(req->since_id, t->id))
+		if (req->since && !idlt(req->since, t->id))
 			break;
 		if (st >= 0 && floor(t->created) < st)
 			continue;
 		if (et >= 0 && floor(t->created) >= et)
 			continue;
 		if (k == F->page_size) {
-			page->next_token = ch_xstrdup(page->tweets[k - 1].id);
+			page->next = ch_xstrdup(page->msgs[k - 1].id);
 			break;
 		}
 		if ((size_t)k == cap) {
 			cap = cap ? cap * 2 : 16;
-			page->tweets = ch_xrealloc(page->tweets,
-						   cap * sizeof *page->tweets);
+			page->msgs = ch_xrealloc(page->msgs,
+						   cap * sizeof *page->msgs);
 		}
-		o = &page->tweets[k++];
+		o = &page->msgs[k++];
 		memset(o, 0, sizeof *o);
 		o->id = ch_xstrdup(t->id);
 		o->created_at = iso(t->created);
@@ -160,12 +166,12 @@ static int fake_search(struct ch_capture *c, const struct ch_search_req *req,
 		o->text = ch_xstrdup(t->text);
 		o->in_reply_to_id = t->reply_to[0] ? ch_xstrdup(t->reply_to) : NULL;
 		o->conversation_id = ch_xstrdup(t->conv[0] ? t->conv : t->id);
-		o->is_retweet = t->rt != 0;
+		o->is_repost = t->rt != 0;
 	}
 	page->n = (size_t)k;
-	page->result_count = k;
+	page->count = k;
 	if (k)
-		page->newest_id = ch_xstrdup(page->tweets[0].id);
+		page->newest = ch_xstrdup(page->msgs[0].id);
 	return 0;
 }
 
@@ -275,6 +281,8 @@ static void setup(void)
 	S.search_budget = 60;
 	S.capture_after = 30;
 	memset(&X, 0, sizeof X);
+	X.ops = ch_net_find("x");
+	X.rate_remaining = -1;
 	open_capture(1);
 	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
 	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);
@@ -472,7 +480,7 @@ START_TEST(ratelimit_mid_pagination)
 	for (i = 0; i < 250; i++)
 		add("7", "A1 #chat", NULL, NULL, T0 + 301 + i, 0);
 	F->fail_from = F->fail_to = 2;
-	F->fail_kind = CH_XFAIL_RATELIMIT;
+	F->fail_kind = CH_NETFAIL_WAIT;
 	F->fail_reset = T0 + 700;
 	ck_assert_int_eq(poll_at(T0 + 600), -1);
 	ck_assert_int_eq(C.reads, 100);
@@ -505,7 +513,7 @@ START_TEST(failure_keeps_since_id)
 	add("7", "A1 more #chat", NULL, NULL, T0 + 330, 0);
 	F->fail_from = 2;
 	F->fail_to = 3;
-	F->fail_kind = CH_XFAIL_SERVER;
+	F->fail_kind = CH_NETFAIL_RETRY;
 	F->now = T0 + 340;
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_capture_poll(&C, T0 + 340, T0 + 400, &err), -1);
@@ -594,7 +602,7 @@ START_TEST(backfill_after_outage)
 	add("8", "A3 #chat", NULL, NULL, T0 + 1510, 0);
 	F->fail_from = 2;
 	F->fail_to = 1000;
-	F->fail_kind = CH_XFAIL_NETWORK;
+	F->fail_kind = CH_NETFAIL_RETRY;
 	ck_assert_int_eq(poll_at(T0 + 1000), -1);
 	ck_assert_int_eq(poll_at(T0 + 2000), -1);
 	/* two days later, by hand: a range search, not since_id */
@@ -632,7 +640,7 @@ START_TEST(backfill_right_after_window)
 	add("7", "A3 #chat", NULL, NULL, T0 + 3500, 0);
 	F->fail_from = 2;
 	F->fail_to = 2;
-	F->fail_kind = CH_XFAIL_SERVER;
+	F->fail_kind = CH_NETFAIL_RETRY;
 	ck_assert_int_eq(poll_at(T0 + 3550), -1);
 	/* the host calls the backfill at the window's end: one since_id
 	 * search picks up the tail, no range search needed */
@@ -665,7 +673,7 @@ START_TEST(backfill_waits_out_429)
 
 	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
 	F->fail_from = F->fail_to = 1;
-	F->fail_kind = CH_XFAIL_RATELIMIT;
+	F->fail_kind = CH_NETFAIL_WAIT;
 	F->now = T0 + 86400;
 	F->fail_reset = F->now + 300;
 	ch_error_clear(&err);
@@ -803,7 +811,7 @@ static char *run_polls(int mode, const double *at, int n_at, int fail_call,
 	F->calls = 0;
 	F->off_main = 0;
 	F->fail_from = F->fail_to = fail_call;
-	F->fail_kind = CH_XFAIL_SERVER;
+	F->fail_kind = CH_NETFAIL_RETRY;
 	open_capture(1);
 	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
 	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);

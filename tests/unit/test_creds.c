@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "creds.h"
+#include "net/x/creds.h"
 
 static char dir[64];
 static char path[128];

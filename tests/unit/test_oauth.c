@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "creds.h"
-#include "oauth.h"
+#include "net/x/creds.h"
+#include "net/x/oauth.h"
 
 /* liboauth's <oauth.h> is shadowed by bot/oauth.h under -Ibot, so the two
  * liboauth primitives used for the independent recomputation are declared

@@ -552,15 +552,7 @@ END_TEST
 /* ---- against the loopback server ---- */
 
 static struct loopsrv srv;
-static char fx_api_key[] = "ck";
-static char fx_api_secret[] = "cs";
-static char fx_access_token[] = "at";
-static char fx_access_token_secret[] = "ats";
-static struct ch_creds creds = {
-	.api_key = fx_api_key, .api_secret = fx_api_secret,
-	.access_token = fx_access_token, .access_token_secret = fx_access_token_secret,
-};
-static struct ch_xapi x;
+static struct ch_net x; /* X on the loopback server */
 
 static void srv_setup(void)
 {
@@ -571,14 +563,19 @@ static void srv_setup(void)
 	memset(&srv, 0, sizeof srv);
 	ck_assert_int_eq(loopsrv_start(&srv), 0);
 	snprintf(base, sizeof base, "http://127.0.0.1:%d", srv.port);
-	ck_assert_msg(ch_xapi_init(&x, base, &creds, &err) == 0, "%s", err.text);
+	setenv("X_API_KEY", "ck", 1);
+	setenv("X_API_SECRET", "cs", 1);
+	setenv("X_ACCESS_TOKEN", "at", 1);
+	setenv("X_ACCESS_TOKEN_SECRET", "ats", 1);
+	ck_assert_msg(ch_net_open_named(&x, "x", base, NULL, &err) == 0, "%s",
+		      err.text);
 	mk_tmp();
 }
 
 static void srv_teardown(void)
 {
 	(void)loopsrv_dead_port; /* loopsrv.h helper this test does not need */
-	ch_xapi_free(&x);
+	ch_net_close(&x);
 	loopsrv_stop(&srv);
 	rm_tmp();
 }
@@ -669,7 +666,7 @@ START_TEST(test_decide_tie_and_unreadable)
 	srv.canned_body = "{\"title\":\"Service Unavailable\",\"status\":503}";
 	ck_assert_int_eq(ch_poll_decide(&x, NULL, &t, &st, NULL, false, &w, &err),
 			 -1);
-	ck_assert(x.last == CH_XFAIL_SERVER);
+	ck_assert(x.last == CH_NETFAIL_RETRY);
 	ck_assert_int_eq(ch_poll_winner(&st, &w), 0);
 	ch_error_clear(&err);
 	srv.canned_status = 200;

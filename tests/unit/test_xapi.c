@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "creds.h"
+#include "net/x/creds.h"
 #include "http.h"
-#include "oauth.h"
-#include "xapi.h"
+#include "net/x/oauth.h"
+#include "net/x/xapi.h"
 #include "loopsrv.h"
 
 #define PAGE_GOOD \
@@ -30,12 +30,12 @@
 
 static int parse_fails(const char *json, const char *needle)
 {
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_error err = {0};
 	int rc = ch_xapi_parse_page(json, strlen(json), &page, &err);
 
 	ck_assert_msg(rc == -1, "accepted: %s", json);
-	ck_assert_ptr_null(page.tweets);
+	ck_assert_ptr_null(page.msgs);
 	ck_assert_uint_eq(page.n, 0);
 	ck_assert_str_eq(err.source, "X API");
 	ck_assert_msg(strstr(err.text, needle), "'%s' lacks '%s'", err.text, needle);
@@ -44,39 +44,39 @@ static int parse_fails(const char *json, const char *needle)
 
 START_TEST(test_parse_good_page)
 {
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_error err = {0};
 
 	ck_assert_int_eq(ch_xapi_parse_page(PAGE_GOOD, strlen(PAGE_GOOD), &page, &err), 0);
 	ck_assert_uint_eq(page.n, 3);
-	ck_assert_str_eq(page.tweets[0].id, "1001");
-	ck_assert_str_eq(page.tweets[0].text, "A1: hello #ICMIchat");
-	ck_assert_str_eq(page.tweets[0].username, "alice");
-	ck_assert_str_eq(page.tweets[0].name, "Alice \xc3\xa9");
-	ck_assert_str_eq(page.tweets[0].created_at, "2026-12-01T18:07:12.000Z");
-	ck_assert_str_eq(page.tweets[0].conversation_id, "900");
-	ck_assert_str_eq(page.tweets[0].in_reply_to_id, "900");
-	ck_assert(!page.tweets[0].is_retweet);
-	ck_assert_str_eq(page.tweets[1].username, "bob");
-	ck_assert(page.tweets[1].is_retweet);
-	ck_assert_ptr_null(page.tweets[1].in_reply_to_id);
-	ck_assert_ptr_null(page.tweets[1].created_at);
+	ck_assert_str_eq(page.msgs[0].id, "1001");
+	ck_assert_str_eq(page.msgs[0].text, "A1: hello #ICMIchat");
+	ck_assert_str_eq(page.msgs[0].username, "alice");
+	ck_assert_str_eq(page.msgs[0].name, "Alice \xc3\xa9");
+	ck_assert_str_eq(page.msgs[0].created_at, "2026-12-01T18:07:12.000Z");
+	ck_assert_str_eq(page.msgs[0].conversation_id, "900");
+	ck_assert_str_eq(page.msgs[0].in_reply_to_id, "900");
+	ck_assert(!page.msgs[0].is_repost);
+	ck_assert_str_eq(page.msgs[1].username, "bob");
+	ck_assert(page.msgs[1].is_repost);
+	ck_assert_ptr_null(page.msgs[1].in_reply_to_id);
+	ck_assert_ptr_null(page.msgs[1].created_at);
 	/* author not in includes: no username, no crash */
-	ck_assert_ptr_null(page.tweets[2].username);
-	ck_assert_ptr_null(page.tweets[2].in_reply_to_id);
-	ck_assert(!page.tweets[2].is_retweet);
-	ck_assert_str_eq(page.newest_id, "1003");
-	ck_assert_str_eq(page.next_token, "tok2");
-	ck_assert_int_eq(page.result_count, 3);
-	ch_tweet_page_free(&page);
-	ck_assert_ptr_null(page.tweets);
-	ch_tweet_page_free(&page); /* twice is harmless */
+	ck_assert_ptr_null(page.msgs[2].username);
+	ck_assert_ptr_null(page.msgs[2].in_reply_to_id);
+	ck_assert(!page.msgs[2].is_repost);
+	ck_assert_str_eq(page.newest, "1003");
+	ck_assert_str_eq(page.next, "tok2");
+	ck_assert_int_eq(page.count, 3);
+	ch_msg_page_free(&page);
+	ck_assert_ptr_null(page.msgs);
+	ch_msg_page_free(&page); /* twice is harmless */
 }
 END_TEST
 
 START_TEST(test_parse_missing_includes_and_empty)
 {
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_error err = {0};
 	const char *a = "{\"data\":[{\"id\":\"1\",\"text\":\"t\",\"author_id\":\"7\"}],"
 			"\"meta\":{\"result_count\":1,\"newest_id\":\"1\"}}";
@@ -86,19 +86,19 @@ START_TEST(test_parse_missing_includes_and_empty)
 
 	ck_assert_int_eq(ch_xapi_parse_page(a, strlen(a), &page, &err), 0);
 	ck_assert_uint_eq(page.n, 1);
-	ck_assert_ptr_null(page.tweets[0].username);
-	ck_assert_ptr_null(page.next_token);
-	ch_tweet_page_free(&page);
+	ck_assert_ptr_null(page.msgs[0].username);
+	ck_assert_ptr_null(page.next);
+	ch_msg_page_free(&page);
 	ck_assert_int_eq(ch_xapi_parse_page(b, strlen(b), &page, &err), 0);
 	ck_assert_uint_eq(page.n, 0);
-	ck_assert_int_eq(page.result_count, 0);
-	ck_assert_ptr_null(page.newest_id);
-	ch_tweet_page_free(&page);
+	ck_assert_int_eq(page.count, 0);
+	ck_assert_ptr_null(page.newest);
+	ch_msg_page_free(&page);
 	ck_assert_int_eq(ch_xapi_parse_page(c, strlen(c), &page, &err), 0);
 	ck_assert_uint_eq(page.n, 0);
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 	ck_assert_int_eq(ch_xapi_parse_page(d, strlen(d), &page, &err), 0);
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 	ck_assert_str_eq(err.text, "");
 }
 END_TEST
@@ -112,7 +112,7 @@ START_TEST(test_parse_malformed)
 	parse_fails("[1,2]", "not a JSON object");
 	parse_fails("\"str\"", "malformed JSON");
 	{
-		struct ch_tweet_page page;
+		struct ch_msg_page page;
 		struct ch_error err = {0};
 		ck_assert_int_eq(ch_xapi_parse_page(NULL, 0, &page, &err), -1);
 	}
@@ -158,7 +158,7 @@ END_TEST
 START_TEST(test_parse_full_page_join)
 {
 	struct ch_buf b = {0};
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_error err = {0};
 	int i;
 	clock_t t0;
@@ -179,18 +179,18 @@ START_TEST(test_parse_full_page_join)
 	for (i = 0; i < 200; i++) {
 		ck_assert_int_eq(ch_xapi_parse_page(b.data, b.len, &page, &err), 0);
 		if (i < 199)
-			ch_tweet_page_free(&page);
+			ch_msg_page_free(&page);
 	}
 	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	ck_assert_uint_eq(page.n, 100);
 	for (i = 0; i < 100; i++) {
 		char want[32];
 		snprintf(want, sizeof want, "user%d", 1000 + (i * 37) % 100);
-		ck_assert_str_eq(page.tweets[i].username, want);
+		ck_assert_str_eq(page.msgs[i].username, want);
 	}
 	/* 20,000 posts; generous bound even under sanitizers/valgrind */
 	ck_assert_msg(secs < 20.0, "%.2f s", secs);
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 	ch_buf_free(&b);
 }
 END_TEST
@@ -447,7 +447,7 @@ END_TEST
 START_TEST(test_search_query_encoding)
 {
 	struct ch_error err = {0};
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_search_req req = {
 		.query = "#ICMIchat caf\xc3\xa9 -is:retweet", .since_id = "1000",
 		.start_time = "2026-12-01T18:00:00Z", .max_results = 100,
@@ -462,7 +462,7 @@ START_TEST(test_search_query_encoding)
 		"&max_results=100&since_id=1000&start_time=2026-12-01T18%3A00%3A00Z"
 		"&tweet.fields=created_at%2Cauthor_id%2Cconversation_id%2Creferenced_tweets"
 		"%2Cin_reply_to_user_id&expansions=author_id&user.fields=username%2Cname HTTP/1.1"));
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 	/* bad request parameters are refused before sending */
 	req.max_results = 5;
 	ck_assert_int_eq(ch_xapi_search(&x, &req, &page, &err), -1);
@@ -539,7 +539,7 @@ START_TEST(test_poll_lookup_and_user_tweets)
 {
 	struct ch_error err = {0};
 	struct ch_poll_result r;
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 
 	srv.canned_status = 200;
 	srv.canned_body = POLL_GOOD;
@@ -555,7 +555,7 @@ START_TEST(test_poll_lookup_and_user_tweets)
 	ck_assert_int_eq(ch_xapi_user_tweets(&x, "77", 20, &page, &err), 0);
 	ck_assert_uint_eq(page.n, 3);
 	ck_assert_ptr_nonnull(strstr(srv.last_req, "GET /2/users/77/tweets?max_results=20&"));
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 }
 END_TEST
 
@@ -585,7 +585,7 @@ START_TEST(test_timeout_is_network)
 	struct ch_xapi y;
 	struct ch_error err = {0};
 	char base[64];
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	struct ch_search_req req = { .query = "#x", .max_results = 10 };
 
 	snprintf(base, sizeof base, "http://127.0.0.1:%d/hang", srv.port);

@@ -1,7 +1,7 @@
-/* creds.c - the four OAuth secrets from the environment or from a mode
+/* secrets.c - a network's secrets from the environment or from a mode
  * 0600 libconfig file. No message ever contains a secret: errors name
  * variables, keys, files and lines only. */
-#include "creds.h"
+#include "secrets.h"
 
 #include "cfgcheck.h"
 
@@ -17,50 +17,21 @@
 #define CH_CREDS_MAX_FILE (64 * 1024)
 #define CH_CREDS_MAX_LEN 512
 
-static const char *const ch_creds_env[4] = {
-	"X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET",
-};
-static const char *const ch_creds_keys[4] = {
-	"api_key", "api_secret", "access_token", "access_token_secret",
-};
-#define CH_CREDS_ENV_LIST "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"
-#define CH_CREDS_KEY_LIST "api_key, api_secret, access_token, access_token_secret"
-
 /* memset through a volatile pointer, so the compiler cannot drop it. */
 static void *(*const volatile ch_creds_memset)(void *, int, size_t) = memset;
 
-static void ch_creds_wipe(char *s, size_t n)
+void ch_secret_wipe(char *s, size_t n)
 {
 	if (s)
 		ch_creds_memset(s, 0, n);
 }
 
-static void ch_creds_wipe_free(char **s)
+void ch_secret_free(char **s)
 {
 	if (*s) {
-		ch_creds_wipe(*s, strlen(*s));
+		ch_secret_wipe(*s, strlen(*s));
 		free(*s);
 		*s = NULL;
-	}
-}
-
-void ch_creds_free(struct ch_creds *c)
-{
-	if (!c)
-		return;
-	ch_creds_wipe_free(&c->api_key);
-	ch_creds_wipe_free(&c->api_secret);
-	ch_creds_wipe_free(&c->access_token);
-	ch_creds_wipe_free(&c->access_token_secret);
-}
-
-static char **ch_creds_slot(struct ch_creds *c, int i)
-{
-	switch (i) {
-	case 0: return &c->api_key;
-	case 1: return &c->api_secret;
-	case 2: return &c->access_token;
-	default: return &c->access_token_secret;
 	}
 }
 
@@ -76,58 +47,59 @@ static int ch_creds_value_ok(const char *v)
 	return n > 0 && n <= CH_CREDS_MAX_LEN;
 }
 
-static int ch_creds_from_env(struct ch_creds *c, int *found,
-			     struct ch_error *err)
+static int ch_creds_from_env(const struct ch_secrets_spec *sp, char **out,
+			     int *found, struct ch_error *err)
 {
-	const char *v[4];
+	const char *v[CH_SECRETS_MAX];
 	char missing[128] = "", present[128] = "";
 	int i, n = 0;
 
-	for (i = 0; i < 4; i++) {
-		v[i] = getenv(ch_creds_env[i]);
+	for (i = 0; i < sp->n; i++) {
+		v[i] = getenv(sp->env[i]);
 		if (v[i] && !*v[i])
 			v[i] = NULL;
 		if (v[i]) {
 			n++;
 			snprintf(present + strlen(present),
 				 sizeof present - strlen(present), "%s%s",
-				 present[0] ? ", " : "", ch_creds_env[i]);
+				 present[0] ? ", " : "", sp->env[i]);
 		} else {
 			snprintf(missing + strlen(missing),
 				 sizeof missing - strlen(missing), "%s%s",
-				 missing[0] ? ", " : "", ch_creds_env[i]);
+				 missing[0] ? ", " : "", sp->env[i]);
 		}
 	}
 	*found = n;
 	if (n == 0)
 		return 0;
-	if (n < 4) {
+	if (n < sp->n) {
 		ch_error_set(err, "credentials", 0,
-			     "%s not set (but %s %s): set all four of "
-			     CH_CREDS_ENV_LIST ", or none of them to use the "
-			     "credentials file", missing, present,
-			     n == 1 ? "is" : "are");
+			     "%s not set (but %s %s): set %s %s, or none of "
+			     "them to use the credentials file", missing,
+			     present, n == 1 ? "is" : "are",
+			     sp->n == 2 ? "both" : "all four of", sp->env_list);
 		return -1;
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sp->n; i++) {
 		if (!ch_creds_value_ok(v[i])) {
 			ch_error_set(err, "credentials", 0,
 				     "%s holds spaces, control or non-ASCII "
 				     "characters, or is longer than %d "
 				     "characters; copy the value again from "
-				     "the developer portal",
-				     ch_creds_env[i], CH_CREDS_MAX_LEN);
+				     "%s", sp->env[i], CH_CREDS_MAX_LEN,
+				     sp->source);
 			return -1;
 		}
 	}
-	for (i = 0; i < 4; i++)
-		*ch_creds_slot(c, i) = ch_xstrdup(v[i]);
+	for (i = 0; i < sp->n; i++)
+		out[i] = ch_xstrdup(v[i]);
 	return 0;
 }
 
 /* Reads the file through an open descriptor (checked with fstat, so the
  * file checked is the file read) into a buffer the caller wipes. */
-static char *ch_creds_read(const char *file, size_t *len, struct ch_error *err)
+static char *ch_creds_read(const struct ch_secrets_spec *sp, const char *file,
+			   size_t *len, struct ch_error *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -140,8 +112,8 @@ static char *ch_creds_read(const char *file, size_t *len, struct ch_error *err)
 		if (errno == ENOENT)
 			ch_error_set(err, file, 0,
 				     "no such credentials file; create it "
-				     "(mode 0600) with " CH_CREDS_KEY_LIST
-				     ", or set " CH_CREDS_ENV_LIST);
+				     "(mode 0600) with %s, or set %s",
+				     sp->key_list, sp->env_list);
 		else
 			ch_error_set(err, file, 0, "cannot open: %s",
 				     strerror(errno));
@@ -178,7 +150,7 @@ static char *ch_creds_read(const char *file, size_t *len, struct ch_error *err)
 		if (r < 0) {
 			ch_error_set(err, file, 0, "read error: %s",
 				     strerror(errno));
-			ch_creds_wipe(buf, n);
+			ch_secret_wipe(buf, n);
 			free(buf);
 			buf = NULL;
 			goto cleanup;
@@ -200,8 +172,8 @@ cleanup:
 
 /* A setting of the file whose name is close to a key it lacks: "did you
  * mean" (set in err, so it is what the user sees first). */
-static void misspelt(const config_t *cfg, const char *file,
-		     struct ch_error *err)
+static void misspelt(const struct ch_secrets_spec *sp, const config_t *cfg,
+		     const char *file, struct ch_error *err)
 {
 	config_setting_t *root = config_root_setting(cfg);
 	int i, k, n = config_setting_length(root);
@@ -210,23 +182,23 @@ static void misspelt(const config_t *cfg, const char *file,
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *name = config_setting_name(s);
 
-		for (k = 0; name && k < 4; k++) {
-			int dist = ch_edit_distance(name, ch_creds_keys[k]);
+		for (k = 0; name && k < sp->n; k++) {
+			int dist = ch_edit_distance(name, sp->keys[k]);
 
 			if (dist > 0 && dist <= 3 &&
-			    !config_lookup(cfg, ch_creds_keys[k])) {
+			    !config_lookup(cfg, sp->keys[k])) {
 				ch_error_set(err, file,
 					     config_setting_source_line(s),
-					     "unknown setting \"%s\"; did you mean \"%s\"? (the file needs " CH_CREDS_KEY_LIST ")",
-					     name, ch_creds_keys[k]);
+					     "unknown setting \"%s\"; did you mean \"%s\"? (the file needs %s)",
+					     name, sp->keys[k], sp->key_list);
 				return;
 			}
 		}
 	}
 }
 
-static int ch_creds_from_file(struct ch_creds *c, const char *file,
-			      struct ch_error *err)
+static int ch_creds_from_file(const struct ch_secrets_spec *sp, char **out,
+			      const char *file, struct ch_error *err)
 {
 	config_t cfg;
 	char *buf = NULL;
@@ -234,7 +206,7 @@ static int ch_creds_from_file(struct ch_creds *c, const char *file,
 	char missing[128] = "";
 	int i, ret = -1, cfg_init = 0;
 
-	buf = ch_creds_read(file, &len, err);
+	buf = ch_creds_read(sp, file, &len, err);
 	if (!buf)
 		goto cleanup;
 	config_init(&cfg);
@@ -245,20 +217,20 @@ static int ch_creds_from_file(struct ch_creds *c, const char *file,
 			     config_error_text(&cfg));
 		goto cleanup;
 	}
-	for (i = 0; i < 4; i++) {
-		config_setting_t *s = config_lookup(&cfg, ch_creds_keys[i]);
+	for (i = 0; i < sp->n; i++) {
+		config_setting_t *s = config_lookup(&cfg, sp->keys[i]);
 		const char *v;
 
 		if (!s) {
 			snprintf(missing + strlen(missing),
 				 sizeof missing - strlen(missing), "%s%s",
-				 missing[0] ? ", " : "", ch_creds_keys[i]);
+				 missing[0] ? ", " : "", sp->keys[i]);
 			continue;
 		}
 		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 			ch_error_set(err, file, config_setting_source_line(s),
 				     "%s must be a string in double quotes",
-				     ch_creds_keys[i]);
+				     sp->keys[i]);
 			goto cleanup;
 		}
 		v = config_setting_get_string(s);
@@ -266,71 +238,71 @@ static int ch_creds_from_file(struct ch_creds *c, const char *file,
 			ch_error_set(err, file, config_setting_source_line(s),
 				     "%s is empty, longer than %d characters or "
 				     "holds spaces, control or non-ASCII "
-				     "characters; copy it again from the "
-				     "developer portal", ch_creds_keys[i],
-				     CH_CREDS_MAX_LEN);
+				     "characters; copy it again from %s",
+				     sp->keys[i], CH_CREDS_MAX_LEN,
+				     sp->source);
 			goto cleanup;
 		}
 	}
 	if (missing[0]) {
-		misspelt(&cfg, file, err);
-		ch_error_set(err, file, 0,
-			     "missing %s; the file needs " CH_CREDS_KEY_LIST,
-			     missing);
+		misspelt(sp, &cfg, file, err);
+		ch_error_set(err, file, 0, "missing %s; the file needs %s",
+			     missing, sp->key_list);
 		goto cleanup;
 	}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sp->n; i++) {
 		const char *v = NULL;
-		config_lookup_string(&cfg, ch_creds_keys[i], &v);
-		*ch_creds_slot(c, i) = ch_xstrdup(v);
+		config_lookup_string(&cfg, sp->keys[i], &v);
+		out[i] = ch_xstrdup(v);
 	}
 	ret = 0;
 
 cleanup:
 	if (cfg_init) {
 		/* wipe libconfig's copies of the secrets before it frees them */
-		for (i = 0; i < 4; i++) {
-			config_setting_t *s = config_lookup(&cfg, ch_creds_keys[i]);
+		for (i = 0; i < sp->n; i++) {
+			config_setting_t *s = config_lookup(&cfg, sp->keys[i]);
 			const char *v;
 			if (s && config_setting_type(s) == CONFIG_TYPE_STRING &&
 			    (v = config_setting_get_string(s)))
-				ch_creds_wipe((char *)(uintptr_t)v, strlen(v));
+				ch_secret_wipe((char *)(uintptr_t)v, strlen(v));
 		}
 		config_destroy(&cfg);
 	}
 	if (buf) {
-		ch_creds_wipe(buf, len);
+		ch_secret_wipe(buf, len);
 		free(buf);
 	}
 	return ret;
 }
 
-int ch_creds_load(struct ch_creds *c, const char *file, struct ch_error *err)
+int ch_secrets_load(const struct ch_secrets_spec *sp, char **out,
+		    const char *file, struct ch_error *err)
 {
 	char *path = NULL;
-	int found = 0, ret = -1;
+	int found = 0, ret = -1, i;
 
-	memset(c, 0, sizeof *c);
-	if (ch_creds_from_env(c, &found, err) != 0)
+	for (i = 0; i < sp->n; i++)
+		out[i] = NULL;
+	if (ch_creds_from_env(sp, out, &found, err) != 0)
 		goto cleanup;
-	if (found == 4) {
+	if (found == sp->n) {
 		ret = 0;
 		goto cleanup;
 	}
 	if (!file || !*file) {
 		ch_error_set(err, "credentials", 0,
-			     "no credentials: set " CH_CREDS_ENV_LIST
-			     ", or name a credentials file (api.credentials "
-			     "in the schedule; libconfig, mode 0600, keys "
-			     CH_CREDS_KEY_LIST ")");
+			     "no credentials: set %s, or name a credentials file (%s in the schedule; libconfig, mode 0600, keys %s)",
+			     sp->env_list, sp->setting, sp->key_list);
 		goto cleanup;
 	}
 	path = ch_path_resolve(NULL, file);
-	ret = ch_creds_from_file(c, path, err);
+	ret = ch_creds_from_file(sp, out, path, err);
 
 cleanup:
 	if (ret != 0)
-		ch_creds_free(c);
+		for (i = 0; i < sp->n; i++)
+			ch_secret_free(&out[i]);
 	free(path);
 	return ret;
 }

@@ -127,32 +127,6 @@ static void ch_clean(char *dst, size_t n, const char *src)
 /* ---------------------------------------------------------------- */
 /* pages                                                            */
 
-static void ch_tweet_free(struct ch_tweet *t)
-{
-	free(t->id);
-	free(t->created_at);
-	free(t->author_id);
-	free(t->username);
-	free(t->name);
-	free(t->text);
-	free(t->conversation_id);
-	free(t->in_reply_to_id);
-}
-
-void ch_tweet_page_free(struct ch_tweet_page *page)
-{
-	size_t i;
-
-	if (!page)
-		return;
-	for (i = 0; i < page->n; i++)
-		ch_tweet_free(&page->tweets[i]);
-	free(page->tweets);
-	free(page->newest_id);
-	free(page->next_token);
-	memset(page, 0, sizeof *page);
-}
-
 struct ch_user_ref {
 	const char *id; /* borrowed from the JSON tree */
 	json_t *user;
@@ -216,7 +190,7 @@ static int ch_parse_users(json_t *root, struct ch_user_ref **out, size_t *n,
 	return 0;
 }
 
-static int ch_parse_tweet(json_t *t, size_t i, struct ch_tweet *tw,
+static int ch_parse_tweet(json_t *t, size_t i, struct ch_msg *tw,
 			  const struct ch_user_ref *users, size_t n_users,
 			  struct ch_error *err)
 {
@@ -257,7 +231,7 @@ static int ch_parse_tweet(json_t *t, size_t i, struct ch_tweet *tw,
 			if (strcmp(type, "replied_to") == 0 && !tw->in_reply_to_id)
 				tw->in_reply_to_id = ch_xstrdup(json_string_value(rid));
 			else if (strcmp(type, "retweeted") == 0)
-				tw->is_retweet = true;
+				tw->is_repost = true;
 		}
 	}
 	if (tw->author_id && n_users) {
@@ -276,7 +250,7 @@ static int ch_parse_tweet(json_t *t, size_t i, struct ch_tweet *tw,
 }
 
 int ch_xapi_parse_page(const char *json, size_t len,
-		       struct ch_tweet_page *page, struct ch_error *err)
+		       struct ch_msg_page *page, struct ch_error *err)
 {
 	json_t *root = NULL, *data, *meta, *t;
 	struct ch_user_ref *users = NULL;
@@ -297,16 +271,16 @@ int ch_xapi_parse_page(const char *json, size_t len,
 			goto cleanup;
 		}
 		if (json_array_size(data) > 0)
-			page->tweets = ch_xcalloc(json_array_size(data),
-						  sizeof *page->tweets);
+			page->msgs = ch_xcalloc(json_array_size(data),
+						  sizeof *page->msgs);
 		json_array_foreach(data, i, t) {
 			page->n = i + 1; /* so a partial tweet is freed */
-			if (ch_parse_tweet(t, i, &page->tweets[i], users,
+			if (ch_parse_tweet(t, i, &page->msgs[i], users,
 					   n_users, err) != 0)
 				goto cleanup;
 		}
 	}
-	page->result_count = (long)page->n;
+	page->count = (long)page->n;
 	meta = json_object_get(root, "meta");
 	if (meta && !json_is_null(meta)) {
 		json_t *rc;
@@ -317,9 +291,9 @@ int ch_xapi_parse_page(const char *json, size_t len,
 			goto cleanup;
 		}
 		if (ch_j_str(meta, "newest_id", "meta", (size_t)-1, 0,
-			     &page->newest_id, err) ||
+			     &page->newest, err) ||
 		    ch_j_str(meta, "next_token", "meta", (size_t)-1, 0,
-			     &page->next_token, err))
+			     &page->next, err))
 			goto cleanup;
 		rc = json_object_get(meta, "result_count");
 		if (rc && !json_is_null(rc)) {
@@ -331,7 +305,7 @@ int ch_xapi_parse_page(const char *json, size_t len,
 					     "non-negative integer");
 				goto cleanup;
 			}
-			page->result_count = (long)json_integer_value(rc);
+			page->count = (long)json_integer_value(rc);
 		}
 	}
 	ret = 0;
@@ -340,27 +314,12 @@ cleanup:
 	free(users);
 	json_decref(root);
 	if (ret != 0)
-		ch_tweet_page_free(page);
+		ch_msg_page_free(page);
 	return ret;
 }
 
 /* ---------------------------------------------------------------- */
 /* polls                                                            */
-
-void ch_poll_result_free(struct ch_poll_result *res)
-{
-	size_t i;
-
-	if (!res)
-		return;
-	for (i = 0; i < res->n_options; i++)
-		free(res->options[i].label);
-	free(res->options);
-	free(res->poll_id);
-	free(res->voting_status);
-	free(res->end_datetime);
-	memset(res, 0, sizeof *res);
-}
 
 /* The poll id the first post points at, or NULL. */
 static const char *ch_poll_wanted(json_t *root)
@@ -929,7 +888,7 @@ static void ch_q_fields(struct ch_buf *q)
 }
 
 static int ch_xapi_get_page(struct ch_xapi *x, const char *path,
-			    struct ch_buf *q, struct ch_tweet_page *page,
+			    struct ch_buf *q, struct ch_msg_page *page,
 			    struct ch_error *err)
 {
 	struct ch_http_response resp = {0};
@@ -949,7 +908,7 @@ cleanup:
 }
 
 int ch_xapi_search(struct ch_xapi *x, const struct ch_search_req *req,
-		   struct ch_tweet_page *page, struct ch_error *err)
+		   struct ch_msg_page *page, struct ch_error *err)
 {
 	struct ch_buf q = {0};
 	char num[16];
@@ -989,7 +948,7 @@ cleanup:
 }
 
 int ch_xapi_user_tweets(struct ch_xapi *x, const char *user_id,
-			int max_results, struct ch_tweet_page *page,
+			int max_results, struct ch_msg_page *page,
 			struct ch_error *err)
 {
 	struct ch_buf q = {0};
@@ -1090,7 +1049,7 @@ bool ch_xapi_same_text(const char *got, const char *text)
 int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 		      double since, char *id, size_t n, struct ch_error *err)
 {
-	struct ch_tweet_page page;
+	struct ch_msg_page page;
 	size_t i;
 	int found = 0;
 
@@ -1102,11 +1061,11 @@ int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 		return -1;
 	}
 	if (ch_xapi_user_tweets(x, me_id, 20, &page, err) < 0) {
-		ch_tweet_page_free(&page);
+		ch_msg_page_free(&page);
 		return -1;
 	}
 	for (i = 0; i < page.n; i++) {
-		const struct ch_tweet *tw = &page.tweets[i];
+		const struct ch_msg *tw = &page.msgs[i];
 		long long ms = 0;
 
 		if (!tw->text || !tw->id || !ch_xapi_same_text(tw->text, text))
@@ -1123,48 +1082,6 @@ int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 		found = 1;
 		break;
 	}
-	ch_tweet_page_free(&page);
+	ch_msg_page_free(&page);
 	return found;
-}
-
-int ch_xapi_open(struct ch_xapi *x, struct ch_creds *creds,
-		 const char *credentials, const char *base_url,
-		 struct ch_error *err)
-{
-	memset(x, 0, sizeof *x);
-	if (ch_creds_load(creds, credentials, err) < 0 ||
-	    ch_xapi_init(x, base_url, creds, err) < 0)
-		return -1;
-	x->verbose = ch_log_enabled(CH_LOG_DEBUG);
-	return 0;
-}
-
-int ch_xapi_whoami(struct ch_xapi *x, double deadline,
-		   int (*sleep_until)(double t), char *id, size_t id_n,
-		   char *user, size_t user_n, struct ch_error *err)
-{
-	double backoff = 1;
-	int refused = 0;
-
-	for (;;) {
-		double now;
-
-		ch_error_clear(err);
-		if (ch_xapi_me(x, id, id_n, user, user_n, err) == 0)
-			return 0;
-		ch_log(CH_LOG_ERROR, "%s", err->text);
-		if (x->last == CH_XFAIL_AUTH || x->last == CH_XFAIL_CLIENT) {
-			if (refused++ || x->last == CH_XFAIL_CLIENT)
-				return -1;
-		} else {
-			refused = 0;
-		}
-		now = ch_clock_now();
-		if (now >= deadline || !sleep_until)
-			return -2;
-		if (sleep_until(now + backoff < deadline ? now + backoff : deadline))
-			return -3;
-		if (backoff < 60)
-			backoff *= 2;
-	}
 }

@@ -1,5 +1,6 @@
 /*
- * xapi.h - the X API v2 calls chathost makes, on top of http.h (one
+ * xapi.h - the X API v2 calls chathost makes (X behind the network
+ * interface: x.c; the core never includes this header), on top of http.h (one
  * persistent libcurl handle, so the connection stays warm) and oauth.h
  * (every request signed, OAuth 1.0a user context).
  *
@@ -18,6 +19,7 @@
 
 #include "common.h"
 #include "creds.h"
+#include "net/net.h"
 
 struct ch_http; /* http.h */
 
@@ -82,27 +84,6 @@ int ch_xapi_post(struct ch_xapi *x, const char *text, const char *reply_to,
 int ch_xapi_me(struct ch_xapi *x, char *id, size_t id_size, char *username,
 	       size_t username_size, struct ch_error *err);
 
-/* One post as the log needs it; every string owned (NULL when absent). */
-struct ch_tweet {
-	char *id;
-	char *created_at;      /* "2026-12-01T18:07:12.000Z" */
-	char *author_id;
-	char *username;        /* from includes.users */
-	char *name;            /* display name, from includes.users */
-	char *text;
-	char *conversation_id;
-	char *in_reply_to_id;  /* referenced_tweets type "replied_to" */
-	bool is_retweet;       /* referenced_tweets type "retweeted" */
-};
-
-struct ch_tweet_page {
-	struct ch_tweet *tweets; /* owned array */
-	size_t n;
-	char *newest_id;         /* owned or NULL (meta.newest_id) */
-	char *next_token;        /* owned or NULL (meta.next_token) */
-	long result_count;       /* meta.result_count */
-};
-
 struct ch_search_req {
 	const char *query;       /* e.g. "#ICMIchat -is:retweet" (<= 512 chars) */
 	const char *since_id;    /* NULL if none */
@@ -116,33 +97,19 @@ struct ch_search_req {
  * conversation_id,referenced_tweets,in_reply_to_user_id,
  * expansions=author_id, user.fields=username,name. */
 int ch_xapi_search(struct ch_xapi *x, const struct ch_search_req *req,
-		   struct ch_tweet_page *page, struct ch_error *err);
+		   struct ch_msg_page *page, struct ch_error *err);
 
 /* GET /2/users/:id/tweets (the account's recent posts, newest first),
  * max_results 5-100, to find a post whose id was lost in a crash. */
 int ch_xapi_user_tweets(struct ch_xapi *x, const char *user_id,
-			int max_results, struct ch_tweet_page *page,
+			int max_results, struct ch_msg_page *page,
 			struct ch_error *err);
 
 /* Pure parser of a search / user-tweets / tweet-lookup response body;
  * exposed for tests, benchmarks and fuzzing. Returns 0 or -1. */
 int ch_xapi_parse_page(const char *json, size_t len,
-		       struct ch_tweet_page *page, struct ch_error *err);
-void ch_tweet_page_free(struct ch_tweet_page *page);
-
-struct ch_poll_option {
-	int position;
-	char *label; /* owned */
-	long votes;
-};
-
-struct ch_poll_result {
-	char *poll_id;        /* owned */
-	char *voting_status;  /* owned: "open" | "closed" */
-	char *end_datetime;   /* owned or NULL */
-	struct ch_poll_option *options; /* owned array */
-	size_t n_options;
-};
+		       struct ch_msg_page *page, struct ch_error *err);
+void ch_msg_page_free(struct ch_msg_page *page);
 
 /* GET /2/tweets?ids=TWEET&expansions=attachments.poll_ids&
  * poll.fields=options,voting_status,end_datetime */
@@ -151,7 +118,6 @@ int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
 /* Pure parser for the above response; for tests and fuzzing. */
 int ch_xapi_parse_poll(const char *json, size_t len,
 		       struct ch_poll_result *res, struct ch_error *err);
-void ch_poll_result_free(struct ch_poll_result *res);
 
 /* Pure: what a non-2xx response means. Fills err (source "X API") with a
  * message a user can act on, built from the problem JSON {"title",
@@ -183,25 +149,5 @@ bool ch_xapi_same_text(const char *got, const char *text);
  * (err; x->last says why). */
 int ch_xapi_find_mine(struct ch_xapi *x, const char *me_id, const char *text,
 		      double since, char *id, size_t n, struct ch_error *err);
-
-/* The one set-up of the X client, for run, poll and check: the
- * credentials (the environment, else the file credentials; creds is the
- * caller's, freed with ch_creds_free) and the client on base_url.
- * Returns 0, or -1 with err filled. */
-int ch_xapi_open(struct ch_xapi *x, struct ch_creds *creds,
-		 const char *credentials, const char *base_url,
-		 struct ch_error *err);
-
-/* The one look-up of the own account (GET /2/users/me), each failure
- * logged. A network failure is asked again (backoff 1 s doubling to 60 s,
- * through sleep_until, which returns non-zero to stop) until deadline
- * (real epoch seconds; no sleep_until: one try). A first 401/403 is asked
- * again too: libcurl resends a request whose reused connection died with
- * the same Authorization header, and X refuses the replayed nonce; a
- * second one is believed. Returns 0, -1 refused (credentials), -2 not
- * reached by deadline, -3 stopped. */
-int ch_xapi_whoami(struct ch_xapi *x, double deadline,
-		   int (*sleep_until)(double t), char *id, size_t id_n,
-		   char *user, size_t user_n, struct ch_error *err);
 
 #endif

@@ -1,0 +1,260 @@
+/* net.c - the network interface: the registry of networks and the calls
+ * the core makes, each a thin dispatch to the network's table (net.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+
+#include "clock.h"
+#include "log.h"
+
+extern const struct ch_net_ops ch_net_x;       /* net/x/x.c */
+
+static const struct ch_net_ops *const nets[] = {&ch_net_x};
+
+const struct ch_net_ops *ch_net_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof nets / sizeof nets[0]; i++)
+		if (strcmp(nets[i]->name, name) == 0)
+			return nets[i];
+	return NULL;
+}
+
+const char *ch_net_names(void)
+{
+	return "x";
+}
+
+void ch_msg_clear(struct ch_msg *t)
+{
+	free(t->id);
+	free(t->url);
+	free(t->created_at);
+	free(t->author_id);
+	free(t->username);
+	free(t->name);
+	free(t->text);
+	free(t->conversation_id);
+	free(t->in_reply_to_id);
+	memset(t, 0, sizeof *t);
+}
+
+void ch_msg_page_free(struct ch_msg_page *page)
+{
+	size_t i;
+
+	if (!page)
+		return;
+	for (i = 0; i < page->n; i++)
+		ch_msg_clear(&page->msgs[i]);
+	free(page->msgs);
+	free(page->newest);
+	free(page->next);
+	memset(page, 0, sizeof *page);
+}
+
+void ch_msg_page_append(struct ch_msg_page *dst, struct ch_msg_page *src)
+{
+	if (src->n) {
+		dst->msgs = ch_xrealloc(dst->msgs,
+					(dst->n + src->n) * sizeof *dst->msgs);
+		memcpy(dst->msgs + dst->n, src->msgs, src->n * sizeof *src->msgs);
+		dst->n += src->n;
+	}
+	free(src->msgs);
+	src->msgs = NULL;
+	src->n = 0;
+}
+
+void ch_poll_result_free(struct ch_poll_result *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	for (i = 0; i < res->n_options; i++)
+		free(res->options[i].label);
+	free(res->options);
+	free(res->poll_id);
+	free(res->voting_status);
+	free(res->end_datetime);
+	memset(res, 0, sizeof *res);
+}
+
+int ch_net_open(struct ch_net *n, const struct ch_net_ops *ops,
+		const struct ch_net_conf *conf, struct ch_error *err)
+{
+	memset(n, 0, sizeof *n);
+	n->ops = ops;
+	n->rate_remaining = -1;
+	if (ops->open(n, conf, err) < 0) {
+		memset(n, 0, sizeof *n);
+		return -1;
+	}
+	return 0;
+}
+
+int ch_net_open_named(struct ch_net *n, const char *name,
+		      const char *base_url, const char *credentials,
+		      struct ch_error *err)
+{
+	const struct ch_net_ops *ops = ch_net_find(name);
+	struct ch_net_conf conf = {0};
+
+	if (!ops) {
+		memset(n, 0, sizeof *n);
+		ch_error_set(err, "networks", 0,
+			     "unknown network \"%.40s\" (known: %s)",
+			     name ? name : "", ch_net_names());
+		return -1;
+	}
+	conf.base_url = base_url;
+	conf.credentials = credentials;
+	conf.verbose = ch_log_enabled(CH_LOG_DEBUG);
+	return ch_net_open(n, ops, &conf, err);
+}
+
+void ch_net_close(struct ch_net *n)
+{
+	if (n && n->ops && n->impl)
+		n->ops->close(n);
+	if (n)
+		n->impl = NULL;
+}
+
+/* Every call starts with no failure: n->last says what the call did. */
+static void start(struct ch_net *n)
+{
+	n->last = CH_NETFAIL_NONE;
+	n->wait_until = 0;
+}
+
+int ch_net_whoami_once(struct ch_net *n, char *id, size_t id_n, char *user,
+		       size_t user_n, struct ch_error *err)
+{
+	start(n);
+	return n->ops->whoami(n, id, id_n, user, user_n, err);
+}
+
+int ch_net_warm(struct ch_net *n, struct ch_error *err)
+{
+	start(n);
+	return n->ops->warm(n, err);
+}
+
+int ch_net_post(struct ch_net *n, const struct ch_net_post *p, char *id,
+		size_t id_n, struct ch_error *err)
+{
+	start(n);
+	if (p->poll && !n->ops->poll_lookup) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, n->ops->title, 0, "%s has no polls",
+			     n->ops->title);
+		return -1;
+	}
+	return n->ops->post(n, p, id, id_n, err);
+}
+
+int ch_net_read(struct ch_net *n, const struct ch_net_read *r,
+		struct ch_msg_page *page, struct ch_error *err)
+{
+	start(n);
+	memset(page, 0, sizeof *page);
+	return n->ops->read(n, r, page, err);
+}
+
+char *ch_net_describe(const struct ch_net *n, const struct ch_net_read *r)
+{
+	return n->ops->describe(r);
+}
+
+int ch_net_cursor_cmp(const struct ch_net *n, const char *a, const char *b)
+{
+	return n->ops->cursor_cmp(a, b);
+}
+
+bool ch_net_same_text(const struct ch_net *n, const char *got,
+		      const char *text)
+{
+	return n->ops->same_text(got, text);
+}
+
+int ch_net_poll_lookup(struct ch_net *n, const char *post_id,
+		       struct ch_poll_result *res, struct ch_error *err)
+{
+	start(n);
+	memset(res, 0, sizeof *res);
+	if (!n->ops->poll_lookup) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, n->ops->title, 0, "%s has no polls",
+			     n->ops->title);
+		return -1;
+	}
+	return n->ops->poll_lookup(n, post_id, res, err);
+}
+
+void ch_net_set_timeouts(struct ch_net *n, long connect_ms, long total_ms)
+{
+	if (n->impl)
+		n->ops->set_timeouts(n, connect_ms, total_ms);
+}
+
+void ch_net_new_key(const struct ch_net *n, char *key, size_t size)
+{
+	if (size)
+		key[0] = '\0';
+	if (n->ops->new_key)
+		n->ops->new_key(key, size, ch_clock_now());
+}
+
+char *ch_net_url(const struct ch_net *n, const char *id, const char *username)
+{
+	return n->ops->url_of ? n->ops->url_of(id, username) : NULL;
+}
+
+int ch_net_find_mine(struct ch_net *n, const char *me_id,
+		     const struct ch_net_post *p, double since, char *id,
+		     size_t id_n, struct ch_error *err)
+{
+	start(n);
+	if (!me_id) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, n->ops->title, 0,
+			     "the account is not known: its posts cannot be looked up");
+		return -1;
+	}
+	return n->ops->find_mine(n, me_id, p, since, id, id_n, err);
+}
+
+int ch_net_whoami(struct ch_net *n, double deadline,
+		  int (*sleep_until)(double t), char *id, size_t id_n,
+		  char *user, size_t user_n, struct ch_error *err)
+{
+	double backoff = 1;
+	int refused = 0;
+
+	for (;;) {
+		double now;
+
+		ch_error_clear(err);
+		if (ch_net_whoami_once(n, id, id_n, user, user_n, err) == 0)
+			return 0;
+		ch_log(CH_LOG_ERROR, "%s", err->text);
+		if (n->last == CH_NETFAIL_CREDENTIALS ||
+		    n->last == CH_NETFAIL_REFUSED) {
+			if (refused++ || n->last == CH_NETFAIL_REFUSED)
+				return -1;
+		} else {
+			refused = 0;
+		}
+		now = ch_clock_now();
+		if (now >= deadline || !sleep_until)
+			return -2;
+		if (sleep_until(now + backoff < deadline ? now + backoff : deadline))
+			return -3;
+		if (backoff < 60)
+			backoff *= 2;
+	}
+}

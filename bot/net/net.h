@@ -1,0 +1,252 @@
+/*
+ * net.h - the network interface: what the core (the chat loop, capture,
+ * attribution, the poll, the report) may ask of a social network, and
+ * nothing else. Each network is one table of operations (struct
+ * ch_net_ops) in its own folder: bot/net/x/ (X API v2), bot/net/bluesky/
+ * (XRPC). The core never includes a header from those folders; it opens a
+ * network by name (ch_net_open) and calls the ch_net_* functions below.
+ *
+ * Errors: every operation returns 0 (or a count) on success and -1 with
+ * err filled with a message a user can act on, and sets n->last to the
+ * neutral class of the failure, from which the core decides to retry,
+ * wait, look the post up, or stop:
+ *
+ *   RETRY         the network or the server failed (a cut connection, a
+ *                 timeout, 5xx): try again later, with backoff. For a post
+ *                 it may have gone out: look it up first.
+ *   WAIT          rate-limited: nothing before n->wait_until (real epoch
+ *                 seconds; 0 if the network did not say).
+ *   MAYBE_SENT    the network says the post exists already (X's "duplicate
+ *                 content", a record key that is taken): look it up.
+ *   REFUSED       the request will not succeed as it is (4xx).
+ *   CREDENTIALS   the credentials or the account's permissions (401/403).
+ *                 One such answer right after a cut connection can be a
+ *                 replay; a second is believed.
+ *   BAD_RESPONSE  an answer that cannot be read (malformed, too large).
+ *
+ * Ownership: struct ch_net is the caller's; ch_net_open fills it and
+ * ch_net_close frees what it owns (impl). Messages and pages are owned by
+ * the page (ch_msg_page_free). Every const char * argument is borrowed for
+ * the call.
+ */
+#ifndef CHATHOST_NET_H
+#define CHATHOST_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "../common.h"
+
+enum ch_netfail {
+	CH_NETFAIL_NONE = 0,
+	CH_NETFAIL_RETRY,
+	CH_NETFAIL_WAIT,
+	CH_NETFAIL_MAYBE_SENT,
+	CH_NETFAIL_REFUSED,
+	CH_NETFAIL_CREDENTIALS,
+	CH_NETFAIL_BAD_RESPONSE,
+};
+
+/* One post as the log needs it; every string owned, NULL when absent. */
+struct ch_msg {
+	char *id;              /* unique within its network (X: the post id;
+				  Bluesky: the at:// URI) */
+	char *url;             /* the post's web address, or NULL */
+	char *created_at;      /* ISO 8601 with zone */
+	char *author_id;       /* the network's account id */
+	char *username;        /* handle / username */
+	char *name;            /* display name */
+	char *text;            /* as the author wrote it (entities decoded) */
+	char *conversation_id; /* the id of its thread's root */
+	char *in_reply_to_id;  /* the post it replies to */
+	bool is_repost;        /* a repost (retweet): never an answer */
+};
+
+struct ch_msg_page {
+	struct ch_msg *msgs;   /* owned array */
+	size_t n;
+	char *newest;          /* owned or NULL: the "since" cursor that reads
+				  only what is newer than this page */
+	char *next;            /* owned or NULL: the next page's cursor */
+	long count;            /* the posts the network said it returned */
+};
+void ch_msg_page_free(struct ch_msg_page *page);
+/* Frees the strings m owns and zeroes it (not m itself). */
+void ch_msg_clear(struct ch_msg *m);
+/* Moves the page's messages to the end of dst (src is left empty). */
+void ch_msg_page_append(struct ch_msg_page *dst, struct ch_msg_page *src);
+
+/* One page of the chat's posts: the hashtag's posts and the thread of
+ * the chat's first post, within a time range. */
+struct ch_net_read {
+	const char *tag;        /* the hashtag without '#' */
+	const char *root_id;    /* the chat's first post, whose thread is
+				   read too; NULL before it is posted */
+	const char *since;      /* a page's newest: only newer posts; NULL */
+	const char *start_time; /* ISO 8601 or NULL */
+	const char *end_time;   /* ISO 8601 or NULL */
+	const char *cursor;     /* NULL for the first page */
+	int max;                /* posts per page, 10-100 */
+};
+
+struct ch_net_poll {
+	const char *const *options; /* 2-4 labels */
+	size_t n_options;
+	int duration_minutes;
+};
+
+struct ch_net_post {
+	const char *text;
+	const char *reply_to;   /* the post it replies to, or NULL */
+	const char *root_id;    /* the thread's root when reply_to is set */
+	const struct ch_net_poll *poll; /* NULL: no poll */
+	const char *key;        /* the post's key, chosen with its intent
+				   (ch_net_new_key), or NULL where the
+				   network has none */
+};
+
+/* A poll's counts as the network reports them. */
+struct ch_poll_option {
+	int position;
+	char *label; /* owned */
+	long votes;
+};
+
+struct ch_poll_result {
+	char *poll_id;        /* owned */
+	char *voting_status;  /* owned: "open" | "closed" */
+	char *end_datetime;   /* owned or NULL */
+	struct ch_poll_option *options; /* owned array */
+	size_t n_options;
+};
+void ch_poll_result_free(struct ch_poll_result *res);
+
+/* The settings a network is opened with (all borrowed). */
+struct ch_net_conf {
+	const char *base_url;    /* the API's base URL */
+	const char *credentials; /* a credentials file, or NULL: environment */
+	int verbose;
+};
+
+struct ch_net;
+
+struct ch_net_ops {
+	const char *name;        /* "x", "bluesky" */
+	const char *title;       /* "X", "Bluesky" */
+	const char *env_names;   /* the credentials' environment variables,
+				    for messages */
+	const char *env_probe;   /* the first of them */
+	/* reads the credentials without connecting: 0 or -1 (err) */
+	int (*check_credentials)(const char *file, struct ch_error *err);
+	int (*open)(struct ch_net *n, const struct ch_net_conf *conf,
+		    struct ch_error *err);
+	void (*close)(struct ch_net *n);
+	int (*whoami)(struct ch_net *n, char *id, size_t id_n, char *user,
+		      size_t user_n, struct ch_error *err);
+	int (*warm)(struct ch_net *n, struct ch_error *err);
+	int (*post)(struct ch_net *n, const struct ch_net_post *p, char *id,
+		    size_t id_n, struct ch_error *err);
+	/* 1 found, 0 not, -1 failed (see ch_net_find_mine) */
+	int (*find_mine)(struct ch_net *n, const char *me_id,
+			 const struct ch_net_post *p, double since, char *id,
+			 size_t id_n, struct ch_error *err);
+	int (*read)(struct ch_net *n, const struct ch_net_read *r,
+		    struct ch_msg_page *page, struct ch_error *err);
+	char *(*describe)(const struct ch_net_read *r);
+	/* orders two "since" cursors (a page's newest, or a post id):
+	 * <0, 0 (equal or not comparable), >0 */
+	int (*cursor_cmp)(const char *a, const char *b);
+	bool (*same_text)(const char *got, const char *text);
+	int (*poll_lookup)(struct ch_net *n, const char *post_id,
+			   struct ch_poll_result *res, struct ch_error *err);
+	void (*set_timeouts)(struct ch_net *n, long connect_ms, long total_ms);
+	/* NULL where the network has no post keys */
+	void (*new_key)(char *key, size_t n, double now);
+	/* the length rule: the text's length, its limit */
+	long (*length)(const char *text, size_t len, long *limit);
+	char *(*url_of)(const char *id, const char *username);
+};
+
+struct ch_net {
+	const struct ch_net_ops *ops; /* borrowed (static) */
+	void *impl;                /* owned by the implementation */
+	enum ch_netfail last;      /* class of the last failure */
+	long last_status;          /* HTTP status of the last answer, 0 none */
+	double wait_until;         /* WAIT: not before (real epoch s), 0 */
+	long rate_remaining;       /* reads left in the window, -1 unknown */
+	double rate_reset;         /* when the read window resets, 0 */
+	struct timespec last_sent; /* wall clock the last request went out */
+	long last_connects;        /* connections the last request opened */
+};
+
+/* The networks chathost knows, by name ("x", "bluesky"); NULL if none. */
+const struct ch_net_ops *ch_net_find(const char *name);
+/* The names, for messages: "x, bluesky". */
+const char *ch_net_names(void);
+
+/* Opens n on ops. Returns 0, or -1 with err (then nothing to close). */
+int ch_net_open(struct ch_net *n, const struct ch_net_ops *ops,
+		const struct ch_net_conf *conf, struct ch_error *err);
+void ch_net_close(struct ch_net *n);
+/* The one set-up of a network client for run, poll and check: the network
+ * called name on base_url with the credentials file (NULL: environment),
+ * tracing requests when debug logging is on. */
+int ch_net_open_named(struct ch_net *n, const char *name,
+		      const char *base_url, const char *credentials,
+		      struct ch_error *err);
+
+int ch_net_whoami_once(struct ch_net *n, char *id, size_t id_n, char *user,
+		       size_t user_n, struct ch_error *err);
+int ch_net_warm(struct ch_net *n, struct ch_error *err);
+int ch_net_post(struct ch_net *n, const struct ch_net_post *p, char *id,
+		size_t id_n, struct ch_error *err);
+int ch_net_read(struct ch_net *n, const struct ch_net_read *r,
+		struct ch_msg_page *page, struct ch_error *err);
+/* A readable form of the read (X: its search query); caller frees. */
+char *ch_net_describe(const struct ch_net *n, const struct ch_net_read *r);
+/* Orders two "since" cursors (a page's newest, or a post id where the
+ * network's ids are in time order): <0, >0, or 0 (equal or not
+ * comparable). */
+int ch_net_cursor_cmp(const struct ch_net *n, const char *a, const char *b);
+/* Whether got (a post's text as the network returns it) is text. */
+bool ch_net_same_text(const struct ch_net *n, const char *got,
+		      const char *text);
+int ch_net_poll_lookup(struct ch_net *n, const char *post_id,
+		       struct ch_poll_result *res, struct ch_error *err);
+void ch_net_set_timeouts(struct ch_net *n, long connect_ms, long total_ms);
+/* A fresh post key into key (>= 16 bytes), or "" where the network has
+ * none. */
+void ch_net_new_key(const struct ch_net *n, char *key, size_t size);
+/* The post's web address, or NULL; caller frees. */
+char *ch_net_url(const struct ch_net *n, const char *id,
+		 const char *username);
+
+/* Clock difference allowed between this machine and a network's servers
+ * when a found post's creation is compared with the intent (seconds; X's
+ * created_at drops the milliseconds). */
+#define CH_NET_INTENT_SKEW 2.0
+
+/* The one look-up of a post whose fate is unknown (after a crash, a cut
+ * connection, a "duplicate" answer): p among the account's recent posts,
+ * made at or after since, the real instant the intent to post it was
+ * recorded (an older post with the same text, a rehearsal's or last
+ * week's, is not this chat's); where the network has post keys, by its
+ * key. Returns 1 (id filled), 0 not there, -1 the look-up failed (err;
+ * n->last says why). */
+int ch_net_find_mine(struct ch_net *n, const char *me_id,
+		     const struct ch_net_post *p, double since, char *id,
+		     size_t id_n, struct ch_error *err);
+
+/* The one look-up of the own account, each failure logged. A network
+ * failure is asked again (backoff 1 s doubling to 60 s, through
+ * sleep_until, which returns non-zero to stop) until deadline (real epoch
+ * seconds; no sleep_until: one try). A first CREDENTIALS answer is asked
+ * again too (a replayed request after a cut connection); a second one is
+ * believed. Returns 0, -1 refused (credentials), -2 not reached by
+ * deadline, -3 stopped. */
+int ch_net_whoami(struct ch_net *n, double deadline,
+		  int (*sleep_until)(double t), char *id, size_t id_n,
+		  char *user, size_t user_n, struct ch_error *err);
+
+#endif

@@ -1,0 +1,220 @@
+/* x.c - X behind the network interface (net.h): the table of operations
+ * over xapi.c, X's failure kinds mapped to the neutral classes, the chat's
+ * read as X's search query. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+
+#include "creds.h"
+#include "log.h"
+#include "tweetlen.h"
+#include "xapi.h"
+
+struct xnet {
+	struct ch_creds creds; /* owned */
+	struct ch_xapi x;      /* owned */
+};
+
+static struct ch_xapi *X(struct ch_net *n)
+{
+	return &((struct xnet *)n->impl)->x;
+}
+
+static enum ch_netfail neutral(enum ch_xfail f)
+{
+	switch (f) {
+	case CH_XFAIL_NONE:
+		return CH_NETFAIL_NONE;
+	case CH_XFAIL_NETWORK:
+	case CH_XFAIL_SERVER:
+		return CH_NETFAIL_RETRY;
+	case CH_XFAIL_RATELIMIT:
+		return CH_NETFAIL_WAIT;
+	case CH_XFAIL_DUPLICATE:
+		return CH_NETFAIL_MAYBE_SENT;
+	case CH_XFAIL_AUTH:
+		return CH_NETFAIL_CREDENTIALS;
+	case CH_XFAIL_CLIENT:
+		return CH_NETFAIL_REFUSED;
+	case CH_XFAIL_PARSE:
+		return CH_NETFAIL_BAD_RESPONSE;
+	}
+	return CH_NETFAIL_BAD_RESPONSE;
+}
+
+/* After every call: what the X client saw, in the neutral terms. */
+static int sync_(struct ch_net *n, int r)
+{
+	struct ch_xapi *x = X(n);
+
+	n->last = r < 0 ? neutral(x->last) : CH_NETFAIL_NONE;
+	n->last_status = x->last_status;
+	n->wait_until = n->last == CH_NETFAIL_WAIT ? (double)x->rate.reset : 0;
+	n->rate_remaining = x->rate.remaining;
+	n->rate_reset = (double)x->rate.reset;
+	n->last_sent = x->last_sent;
+	n->last_connects = x->last_connects;
+	return r;
+}
+
+static int x_check_credentials(const char *file, struct ch_error *err)
+{
+	struct ch_creds c = {0};
+	int r = ch_creds_load(&c, file, err);
+
+	ch_creds_free(&c);
+	return r;
+}
+
+static int x_open(struct ch_net *n, const struct ch_net_conf *conf,
+		  struct ch_error *err)
+{
+	struct xnet *xn = ch_xcalloc(1, sizeof *xn);
+
+	if (ch_creds_load(&xn->creds, conf->credentials, err) < 0 ||
+	    ch_xapi_init(&xn->x, conf->base_url, &xn->creds, err) < 0) {
+		ch_creds_free(&xn->creds);
+		free(xn);
+		return -1;
+	}
+	xn->x.verbose = conf->verbose;
+	n->impl = xn;
+	return 0;
+}
+
+static void x_close(struct ch_net *n)
+{
+	struct xnet *xn = n->impl;
+
+	ch_xapi_free(&xn->x);
+	ch_creds_free(&xn->creds);
+	free(xn);
+}
+
+static int x_whoami(struct ch_net *n, char *id, size_t id_n, char *user,
+		    size_t user_n, struct ch_error *err)
+{
+	return sync_(n, ch_xapi_me(X(n), id, id_n, user, user_n, err));
+}
+
+static int x_warm(struct ch_net *n, struct ch_error *err)
+{
+	return sync_(n, ch_xapi_warm(X(n), err));
+}
+
+static int x_post(struct ch_net *n, const struct ch_net_post *p, char *id,
+		  size_t id_n, struct ch_error *err)
+{
+	struct ch_xapi_poll_req req;
+
+	if (p->poll) {
+		req.options = p->poll->options;
+		req.n_options = p->poll->n_options;
+		req.duration_minutes = p->poll->duration_minutes;
+	}
+	return sync_(n, ch_xapi_post(X(n), p->text, p->reply_to,
+				     p->poll ? &req : NULL, id, id_n, err));
+}
+
+static int x_find_mine(struct ch_net *n, const char *me_id,
+		       const struct ch_net_post *p, double since, char *id,
+		       size_t id_n, struct ch_error *err)
+{
+	return sync_(n, ch_xapi_find_mine(X(n), me_id, p->text, since, id,
+					  id_n, err));
+}
+
+/* "(#tag OR conversation_id:<root>) -is:retweet", or "#tag -is:retweet"
+ * before the chat's first post is there. */
+static char *x_describe(const struct ch_net_read *r)
+{
+	const char *tag = r->tag ? r->tag : "";
+
+	if (tag[0] == '#')
+		tag++;
+	if (r->root_id)
+		return ch_xasprintf("(#%s OR conversation_id:%s) -is:retweet",
+				    tag, r->root_id);
+	return ch_xasprintf("#%s -is:retweet", tag);
+}
+
+static int x_read(struct ch_net *n, const struct ch_net_read *r,
+		  struct ch_msg_page *page, struct ch_error *err)
+{
+	struct ch_search_req req;
+	char *query = x_describe(r);
+	int ret;
+
+	memset(&req, 0, sizeof req);
+	req.query = query;
+	req.since_id = r->since;
+	req.start_time = r->start_time;
+	req.end_time = r->end_time;
+	req.next_token = r->cursor;
+	req.max_results = r->max;
+	ret = sync_(n, ch_xapi_search(X(n), &req, page, err));
+	free(query);
+	return ret;
+}
+
+/* X's ids are snowflakes: a longer id is newer, equal lengths compare as
+ * strings. */
+static int x_cursor_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static int x_poll_lookup(struct ch_net *n, const char *post_id,
+			 struct ch_poll_result *res, struct ch_error *err)
+{
+	return sync_(n, ch_xapi_poll_lookup(X(n), post_id, res, err));
+}
+
+static void x_set_timeouts(struct ch_net *n, long connect_ms, long total_ms)
+{
+	ch_xapi_set_timeouts(X(n), connect_ms, total_ms);
+}
+
+static long x_length(const char *text, size_t len, long *limit)
+{
+	struct ch_tweetlen r;
+
+	ch_tweetlen(text, len, &r);
+	if (limit)
+		*limit = 280;
+	return (long)r.weighted;
+}
+
+static char *x_url_of(const char *id, const char *username)
+{
+	return ch_xasprintf("https://x.com/%s/status/%s",
+			    username && *username ? username : "i", id);
+}
+
+const struct ch_net_ops ch_net_x = {
+	.name = "x",
+	.title = "X",
+	.env_names = "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+	.env_probe = "X_API_KEY",
+	.check_credentials = x_check_credentials,
+	.open = x_open,
+	.close = x_close,
+	.whoami = x_whoami,
+	.warm = x_warm,
+	.post = x_post,
+	.find_mine = x_find_mine,
+	.read = x_read,
+	.describe = x_describe,
+	.cursor_cmp = x_cursor_cmp,
+	.same_text = ch_xapi_same_text,
+	.poll_lookup = x_poll_lookup,
+	.set_timeouts = x_set_timeouts,
+	.new_key = NULL,
+	.length = x_length,
+	.url_of = x_url_of,
+};
