@@ -13,7 +13,7 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 
 CC       ?= cc
-PKGS     := libcurl oauth jansson libconfig
+PKGS     := libcurl oauth jansson libconfig libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -95,6 +95,7 @@ demo: deps
 
 deps:
 	@scripts/deps
+	@scripts/deps-bsky
 
 # ASan+UBSan: the unit, case and integration tests on an instrumented build.
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

