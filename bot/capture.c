@@ -23,7 +23,6 @@
 #define MAX_RESULTS 100
 #define MAX_PAGES_BACKFILL 1000 /* per range: a runaway guard */
 #define SEARCH_REACH (7 * 86400.0 - 120.0) /* search/recent reaches 7 days */
-#define END_LAG 10.0           /* X: end_time >= 10 s before the request */
 #define MAX_RATE_WAIT 960.0    /* backfill: longest wait for a reset */
 #define MAX_GAPS 64
 
@@ -339,6 +338,8 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		e.attributed_by = a.by;
 		e.in_reply_to_id = t->in_reply_to_id;
 		e.text = t->text;
+		e.net = c->net->ops->name;
+		e.url = t->url;
 		r = ch_replylog_queue(c->log, &e, err);
 		if (r < 0)
 			return -1;
@@ -1158,6 +1159,7 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 	double lo = c->window_start - margin(c), hi = c->window_end;
 	double now = now_of(c), reach = now - SEARCH_REACH;
 	double live_to = ch_json_num(cap, "live_to", 0);
+	double lag = c->net->ops->end_lag;
 	size_t n, i;
 	struct actx x;
 	struct ch_error serr;
@@ -1186,14 +1188,15 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 		ch_log(CH_LOG_INFO, "backfill: nothing missed");
 		goto cleanup;
 	}
-	/* X wants end_time 10 s before the request: wait that long, or cut
-	 * (the rest is left for a later 'chathost run --backfill') */
-	if (hi > now - END_LAG) {
-		if (hi + END_LAG - now <= END_LAG + 1.0)
-			sleep_to(c, hi + END_LAG);
+	/* the network may want end_time some seconds before the request
+	 * (end_lag; X: 10 s): wait that long, or cut (the rest is left for a
+	 * later 'chathost run --backfill') */
+	if (hi > now - lag) {
+		if (hi + lag - now <= lag + 1.0)
+			sleep_to(c, hi + lag);
 		now = now_of(c);
-		if (hi > now - END_LAG)
-			hi = now - END_LAG;
+		if (hi > now - lag)
+			hi = now - lag;
 		for (i = 0; i < n && i < MAX_GAPS; i++)
 			if (gaps[i][1] > hi)
 				gaps[i][1] = hi;

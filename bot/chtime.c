@@ -2,19 +2,21 @@
  * chtime.c - civil time in named IANA zones, UTC conversions, ISO 8601.
  *
  * Zone conversions switch the TZ environment variable for the duration of
- * one call (setenv + tzset), then restore the previous value. That is safe
- * only while no other thread runs, and chathost keeps it so:
- *  - `run`: the capture's prefetch worker (capture.c) makes requests only
- *    inside ch_capture_poll(), whose part on the main thread (attribution,
- *    the log) converts no zone; the worker itself reads no zone (xapi.c
- *    shows a rate limit's reset in UTC, log.c stamps lines in UTC);
+ * one call (setenv + tzset), then restore the previous value, holding one
+ * process-wide mutex meanwhile, so two conversions never overlap (`run`
+ * hosts each further network of a chat in a thread of its own, and a
+ * SIGHUP there rebuilds that thread's plan). What else could read the zone
+ * while it is switched does not:
+ *  - `run`: the capture's prefetch worker (capture.c) reads no zone
+ *    (xapi.c shows a rate limit's reset in UTC, log.c stamps lines in UTC),
+ *    nor do the network threads outside these conversions;
  *  - `report`: the loader threads (report.c load_all) read and count, and
  *    are joined before the writers convert times to the chat's zone.
- * No other command starts a thread.
  */
 #include "chtime.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,14 +124,19 @@ struct tz_saved {
 	char *old; /* owned copy of the previous TZ, or NULL if unset */
 };
 
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static int tz_enter(const char *tz, struct tz_saved *sv)
 {
-	const char *old = getenv("TZ");
+	const char *old;
 
+	pthread_mutex_lock(&tz_mu);
+	old = getenv("TZ");
 	sv->old = ch_xstrdup(old);
 	if (setenv("TZ", tz, 1) != 0) {
 		free(sv->old);
 		sv->old = NULL;
+		pthread_mutex_unlock(&tz_mu);
 		return -1;
 	}
 	tzset();
@@ -145,6 +152,7 @@ static void tz_leave(struct tz_saved *sv)
 	tzset();
 	free(sv->old);
 	sv->old = NULL;
+	pthread_mutex_unlock(&tz_mu);
 }
 
 /* Offset east of UTC (seconds) of instant t in the current TZ. */

@@ -175,32 +175,33 @@ static int check_folder(struct check *k, const char *dir, const char *key,
 	return k->d.n > before ? -1 : 0;
 }
 
-/* The credentials file (if the schedule names one): there, mode 0600, the
- * keys it needs; --online: who the account is. */
-static void check_creds(struct check *k, bool online)
+/* The credentials file of network n (if the schedule names one): there,
+ * mode 0600, the keys it needs; --online: who the account is. */
+static void check_net_creds(struct check *k, const struct ch_schedule_net *n,
+			    bool online)
 {
-	const struct ch_net_ops *ops = ch_net_find("x");
+	const struct ch_net_ops *ops = ch_net_find(n->name);
 	struct ch_error err;
 	struct ch_net x;
-	char id[64], user[128];
+	char id[CH_NET_ID_MAX], user[160];
 
 	ch_error_clear(&err);
-	if (!k->s->credentials && !online)
+	if (!ops || (!n->credentials && !online))
 		return;
-	if (k->s->credentials && !online && access(k->s->credentials, F_OK) != 0 &&
+	if (n->credentials && !online && access(n->credentials, F_OK) != 0 &&
 	    errno == ENOENT && !getenv(ops->env_probe)) {
-		ch_diags_add(&k->w, k->s->path, k->s->line_credentials,
+		ch_diags_add(&k->w, k->s->path, n->line_credentials,
 			     "the credentials file %s does not exist: run needs it unless %s are set in its environment",
-			     k->s->credentials, ops->env_names);
+			     n->credentials, ops->env_names);
 		return;
 	}
 	if (!online) {
-		if (ops->check_credentials(k->s->credentials, &err) < 0)
+		if (ops->check_credentials(n->credentials, &err) < 0)
 			ch_diags_add_error(&k->d, &err);
 		return;
 	}
-	if (ch_net_open_named(&x, ops->name, k->s->base_url,
-			      k->s->credentials, &err) < 0) {
+	if (ch_net_open_named(&x, ops->name, n->base_url, n->credentials,
+			      &err) < 0) {
 		ch_diags_add_error(&k->d, &err);
 		return;
 	}
@@ -210,6 +211,15 @@ static void check_creds(struct check *k, bool online)
 	else
 		ch_diags_add(&k->d, ops->title, 0, "%s", err.text);
 	ch_net_close(&x);
+}
+
+/* Every network's credentials. */
+static void check_creds(struct check *k, bool online)
+{
+	size_t i;
+
+	for (i = 0; i < k->s->n_nets; i++)
+		check_net_creds(k, &k->s->nets[i], online);
 }
 
 /* Prints the errors, then the warnings (each sorted by file and line). */

@@ -302,7 +302,7 @@ static int lookup_me(struct pctx *c, char *id, size_t n)
 static int do_post(struct pctx *c)
 {
 	struct ch_error err;
-	char me[64];
+	char me[CH_NET_ID_MAX];
 	const char *id;
 	size_t w;
 	int rc;

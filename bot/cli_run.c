@@ -10,7 +10,7 @@
 
 static const char run_usage[] =
 	"usage: chathost run [--once] [--date YYYY-MM-DD] [--rehearse[=SPEED]]\n"
-	"                    [--dry-run] [--api-base URL] [--backfill [--full]]\n"
+	"                    [--dry-run] [--api-base [NET=]URL]... [--backfill [--full]]\n"
 	"                    [--yes] [-v | -q] SCHEDULE\n"
 	"  Hosts the chats of SCHEDULE: posts the intro, the questions and the\n"
 	"  wrap-up on time and captures the answers into the log.\n"
@@ -21,8 +21,9 @@ static const char run_usage[] =
 	"                    real (not loopback) network needs --yes\n"
 	"  --yes             let a rehearsal post to a real network\n"
 	"  --dry-run         print the posts at their times, send nothing\n"
-	"  --api-base URL    use URL instead of api.base_url (https://, or\n"
-	"                    http:// to a loopback address)\n"
+	"  --api-base [NET=]URL  use URL instead of the schedule's for network\n"
+	"                    NET (x, bluesky; without NET=: X's api.base_url);\n"
+	"                    https://, or http:// to a loopback address\n"
 	"  --backfill        search what the live capture missed of the chat on\n"
 	"                    --date (past chats, up to 7 days back; with\n"
 	"                    --rehearse: of that date's rehearsal)\n"
@@ -82,7 +83,12 @@ int ch_cmd_run(int argc, char **argv)
 			o.dry_run = true;
 			break;
 		case 'a':
-			o.api_base = optarg;
+			if (o.n_api_bases == 5)
+				return ch_usage_error(run_usage,
+						      "run: --api-base: at most 5");
+			if (!o.api_base)
+				o.api_base = optarg;
+			o.api_bases[o.n_api_bases++] = optarg;
 			break;
 		case 'b':
 			o.backfill = true;

@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -38,14 +39,35 @@
 #define MAX_SLEEP_CHUNK 300.0
 
 static volatile sig_atomic_t stop_flag;
-static volatile sig_atomic_t reload_flag;
+/* SIGHUP counts up; each thread hosting a network applies a reload once
+ * per count (reload_seen is its own) */
+static volatile sig_atomic_t reload_gen;
+static _Thread_local sig_atomic_t reload_seen;
+#define reload_flag (reload_gen != reload_seen)
+
+/* The threads hosting the chat's further networks: a signal the main
+ * thread takes is passed on to them as SIGUSR2, which only cuts their
+ * sleeps short (they block the others). */
+static pthread_t net_threads[CH_MAX_NETS];
+static volatile sig_atomic_t n_net_threads;
 
 static void on_signal(int sig)
 {
+	sig_atomic_t i;
+
 	if (sig == SIGHUP)
-		reload_flag = 1;
-	else
+		reload_gen++;
+	else if (sig != SIGUSR2)
 		stop_flag = 1;
+	if (sig != SIGUSR2)
+		for (i = 0; i < n_net_threads; i++)
+			pthread_kill(net_threads[i], SIGUSR2);
+}
+
+/* reload_flag is seen: the reload is applied (or not wanted). */
+static void reload_done(void)
+{
+	reload_seen = reload_gen;
 }
 
 static void install_signals(void)
@@ -60,6 +82,7 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* chathost-wait hands over with these blocked (see exec_blocked):
 	 * a signal sent during the exec waits for the handlers above */
@@ -117,18 +140,29 @@ static int nap_until(double t)
 	return ch_clock_sleep_until(t, MAX_SLEEP_CHUNK, stopped);
 }
 
+/* A further network of the run (networks = [...] beyond the first). */
+struct run_net {
+	struct ch_net net;             /* owned when open */
+	bool open, have_me;
+	char me_id[160], me_user[160];
+};
+
 /* Everything one chat needs; owned by host_chat(). */
 struct chat {
 	const struct ch_host_opts *o;  /* borrowed */
 	struct ch_schedule *s;         /* borrowed (the loop owns it) */
-	struct ch_net *x;              /* borrowed; NULL in a dry run */
+	struct ch_net *x;              /* borrowed; NULL in a dry run: the
+					  network this chat is hosted on */
 	const char *me_id;             /* borrowed */
 	const char *me_username;       /* borrowed */
 	char date[11];
 	struct ch_topic topic;         /* owned */
 	struct ch_plan plan;           /* owned */
 	struct ch_state st;            /* owned */
-	struct ch_replylog log;        /* owned */
+	struct ch_replylog *log;       /* the chat's one log: &log_store,
+					  or (a further network's chat) the
+					  first network's, borrowed */
+	struct ch_replylog log_store;  /* owned when log == &log_store */
 	bool log_open, state_open, capture_on;
 	struct ch_capture cap;         /* owned when capture_on */
 	time_t start;                  /* the chat's start (plan time) */
@@ -166,6 +200,7 @@ static void log_host_post(struct chat *c, const struct ch_post *p,
 	struct ch_log_entry e;
 	struct ch_error err;
 	char created[40];
+	char *url;
 
 	if (!c->log_open)
 		return;
@@ -182,9 +217,13 @@ static void log_host_post(struct chat *c, const struct ch_post *p,
 	e.in_reply_to_id = p->reply_to_intro ? ch_state_post_id(&c->st, "intro")
 					     : NULL;
 	e.text = p->text;
-	if (ch_replylog_append(&c->log, &e, &err) < 0)
+	e.net = c->x ? c->x->ops->name : NULL;
+	url = c->x ? ch_net_url(c->x, id, c->me_username) : NULL;
+	e.url = url;
+	if (ch_replylog_append(c->log, &e, &err) < 0)
 		ch_log(CH_LOG_ERROR, "%s", err.text);
-	ch_replylog_flush(&c->log, NULL);
+	ch_replylog_flush(c->log, NULL);
+	free(url);
 }
 
 /* Records a skipped post in the log as an event line. */
@@ -196,9 +235,11 @@ static void log_skip(struct chat *c, const struct ch_post *p, const char *why)
 		return;
 	f = json_pack("{s:s, s:s, s:s}", "key", p->key, "reason", why, "text",
 		      p->text);
-	ch_replylog_event(&c->log, "skipped", f, NULL);
+	if (c->x)
+		json_object_set_new(f, "net", json_string(c->x->ops->name));
+	ch_replylog_event(c->log, "skipped", f, NULL);
 	json_decref(f);
-	ch_replylog_flush(&c->log, NULL);
+	ch_replylog_flush(c->log, NULL);
 }
 
 /* Sends msg through the schedule's notifiers (real chats only: a
@@ -251,6 +292,13 @@ static double intent_at(struct chat *c, const char *key)
 			   "intent_at", 0);
 }
 
+/* The record key chosen with p's intent, or NULL. */
+static const char *post_key(struct chat *c, const struct ch_post *p)
+{
+	return ch_json_str(json_object_get(ch_state_obj(&c->st, "posts"),
+					   p->key), "key");
+}
+
 /* Looks for p among the account's recent posts made since its intent;
  * fills id if found. Returns 1 found, 0 not found, -1 look-up failed. */
 static int find_posted(struct chat *c, const struct ch_post *p, char *id,
@@ -262,6 +310,7 @@ static int find_posted(struct chat *c, const struct ch_post *p, char *id,
 
 	ch_error_clear(&err);
 	np.text = p->text;
+	np.key = post_key(c, p);
 	r = ch_net_find_mine(c->x, c->me_id, &np, intent_at(c, p->key), id, n,
 			     &err);
 	if (r < 0)
@@ -282,6 +331,16 @@ static int write_intent(struct chat *c, const struct ch_post *p, double due)
 	ch_state_set_intent(&c->st, p->key, p->text, ch_now());
 	json_object_set_new(json_object_get(posts, p->key), "due",
 			    json_real(due));
+	/* where the network has record keys, the post's key is chosen now,
+	 * with its intent: a post whose fate is unknown is found by it */
+	if (c->x) {
+		char key[32];
+
+		ch_net_new_key(c->x, key, sizeof key);
+		if (key[0])
+			json_object_set_new(json_object_get(posts, p->key),
+					    "key", json_string(key));
+	}
 	if (save_state(c) == 0) {
 		json_decref(old);
 		return 0;
@@ -369,7 +428,7 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 static int look_up(struct chat *c, const struct ch_post *p, double late_at,
 		   const char *found_how)
 {
-	char id[64], what[16];
+	char id[CH_NET_ID_MAX], what[16];
 	int r = resolve_posted(c, p, late_at, id, sizeof id);
 
 	if (r == -2)
@@ -401,7 +460,7 @@ static int look_up(struct chat *c, const struct ch_post *p, double late_at,
  * the account's posts are looked up before anything is sent again. */
 static int do_post(struct chat *c, const struct ch_post *p, double due)
 {
-	char id[64], what[16];
+	char id[CH_NET_ID_MAX], what[16];
 	struct ch_error err;
 	const char *reply_to = NULL;
 	double late_at = late_at_of(c, due);
@@ -465,6 +524,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		}
 		ch_error_clear(&err);
 		np.text = p->text;
+		np.key = post_key(c, p);
 		np.reply_to = reply_to;
 		np.root_id = reply_to ? ch_state_post_id(&c->st, "intro") : NULL;
 		if (ch_net_post(c->x, &np, id, sizeof id, &err) == 0) {
@@ -620,8 +680,8 @@ static void chat_free(struct chat *c)
 {
 	if (c->capture_on)
 		ch_capture_free(&c->cap);
-	if (c->log_open)
-		ch_replylog_close(&c->log, NULL);
+	if (c->log_open && c->log == &c->log_store)
+		ch_replylog_close(c->log, NULL);
 	if (c->state_open)
 		ch_state_free(&c->st);
 	ch_plan_free(&c->plan);
@@ -692,7 +752,7 @@ static void reload(struct chat *c)
 	struct ch_schedule *old = c->s;
 	size_t i;
 
-	reload_flag = 0;
+	reload_done();
 	memset(&np, 0, sizeof np);
 	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
 	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
@@ -748,12 +808,14 @@ static void archive_rehearsal(const char *state_path, const char *log_path)
 
 	for (n = 1; n < 1000; n++) {
 		char *a = ch_xasprintf("%s.%d", state_path, n);
-		char *b = ch_xasprintf("%s.%d", log_path, n);
-		int free_slot = access(a, F_OK) != 0 && access(b, F_OK) != 0;
+		char *b = log_path ? ch_xasprintf("%s.%d", log_path, n) : NULL;
+		int free_slot = access(a, F_OK) != 0 &&
+				(!b || access(b, F_OK) != 0);
 
 		if (free_slot) {
 			rename(state_path, a);
-			rename(log_path, b);
+			if (b)
+				rename(log_path, b);
 		}
 		free(a);
 		free(b);
@@ -813,7 +875,7 @@ static int poll_phase(struct chat *c)
 		for (;;) {
 			ch_error_clear(&err);
 			if (ch_poll_post(c->x, c->me_id, c->s, &c->topic,
-					 &c->st, &c->log, &err) == 0) {
+					 &c->st, c->log, &err) == 0) {
 				ch_log(CH_LOG_INFO, "%s: poll posted (%s)",
 				       c->date, c->topic.poll.text);
 				break;
@@ -834,7 +896,7 @@ static int poll_phase(struct chat *c)
 	step = 0.5;
 	for (;;) {
 		ch_error_clear(&err);
-		r = ch_poll_decide(c->x, c->s, &c->topic, &c->st, &c->log,
+		r = ch_poll_decide(c->x, c->s, &c->topic, &c->st, c->log,
 				   false, &w, &err);
 		if (r == 1)
 			break;
@@ -842,7 +904,7 @@ static int poll_phase(struct chat *c)
 			ch_log(CH_LOG_WARN, "%s: reading the poll: %s", c->date,
 			       err.text);
 		if (ch_now() >= decide_by) {
-			w = ch_poll_fallback(&c->topic, &c->st, &c->log,
+			w = ch_poll_fallback(&c->topic, &c->st, c->log,
 					     r < 0 ? err.text
 						   : "the poll was still open");
 			{
@@ -888,7 +950,7 @@ static void reload_schedule(struct chat *c)
 	struct ch_diags d = {0};
 	size_t i;
 
-	reload_flag = 0;
+	reload_done();
 	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
 	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
 		for (i = 0; i < d.n; i++)
@@ -1240,7 +1302,7 @@ static void relog_host_posts(struct chat *c)
 		const struct ch_post *p = &c->plan.posts[i];
 		const char *id = ch_state_post_id(&c->st, p->key);
 
-		if (id && !ch_replylog_has(&c->log, id))
+		if (id && !ch_replylog_has(c->log, id))
 			log_host_post(c, p, id, ch_state_post_time(&c->st, p->key));
 	}
 }
@@ -1323,7 +1385,7 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	json_object_del(c->st.root, "not_hosted"); /* it is, after all */
 	if (save_state(c) < 0 && !c->o->backfill)
 		return CH_EXIT_NETWORK;
-	if (ch_replylog_open(&c->log, *log_path, &err) < 0) {
+	if (ch_replylog_open(c->log, *log_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
 		return CH_EXIT_INPUT;
 	}
@@ -1337,7 +1399,7 @@ static void chat_capture_init(struct chat *c, double window_end)
 	struct ch_error err;
 
 	ch_error_clear(&err);
-	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, &c->log, c->me_id,
+	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, c->log, c->me_id,
 			    c->me_username, real_at(c, c->plan.start),
 			    window_end, c->tl.speed,
 			    (int)c->topic.candidates[0].n_questions, &err) == 0) {
@@ -1463,10 +1525,10 @@ static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
 		free(msg);
 		rc = CH_EXIT_NETWORK;
 	}
-	if (c->log_open && ch_replylog_flush(&c->log, &err) < 0) {
+	if (c->log_open && ch_replylog_flush(c->log, &err) < 0) {
 		char *msg = ch_xasprintf(
 			"%s: %zu bytes of the log %s could not be written (%s); free space and run again: the posts are looked up and captured again",
-			c->date, ch_replylog_queued(&c->log), log_path, err.text);
+			c->date, ch_replylog_queued(c->log), log_path, err.text);
 
 		ch_log(CH_LOG_ERROR, "%s", msg);
 		alert(c, msg);
@@ -1494,13 +1556,229 @@ static int chat_dry_run(struct chat *c)
 	return r == -2 ? CH_EXIT_OK : r;
 }
 
-/* Hosts the chat on c->date. Returns an exit status. */
-static int host_chat(struct chat *c)
+/* For the report: what the chat was about, and where. */
+static void chat_about(struct chat *c)
 {
+	const char *title = c->topic.candidates[chosen(c, &c->topic)].title;
+
+	if (title)
+		json_object_set_new(c->st.root, "title", json_string(title));
+	json_object_set_new(c->st.root, "hashtag", json_string(c->s->hashtag));
+	if (c->x)
+		json_object_set_new(c->st.root, "net",
+				    json_string(c->x->ops->name));
+}
+
+/* The chat on one network once its state is open: capture, the posts,
+ * the capture until the window closes, the backfill, the closing lines.
+ * Returns an exit status. */
+static int chat_net_run(struct chat *c, double window_end,
+			const char *log_path)
+{
+	int r;
+
+	chat_capture_init(c, window_end);
+	if (!c->o->backfill) {
+		r = chat_posts(c);
+		if (r == -2 || r != CH_EXIT_OK)
+			return r == -2 ? CH_EXIT_OK : r;
+		/* capture until the window closes */
+		while (c->capture_on) {
+			if (wait_for(c, window_end, NULL))
+				return CH_EXIT_OK;
+			if (!reload_flag)
+				break;
+			reload_done();
+		}
+	}
+	r = chat_backfill(c);
+	if (r == -2)
+		return CH_EXIT_OK;
+	return chat_finish(c, log_path, r == CH_EXIT_OK);
+}
+
+/* A further network's chat, hosted by a thread of its own beside the
+ * first network's: its own schedule copy (a SIGHUP reloads it), topic,
+ * plan, state file and capture; the log is the first network's. */
+struct net_chat {
+	struct chat c;
+	struct ch_schedule s;   /* owned */
+	pthread_t th;
+	bool open, started;
+	int rc;
+	double window_end;
+	const char *log_path;   /* borrowed */
+};
+
+/* Opens e's state beside the first network's chat pc. Returns 0, 1 (the
+ * chat is done on this network), -1 (logged). */
+static int net_chat_state(struct net_chat *e, struct chat *pc)
+{
+	struct chat *c = &e->c;
+	struct ch_error err;
+	char *path = ch_chat_net_state_path(c->s, c->date, c->o->speed > 0,
+					    c->x->ops->name);
+	int rc = -1;
+
+	ch_error_clear(&err);
+	if (ch_state_open(&c->st, path, &err) < 0) {
+		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+		goto cleanup;
+	}
+	c->state_open = true;
+	if (!c->o->backfill && json_is_true(json_object_get(c->st.root, "done"))) {
+		if (c->o->speed <= 0) {
+			rc = 1;
+			goto cleanup;
+		}
+		/* a finished rehearsal: moved aside, as the first's */
+		ch_state_free(&c->st);
+		c->state_open = false;
+		archive_rehearsal(path, NULL);
+		if (ch_state_open(&c->st, path, &err) < 0) {
+			ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
+			goto cleanup;
+		}
+		c->state_open = true;
+	}
+	if (c->o->speed > 0)
+		ch_state_set_rehearsal(&c->st, c->tl.rstart, c->tl.speed,
+				       (double)c->tl.tbase);
+	/* the poll's outcome, so this chat hosts the same candidate */
+	if (json_object_get(pc->st.root, "poll"))
+		json_object_set(c->st.root, "poll",
+				json_object_get(pc->st.root, "poll"));
+	json_object_set_new(c->st.root, "date", json_string(c->date));
+	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
+	json_object_del(c->st.root, "not_hosted");
+	rc = save_state(c) < 0 && !c->o->backfill ? -1 : 0;
+cleanup:
+	free(path);
+	return rc;
+}
+
+/* Sets e up for network net beside the first network's chat pc. Returns
+ * 0, 1 (nothing to do on this network) or -1 (logged). */
+static int net_chat_open(struct net_chat *e, struct chat *pc,
+			 struct ch_net *net, const char *me_id,
+			 const char *me_user)
+{
+	struct chat *c = &e->c;
+	struct ch_diags d = {0};
+	int r;
+
+	memset(e, 0, sizeof *e);
+	if (ch_schedule_load(&e->s, pc->o->schedule_path, &d) < 0) {
+		ch_diags_free(&d);
+		ch_log(CH_LOG_ERROR, "%s: cannot read the schedule again",
+		       pc->o->schedule_path);
+		return -1;
+	}
+	e->open = true;
+	c->o = pc->o;
+	c->s = &e->s;
+	c->x = net;
+	c->me_id = me_id;
+	c->me_username = me_user;
+	snprintf(c->date, sizeof c->date, "%s", pc->date);
+	c->start = pc->start;
+	c->tl = pc->tl;
+	c->lock_fd = pc->lock_fd;
+	c->dir = ch_xstrdup(pc->dir);
+	c->log = pc->log;
+	c->log_open = pc->log_open;
+	r = net_chat_state(e, pc);
+	if (r != 0)
+		return r;
+	if (load_plan(c, &c->topic, &c->plan) < 0)
+		return -1;
+	chat_about(c);
+	relog_host_posts(c);
+	return 0;
+}
+
+static void net_chat_free(struct net_chat *e)
+{
+	if (!e->open)
+		return;
+	chat_free(&e->c);
+	ch_schedule_free(&e->s);
+	e->open = false;
+}
+
+static void *net_chat_main(void *arg)
+{
+	struct net_chat *e = arg;
+	sigset_t set;
+
+	/* signals go to the main thread, which passes them on as SIGUSR2 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	reload_seen = reload_gen;
+	e->rc = chat_net_run(&e->c, e->window_end, e->log_path);
+	return NULL;
+}
+
+/* The further networks' threads: started, each hosting its chat. */
+static void start_nets(struct net_chat *nets, size_t n)
+{
+	sigset_t all, old;
+	size_t i;
+
+	/* the registry is read by the signal handler: fill it with the
+	 * signals blocked */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		if (!nets[i].open)
+			continue;
+		if (pthread_create(&nets[i].th, NULL, net_chat_main, &nets[i])) {
+			ch_log(CH_LOG_ERROR, "%s: no thread for %s: not hosted there",
+			       nets[i].c.date, nets[i].c.x->ops->title);
+			nets[i].rc = CH_EXIT_NETWORK;
+			continue;
+		}
+		nets[i].started = true;
+		net_threads[n_net_threads] = nets[i].th;
+		n_net_threads = n_net_threads + 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Waits for the further networks' threads; the worst exit status. */
+static int join_nets(struct net_chat *nets, size_t n, int rc)
+{
+	sigset_t all, old;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (nets[i].started)
+			pthread_join(nets[i].th, NULL);
+		if (nets[i].rc != CH_EXIT_OK && rc == CH_EXIT_OK)
+			rc = nets[i].rc;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	n_net_threads = 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* Hosts the chat on c->date, on its first network here and on every
+ * further one (nets[0..n_nets)) in a thread of its own. Returns an exit
+ * status. */
+static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
+{
+	struct net_chat nets[CH_MAX_NETS];
 	char *state_path = NULL, *log_path = NULL;
 	double window_end;
+	size_t i, n_nets = 0;
 	int rc, r;
 
+	memset(nets, 0, sizeof nets);
 	r = load_plan_waiting(c);
 	if (r != 0) {
 		rc = r > 0 ? CH_EXIT_OK : CH_EXIT_INPUT;
@@ -1519,38 +1797,35 @@ static int host_chat(struct chat *c)
 		if (rc != CH_EXIT_OK || stop_flag)
 			goto cleanup;
 	}
-	/* for the report: what the chat was about, and where */
-	{
-		const char *title = c->topic.candidates[chosen(c, &c->topic)].title;
-
-		if (title)
-			json_object_set_new(c->st.root, "title", json_string(title));
-		json_object_set_new(c->st.root, "hashtag",
-				    json_string(c->s->hashtag));
-	}
+	chat_about(c);
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->tl.speed;
-	chat_capture_init(c, window_end);
-	if (!c->o->backfill) {
-		r = chat_posts(c);
-		if (r == -2 || r != CH_EXIT_OK) {
-			rc = r == -2 ? CH_EXIT_OK : r;
-			goto cleanup;
+	for (i = 0; i < n_extra; i++) {
+		struct net_chat *e = &nets[n_nets];
+
+		if (!extra[i].open || !extra[i].have_me)
+			continue;
+		r = net_chat_open(e, c, &extra[i].net, extra[i].me_id,
+				  extra[i].me_user);
+		if (r < 0) {
+			ch_log(CH_LOG_ERROR, "%s: not hosted on %s", c->date,
+			       extra[i].net.ops->title);
+			rc = CH_EXIT_INPUT;
 		}
-		/* capture until the window closes */
-		while (c->capture_on) {
-			if (wait_for(c, window_end, NULL))
-				goto cleanup;
-			if (!reload_flag)
-				break;
-			reload_flag = 0;
+		if (r != 0) {
+			net_chat_free(e);
+			continue;
 		}
+		e->window_end = window_end;
+		e->log_path = log_path;
+		n_nets++;
 	}
-	r = chat_backfill(c);
-	if (r == -2)
-		goto cleanup;
-	rc = chat_finish(c, log_path, r == CH_EXIT_OK);
+	start_nets(nets, n_nets);
+	r = chat_net_run(c, window_end, log_path);
+	rc = join_nets(nets, n_nets, r != CH_EXIT_OK ? r : rc);
 cleanup:
+	for (i = 0; i < n_nets; i++)
+		net_chat_free(&nets[i]);
 	free(state_path);
 	free(log_path);
 	return rc;
@@ -1566,9 +1841,11 @@ static int whoami_sleep(double t)
 struct run {
 	const struct ch_host_opts *o;
 	struct ch_schedule s;
-	struct ch_net x;
+	struct ch_net x;               /* the first network (networks[0]) */
 	bool have_x, have_me;
-	char me_id[64], me_user[128];
+	char me_id[160], me_user[160];
+	struct run_net extra[CH_MAX_NETS]; /* the further networks */
+	size_t n_extra;
 	int lock_fd;
 };
 
@@ -1605,10 +1882,12 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 	if (m == -3)
 		return CH_EXIT_OK;
 	msg = m == -1
-		? ch_xasprintf("the %s bot cannot use its X account (GET /2/users/me failed): check the credentials before the next chat",
-			       r->s.hashtag)
-		: ch_xasprintf("the %s bot cannot reach X (%s)%s%s",
-			       r->s.hashtag, r->o->api_base ? r->o->api_base : r->s.base_url,
+		? ch_xasprintf("the %s bot cannot use its %s account (%s failed): check the credentials before the next chat",
+			       r->s.hashtag, r->x.ops->title,
+			       strcmp(r->x.ops->name, "x") == 0
+				       ? "GET /2/users/me" : "the log-in")
+		: ch_xasprintf("the %s bot cannot reach %s (%s)%s%s",
+			       r->s.hashtag, r->x.ops->title, r->s.nets[0].base_url,
 			       date ? ": the chat is not hosted on " : "; it tries again before the chat",
 			       date ? date : "");
 	ch_log(CH_LOG_ERROR, "%s", msg);
@@ -1621,6 +1900,49 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 	return CH_EXIT_NETWORK;
 }
 
+/* --api-base applied to the schedule, and every network's URL checked
+ * (a URL refused outright is said as such, before asking for --yes).
+ * Returns 0 or -1 (said). */
+static int run_urls(struct run *r)
+{
+	struct ch_error err, uerr;
+	int i;
+	size_t k;
+
+	for (i = 0; i < r->o->n_api_bases; i++) {
+		ch_error_clear(&err);
+		if (ch_schedule_set_url(&r->s, r->o->api_bases[i], &err) < 0) {
+			ch_error_print(&err, stderr);
+			return -1;
+		}
+	}
+	for (k = 0; k < r->s.n_nets; k++) {
+		const struct ch_net_ops *ops = ch_net_find(r->s.nets[k].name);
+
+		ch_error_clear(&err);
+		ch_error_clear(&uerr);
+		if (ch_http_check_url(r->s.nets[k].base_url, &uerr) < 0) {
+			ch_error_set(&err, strcmp(ops->name, "x") == 0
+						   ? "X API" : ops->title,
+				     0, "base URL: %s", uerr.text);
+			ch_error_print(&err, stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The first network URL that is not a local server, or NULL. */
+static const char *real_url(const struct run *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->s.n_nets; k++)
+		if (!ch_http_url_is_loopback(r->s.nets[k].base_url))
+			return r->s.nets[k].base_url;
+	return NULL;
+}
+
 /* Loads the schedule and the credentials, takes the chat folder's lock,
  * and refuses a rehearsal on a real network without --yes. Returns an
  * exit status. */
@@ -1631,6 +1953,7 @@ static int run_open(struct run *r)
 	struct ch_error err, uerr;
 	const char *base;
 	char *dir;
+	size_t i;
 	int rc = CH_EXIT_INPUT;
 
 	ch_error_clear(&err);
@@ -1647,16 +1970,9 @@ static int run_open(struct run *r)
 		rc = CH_EXIT_OK;
 		goto cleanup;
 	}
-	base = o->api_base ? o->api_base : r->s.base_url;
-	/* a URL refused outright is said as such (as ch_xapi_init says it),
-	 * before asking for --yes */
-	if (ch_http_check_url(base, &uerr) < 0) {
-		ch_error_set(&err, "X API", 0, "base URL: %s", uerr.text);
-		ch_error_print(&err, stderr);
+	if (run_urls(r) < 0)
 		goto cleanup;
-	}
-	if (o->speed > 0 && !o->yes && !o->backfill &&
-	    !ch_http_url_is_loopback(base)) {
+	if (o->speed > 0 && !o->yes && !o->backfill && (base = real_url(r))) {
 		fprintf(stderr,
 			"chathost: --rehearse posts for real: every post of the rehearsal goes to %s as your account, in public, %g times faster than the chat.\n"
 			"chathost: to rehearse without posting use --dry-run, or a local server with --api-base; to post anyway add --yes\n",
@@ -1671,11 +1987,24 @@ static int run_open(struct run *r)
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
-	if (ch_net_open_named(&r->x, "x", base, r->s.credentials, &err) < 0) {
+	if (ch_net_open_named(&r->x, r->s.nets[0].name, r->s.nets[0].base_url,
+			      r->s.nets[0].credentials, &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
 	r->have_x = true;
+	for (i = 1; i < r->s.n_nets; i++) {
+		struct run_net *e = &r->extra[r->n_extra++];
+
+		ch_error_clear(&err);
+		if (ch_net_open_named(&e->net, r->s.nets[i].name,
+				      r->s.nets[i].base_url,
+				      r->s.nets[i].credentials, &err) < 0) {
+			ch_error_print(&err, stderr);
+			goto cleanup;
+		}
+		e->open = true;
+	}
 	rc = CH_EXIT_OK;
 cleanup:
 	ch_diags_free(&d);
@@ -1732,6 +2061,42 @@ static bool chat_done(const struct run *r, const char *date)
 	return done;
 }
 
+/* Who the account is on each further network (a try of a few seconds); a
+ * network that does not answer is left out of this chat, said and told,
+ * and the others go on. */
+static void extra_me(struct run *r, const char *date)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_extra; i++) {
+		struct run_net *e = &r->extra[i];
+		struct ch_error err;
+		char *msg;
+
+		if (!e->open || e->have_me || r->o->dry_run)
+			continue;
+		ch_error_clear(&err);
+		if (ch_net_whoami(&e->net, ch_now() + 10, whoami_sleep, e->me_id,
+				  sizeof e->me_id, e->me_user,
+				  sizeof e->me_user, &err) == 0) {
+			e->have_me = true;
+			ch_log(CH_LOG_INFO, "posting on %s as @%s",
+			       e->net.ops->title, e->me_user);
+			continue;
+		}
+		msg = ch_xasprintf("the %s chat on %s is not hosted on %s: %s",
+				   r->s.hashtag, date, e->net.ops->title,
+				   err.text);
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		if (r->o->speed <= 0) {
+			ch_error_clear(&err);
+			if (ch_notify_send(&r->s, msg, &err) < 0)
+				ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		}
+		free(msg);
+	}
+}
+
 /* One chat: wait for it, then host it. Returns an exit status; *next is
  * set past a chat that needs no more work (a done chat). */
 static int run_one(struct run *r, const char *date, time_t start,
@@ -1742,6 +2107,7 @@ static int run_one(struct run *r, const char *date, time_t start,
 	int rc;
 
 	memset(&c, 0, sizeof c);
+	c.log = &c.log_store;
 	c.o = o;
 	c.s = &r->s;
 	c.x = r->have_x ? &r->x : NULL;
@@ -1776,8 +2142,8 @@ static int run_one(struct run *r, const char *date, time_t start,
 	if (!r->have_me && r->have_x && o->speed <= 0 &&
 	    ensure_me(r, (double)start, NULL, false) != CH_EXIT_OK) {
 		char *msg = ch_xasprintf(
-			"the %s chat on %s is not being hosted: X cannot be reached; chathost keeps trying until its window has passed",
-			r->s.hashtag, date);
+			"the %s chat on %s is not being hosted: %s cannot be reached; chathost keeps trying until its window has passed",
+			r->s.hashtag, date, r->x.ops->title);
 		struct ch_error err;
 
 		/* refused credentials: said already, no point in asking */
@@ -1797,7 +2163,8 @@ static int run_one(struct run *r, const char *date, time_t start,
 		return rc;
 	c.me_id = r->me_id[0] ? r->me_id : NULL;
 	c.me_username = r->me_user[0] ? r->me_user : NULL;
-	rc = host_chat(&c);
+	extra_me(r, date);
+	rc = host_chat(&c, r->extra, r->n_extra);
 	if (c.done_already)
 		*next = start + 86400;
 	chat_free(&c);
@@ -1808,6 +2175,7 @@ int ch_host_main(const struct ch_host_opts *o)
 {
 	struct run r;
 	time_t next = 0;
+	size_t i;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -1848,7 +2216,7 @@ int ch_host_main(const struct ch_host_opts *o)
 				break;
 			next = start + 86400;
 		}
-		reload_flag = 0;
+		reload_done();
 	}
 	if (stop_flag) {
 		ch_log(CH_LOG_INFO, "stopped by a signal");
@@ -1857,6 +2225,9 @@ int ch_host_main(const struct ch_host_opts *o)
 cleanup:
 	if (r.have_x)
 		ch_net_close(&r.x);
+	for (i = 0; i < r.n_extra; i++)
+		if (r.extra[i].open)
+			ch_net_close(&r.extra[i].net);
 	if (r.lock_fd >= 0)
 		close(r.lock_fd);
 	ch_schedule_free(&r.s);

@@ -15,7 +15,11 @@ struct ch_host_opts {
 	const char *date;          /* borrowed; NULL: the next chat */
 	double speed;              /* 0: real time; >0: rehearsal speed */
 	bool dry_run;              /* print posts, send nothing */
-	const char *api_base;      /* borrowed; NULL: the schedule's */
+	const char *api_base;      /* borrowed; NULL: the schedule's (X's,
+				      or the first --api-base) */
+	const char *api_bases[5];  /* borrowed: every --api-base, "URL" (X)
+				      or "NET=URL", in order */
+	int n_api_bases;
 	bool backfill;             /* --backfill: only the backfill of date */
 	bool full;                 /* --full: backfill the whole window */
 	bool yes;                  /* --yes: a rehearsal may post to a real

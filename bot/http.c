@@ -257,7 +257,19 @@ static void ch_http_trace_line(char dir, const char *line, size_t n)
 		return;
 	if ((n >= 14 && strncasecmp(line, "authorization:", 14) == 0) ||
 	    (n >= 20 && strncasecmp(line, "proxy-authorization:", 20) == 0)) {
-		fprintf(stderr, "%c Authorization: OAuth [redacted]\n", dir);
+		/* the scheme is no secret: "OAuth", "Bearer" */
+		const char *v = memchr(line, ':', n) + 1;
+		size_t k;
+
+		while (v < line + n && *v == ' ')
+			v++;
+		for (k = 0; v + k < line + n && k < 16 &&
+			    ((v[k] >= 'A' && v[k] <= 'Z') ||
+			     (v[k] >= 'a' && v[k] <= 'z'));
+		     k++)
+			;
+		fprintf(stderr, "%c Authorization: %.*s [redacted]\n", dir,
+			(int)k, v);
 		return;
 	}
 	if (n >= 7 && strncasecmp(line, "cookie:", 7) == 0) {

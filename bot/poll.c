@@ -681,7 +681,7 @@ int ch_poll_post(struct ch_net *x, const char *me_id,
 	struct ch_net_poll req;
 	struct ch_net_post np;
 	char *text = NULL;
-	char id[64];
+	char id[CH_NET_ID_MAX];
 	json_t *p;
 	size_t i, w;
 	int rc = -1, r;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +55,15 @@ enum field {
 	F_REPLY,
 	F_TEXT,
 	F_EVENT,
+	F_NET,
+	F_URL,
 	F_N
 };
 
 static const char *const missing_msg[F_N] = {
 	"missing field \"id\"", "missing field \"created_at\"",
 	"missing field \"author_id\"", "", "", "missing field \"kind\"", "",
-	"", "", "missing field \"text\"", ""};
+	"", "", "missing field \"text\"", "", "", ""};
 static const char *const bad_msg[F_N] = {
 	"field \"id\" is not a string",
 	"field \"created_at\" is not a string",
@@ -72,7 +75,9 @@ static const char *const bad_msg[F_N] = {
 	"field \"attributed_by\" is not a string",
 	"field \"in_reply_to_id\" is not a string",
 	"field \"text\" is not a string",
-	"field \"event\" is not a string"};
+	"field \"event\" is not a string",
+	"field \"net\" is not a string",
+	"field \"url\" is not a string"};
 
 struct fval {
 	int type;
@@ -88,6 +93,10 @@ static int field_index(const char *k, size_t n)
 	switch (n) {
 	case 2:
 		return memcmp(k, "id", 2) == 0 ? F_ID : -1;
+	case 3:
+		if (memcmp(k, "net", 3) == 0)
+			return F_NET;
+		return memcmp(k, "url", 3) == 0 ? F_URL : -1;
 	case 4:
 		if (memcmp(k, "name", 4) == 0)
 			return F_NAME;
@@ -171,7 +180,9 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 	    opt_str(&f[F_USERNAME], F_USERNAME, &e->username, why) ||
 	    opt_str(&f[F_NAME], F_NAME, &e->name, why) ||
 	    opt_str(&f[F_REPLY], F_REPLY, &e->in_reply_to_id, why) ||
-	    opt_str(&f[F_ATTR], F_ATTR, &attr, why))
+	    opt_str(&f[F_ATTR], F_ATTR, &attr, why) ||
+	    opt_str(&f[F_NET], F_NET, &e->net, why) ||
+	    opt_str(&f[F_URL], F_URL, &e->url, why))
 		return -1;
 	if (!e->id[0] || !e->author_id[0]) {
 		*why = !e->id[0] ? "field \"id\" is empty"
@@ -709,11 +720,35 @@ static void id_add(struct ch_replylog *lg, const char *id)
 	}
 }
 
-bool ch_replylog_has(const struct ch_replylog *lg, const char *id)
+static bool has_id(const struct ch_replylog *lg, const char *id)
 {
 	if (!lg->cap_ids || !id)
 		return false;
 	return lg->ids[id_slot(lg->ids, lg->cap_ids, id)] != NULL;
+}
+
+/* Every public writer call holds the log's mutex (several networks'
+ * threads share one log); a log never opened has none. */
+static void lock(const struct ch_replylog *lg)
+{
+	if (lg->mu)
+		pthread_mutex_lock(lg->mu);
+}
+
+static void unlock(const struct ch_replylog *lg)
+{
+	if (lg->mu)
+		pthread_mutex_unlock(lg->mu);
+}
+
+bool ch_replylog_has(const struct ch_replylog *lg, const char *id)
+{
+	bool r;
+
+	lock(lg);
+	r = has_id(lg, id);
+	unlock(lg);
+	return r;
 }
 
 static int load_id(const struct ch_log_entry *e, void *ctx)
@@ -875,6 +910,8 @@ int ch_replylog_open(struct ch_replylog *lg, const char *path,
 	memset(lg, 0, sizeof *lg);
 	lg->fd = -1;
 	lg->path = ch_xstrdup(path);
+	lg->mu = ch_xmalloc(sizeof *lg->mu);
+	pthread_mutex_init(lg->mu, NULL);
 	lg->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (lg->fd < 0) {
 		ch_error_set(err, path, 0, "cannot open the log: %s",
@@ -926,13 +963,15 @@ enum wfield {
 	W_ATTR,
 	W_REPLY,
 	W_TEXT,
+	W_NET,
+	W_URL,
 	W_N
 };
 
 /* the line's keys, in the order they are written */
 static const char *const wkeys[W_N] = {
 	"id", "created_at", "author_id", "username", "name", "kind",
-	"question", "attributed_by", "in_reply_to_id", "text"};
+	"question", "attributed_by", "in_reply_to_id", "text", "net", "url"};
 
 static json_t *enc_new(void)
 {
@@ -941,7 +980,7 @@ static json_t *enc_new(void)
 
 	if (!o)
 		return NULL;
-	for (i = 0; i < W_N; i++)
+	for (i = 0; i < W_NET; i++)
 		if (json_object_set_new(o, wkeys[i], json_null())) {
 			json_decref(o);
 			return NULL;
@@ -1038,11 +1077,26 @@ static int enc_fill(json_t *o, const struct ch_log_entry *e)
 	vals[W_ATTR] = ch_attrib_name(e->attributed_by);
 	vals[W_REPLY] = e->in_reply_to_id;
 	vals[W_TEXT] = e->text;
-	for (i = 0; i < W_N; i++, it = json_object_iter_next(o, it)) {
+	vals[W_NET] = e->net;
+	vals[W_URL] = e->url;
+	for (i = 0; i < W_NET; i++, it = json_object_iter_next(o, it)) {
 		if (!it)
 			return -1;
 		if (i == W_QUESTION ? enc_int(o, it, e->question)
 				    : enc_str(o, it, vals[i]))
+			return -1;
+	}
+	/* net and url only when known: an X line without them reads the
+	 * same, and is byte for byte what older versions wrote */
+	for (i = W_NET; i < W_N; i++) {
+		if (!vals[i]) {
+			json_object_del(o, wkeys[i]);
+			continue;
+		}
+		it = json_object_iter_at(o, wkeys[i]);
+		if (it ? enc_str(o, it, vals[i])
+		       : json_object_set_new(o, wkeys[i], json_string("")) ||
+			 enc_str(o, json_object_iter_at(o, wkeys[i]), vals[i]))
 			return -1;
 	}
 	return 0;
@@ -1068,14 +1122,14 @@ cleanup:
 
 /* ---- queue, append, event, flush, close --------------------------------- */
 
-int ch_replylog_queue(struct ch_replylog *lg, const struct ch_log_entry *e,
-		      struct ch_error *err)
+static int queue_locked(struct ch_replylog *lg, const struct ch_log_entry *e,
+			struct ch_error *err)
 {
 	if (lg->fd < 0) {
 		ch_error_set(err, lg->path, 0, "the log is not open");
 		return -1;
 	}
-	if (e->id && ch_replylog_has(lg, e->id))
+	if (e->id && has_id(lg, e->id))
 		return 0;
 	if (!lg->enc)
 		lg->enc = enc_new();
@@ -1093,13 +1147,27 @@ int ch_replylog_queue(struct ch_replylog *lg, const struct ch_log_entry *e,
 	return 1;
 }
 
+int ch_replylog_queue(struct ch_replylog *lg, const struct ch_log_entry *e,
+		      struct ch_error *err)
+{
+	int r;
+
+	lock(lg);
+	r = queue_locked(lg, e, err);
+	unlock(lg);
+	return r;
+}
+
 int ch_replylog_append(struct ch_replylog *lg, const struct ch_log_entry *e,
 		       struct ch_error *err)
 {
-	int r = ch_replylog_queue(lg, e, err);
+	int r;
 
+	lock(lg);
+	r = queue_locked(lg, e, err);
 	if (r == 1 && out_write(lg, err))
-		return -1;
+		r = -1;
+	unlock(lg);
 	return r;
 }
 
@@ -1133,24 +1201,20 @@ int ch_replylog_event(struct ch_replylog *lg, const char *event,
 				json_object_set(o, key, v);
 		}
 	}
-	if (lg->fd < 0) {
+	lock(lg);
+	if (lg->fd < 0)
 		ch_error_set(err, lg->path, 0, "the log is not open");
-		goto cleanup;
-	}
-	if (out_dump(lg, o)) {
+	else if (out_dump(lg, o))
 		ch_error_set(err, lg->path, 0, "cannot serialise the event");
-		goto cleanup;
-	}
-	if (out_write(lg, err))
-		goto cleanup;
-	rc = 0;
-cleanup:
+	else if (out_write(lg, err) == 0)
+		rc = 0;
+	unlock(lg);
 	json_decref(o);
 	free(fixed);
 	return rc;
 }
 
-int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
+static int flush_locked(struct ch_replylog *lg, struct ch_error *err)
 {
 	if (lg->fd < 0)
 		return 0;
@@ -1167,9 +1231,24 @@ int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
 	return 0;
 }
 
+int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err)
+{
+	int r;
+
+	lock(lg);
+	r = flush_locked(lg, err);
+	unlock(lg);
+	return r;
+}
+
 size_t ch_replylog_queued(const struct ch_replylog *lg)
 {
-	return lg->out_len;
+	size_t n;
+
+	lock(lg);
+	n = lg->out_len;
+	unlock(lg);
+	return n;
 }
 
 int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
@@ -1178,7 +1257,7 @@ int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
 	int rc = 0;
 
 	if (lg->fd >= 0) {
-		if (ch_replylog_flush(lg, err))
+		if (flush_locked(lg, err))
 			rc = -1;
 		if (close(lg->fd)) {
 			ch_error_set(err, lg->path, 0, "cannot close: %s",
@@ -1200,5 +1279,10 @@ int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
 	lg->out_len = lg->out_cap = 0;
 	lg->n_ids = lg->cap_ids = 0;
 	lg->torn = lg->out_stuck = false;
+	if (lg->mu) {
+		pthread_mutex_destroy(lg->mu);
+		free(lg->mu);
+		lg->mu = NULL;
+	}
 	return rc;
 }

@@ -13,6 +13,9 @@
  *
  * Extensions to the contract (allowed: "extend it freely"):
  *  - "name": the author's display name.
+ *  - "net": the network ("x", "bluesky"; a line without it is X) and
+ *    "url": the post's web address (null where unknown). "id" is unique
+ *    within its network.
  *  - event lines: {"kind":"event","event":"NAME","at":"…", ...}. They record
  *    what happened during capture (a poll result, a skipped post). They
  *    carry no post; readers that only want posts skip them quietly. They
@@ -69,6 +72,7 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "common.h"
 
@@ -104,6 +108,8 @@ struct ch_log_entry {
 	const char *in_reply_to_id; /* NULL if none */
 	const char *text;
 	const char *event;          /* CH_KIND_EVENT only: the event's name */
+	const char *net;            /* "x", "bluesky"; NULL: absent (X) */
+	const char *url;            /* the post's web address; NULL if none */
 };
 
 /* "host", "answer", ...; "label", "reply", "time", NULL for NONE. */
@@ -127,6 +133,9 @@ struct ch_replylog {
 	bool torn;        /* the file ends in a torn fragment: the next write
 			     starts with a newline */
 	json_t *enc;      /* owned: the reusable line object */
+	pthread_mutex_t *mu; /* owned: held by every call that reads or
+				writes the writer's state (the networks'
+				threads share one log) */
 };
 
 /* Opens (creating, mode 0644) the log at path for appending; the folder

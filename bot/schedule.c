@@ -23,8 +23,10 @@ static const char *const top_keys[] = {
 	"name", "hashtag", "weekday", "time", "timezone", "duration",
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
-	"notify", NULL};
+	"notify", "networks", "x", "bluesky", NULL};
 static const char *const api_keys[] = {"base_url", "credentials", NULL};
+static const char *const bsky_keys[] = {"service", "credentials", NULL};
+static const char *const known_nets[] = {"x", "bluesky", NULL};
 static const char *const notify_keys[] = {"webhook", "command", NULL};
 
 static const char *const day_names[7] = {
@@ -270,44 +272,218 @@ static bool url_allowed(const char *url)
 {
 	return ch_http_check_url(url, NULL) == 0;
 }
+/* A URL setting (KEY "what" of group g) into *out, checked against the
+ * URL policy, without a trailing slash. */
+static void load_url(const struct ch_cfg *c, const config_setting_t *g,
+		     const char *key, const char *what, const char *example,
+		     char **out, struct ch_diags *d)
+{
+	const char *v = NULL;
+	int line = 0;
+
+	if (get_text(c, g, key, what, &v, &line, d) != 1)
+		return;
+	if (!valid_url(v))
+		ch_diags_add(d, c->path, line,
+			     "%s \"%s\" is not an http:// or https:// URL (e.g. \"%s\")",
+			     what, v, example);
+	else if (!url_allowed(v))
+		ch_diags_add(d, c->path, line,
+			     "%s \"%s\" refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
+			     what, v);
+	else {
+		free(*out);
+		*out = ch_xstrdup(v);
+		/* no trailing slash: paths are appended to it */
+		while (strlen(*out) > 8 && (*out)[strlen(*out) - 1] == '/')
+			(*out)[strlen(*out) - 1] = '\0';
+	}
+}
+
+/* X's group: "api" (the older name) or "x". */
 static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 		     const config_setting_t *root, struct ch_diags *d)
 {
 	config_setting_t *api = config_setting_get_member(root, "api");
+	const char *name = "api";
+	char what[32];
 	const char *v = NULL;
 	int line = 0;
 
+	if (!api) {
+		api = config_setting_get_member(root, "x");
+		name = "x";
+	} else if (config_setting_get_member(root, "x")) {
+		ch_diags_add(d, c->path,
+			     ch_cfg_line(c, config_setting_get_member(root, "x")),
+			     "both api and x are set: they are the same group (X's); keep one");
+	}
 	if (!api)
 		return;
 	if (!config_setting_is_group(api)) {
-		ch_cfg_type_error(c, api, "api", "a group { base_url = ...; }",
+		ch_cfg_type_error(c, api, name, "a group { base_url = ...; }",
 				  d);
 		return;
 	}
-	ch_cfg_check_keys(c, api, api_keys, "in api", d);
-	if (get_text(c, api, "base_url", "api.base_url", &v, &line, d) == 1) {
-		if (!valid_url(v))
-			ch_diags_add(d, c->path, line,
-				     "api.base_url \"%s\" is not an http:// or "
-				     "https:// URL (e.g. \"https://api.x.com\")",
-				     v);
-		else if (!url_allowed(v))
-			ch_diags_add(d, c->path, line,
-				     "api.base_url \"%s\" refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
-				     v);
-		else {
-			free(s->base_url);
-			s->base_url = ch_xstrdup(v);
-			/* no trailing slash: paths are appended to it */
-			while (strlen(s->base_url) > 8 &&
-			       s->base_url[strlen(s->base_url) - 1] == '/')
-				s->base_url[strlen(s->base_url) - 1] = '\0';
-		}
-	}
-	if (get_text(c, api, "credentials", "api.credentials", &v, &line, d) == 1) {
+	snprintf(what, sizeof what, "in %s", name);
+	ch_cfg_check_keys(c, api, api_keys, what, d);
+	snprintf(what, sizeof what, "%s.base_url", name);
+	load_url(c, api, "base_url", what, "https://api.x.com", &s->base_url, d);
+	snprintf(what, sizeof what, "%s.credentials", name);
+	if (get_text(c, api, "credentials", what, &v, &line, d) == 1) {
 		s->credentials = ch_path_resolve(s->dir, v);
 		s->line_credentials = line;
 	}
+}
+
+static void load_bluesky(struct ch_schedule *s, const struct ch_cfg *c,
+			 const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *g = config_setting_get_member(root, "bluesky");
+	const char *v = NULL;
+	int line = 0;
+
+	if (!g)
+		return;
+	if (!config_setting_is_group(g)) {
+		ch_cfg_type_error(c, g, "bluesky",
+				  "a group { service = ...; credentials = ...; }",
+				  d);
+		return;
+	}
+	ch_cfg_check_keys(c, g, bsky_keys, "in bluesky", d);
+	load_url(c, g, "service", "bluesky.service", "https://bsky.social",
+		 &s->bsky_service, d);
+	if (get_text(c, g, "credentials", "bluesky.credentials", &v, &line,
+		     d) == 1) {
+		s->bsky_credentials = ch_path_resolve(s->dir, v);
+		s->line_bsky_credentials = line;
+	}
+}
+
+static bool net_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; known_nets[i]; i++)
+		if (strcmp(known_nets[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* networks = [ "x", "bluesky" ]: known names, each once. */
+static void load_networks(struct ch_schedule *s, const struct ch_cfg *c,
+			  const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *a = config_setting_get_member(root, "networks");
+	int i, n;
+
+	if (!a)
+		return;
+	if (!config_setting_is_array(a) && !config_setting_is_list(a)) {
+		ch_cfg_type_error(c, a, "networks",
+				  "an array of names, e.g. [ \"x\", \"bluesky\" ]",
+				  d);
+		return;
+	}
+	n = config_setting_length(a);
+	if (n == 0)
+		ch_diags_add(d, c->path, ch_cfg_line(c, a),
+			     "networks is empty: name at least one of x, bluesky");
+	for (i = 0; i < n; i++) {
+		config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+		size_t k;
+
+		if (!v) {
+			ch_cfg_type_error(c, e, "networks", "a string", d);
+			continue;
+		}
+		if (!net_known(v)) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, a),
+				     "networks: unknown network \"%s\" (known: x, bluesky)",
+				     v);
+			continue;
+		}
+		for (k = 0; k < s->n_nets; k++)
+			if (strcmp(s->nets[k].name, v) == 0)
+				break;
+		if (k < s->n_nets) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, a),
+				     "networks: \"%s\" is named twice", v);
+			continue;
+		}
+		if (s->n_nets == CH_MAX_NETS)
+			break;
+		s->nets[s->n_nets++].name = ch_xstrdup(v);
+	}
+}
+
+/* Each network's URL and credentials, from its group. */
+static void fill_nets(struct ch_schedule *s)
+{
+	size_t i;
+
+	if (s->n_nets == 0)
+		s->nets[s->n_nets++].name = ch_xstrdup("x");
+	for (i = 0; i < s->n_nets; i++) {
+		struct ch_schedule_net *n = &s->nets[i];
+		bool x = strcmp(n->name, "x") == 0;
+
+		free(n->base_url);
+		free(n->credentials);
+		n->base_url = ch_xstrdup(x ? s->base_url : s->bsky_service);
+		n->credentials = ch_xstrdup(x ? s->credentials
+					      : s->bsky_credentials);
+		n->line_credentials = x ? s->line_credentials
+					: s->line_bsky_credentials;
+	}
+}
+
+const struct ch_schedule_net *ch_schedule_net(const struct ch_schedule *s,
+					      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_nets; i++)
+		if (strcmp(s->nets[i].name, name) == 0)
+			return &s->nets[i];
+	return NULL;
+}
+
+int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
+			struct ch_error *err)
+{
+	const char *eq = strchr(arg, '=');
+	const char *url = arg;
+	char name[16] = "x";
+	size_t i;
+
+	if (eq && strncmp(arg, "http", 4) != 0) {
+		snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+		url = eq + 1;
+		if (!net_known(name)) {
+			ch_error_set(err, "--api-base", 0,
+				     "unknown network \"%s\" (known: x, bluesky)",
+				     name);
+			return -1;
+		}
+	}
+	if (ch_http_check_url(url, err) < 0)
+		return -1;
+	if (strcmp(name, "x") == 0) {
+		free(s->base_url);
+		s->base_url = ch_xstrdup(url);
+	} else {
+		free(s->bsky_service);
+		s->bsky_service = ch_xstrdup(url);
+	}
+	for (i = 0; i < s->n_nets; i++)
+		if (strcmp(s->nets[i].name, name) == 0) {
+			free(s->nets[i].base_url);
+			s->nets[i].base_url = ch_xstrdup(url);
+		}
+	return 0;
 }
 
 static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
@@ -353,6 +529,7 @@ static void set_defaults(struct ch_schedule *s, const char *path)
 	s->question_interval = 10;
 	s->thread = true;
 	s->base_url = ch_xstrdup("https://api.x.com");
+	s->bsky_service = ch_xstrdup("https://bsky.social");
 	s->capture_after = 30;
 	s->search_budget = 60;
 	s->late_limit = 10;
@@ -635,6 +812,8 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 	}
 
 	load_api(s, &c, root, d);
+	load_bluesky(s, &c, root, d);
+	load_networks(s, &c, root, d);
 
 	get_minutes(&c, root, "capture_after", 0, 10080,
 		    "keep capturing replies 0 to 10080 minutes (7 days) after "
@@ -660,12 +839,15 @@ cleanup:
 		s->topics_dir = ch_path_resolve(s->dir, "../topics");
 	if (!s->logs_dir)
 		s->logs_dir = default_logs_dir(s->dir);
+	fill_nets(s);
 	ch_cfg_close(&c);
 	return d->n > before ? -1 : 0;
 }
 
 void ch_schedule_free(struct ch_schedule *s)
 {
+	size_t i;
+
 	if (!s)
 		return;
 	free(s->path);
@@ -677,6 +859,13 @@ void ch_schedule_free(struct ch_schedule *s)
 	free(s->logs_dir);
 	free(s->base_url);
 	free(s->credentials);
+	free(s->bsky_service);
+	free(s->bsky_credentials);
+	for (i = 0; i < s->n_nets; i++) {
+		free(s->nets[i].name);
+		free(s->nets[i].base_url);
+		free(s->nets[i].credentials);
+	}
 	free(s->notify_webhook);
 	free(s->notify_command);
 	memset(s, 0, sizeof *s);
@@ -742,6 +931,15 @@ char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
 {
 	return ch_xasprintf("%s/%s%s/%s.state.json", s->logs_dir, s->name,
 			    rehearsal ? "/rehearsal" : "", date);
+}
+
+char *ch_chat_net_state_path(const struct ch_schedule *s, const char *date,
+			     bool rehearsal, const char *net)
+{
+	if (!net || (s->n_nets > 0 && strcmp(s->nets[0].name, net) == 0))
+		return ch_chat_state_path(s, date, rehearsal);
+	return ch_xasprintf("%s/%s%s/%s.%s.state.json", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "", date, net);
 }
 
 char *ch_chat_log_path(const struct ch_schedule *s, const char *date,

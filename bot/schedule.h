@@ -11,6 +11,16 @@
 #include "common.h"
 
 #define CH_MAX_WARN_BEFORE 8
+#define CH_MAX_NETS 4
+
+/* One network the chat is hosted on (networks = [...]). */
+struct ch_schedule_net {
+	char *name;        /* owned: "x", "bluesky" */
+	char *base_url;    /* owned: X's api.base_url / x.base_url, Bluesky's
+			      bluesky.service */
+	char *credentials; /* owned, resolved, or NULL: the environment */
+	int line_credentials; /* 0: not set */
+};
 
 struct ch_schedule {
 	char *path;     /* owned: the file as given */
@@ -27,8 +37,16 @@ struct ch_schedule {
 	char *topics_dir;      /* owned; resolved against dir; default "../topics" */
 	char *logs_dir;        /* owned; resolved against dir; default "../logs",
 	                          or $LOGS_DIRECTORY's first folder if set */
-	char *base_url;        /* owned; default "https://api.x.com" */
-	char *credentials;     /* owned; resolved (~ expanded) or NULL if unset */
+	char *base_url;        /* owned; default "https://api.x.com" (X's) */
+	char *credentials;     /* owned; resolved (~ expanded) or NULL if unset
+				  (X's) */
+	/* the networks, in the order of networks = [...] (default: x); X's
+	 * entry copies base_url and credentials above */
+	struct ch_schedule_net nets[CH_MAX_NETS];
+	size_t n_nets;
+	char *bsky_service;    /* owned; default "https://bsky.social" */
+	char *bsky_credentials; /* owned or NULL */
+	int line_bsky_credentials;
 	/* extensions (chathost.conf(5)) */
 	int capture_after;     /* minutes after the wrap-up, default 30 */
 	int search_budget;     /* search requests per 15 minutes, default 60 */
@@ -59,6 +77,15 @@ int ch_schedule_start(const struct ch_schedule *s, int y, int m, int d,
 int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
 		     time_t *start);
 
+/* The network called name among the chat's, or NULL. */
+const struct ch_schedule_net *ch_schedule_net(const struct ch_schedule *s,
+					      const char *name);
+/* --api-base: "URL" (X's base URL) or "NAME=URL" (that network's) replaces
+ * the schedule's URL. Returns 0, or -1 with err (an unknown network, a URL
+ * the policy refuses). */
+int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
+			struct ch_error *err);
+
 /* "Tuesday" etc. for 0..6 */
 const char *ch_weekday_name(int wd);
 
@@ -70,6 +97,11 @@ char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
 			 bool rehearsal);
 char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
 		       bool rehearsal);
+/* The state of the chat on network net: the first network's is
+ * DATE.state.json (which also holds what the chat shares: the poll, the
+ * title, the rehearsal's timeline), another's DATE.NET.state.json. */
+char *ch_chat_net_state_path(const struct ch_schedule *s, const char *date,
+			     bool rehearsal, const char *net);
 
 /* What check warns about in a valid schedule (the file still works):
  * a zone abbreviation or a fixed offset where a zone with daylight saving

@@ -38,6 +38,10 @@
 
 #include "../common.h"
 
+/* Room for any network's post or account id (a Bluesky at:// URI is
+ * about 75 bytes). */
+#define CH_NET_ID_MAX 256
+
 enum ch_netfail {
 	CH_NETFAIL_NONE = 0,
 	CH_NETFAIL_RETRY,
@@ -137,6 +141,8 @@ struct ch_net_ops {
 	const char *env_names;   /* the credentials' environment variables,
 				    for messages */
 	const char *env_probe;   /* the first of them */
+	double end_lag;          /* a read's end_time must be this many
+				    seconds before the request (X: 10) */
 	/* reads the credentials without connecting: 0 or -1 (err) */
 	int (*check_credentials)(const char *file, struct ch_error *err);
 	int (*open)(struct ch_net *n, const struct ch_net_conf *conf,

@@ -11,6 +11,9 @@
 // The control server (loopback) takes:
 //   POST /pds/down?ms=N   the PDS refuses connections for N ms (a restart)
 //   POST /sync            waits until the AppView has indexed every post
+//   POST /expire-tokens   every access token issued so far answers as an
+//                         expired one does (HTTP 400 ExpiredToken) from
+//                         now on; refresh tokens still work
 import http from 'node:http';
 import { TestNetwork } from '@atproto/dev-env';
 
@@ -60,6 +63,39 @@ function pdsDown(network, ms) {
   });
 }
 
+// The access tokens seen so far, and those made to expire.
+const seen = new Set();
+const expired = new Set();
+
+function jwtPayload(header) {
+  const m = /^Bearer ([^.]+)\.([^.]+)\./.exec(header || '');
+  if (!m) return null;
+  try {
+    return JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8'));
+  } catch (e) {
+    return null;
+  }
+}
+
+// In front of the PDS's own request handler: expired access tokens get
+// the answer a real expiry gets.
+function expiryGate(network) {
+  const srv = network.pds.server.server;
+  const handlers = srv.listeners('request');
+  srv.removeAllListeners('request');
+  srv.on('request', (req, res) => {
+    const p = jwtPayload(req.headers.authorization);
+    const tok = p && p.scope !== 'com.atproto.refresh' ? req.headers.authorization : null;
+    if (tok) seen.add(tok);
+    if (tok && expired.has(tok)) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'ExpiredToken', message: 'Token has expired' }));
+      return;
+    }
+    for (const h of handlers) h.call(srv, req, res);
+  });
+}
+
 function control(network) {
   const srv = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -68,6 +104,9 @@ function control(network) {
         const ms = Number(url.searchParams.get('ms') || '2000');
         pdsDown(network, ms);
         res.end('{}');
+      } else if (req.method === 'POST' && url.pathname === '/expire-tokens') {
+        for (const t of seen) expired.add(t);
+        res.end(JSON.stringify({ expired: expired.size }));
       } else if (req.method === 'POST' && url.pathname === '/sync') {
         await network.processAll();
         res.end('{}');
@@ -94,6 +133,7 @@ async function main() {
   const accounts = [];
   for (const h of handles) accounts.push(await makeAccount(network.pds.url, h));
   await network.processAll();
+  expiryGate(network);
   const ctl = await control(network);
   process.stdout.write(JSON.stringify({
     pds: network.pds.url,

@@ -48,11 +48,14 @@ class Postgres:
         self.bindir = pg_bindir()
         self.proc = None
 
+    def _user(self):
+        # PostgreSQL refuses to run as root: as root, run it as postgres
+        # (the process itself, so its PID is the server's)
+        return {"user": "postgres", "group": "postgres"} if os.geteuid() == 0 else {}
+
     def _as_pg(self, args, **kw):
-        if os.geteuid() == 0:
-            args = ["runuser", "-u", "postgres", "--"] + args
         return subprocess.run(args, check=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, **kw)
+                              stderr=subprocess.STDOUT, **self._user(), **kw)
 
     def start(self):
         os.makedirs(self.dir, exist_ok=True)
@@ -61,16 +64,15 @@ class Postgres:
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
             os.chmod(os.path.dirname(self.dir), 0o755)
         self._as_pg([os.path.join(self.bindir, "initdb"), "-D", self.dir,
-                     "-A", "trust", "-U", "postgres", "--no-sync"])
+                     "-A", "trust", "-U", "postgres", "--no-sync"], cwd=self.dir)
         args = [os.path.join(self.bindir, "postgres"), "-D", self.dir,
                 "-p", str(self.port), "-c", "listen_addresses=127.0.0.1",
                 "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "unix_socket_directories=" + self.dir,
                 "-c", "max_connections=200"]
-        if os.geteuid() == 0:
-            args = ["runuser", "-u", "postgres", "--"] + args
         self.log = open(os.path.join(os.path.dirname(self.dir), "postgres.log"), "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.dir, **self._user())
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -88,8 +90,8 @@ class Postgres:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            # runuser forwards the signal; SIGINT is postgres' fast shutdown
-            self.proc.send_signal(signal.SIGINT)
+            # a throw-away cluster: SIGQUIT, the immediate shutdown
+            self.proc.send_signal(signal.SIGQUIT)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -209,6 +211,12 @@ class BskyNet:
     def sync(self):
         req = urllib.request.Request(self.control + "/sync", data=b"", method="POST")
         urllib.request.urlopen(req, timeout=30).read()
+
+    def expire_tokens(self):
+        req = urllib.request.Request(self.control + "/expire-tokens", data=b"",
+                                     method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        self.sessions.clear()
 
     def pds_down(self, ms):
         req = urllib.request.Request(self.control + "/pds/down?ms=%d" % ms,

@@ -663,6 +663,7 @@ const struct ch_net_ops ch_net_bluesky = {
 	.title = "Bluesky",
 	.env_names = "BSKY_IDENTIFIER and BSKY_APP_PASSWORD",
 	.env_probe = "BSKY_IDENTIFIER",
+	.end_lag = 0.0,
 	.check_credentials = b_check_credentials,
 	.open = b_open,
 	.close = b_close,

@@ -139,6 +139,12 @@ static char *x_describe(const struct ch_net_read *r)
 	return ch_xasprintf("#%s -is:retweet", tag);
 }
 
+static char *x_url_of(const char *id, const char *username)
+{
+	return ch_xasprintf("https://x.com/%s/status/%s",
+			    username && *username ? username : "i", id);
+}
+
 static int x_read(struct ch_net *n, const struct ch_net_read *r,
 		  struct ch_msg_page *page, struct ch_error *err)
 {
@@ -155,6 +161,10 @@ static int x_read(struct ch_net *n, const struct ch_net_read *r,
 	req.max_results = r->max;
 	ret = sync_(n, ch_xapi_search(X(n), &req, page, err));
 	free(query);
+	for (size_t i = 0; ret == 0 && i < page->n; i++)
+		if (page->msgs[i].id && !page->msgs[i].url)
+			page->msgs[i].url = x_url_of(page->msgs[i].id,
+						     page->msgs[i].username);
 	return ret;
 }
 
@@ -190,17 +200,13 @@ static long x_length(const char *text, size_t len, long *limit)
 	return (long)r.weighted;
 }
 
-static char *x_url_of(const char *id, const char *username)
-{
-	return ch_xasprintf("https://x.com/%s/status/%s",
-			    username && *username ? username : "i", id);
-}
 
 const struct ch_net_ops ch_net_x = {
 	.name = "x",
 	.title = "X",
 	.env_names = "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
 	.env_probe = "X_API_KEY",
+	.end_lag = 10.0,
 	.check_credentials = x_check_credentials,
 	.open = x_open,
 	.close = x_close,

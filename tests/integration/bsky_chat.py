@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""A chat hosted on Bluesky, against the reference servers (PLC, PDS and
+AppView of npm @atproto/dev-env, on PostgreSQL): a rehearsed chat posted
+in order, once each, threaded with strong refs, facets byte-exact for
+ASCII, emoji and CJK hashtags; answers by seeded accounts (a label, a
+reply to a question, an emoji tag, a post in the thread without the tag)
+captured once each with the right question; a token that expires
+mid-chat; the PDS down for a moment mid-chat."""
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import Tap, bot_env, read_log, run_bot, start_bot, workdir  # noqa: E402
+from chatday import WEEKDAYS  # noqa: E402
+from bsky import BskyNet  # noqa: E402
+
+HOSTS = {"clean": "chatbot.test", "faults": "faultbot.test"}
+HOST = HOSTS["clean"]
+PEOPLE = ["alice.test", "bob.test", "carol.test"]
+SPEED = 60  # a 10-minute chat in 10 s
+t = Tap()
+
+TOPIC = """date = "%s";
+title = "Pet peeves";
+intro = "Welcome to #ICMIchat \U0001F98B! Today: pet peeves. Answer with A1, A2... #\u65e5\u672c";
+questions = (
+  "What is your biggest pet peeve?",
+  "Which peeve do you see in your own team?",
+  "What one change would fix it?"
+);
+wrapup = "Thanks for joining #ICMIchat! Transcript: https://example.com/t.";
+"""
+
+
+def schedule(d, net, date, tm, creds, extra=""):
+    tdir = os.path.join(d, "topics")
+    os.makedirs(tdir, exist_ok=True)
+    with open(os.path.join(tdir, date + ".conf"), "w") as f:
+        f.write(TOPIC % date)
+    path = os.path.join(d, "chat.conf")
+    with open(path, "w") as f:
+        f.write('name = "testchat";\nhashtag = "#ICMIchat";\n'
+                'weekday = "%s";\ntime = "%02d:%02d";\ntimezone = "UTC";\n'
+                'duration = 10;\nfirst_question = 1;\nquestion_interval = 2;\n'
+                'capture_after = 2;\nlate_limit = 30;\n'
+                'topics = "%s";\nlogs = "%s";\n'
+                'networks = [ "bluesky" ];\n'
+                'bluesky = { service = "%s"; credentials = "%s"; };\n%s'
+                % (WEEKDAYS[tm.tm_wday], tm.tm_hour, tm.tm_min, tdir,
+                   os.path.join(d, "logs"), net.pds, creds, extra))
+    return path
+
+
+def creds_file(d, net):
+    p = os.path.join(d, "bsky.conf")
+    with open(p, "w") as f:
+        f.write('identifier = "%s";\napp_password = "%s";\n'
+                % (HOST, net.by_handle[HOST]["app_password"]))
+    os.chmod(p, 0o600)
+    return p
+
+
+def host_posts(net):
+    return sorted(net.records(HOST), key=lambda r: r["value"]["createdAt"])
+
+
+def byte_range(text, sub):
+    b = text.encode()
+    i = b.index(sub.encode())
+    return i, i + len(sub.encode())
+
+
+def intent_of(state_path, key):
+    try:
+        with open(state_path) as f:
+            return json.load(f).get("posts", {}).get(key, {}).get("intent_at")
+    except (OSError, ValueError):
+        return None
+
+
+def answer_while_running(net, proc, answers, faults, old, state_path):
+    """Posts the people's answers as the questions appear: a label, a
+    reply to Q2, an emoji tag, a reply in the thread without tag or label.
+    With faults: the access tokens expire after Q1; the PDS goes down for
+    2 s once Q3's intent is on disk (a second before its instant, when the
+    connection has just been warmed), so Q3 meets the restart."""
+    seen = {}
+    down = False
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and (len(seen) < 3 or not down):
+        if faults and not down and intent_of(state_path, "q3"):
+            net.pds_down(2000)
+            down = True
+        if not faults:
+            down = True
+        try:
+            recs = net.records(HOST)
+        except OSError:  # the PDS is down (the restart)
+            time.sleep(0.1)
+            continue
+        for r in recs:
+            if r["uri"] in old:
+                continue
+            txt = r["value"]["text"]
+            for n in (1, 2, 3):
+                if txt.startswith("Q%d:" % n) and n not in seen:
+                    seen[n] = {"uri": r["uri"], "cid": r["cid"]}
+                    root = r["value"]["reply"]["root"]
+                    if n == 1:
+                        answers.append(net.post("alice.test", "A1: slow replies #ICMIchat"))
+                        if faults:
+                            net.expire_tokens()
+                    elif n == 2:
+                        answers.append(net.post("bob.test", "the silent treatment",
+                                                reply={"root": root, "parent": seen[2]}))
+                        answers.append(net.post("carol.test", "A2 \U0001F600 me too #ICMIchat"))
+                    elif n == 3:
+                        answers.append(net.post("alice.test", "one owner per queue",
+                                                reply={"root": root, "parent": seen[3]}))
+        time.sleep(0.1)
+    return seen
+
+
+def run_chat(net, name, faults):
+    global HOST
+    HOST = HOSTS[name]  # each scenario its own account: no copies of the other's posts
+    d = workdir("bsky_chat_" + name)
+    start = int(time.time()) + 5
+    start -= start % 60  # the minute: a rehearsal needs only the day right
+    tm = time.gmtime(start)
+    date = time.strftime("%Y-%m-%d", tm)
+    sched = schedule(d, net, date, tm, creds_file(d, net))
+    old = set(r["uri"] for r in net.records(HOST))
+    before = len(old)
+    log = open(os.path.join(d, "bot.log"), "w")
+    env = bot_env(creds=False)
+    proc = start_bot(["run", "--once", "--rehearse=%d" % SPEED, "--date", date, "-v", sched],
+                     env=env, log=log)
+    answers = []
+    answer_while_running(net, proc, answers, faults, old,
+                         os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json"))
+    try:
+        proc.wait(90)
+    except Exception:
+        proc.kill()
+        proc.wait()
+    log.close()
+    out = open(log.name).read()
+    t.eq(proc.returncode, 0, "%s: the rehearsed chat exits 0" % name)
+    mine = host_posts(net)[before:]
+    texts = [r["value"]["text"] for r in mine]
+    t.eq(len(mine), 5, "%s: intro, Q1-Q3 and the wrap-up, each once in the repository" % name)
+    if len(mine) != 5:
+        print("#   " + out[-3000:].replace("\n", "\n#   "))
+        return d, date, mine, answers
+    t.ok(texts[0].startswith("Welcome") and [x[:2] for x in texts[1:4]] == ["Q1", "Q2", "Q3"]
+         and texts[4].startswith("Thanks"), "%s: in the plan's order" % name, texts)
+    intro = mine[0]
+    t.ok(all(r["value"].get("reply", {}).get("root") == {"uri": intro["uri"], "cid": intro["cid"]}
+             and r["value"]["reply"]["parent"] == {"uri": intro["uri"], "cid": intro["cid"]}
+             for r in mine[1:]),
+         "%s: questions and wrap-up reply to the intro with its uri and cid" % name)
+    t.ok(all(len(r["uri"].rsplit("/", 1)[1]) == 13 for r in mine),
+         "%s: every record key is a TID chosen by chathost" % name)
+    t.ok(all(r["value"]["createdAt"].endswith("Z") and r["value"].get("langs") == ["en"]
+             for r in mine), "%s: createdAt in RFC 3339 with a zone; langs" % name)
+    return d, date, mine, answers
+
+
+def check_facets(intro, wrap):
+    text = intro["value"]["text"]
+    want = []
+    for tag in ["#ICMIchat", "#\u65e5\u672c"]:
+        s, e = byte_range(text, tag)
+        want.append({"index": {"byteStart": s, "byteEnd": e},
+                     "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag[1:]}]})
+    t.eq(intro["value"].get("facets"), want,
+         "facets byte-exact: an ASCII tag after an emoji, a CJK tag")
+    wt = wrap["value"]["text"]
+    s, e = byte_range(wt, "https://example.com/t")
+    links = [f for f in wrap["value"].get("facets", [])
+             if f["features"][0]["$type"].endswith("#link")]
+    t.eq([(f["index"]["byteStart"], f["index"]["byteEnd"], f["features"][0]["uri"]) for f in links],
+         [(s, e, "https://example.com/t")], "the wrap-up's link facet, its full stop left out")
+
+
+def check_log(d, date, mine, answers, name):
+    log = read_log(os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl"))
+    posts = [e for e in log if e.get("kind") != "event"]
+    ids = [e["id"] for e in posts]
+    t.eq(len(ids), len(set(ids)), "%s: every post logged once" % name)
+    hosts = [e for e in posts if e["kind"] == "host"]
+    t.eq(sorted(e["id"] for e in hosts), sorted(r["uri"] for r in mine),
+         "%s: the host's 5 posts in the log, by their at:// URIs" % name)
+    t.ok(all(e.get("net") == "bluesky" for e in posts), "%s: every line carries net bluesky" % name)
+    by_id = {e["id"]: e for e in posts}
+    want = [(answers[0]["uri"], 1, "label"), (answers[1]["uri"], 2, "reply"),
+            (answers[2]["uri"], 2, "label"), (answers[3]["uri"], 3, "reply")] if len(answers) == 4 else []
+    got = [(u, by_id.get(u, {}).get("question"), by_id.get(u, {}).get("attributed_by"))
+           for u, _, _ in want]
+    t.ok(len(answers) == 4 and got == want,
+         "%s: the 4 answers captured with their questions (label, reply, emoji tag, thread)" % name,
+         "got:  %r\nwant: %r" % (got, want))
+    t.ok(all(by_id.get(a["uri"], {}).get("url", "").startswith("https://bsky.app/profile/")
+             for a in answers), "%s: answers carry their web address" % name)
+    return by_id
+
+
+with BskyNet(list(HOSTS.values()) + PEOPLE, workdir("bsky_net")) as net:
+    t.ok(net.start_seconds < 60, "the reference servers started (%.1f s)" % net.start_seconds)
+    # 1. a clean rehearsed chat
+    d, date, mine, answers = run_chat(net, "clean", faults=False)
+    if len(mine) == 5:
+        check_facets(mine[0], mine[4])
+        check_log(d, date, mine, answers, "clean")
+    # 2. the same with the access token expiring after Q1 and the PDS
+    #    down for 2 s over Q3's instant
+    d, date, mine, answers = run_chat(net, "faults", faults=True)
+    if len(mine) == 5:
+        check_log(d, date, mine, answers, "faults")
+        out = open(os.path.join(d, "bot.log")).read()
+        t.ok("access token expired; refreshing" in out,
+             "faults: the expired token was refreshed (ExpiredToken is a 400)")
+        q3 = [l for l in out.splitlines() if " Q3" in l]
+        t.ok(any("connect" in l.lower() for l in q3) and
+             sum("posted Q3" in l for l in q3) == 1,
+             "faults: Q3 met the PDS down, and was posted once when it came back",
+             [l for l in out.splitlines() if "Q3" in l][-5:])
+t.done()
