@@ -312,14 +312,28 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 	struct ch_rp_chat *c = L->c;
 	struct ch_rp_author *a;
 	struct ch_rp_post *p;
-	const char *key = e->id;
+	const char *key = e->id, *net, *who;
+	struct ch_rp_net *cn;
 	struct rec *r;
 	long long ms;
 	int ai, ri;
 
 	if (e->kind == CH_KIND_EVENT)
 		return 0;
-	key = stable(lc, e->id);
+	net = e->net && *e->net ? e->net : "x";
+	if (strcmp(net, "x") == 0) {
+		key = stable(lc, e->id);
+		who = e->author_id;
+	} else {
+		/* ids and accounts are unique within their network */
+		char *k = ch_xasprintf("%s:%s", net, e->id);
+
+		key = stable(lc, k);
+		free(k);
+		k = ch_xasprintf("%s:%s", net, e->author_id);
+		who = stable(lc, k);
+		free(k);
+	}
 	ri = (int)L->n_recs;
 	if (smap_put(&L->ids, key, ri) != ri) {
 		c->duplicates++;
@@ -329,7 +343,10 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		L->cap_recs = L->cap_recs ? L->cap_recs * 2 : 4096;
 		L->recs = ch_xrealloc(L->recs, L->cap_recs * sizeof *L->recs);
 	}
-	ai = smap_get(&L->authors, e->author_id);
+	cn = ch_rp_net_of(c, net);
+	if (cn && e->kind == CH_KIND_HOST)
+		cn->host_posts++;
+	ai = smap_get(&L->authors, who);
 	if (ai < 0) {
 		if (c->n_authors == L->cap_authors) {
 			L->cap_authors = L->cap_authors ? L->cap_authors * 2
@@ -347,8 +364,10 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		a = &c->authors[ai];
 		memset(a, 0, sizeof *a);
 		a->author_id = ch_xstrdup(e->author_id);
+		a->net = ch_xstrdup(net);
+		a->key = ch_xstrdup(who);
 		a->first_ms = CH_RP_NONE;
-		smap_put(&L->authors, a->author_id, ai);
+		smap_put(&L->authors, a->key, ai);
 	}
 	if (e->username)
 		L->unames[ai] = stable(lc, e->username);
@@ -403,6 +422,7 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 			p->created_at = ch_xstrdup(e->created_at);
 		}
 		p->author_id = ch_xstrdup(e->author_id);
+		p->net = ch_xstrdup(net);
 		p->username = ch_xstrdup(e->username);
 		p->name = ch_xstrdup(e->name);
 		p->text = ch_xstrdup(e->text);
@@ -444,6 +464,8 @@ static int cmp_tpost(const void *a, const void *b)
 static void free_author(struct ch_rp_author *a)
 {
 	free(a->author_id);
+	free(a->net);
+	free(a->key);
 	free(a->username);
 	free(a->name);
 }
@@ -845,6 +867,34 @@ static void load_all(struct ch_rp *r)
 
 /* ---- across weeks ------------------------------------------------------- */
 
+struct ch_rp_net *ch_rp_net_of(struct ch_rp_chat *c, const char *net)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_nets; i++)
+		if (strcmp(c->nets[i].net, net) == 0)
+			return &c->nets[i];
+	if (c->n_nets == CH_RP_MAX_NETS)
+		return NULL;
+	snprintf(c->nets[c->n_nets].net, sizeof c->nets[0].net, "%s", net);
+	return &c->nets[c->n_nets++];
+}
+
+/* A participant's part in their network's figures. */
+static void count_net(struct ch_rp_chat *c, const struct ch_rp_author *a)
+{
+	struct ch_rp_net *n = ch_rp_net_of(c, a->net ? a->net : "x");
+
+	if (!n)
+		return;
+	n->participants++;
+	n->posts += a->posts;
+	if (a->first_timer)
+		n->first_timers++;
+	else
+		n->returning++;
+}
+
 static void compute_series(struct ch_rp *r)
 {
 	struct smap people = {0};
@@ -861,7 +911,7 @@ static void compute_series(struct ch_rp *r)
 		for (k = 0; k < c->n_authors; k++) {
 			struct ch_rp_author *a = &c->authors[k];
 
-			g = smap_get(&people, a->author_id);
+			g = smap_get(&people, a->key);
 			if (g < 0) {
 				if (r->n_people == cap) {
 					cap = cap ? cap * 2 : 1024;
@@ -873,11 +923,12 @@ static void compute_series(struct ch_rp *r)
 				pp = &r->people[g];
 				memset(pp, 0, sizeof *pp);
 				pp->last_chat = -1;
-				smap_put(&people, a->author_id, g);
+				smap_put(&people, a->key, g);
 			}
 			pp = &r->people[g];
 			a->gid = g;
 			pp->author_id = a->author_id;
+			pp->net = a->net;
 			if (a->username)
 				pp->username = a->username;
 			if (a->name)
@@ -887,6 +938,7 @@ static void compute_series(struct ch_rp *r)
 				c->first_timers++;
 			else
 				c->returning++;
+			count_net(c, a);
 			if (i > 0 && pp->last_chat == (int)i - 1)
 				c->retained++;
 			pp->chats++;
@@ -1101,6 +1153,7 @@ void ch_rp_free(struct ch_rp *r)
 			free(p->id);
 			free(p->created_at);
 			free(p->author_id);
+			free(p->net);
 			free(p->username);
 			free(p->name);
 			free(p->text);

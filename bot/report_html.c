@@ -321,6 +321,19 @@ static void html_head(const struct ch_rp *r, const struct ch_rp_chat *c,
 	card(fp, c->lapsed, "lapsed regulars");
 	card(fp, c->unlabelled, "replies without a label");
 	fputs("</div>", fp);
+	if (c->n_nets > 1 || (c->n_nets == 1 && strcmp(c->nets[0].net, "x"))) {
+		size_t i;
+
+		fputs("<p class=nets>", fp);
+		for (i = 0; i < c->n_nets; i++) {
+			fprintf(fp, "%s<b>", i ? "; " : "");
+			esc(fp, c->nets[i].net);
+			fprintf(fp, "</b>: %d participants (%d first-timers), %ld posts",
+				c->nets[i].participants, c->nets[i].first_timers,
+				c->nets[i].posts);
+		}
+		fputs("</p>", fp);
+	}
 }
 
 int ch_rp_write_html(const struct ch_rp *r, FILE *fp)

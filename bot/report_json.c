@@ -26,10 +26,11 @@ static json_t *jtime(long long ms)
 }
 
 static json_t *person(const char *author_id, const char *username,
-		      const char *name)
+		      const char *name, const char *net)
 {
 	json_t *o = json_object();
 
+	json_object_set_new(o, "net", json_string(net ? net : "x"));
 	json_object_set_new(o, "author_id", jstr_or_null(author_id));
 	json_object_set_new(o, "username", jstr_or_null(username));
 	json_object_set_new(o, "name", jstr_or_null(name));
@@ -58,6 +59,17 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 			    json_integer((json_int_t)c->n_authors));
 	json_object_set_new(o, "posts", json_integer(c->posts));
 	json_object_set_new(o, "host_posts", json_integer(c->host_posts));
+	a = json_array();
+	for (i = 0; i < c->n_nets; i++)
+		json_array_append_new(
+			a, json_pack("{s:s,s:i,s:i,s:i,s:I,s:I}", "net",
+				     c->nets[i].net, "participants",
+				     c->nets[i].participants, "first_timers",
+				     c->nets[i].first_timers, "returning",
+				     c->nets[i].returning, "posts",
+				     (json_int_t)c->nets[i].posts, "host_posts",
+				     (json_int_t)c->nets[i].host_posts));
+	json_object_set_new(o, "networks", a);
 	a = json_array();
 	for (i = 0; i < c->n_questions; i++)
 		json_array_append_new(a, json_integer(c->questions[i].answers));
@@ -99,7 +111,7 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 	for (i = 0; i < top; i++) {
 		const struct ch_rp_author *au = &c->authors[i];
 
-		x = person(au->author_id, au->username, au->name);
+		x = person(au->author_id, au->username, au->name, au->net);
 		json_object_set_new(x, "posts", json_integer(au->posts));
 		json_object_set_new(x, "answers", json_integer(au->answers));
 		json_array_append_new(a, x);
@@ -117,7 +129,7 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 		const struct ch_rp_person *p = &r->people[c->lapsed_gids[i]];
 
 		json_array_append_new(a, person(p->author_id, p->username,
-						p->name));
+						p->name, p->net));
 	}
 	json_object_set_new(o, "lapsed_regulars", a);
 	a = json_array();
@@ -127,7 +139,7 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 		if (au->first_timer && !au->host_replied)
 			json_array_append_new(a, person(au->author_id,
 							au->username,
-							au->name));
+							au->name, au->net));
 	}
 	json_object_set_new(o, "first_timers_not_replied", a);
 	json_object_set_new(o, "lines", json_integer(c->st.lines));
@@ -159,6 +171,8 @@ static json_t *transcript_json(const struct ch_rp_chat *c)
 			if ((size_t)tp->question != qn)
 				continue;
 			p = json_object();
+			json_object_set_new(p, "net",
+					    json_string(tp->net ? tp->net : "x"));
 			json_object_set_new(p, "id", json_string(tp->id));
 			json_object_set_new(p, "created_at",
 					    json_string(tp->created_at));

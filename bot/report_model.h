@@ -17,10 +17,14 @@
 #define CH_RP_NONE (-9223372036854775807LL - 1) /* "no time" */
 #define CH_RP_TOP 10        /* top contributors listed */
 #define CH_RP_MAX_MINUTES 240 /* answers-per-minute series length cap */
+#define CH_RP_MAX_NETS 4    /* networks told apart in a chat */
 
 /* One participant of one chat. */
 struct ch_rp_author {
 	char *author_id;   /* owned */
+	char *net;         /* owned: "x", "bluesky" (a line without net: x) */
+	char *key;         /* owned: who across chats: author_id on X,
+			      "NET:author_id" elsewhere */
 	char *username;    /* owned; NULL if never logged */
 	char *name;        /* owned; NULL if never logged */
 	int gid;           /* index into ch_rp.people */
@@ -45,6 +49,7 @@ struct ch_rp_question {
 /* A transcript line (the reviewed chat only); strings owned. */
 struct ch_rp_post {
 	char *id, *created_at, *username, *name, *text, *author_id;
+	char *net;     /* "x", "bluesky" */
 	long long ms;
 	enum ch_entry_kind kind;
 	enum ch_attrib attributed_by;
@@ -91,6 +96,15 @@ struct ch_rp_chat {
 	int *lapsed_gids;    /* owned */
 	size_t n_lapsed;
 
+	/* per network, in the order first seen in the log */
+	struct ch_rp_net {
+		char net[16];
+		long posts;          /* participants' posts */
+		long host_posts;
+		int participants, first_timers, returning;
+	} nets[CH_RP_MAX_NETS];
+	size_t n_nets;
+
 	struct ch_rp_post *tposts; /* owned (detail chat), time order */
 	size_t n_tposts;
 };
@@ -98,6 +112,7 @@ struct ch_rp_chat {
 /* One person across the series. */
 struct ch_rp_person {
 	const char *author_id, *username, *name; /* borrowed from a chat */
+	const char *net;                         /* borrowed from a chat */
 	int chats;      /* chats taken part in so far */
 	int last_chat;  /* index of the last one, -1 */
 	int window;     /* chats within the core window */
@@ -118,6 +133,9 @@ struct ch_rp {
 };
 
 void ch_rp_free(struct ch_rp *r);
+
+/* The entry of network net in c->nets (added if there is room), or NULL. */
+struct ch_rp_net *ch_rp_net_of(struct ch_rp_chat *c, const char *net);
 
 /* The name shown for a person: "name (@username)" pieces. */
 const char *ch_rp_username(const struct ch_rp_author *a);

@@ -346,13 +346,15 @@ static void wrapped(FILE *fp, const char *prefix, int indent, const char *s)
 }
 
 static void transcript_post(FILE *fp, const struct ch_rp *r,
-			    const struct ch_rp_post *p)
+			    const struct ch_rp_post *p, bool nets)
 {
 	struct ch_buf pre = {0};
 	char hm[16];
 
 	ch_rp_fmt_hhmm(r, p->ms, hm, sizeof hm);
 	ch_buf_printf(&pre, "    %s  ", hm);
+	if (nets)
+		ch_buf_printf(&pre, "[%s] ", p->net ? p->net : "x");
 	if (p->host) {
 		ch_buf_puts(&pre, "HOST ");
 	}
@@ -412,6 +414,12 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 		c->n_authors, c->first_timers, c->returning);
 	fprintf(fp, "  Posts                 %6ld   and %ld by the host\n",
 		c->posts, c->host_posts);
+	if (c->n_nets > 1 || (c->n_nets == 1 && strcmp(c->nets[0].net, "x")))
+		for (i = 0; i < c->n_nets; i++)
+			fprintf(fp, "    on %-16s %6d   participants (first-timers %d, returning %d), %ld posts and %ld by the host\n",
+				c->nets[i].net, c->nets[i].participants,
+				c->nets[i].first_timers, c->nets[i].returning,
+				c->nets[i].posts, c->nets[i].host_posts);
 	fprintf(fp, "  Replies without label %6ld   attributed by reply or time\n",
 		c->unlabelled);
 	if (c->busiest_ms != CH_RP_NONE) {
@@ -566,10 +574,11 @@ static void text_transcript(const struct ch_rp *r, const struct ch_rp_chat *c,
 				continue;
 			if (p->host && p->kind == CH_KIND_HOST && qn &&
 			    c->questions[k].text &&
-			    p->ms == c->questions[k].posted_ms &&
+			    (p->ms == c->questions[k].posted_ms ||
+			     c->n_nets > 1) &&
 			    strcmp(p->text, c->questions[k].text) == 0)
-				continue; /* the question itself */
-			transcript_post(fp, r, p);
+				continue; /* the question itself (each network's) */
+			transcript_post(fp, r, p, c->n_nets > 1);
 			any = true;
 		}
 		if (!any)
@@ -623,7 +632,7 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 	static const char *const head[] = {
 		"date", "author_id", "username", "name", "posts", "answers",
 		"unlabelled_replies", "first_post_at", "first_timer", "core",
-		"host_replied", "title", "hashtag"};
+		"host_replied", "title", "hashtag", "net"};
 	size_t i, k, h;
 	char num[3][24], t[40];
 	const char *id;
@@ -665,7 +674,8 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 			csv_field(fp, a->core ? "yes" : "no", false);
 			csv_field(fp, a->host_replied ? "yes" : "no", false);
 			csv_field(fp, c->title, false);
-			csv_field(fp, c->hashtag, true);
+			csv_field(fp, c->hashtag, false);
+			csv_field(fp, a->net ? a->net : "x", true);
 		}
 	}
 	return ferror(fp) ? -1 : 0;

@@ -170,7 +170,8 @@ def compute(paths, K=3, N=8):
             "questions": questions,
             "unlabelled_replies": sum(1 for p in part if p.get("attributed_by") in ("reply", "time")),
             "busiest_minute": busiest,
-            "top_contributors": [{"author_id": a["author_id"], "username": a["username"], "name": a["name"],
+            "top_contributors": [{"net": "x", "author_id": a["author_id"], "username": a["username"],
+                                  "name": a["name"],
                                   "posts": a["posts"], "answers": a["answers"]} for a in top[:10]],
             "_authors": authors, "_replied": replied, "_top": top,
             "lines": nlines, "bad_lines": bad, "duplicate_ids": dups,
@@ -183,7 +184,7 @@ def compute(paths, K=3, N=8):
         earlier = set().union(*history) if history else set()
         for aid, a in c["_authors"].items():
             prev = names.get(aid, {})
-            names[aid] = {"author_id": aid,
+            names[aid] = {"net": "x", "author_id": aid,
                           "username": a["username"] if a["username"] is not None else prev.get("username"),
                           "name": a["name"] if a["name"] is not None else prev.get("name")}
         history.append(now)
@@ -203,7 +204,7 @@ def compute(paths, K=3, N=8):
         c["retention"] = len(now & prev) / len(prev) if prev else None
         c["lapsed_regulars"] = sorted(json.dumps(names[a], sort_keys=True) for a in lapsed)
         c["first_timers_not_replied"] = sorted(
-            json.dumps({"author_id": a, "username": c["_authors"][a]["username"],
+            json.dumps({"net": "x", "author_id": a, "username": c["_authors"][a]["username"],
                         "name": c["_authors"][a]["name"]}, sort_keys=True)
             for a in now - earlier if a not in c["_replied"])
     return chats, names
@@ -219,7 +220,8 @@ def transcript(c):
             t = by_id[p["in_reply_to_id"]]
             if t["author_id"] not in host_ids:
                 q = t["question"]
-        secs[q].append({"id": p["id"], "created_at": p["created_at"], "author_id": p["author_id"],
+        secs[q].append({"net": p.get("net") or "x", "id": p["id"], "created_at": p["created_at"],
+                        "author_id": p["author_id"],
                         "username": p.get("username"), "name": p.get("name"), "host": is_host,
                         "kind": p["kind"] if p["kind"] in ("host", "answer", "reply", "other") else "other",
                         "attributed_by": p.get("attributed_by")
