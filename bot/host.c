@@ -193,6 +193,19 @@ static const char *post_label(const struct ch_post *p, char *buf, size_t n)
 	return buf;
 }
 
+/* "Q3", or "Q3 on Bluesky" on a network other than X (messages). */
+static const char *net_label(const struct chat *c, const struct ch_post *p,
+			     char *buf, size_t n)
+{
+	size_t k;
+
+	post_label(p, buf, n);
+	k = strlen(buf);
+	if (c->x && strcmp(c->x->ops->name, "x") != 0 && k < n)
+		snprintf(buf + k, n - k, " on %s", c->x->ops->title);
+	return buf;
+}
+
 /* Appends the host's own post to the log. */
 static void log_host_post(struct chat *c, const struct ch_post *p,
 			  const char *id, double at)
@@ -363,12 +376,12 @@ static void record_posted(struct chat *c, const struct ch_post *p,
 			  const char *id, const char *how)
 {
 	double at = ch_now();
-	char what[16];
+	char what[48];
 
 	ch_state_set_posted(&c->st, p->key, id, at);
 	save_state(c);
 	ch_log(CH_LOG_INFO, "%s %s %s (id %s)", c->date,
-	       post_label(p, what, sizeof what), how, id);
+	       net_label(c, p, what, sizeof what), how, id);
 	log_host_post(c, p, id, at);
 }
 
@@ -428,7 +441,7 @@ static int resolve_posted(struct chat *c, const struct ch_post *p,
 static int look_up(struct chat *c, const struct ch_post *p, double late_at,
 		   const char *found_how)
 {
-	char id[CH_NET_ID_MAX], what[16];
+	char id[CH_NET_ID_MAX], what[48];
 	int r = resolve_posted(c, p, late_at, id, sizeof id);
 
 	if (r == -2)
@@ -440,7 +453,7 @@ static int look_up(struct chat *c, const struct ch_post *p, double late_at,
 	if (r == -1) {
 		ch_log(CH_LOG_ERROR,
 		       "%s %s: cannot find out whether it was posted (the account's posts cannot be read) and it is now late; not posting it again",
-		       c->date, post_label(p, what, sizeof what));
+		       c->date, net_label(c, p, what, sizeof what));
 		record_skipped(c, p, "unresolved");
 		return 1;
 	}
@@ -460,14 +473,14 @@ static int look_up(struct chat *c, const struct ch_post *p, double late_at,
  * the account's posts are looked up before anything is sent again. */
 static int do_post(struct chat *c, const struct ch_post *p, double due)
 {
-	char id[CH_NET_ID_MAX], what[16];
+	char id[CH_NET_ID_MAX], what[48];
 	struct ch_error err;
 	const char *reply_to = NULL;
 	double late_at = late_at_of(c, due);
 	double backoff = 0.5;
 	int attempt, refused = 0;
 
-	post_label(p, what, sizeof what);
+	net_label(c, p, what, sizeof what);
 	if (c->o->dry_run) {
 		char local[32];
 		struct tm tm;
