@@ -17,7 +17,7 @@ bin=tests/out/bench_capture
 # shellcheck disable=SC2046
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -O2 -g -Ibot \
 	$(pkg-config --cflags jansson) -o "$bin" bench/bench_capture.c \
-	bot/libchathost.a $(pkg-config --libs libcurl oauth jansson libconfig) -lpthread -lm
+	bot/libchathost.a $(pkg-config --libs libcurl oauth jansson libconfig libutf8proc) -lpthread -lm
 out=bench/out/capture.md
 {
 	echo "# capture benchmark"

@@ -325,6 +325,49 @@ def report(rep_md, targets):
     return out
 
 
+def bsky(b, targets):
+    """Section 6 and its targets, from bench/bsky.py's bsky.json."""
+    out = ["## 6. Bluesky beside X", ""]
+    if not b:
+        out += ["bench/out/bsky.json is missing: bench/bsky.py did not run or failed.", ""]
+        targets.append(("Bluesky: posts within 1 ms of their instant at the server", False,
+                        "not measured"))
+        return out
+    lx, lb, cd, r = (b["x_late_ms"], b["bluesky_late_ms"], b["bluesky_capture_delay_ms"],
+                     b["rest_both_networks"])
+    out.append("bench/bsky.py: %d rehearsed chats at %gx on X (the fake) and Bluesky (the "
+               "reference servers, tests/lib/bsky.py) at once, 8 posts each per network. "
+               "When each post's request reached the server, minus its instant: X's from the "
+               "fake's arrival stamps, Bluesky's from a loopback relay in front of the PDS "
+               "that stamps each createRecord request. Capture delay: an answer's createdAt "
+               "to its line in the log (polled every 10 ms). At rest: `chathost run` with "
+               "both networks configured, the chat six days away, once it waits in "
+               "chathost-wait." % (b["runs"], b["speed"]))
+    out.append("")
+    out += ["| measure | n | median | p90 | max |", "|---|---|---|---|---|"]
+    out.append("| X: arrival at the server minus the instant, ms | %d | %.3f | %.3f | %.3f |"
+               % (lx["n"], lx["median"], lx["p90"], lx["max"]))
+    out.append("| Bluesky: arrival at the PDS minus the instant, ms | %d | %.3f | %.3f | %.3f |"
+               % (lb["n"], lb["median"], lb["p90"], lb["max"]))
+    out.append("| Bluesky: answer created to its line in the log, ms | %d | %.0f | %.0f | %.0f |"
+               % (cd["n"], cd["median"], cd["p90"], cd["max"]))
+    out.append("")
+    out.append("At rest with X and Bluesky configured: %s, VmRSS %d KiB (VmHWM %d KiB); "
+               "%d of %d Bluesky answers in the log."
+               % (r["exe"], r["VmRSS_kB"], r["VmHWM_kB"], b["bluesky_answers_logged"],
+                  b["bluesky_answers"]))
+    out.append("")
+    targets.append(("Bluesky: posts within 1 ms of their instant at the server (p90)",
+                    lb["p90"] < 1.0, "median %.3f, p90 %.3f, max %.3f ms (X beside it: %.3f, "
+                    "%.3f, %.3f ms)" % (lb["median"], lb["p90"], lb["max"], lx["median"],
+                                        lx["p90"], lx["max"])))
+    targets.append(("Bluesky: capture delay median under 3 s (local servers)",
+                    cd["median"] < 3000, "median %.0f ms, max %.0f ms" % (cd["median"], cd["max"])))
+    targets.append(("At rest with X and Bluesky configured: under 4 MiB", r["VmRSS_kB"] < 4096,
+                    "VmRSS %d KiB" % r["VmRSS_kB"]))
+    return out
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: results.py OUT.md", file=sys.stderr)
@@ -338,6 +381,7 @@ def main():
     body += c_out
     body += capture(load("capture.md"), runs, targets)
     body += report(load("report.md"), targets)
+    body += bsky(load("bsky.json"), targets)
     out = ["# chathost benchmarks", "",
            "Written by `make bench` (bench/run); figures as min / median / max over at least "
            "5 runs unless said otherwise. Issue 9.", ""]

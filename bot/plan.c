@@ -1,6 +1,8 @@
 /* plan.c - schedule + topic + date -> the timed posts, and their checks. */
 #include "plan.h"
 
+#include "net/net.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,9 +167,31 @@ void ch_plan_check_text(const char *text, const char *name,
 			     r.weighted - CH_TWEET_MAX);
 }
 
+/* The length rule of every further network of the chat (X's is
+ * ch_plan_check_text's). */
+static void check_nets(const struct ch_schedule *s, const char *text,
+		       const char *name, const char *src, int line,
+		       struct ch_diags *d)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->n_nets; i++) {
+		const struct ch_net_ops *ops = ch_net_find(s->nets[i].name);
+		long limit = 0, n;
+
+		if (!ops || strcmp(ops->name, "x") == 0)
+			continue;
+		n = ops->length(text, strlen(text), &limit);
+		if (n > limit)
+			ch_diags_add(d, src, line,
+				     "%s is %ld characters long as %s counts them (at most %ld): shorten it by %ld",
+				     name, n, ops->title, limit, n - limit);
+	}
+}
+
 /* Length, validity and duplicate checks on every post. */
-static void check_posts(const struct ch_plan *p, const char *src,
-			struct ch_diags *d)
+static void check_posts(const struct ch_plan *p, const struct ch_schedule *s,
+			const char *src, struct ch_diags *d)
 {
 	size_t i, j;
 	char buf[16], other[16];
@@ -177,6 +201,7 @@ static void check_posts(const struct ch_plan *p, const char *src,
 		const char *name = post_name(post, buf, sizeof buf);
 
 		ch_plan_check_text(post->text, name, NULL, src, post->line, d);
+		check_nets(s, post->text, name, src, post->line, d);
 		if (post->given_label && post->given_label != post->number)
 			ch_diags_add(d, src, post->line,
 				     "%s starts with the label \"Q%d\": chathost numbers the questions itself (\"%s: ...\"); remove the label from the text",
@@ -248,7 +273,7 @@ int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
 	}
 	add_post(p, CH_POST_WRAPUP, 0, s->duration,
 		 body->wrapup ? body->wrapup : "", body->wrapup_line, s);
-	check_posts(p, src, d);
+	check_posts(p, s, src, d);
 	return d->n > before ? -1 : 0;
 }
 

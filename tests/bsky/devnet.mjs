@@ -11,6 +11,8 @@
 // The control server (loopback) takes:
 //   POST /pds/down?ms=N   the PDS refuses connections for N ms (a restart)
 //   POST /sync            waits until the AppView has indexed every post
+//   POST /slow-create?ms=N  createRecord answers N ms late (the record is
+//                         made at once): a crash can land in between
 //   POST /expire-tokens   every access token issued so far answers as an
 //                         expired one does (HTTP 400 ExpiredToken) from
 //                         now on; refresh tokens still work
@@ -66,6 +68,7 @@ function pdsDown(network, ms) {
 // The access tokens seen so far, and those made to expire.
 const seen = new Set();
 const expired = new Set();
+let slowCreateMs = 0;
 
 function jwtPayload(header) {
   const m = /^Bearer ([^.]+)\.([^.]+)\./.exec(header || '');
@@ -92,6 +95,11 @@ function expiryGate(network) {
       res.end(JSON.stringify({ error: 'ExpiredToken', message: 'Token has expired' }));
       return;
     }
+    if (slowCreateMs > 0 && req.url.startsWith('/xrpc/com.atproto.repo.createRecord')) {
+      const end = res.end.bind(res);
+      const ms = slowCreateMs;
+      res.end = (...a) => { setTimeout(() => end(...a), ms); return res; };
+    }
     for (const h of handlers) h.call(srv, req, res);
   });
 }
@@ -103,6 +111,9 @@ function control(network) {
       if (req.method === 'POST' && url.pathname === '/pds/down') {
         const ms = Number(url.searchParams.get('ms') || '2000');
         pdsDown(network, ms);
+        res.end('{}');
+      } else if (req.method === 'POST' && url.pathname === '/slow-create') {
+        slowCreateMs = Number(url.searchParams.get('ms') || '0');
         res.end('{}');
       } else if (req.method === 'POST' && url.pathname === '/expire-tokens') {
         for (const t of seen) expired.add(t);

@@ -5,9 +5,13 @@ in order, once each, threaded with strong refs, facets byte-exact for
 ASCII, emoji and CJK hashtags; answers by seeded accounts (a label, a
 reply to a question, an emoji tag, a post in the thread without the tag)
 captured once each with the right question; a token that expires
-mid-chat; the PDS down for a moment mid-chat."""
+mid-chat; the PDS down for a moment mid-chat; SIGKILL at 25 or more
+points (between a record's creation and its answer among them) with no
+record created twice and no answer lost."""
 import json
 import os
+import random
+import signal
 import sys
 import threading
 import time
@@ -17,7 +21,8 @@ from itest import Tap, bot_env, read_log, run_bot, start_bot, workdir  # noqa: E
 from chatday import WEEKDAYS  # noqa: E402
 from bsky import BskyNet  # noqa: E402
 
-HOSTS = {"clean": "chatbot.test", "faults": "faultbot.test"}
+HOSTS = {"clean": "chatbot.test", "faults": "faultbot.test", "crash": "killbot.test"}
+MIN_KILLS = 25
 HOST = HOSTS["clean"]
 PEOPLE = ["alice.test", "bob.test", "carol.test"]
 SPEED = 60  # a 10-minute chat in 10 s
@@ -209,6 +214,66 @@ def check_log(d, date, mine, answers, name):
     return by_id
 
 
+def crash_chat(net):
+    """Kills chathost at 25+ points of a rehearsed chat and restarts it
+    each time: every post is killed once between its record's creation
+    and the answer (createRecord answers 2 s late), the other kills come
+    at random instants."""
+    global HOST
+    HOST = HOSTS["crash"]
+    d = workdir("bsky_chat_crash")
+    tm = time.gmtime()
+    date = time.strftime("%Y-%m-%d", tm)
+    sched = schedule(d, net, date, tm, creds_file(d, net))
+    state = os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json")
+    rng = random.Random()
+    kills, runs, answers, asked, rc = 0, 0, [], set(), None
+    net.slow_create(2000)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        log = open(os.path.join(d, "bot%d.log" % runs), "w")
+        proc = start_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
+                         env=bot_env(creds=False), log=log)
+        runs += 1
+        before = len(net.records(HOST))
+        kill_at = time.time() + rng.uniform(0.15, 0.9)
+        while proc.poll() is None:
+            recs = net.records(HOST)
+            for r in recs:
+                txt = r["value"]["text"]
+                if txt.startswith("Q") and r["uri"] not in asked:
+                    asked.add(r["uri"])
+                    answers.append(net.post(PEOPLE[len(asked) % 3],
+                                            "A%s: answer %d #ICMIchat" % (txt[1], len(asked))))
+            if len(recs) > before or (kills < 60 and time.time() >= kill_at):
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += 1
+                break
+            time.sleep(0.03)
+        log.close()
+        if proc.returncode is not None and proc.returncode >= 0:
+            rc = proc.returncode
+            break
+    net.slow_create(0)
+    if rc is None:  # the last run, to the end
+        p = run_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
+                    env=bot_env(creds=False), timeout=120)
+        rc = p[0]
+    t.eq(rc, 0, "crash: the last run finishes the chat (exit 0)")
+    t.ok(kills >= MIN_KILLS, "crash: killed %d times in %d runs" % (kills, runs))
+    mine = [r["value"]["text"] for r in net.records(HOST)]
+    t.ok(len(mine) == 5, "crash: 5 records, none created twice", mine)
+    log = read_log(os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl"))
+    ids = [e["id"] for e in log if e.get("kind") != "event"]
+    t.eq(len(ids), len(set(ids)), "crash: every line of the log is one post, once")
+    missing = [a["uri"] for a in answers if a["uri"] not in ids]
+    t.ok(answers and not missing, "crash: all %d answers in the log" % len(answers), missing)
+    st = json.load(open(state))
+    t.ok(all(p.get("id") for p in st["posts"].values()),
+         "crash: every post recorded with its id, none skipped")
+
+
 with BskyNet(list(HOSTS.values()) + PEOPLE, workdir("bsky_net")) as net:
     t.ok(net.start_seconds < 60, "the reference servers started (%.1f s)" % net.start_seconds)
     # 1. a clean rehearsed chat
@@ -229,4 +294,6 @@ with BskyNet(list(HOSTS.values()) + PEOPLE, workdir("bsky_net")) as net:
              sum("posted Q3" in l for l in q3) == 1,
              "faults: Q3 met the PDS down, and was posted once when it came back",
              [l for l in out.splitlines() if "Q3" in l][-5:])
+    # 3. SIGKILL at 25+ points
+    crash_chat(net)
 t.done()

@@ -71,7 +71,7 @@ def build_driver(out_dir):
                        capture_output=True, text=True)
     if r.returncode != 0:
         return None, r.stdout + r.stderr
-    pkgs = ["libcurl", "oauth", "jansson", "libconfig"]
+    pkgs = ["libcurl", "oauth", "jansson", "libconfig", "libutf8proc"]
     cflags = subprocess.run(["pkg-config", "--cflags"] + pkgs,
                             capture_output=True, text=True).stdout.split()
     libs = subprocess.run(["pkg-config", "--libs"] + pkgs,

@@ -220,6 +220,11 @@ class BskyNet:
         urllib.request.urlopen(req, timeout=10).read()
         self.sessions.clear()
 
+    def slow_create(self, ms):
+        req = urllib.request.Request(self.control + "/slow-create?ms=%d" % ms,
+                                     data=b"", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
     def pds_down(self, ms):
         req = urllib.request.Request(self.control + "/pds/down?ms=%d" % ms,
                                      data=b"", method="POST")
