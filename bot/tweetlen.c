@@ -3,12 +3,14 @@
  *
  * One call: (1) a pass over the UTF-8 that checks it, finds the first
  * invalid character and decides whether NFC can change anything; (2) the
- * text is decoded into code points, NFC-normalised only when needed
- * (decomposition, canonical ordering, composition, Hangul included);
- * (3) the weighting loop: URLs (twitter-text's extractor, emulated without
- * regular expressions) weigh 23, emoji sequences 2, other code points 1 or
- * 2 by the v3 ranges. Everything is linear in the length of the text; the
- * only allocation is one block per call, and none for short texts.
+ * text is decoded into code points, NFC-normalised by utf8proc when it
+ * holds anything from U+0300 on; (3) the weighting loop: URLs
+ * (twitter-text's extractor, emulated without regular expressions) weigh
+ * 23, emoji sequences 2, other code points 1 or 2 by the v3 ranges.
+ * Everything is linear in the length of the text (utf8proc's ordering of
+ * combining marks is not, so a text of over NFC_MAX_CPS code points is
+ * counted without NFC); the only allocation is one block per call, and
+ * none for short texts.
  *
  * Where this differs from twitter-text (Java, v3.1):
  * - Emoji: twitter-text matches a generated list of emoji sequences
@@ -34,6 +36,8 @@
 #include "common.h"
 #include "unicode_tables.h"
 
+#include <utf8proc.h>
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* twitter-text config v3 */
@@ -42,17 +46,6 @@
 #define MAX_URL_LENGTH 4096 /* Extractor.MAX_URL_LENGTH (UTF-16 units) */
 #define MAX_TCO_SLUG 40
 #define MAX_LABEL 63        /* IDN.toASCII label limit */
-
-/* Hangul syllable arithmetic (Unicode ch. 3.12) */
-#define SBASE 0xAC00u
-#define LBASE 0x1100u
-#define VBASE 0x1161u
-#define TBASE 0x11A7u
-#define LCOUNT 19u
-#define VCOUNT 21u
-#define TCOUNT 28u
-#define NCOUNT (VCOUNT * TCOUNT)
-#define SCOUNT (LCOUNT * NCOUNT)
 
 #define ZWJ 0x200Du
 #define VS15 0xFE0Eu
@@ -82,74 +75,6 @@ static bool in_table(const struct ch_ucrange *t, size_t n, uint32_t cp)
 			return true;
 	}
 	return false;
-}
-
-static unsigned ccc_of(uint32_t cp)
-{
-	size_t lo = 0, hi = NELEM(ch_ccc_table);
-
-	if (cp < ch_ccc_table[0].lo)
-		return 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cp < ch_ccc_table[mid].lo)
-			hi = mid;
-		else if (cp > ch_ccc_table[mid].hi)
-			lo = mid + 1;
-		else
-			return ch_ccc_table[mid].ccc;
-	}
-	return 0;
-}
-
-static const struct ch_decomp *decomp_of(uint32_t cp)
-{
-	size_t lo = 0, hi = NELEM(ch_decomp_table);
-
-	if (cp < ch_decomp_table[0].cp)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cp < ch_decomp_table[mid].cp)
-			hi = mid;
-		else if (cp > ch_decomp_table[mid].cp)
-			lo = mid + 1;
-		else
-			return &ch_decomp_table[mid];
-	}
-	return NULL;
-}
-
-/* The primary composite of a + b, or 0. */
-static uint32_t compose_pair(uint32_t a, uint32_t b)
-{
-	size_t lo = 0, hi = NELEM(ch_comp_index);
-
-	if (a >= LBASE && a < LBASE + LCOUNT && b >= VBASE && b < VBASE + VCOUNT)
-		return SBASE + ((a - LBASE) * VCOUNT + (b - VBASE)) * TCOUNT;
-	if (a >= SBASE && a < SBASE + SCOUNT && (a - SBASE) % TCOUNT == 0 &&
-	    b > TBASE && b < TBASE + TCOUNT)
-		return a + (b - TBASE);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct ch_decomp *d = &ch_decomp_table[ch_comp_index[mid]];
-
-		if (a < d->d0 || (a == d->d0 && b < d->d1))
-			hi = mid;
-		else if (a > d->d0 || b > d->d1)
-			lo = mid + 1;
-		else
-			return d->cp;
-	}
-	return 0;
-}
-
-static bool needs_nfc(uint32_t cp)
-{
-	return cp >= ch_nfc_check_table[0].lo &&
-	       in_table(ch_nfc_check_table, NELEM(ch_nfc_check_table), cp);
 }
 
 static bool is_invalid_char(uint32_t cp)
@@ -207,119 +132,16 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 
 /* ---- NFC ---------------------------------------------------------------- */
 
-static size_t decomp_len(uint32_t cp)
-{
-	const struct ch_decomp *d;
-
-	if (cp >= SBASE && cp < SBASE + SCOUNT)
-		return (cp - SBASE) % TCOUNT ? 3 : 2;
-	if (cp < 0xC0 || (d = decomp_of(cp)) == NULL)
-		return 1;
-	return decomp_len(d->d0) + (d->d1 ? decomp_len(d->d1) : 0);
-}
-
-/* Appends the full canonical decomposition of cp at out; returns the count. */
-static size_t decompose(uint32_t cp, uint32_t *out)
-{
-	const struct ch_decomp *d;
-	size_t k;
-
-	if (cp >= SBASE && cp < SBASE + SCOUNT) {
-		uint32_t s = cp - SBASE;
-
-		out[0] = LBASE + s / NCOUNT;
-		out[1] = VBASE + (s % NCOUNT) / TCOUNT;
-		if (s % TCOUNT == 0)
-			return 2;
-		out[2] = TBASE + s % TCOUNT;
-		return 3;
-	}
-	if (cp < 0xC0 || (d = decomp_of(cp)) == NULL) {
-		out[0] = cp;
-		return 1;
-	}
-	k = decompose(d->d0, out);
-	if (d->d1)
-		k += decompose(d->d1, out + k);
-	return k;
-}
-
-/* Stable sort of buf[0..n) (non-starters) by combining class; tmp has room
- * for 2n words. Counting sort for long runs keeps this linear. */
-static void sort_marks(uint32_t *buf, size_t n, uint32_t *tmp)
-{
-	size_t i, j;
-
-	if (n <= 16) {
-		unsigned key[16];
-
-		for (i = 0; i < n; i++)
-			key[i] = ccc_of(buf[i]);
-		for (i = 1; i < n; i++) {
-			uint32_t c = buf[i];
-			unsigned k = key[i];
-
-			for (j = i; j > 0 && key[j - 1] > k; j--) {
-				buf[j] = buf[j - 1];
-				key[j] = key[j - 1];
-			}
-			buf[j] = c;
-			key[j] = k;
-		}
-	} else {
-		size_t count[257] = {0};
-
-		for (i = 0; i < n; i++) {
-			tmp[i] = ccc_of(buf[i]);
-			count[tmp[i] + 1]++;
-		}
-		for (i = 1; i < 257; i++)
-			count[i] += count[i - 1];
-		for (i = 0; i < n; i++)
-			tmp[n + count[tmp[i]]++] = buf[i];
-		memcpy(buf, tmp + n, n * sizeof *buf);
-	}
-}
-
-/* NFC of buf[0..n) in place (buf already fully decomposed); returns the new
- * length. tmp: scratch of 2n words. */
-static size_t nfc_compose(uint32_t *buf, size_t n, uint32_t *tmp)
-{
-	size_t i, start, starter = 0, out = 1;
-	unsigned last;
-
-	/* canonical ordering */
-	for (i = 0; i < n;) {
-		if (ccc_of(buf[i]) == 0) {
-			i++;
-			continue;
-		}
-		start = i;
-		while (i < n && ccc_of(buf[i]) != 0)
-			i++;
-		if (i - start > 1)
-			sort_marks(buf + start, i - start, tmp);
-	}
-	if (n == 0)
-		return 0;
-	/* canonical composition */
-	last = ccc_of(buf[0]) ? 256 : 0;
-	for (i = 1; i < n; i++) {
-		uint32_t c = buf[i], comp;
-		unsigned cc = ccc_of(c);
-
-		comp = last != 256 ? compose_pair(buf[starter], c) : 0;
-		if (comp && (last < cc || last == 0)) {
-			buf[starter] = comp;
-			continue;
-		}
-		if (cc == 0)
-			starter = out;
-		last = cc;
-		buf[out++] = c;
-	}
-	return out;
-}
+/* NFC through utf8proc: the canonical decomposition, ordering and
+ * composition of the Unicode standard (utf8proc_decompose with
+ * UTF8PROC_COMPOSE, then utf8proc_normalize_utf32). */
+#define NFC_OPTS (UTF8PROC_STABLE | UTF8PROC_COMPOSE)
+/* utf8proc orders a run of combining marks by exchanges (quadratic in the
+ * run): a text of more code points than this is counted without NFC. It
+ * is over the limit by far whatever NFC would do (composition at most
+ * merges a mark into the character before it), so only the exact figure
+ * of a hostile, megabyte-long text differs from twitter-text's. */
+#define NFC_MAX_CPS 8192
 
 /* ---- character classes of the twitter-text URL regex ------------------- */
 
@@ -939,6 +761,7 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 	uint32_t *mem = NULL, *cps;
 	size_t i, ncp = 0, ndec = 0, n, words, pos, ustart = 0, uend = 0;
 	bool nfc = false, dot = false, blank = true, have_url = false;
+	bool bad_bytes = false;
 	struct urlscan us;
 	long weighted = 0;
 
@@ -958,6 +781,7 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 		if (k == 0) {
 			if (r->invalid_at < 0)
 				r->invalid_at = (long)ncp;
+			bad_bytes = true;
 			c = 0xFFFD;
 			k = 1;
 		} else if (is_invalid_char(c) && r->invalid_at < 0) {
@@ -968,8 +792,8 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 			blank = false;
 		if (c == '.')
 			dot = true;
-		if (c >= 0x300 && needs_nfc(c))
-			nfc = true;
+		if (c >= 0x300)
+			nfc = true; /* NFC may change it: utf8proc decides */
 		ncp++;
 		i += k;
 	}
@@ -977,14 +801,18 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 	if (blank)
 		goto cleanup;
 	if (nfc) {
-		for (i = 0; i < len;) {
-			uint32_t c;
-			size_t k = utf8_decode(s + i, len - i, &c);
+		/* the decomposed length (UTF-8 without bad bytes only: such
+		 * a text is invalid anyway and is counted as it is) */
+		utf8proc_ssize_t m = utf8proc_decompose(s, (utf8proc_ssize_t)len,
+							NULL, 0, NFC_OPTS);
 
-			ndec += k ? decomp_len(c) : 1;
-			i += k ? k : 1;
-		}
-		/* decomposition, then scratch for reordering and URL tables */
+		if (m < 0 || bad_bytes || ncp > NFC_MAX_CPS)
+			nfc = false;
+		else
+			ndec = (size_t)m > ncp ? (size_t)m : ncp;
+	}
+	if (nfc) {
+		/* decomposition, then scratch for the URL tables */
 		words = ndec + 3 * (ndec + 1);
 	} else {
 		ndec = ncp;
@@ -993,9 +821,22 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 	mem = words <= STACK_WORDS ? stackbuf : ch_xmalloc(words * sizeof *mem);
 	cps = mem;
 
-	/* pass 2: decode (and decompose) */
+	/* pass 2: decode (and normalise) */
 	n = 0;
-	for (i = 0; i < len;) {
+	if (nfc) {
+		utf8proc_int32_t *u = (utf8proc_int32_t *)cps;
+		utf8proc_ssize_t m = utf8proc_decompose(
+			s, (utf8proc_ssize_t)len, u, (utf8proc_ssize_t)ndec,
+			NFC_OPTS);
+
+		if (m >= 0)
+			m = utf8proc_normalize_utf32(u, m, NFC_OPTS);
+		if (m >= 0)
+			n = (size_t)m;
+		else
+			nfc = false; /* cannot happen for a valid text */
+	}
+	for (i = 0; !nfc && i < len;) {
 		uint32_t c;
 		size_t k = utf8_decode(s + i, len - i, &c);
 
@@ -1003,14 +844,9 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 			c = 0xFFFD;
 			k = 1;
 		}
-		if (nfc)
-			n += decompose(c, cps + n);
-		else
-			cps[n++] = c;
+		cps[n++] = c;
 		i += k;
 	}
-	if (nfc)
-		n = nfc_compose(cps, n, cps + ndec);
 
 	if (dot) {
 		urlscan_init(&us, cps, n, (int32_t *)(cps + ndec));

@@ -3,11 +3,10 @@
 
     python3 scripts/gen-unicode-tables.py > bot/unicode_tables.h
 
-Standard library only. The normalisation data (canonical combining classes,
-canonical decompositions, primary composites, NFC quick-check) and the
-space separators come from Python's unicodedata module; the header records
-the Unicode version used (unicodedata.unidata_version; 14.0.0 for the
-committed file, generated with Python 3.11).
+Standard library only. The space separators come from Python's unicodedata
+module; the header records the Unicode version used
+(unicodedata.unidata_version; 14.0.0 for the committed file, generated with
+Python 3.11). Normalisation (NFC) is utf8proc's, not a table here.
 
 unicodedata has no emoji properties, so Extended_Pictographic and
 Emoji_Modifier_Base are transcribed below from emoji-data.txt of Unicode
@@ -122,90 +121,7 @@ def main():
     out.append('#define CH_UNICODE_VERSION "%s"' % ud.unidata_version)
     out.append('')
     out.append('struct ch_ucrange { uint32_t lo, hi; };')
-    out.append('struct ch_ccc_range { uint32_t lo, hi; uint8_t ccc; };')
-    out.append('struct ch_decomp { uint32_t cp, d0, d1; }; /* d1 == 0: singleton */')
     out.append('')
-
-    # Canonical combining classes, as runs of equal non-zero class.
-    ccc_runs = []
-    for cp in chars():
-        c = ud.combining(chr(cp))
-        if not c:
-            continue
-        if ccc_runs and ccc_runs[-1][1] == cp - 1 and ccc_runs[-1][2] == c:
-            ccc_runs[-1][1] = cp
-        else:
-            ccc_runs.append([cp, cp, c])
-    out.append('/* Non-zero canonical combining classes. */')
-    out.append('static const struct ch_ccc_range ch_ccc_table[] = {')
-    line = '\t'
-    for s, e, c in ccc_runs:
-        item = '{0x%X, 0x%X, %d}, ' % (s, e, c)
-        if len(line) + len(item) > 78:
-            out.append(line.rstrip())
-            line = '\t'
-        line += item
-    out.append(line.rstrip())
-    out.append('};')
-    out.append('')
-
-    # One-level canonical decompositions (Hangul syllables are algorithmic).
-    decomps = []
-    for cp in chars():
-        if SBASE <= cp < SBASE + SCOUNT:
-            continue
-        d = canon_decomp(cp)
-        if d:
-            assert len(d) in (1, 2), (hex(cp), d)
-            decomps.append((cp, d[0], d[1] if len(d) == 2 else 0))
-    out.append('/* One-level canonical decompositions, sorted by code point; applied')
-    out.append(' * recursively (full decompositions are at most 4 code points long). */')
-    out.append('static const struct ch_decomp ch_decomp_table[] = {')
-    line = '\t'
-    for cp, a, b in decomps:
-        item = '{0x%X, 0x%X, 0x%X}, ' % (cp, a, b)
-        if len(line) + len(item) > 78:
-            out.append(line.rstrip())
-            line = '\t'
-        line += item
-    out.append(line.rstrip())
-    out.append('};')
-    out.append('')
-
-    # Primary composites: pairs whose canonical composition gives cp back.
-    comp = []
-    for i, (cp, a, b) in enumerate(decomps):
-        if b and ud.normalize('NFC', chr(a) + chr(b)) == chr(cp):
-            comp.append((a, b, i))
-    comp.sort()
-    assert len(decomps) < 65536
-    out.append('/* Indices into ch_decomp_table of the primary composites, sorted by')
-    out.append(' * (d0, d1): canonical composition looks pairs up here. */')
-    out.append('static const uint16_t ch_comp_index[] = {')
-    line = '\t'
-    for a, b, i in comp:
-        item = '%d, ' % i
-        if len(line) + len(item) > 78:
-            out.append(line.rstrip())
-            line = '\t'
-        line += item
-    out.append(line.rstrip())
-    out.append('};')
-    out.append('')
-
-    # Code points after which NFC may change the text: NFC_QC No or Maybe,
-    # or a non-zero combining class (may need reordering).
-    seconds = {b for a, b, i in comp}
-    seconds.update(range(0x1161, 0x1176))   # Hangul V jamo
-    seconds.update(range(0x11A8, 0x11C3))   # Hangul T jamo
-    check = []
-    for cp in chars():
-        ch = chr(cp)
-        if (cp in seconds or ud.combining(ch) or
-                ud.normalize('NFC', ch) != ch):
-            check.append(cp)
-    emit_ranges('ch_nfc_check_table', ranges(check), out,
-                'Code points that are not NFC_QC=Yes with class 0: NFC may change text holding them.')
 
     emit_ranges('ch_extpict_table', EXT_PICT, out,
                 'Extended_Pictographic (emoji-data.txt 14.0).')
