@@ -460,6 +460,30 @@ static int look_up(struct chat *c, const struct ch_post *p, double late_at,
 	return 2;
 }
 
+/* --dry-run on several networks, or another than X: how each network
+ * counts the post, and what it adds to it (Bluesky: facets). */
+static void dry_run_nets(const struct chat *c, const struct ch_post *p)
+{
+	size_t i;
+
+	if (c->s->n_nets == 1 && strcmp(c->s->nets[0].name, "x") == 0)
+		return;
+	for (i = 0; i < c->s->n_nets; i++) {
+		const struct ch_net_ops *ops = ch_net_find(c->s->nets[i].name);
+		char *detail;
+		long limit = 0, n;
+
+		if (!ops)
+			continue;
+		n = ops->length(p->text, strlen(p->text), &limit);
+		detail = ops->post_detail ? ops->post_detail(p->text) : NULL;
+		printf("              on %s: %ld of %ld characters%s%s\n",
+		       ops->title, n, limit, detail ? "; " : "",
+		       detail ? detail : "");
+		free(detail);
+	}
+}
+
 /* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
  * -1 failed for good (fatal: credentials), -2 stopped.
  *
@@ -489,6 +513,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		strftime(local, sizeof local, "%H:%M", &tm);
 		printf("%s %-7s %s%s\n", local, what, p->text,
 		       p->reply_to_intro ? "  [reply to intro]" : "");
+		dry_run_nets(c, p);
 		fflush(stdout);
 		return 0;
 	}

@@ -172,6 +172,9 @@ struct ch_net_ops {
 	/* the length rule: the text's length, its limit */
 	long (*length)(const char *text, size_t len, long *limit);
 	char *(*url_of)(const char *id, const char *username);
+	/* what the network adds to a post's text (Bluesky: its facets), for
+	 * --dry-run; NULL: nothing (caller frees) */
+	char *(*post_detail)(const char *text);
 };
 
 struct ch_net {

@@ -658,6 +658,30 @@ static char *b_url_of(const char *id, const char *username)
 			    slash + 1);
 }
 
+/* "facets: #ICMIchat [16,25), https://x.org/p [32,47)" (UTF-8 bytes). */
+static char *b_post_detail(const char *text)
+{
+	json_t *f = ch_bsky_facets(text), *x;
+	struct ch_buf b = {0};
+	size_t i;
+
+	json_array_foreach(f, i, x) {
+		json_t *feat = json_array_get(json_object_get(x, "features"), 0);
+		json_t *ix = json_object_get(x, "index");
+		const char *tag = json_string_value(json_object_get(feat, "tag"));
+		const char *uri = json_string_value(json_object_get(feat, "uri"));
+
+		ch_buf_printf(&b, "%s%s%s [%lld,%lld)", i ? ", " : "facets: ",
+			      tag ? "#" : "", tag ? tag : uri ? uri : "?",
+			      (long long)json_integer_value(json_object_get(ix, "byteStart")),
+			      (long long)json_integer_value(json_object_get(ix, "byteEnd")));
+	}
+	json_decref(f);
+	if (!b.len)
+		ch_buf_puts(&b, "no facets");
+	return ch_buf_steal(&b);
+}
+
 const struct ch_net_ops ch_net_bluesky = {
 	.name = "bluesky",
 	.title = "Bluesky",
@@ -680,4 +704,5 @@ const struct ch_net_ops ch_net_bluesky = {
 	.new_key = b_new_key,
 	.length = b_length,
 	.url_of = b_url_of,
+	.post_detail = b_post_detail,
 };
