@@ -255,6 +255,14 @@ def crash_chat(net):
         if proc.returncode is not None and proc.returncode >= 0:
             rc = proc.returncode
             break
+        # killed after the chat was done (in its last moments): a run now
+        # would start a new rehearsal, so this one is over
+        try:
+            if json.load(open(state)).get("done"):
+                rc = 0
+                break
+        except (OSError, ValueError):
+            pass
     net.slow_create(0)
     if rc is None:  # the last run, to the end
         p = run_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
