@@ -9,6 +9,7 @@
 #include "chtime.h"
 #include "cli.h"
 #include "plan.h"
+#include "net/net.h"
 #include "poll.h"
 #include "schedule.h"
 #include "topic.h"
@@ -218,6 +219,47 @@ static void print_header(const struct ch_schedule *s, const char *date,
 	}
 }
 
+/* The networks the posts go to at these instants, and how each network
+ * other than X counts them (LEN is X's weighted length). */
+static void print_nets(const struct ch_schedule *s, const struct ch_plan *p)
+{
+	size_t i, k;
+	char what[16];
+
+	if (s->n_nets == 1 && strcmp(s->nets[0].name, "x") == 0)
+		return;
+	printf("\n  Every post goes out at its instant on");
+	for (i = 0; i < s->n_nets; i++) {
+		const struct ch_net_ops *ops = ch_net_find(s->nets[i].name);
+
+		printf("%s%s", i == 0 ? " " : i + 1 == s->n_nets ? " and " : ", ",
+		       ops ? ops->title : s->nets[i].name);
+	}
+	printf(".\n");
+	for (i = 0; i < s->n_nets; i++) {
+		const struct ch_net_ops *ops = ch_net_find(s->nets[i].name);
+		long limit = 0;
+
+		if (!ops || strcmp(ops->name, "x") == 0)
+			continue;
+		printf("  %s counts (at most %ld):", ops->title,
+		       (ops->length("", 0, &limit), limit));
+		for (k = 0; k < p->n_posts; k++) {
+			const struct ch_post *post = &p->posts[k];
+
+			if (post->kind == CH_POST_QUESTION)
+				snprintf(what, sizeof what, "Q%d", post->number);
+			else
+				snprintf(what, sizeof what, "%s",
+					 post->kind == CH_POST_INTRO ? "intro"
+								     : "wrap-up");
+			printf("%s %s %ld", k ? "," : "", what,
+			       ops->length(post->text, strlen(post->text), NULL));
+		}
+		printf("\n");
+	}
+}
+
 static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
 {
 	size_t i;
@@ -238,6 +280,7 @@ static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
 	}
 	if (s->thread)
 		printf("\n  Questions and wrap-up are posted as replies to the intro (thread).\n");
+	print_nets(s, p);
 }
 
 /* The slots of a chat whose topic file is missing: the times only. */
