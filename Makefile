@@ -165,5 +165,6 @@ uninstall:
 	  done; fi; true
 
 clean:
-	rm -f bot/*.o bot/*.d $(LIB) $(BIN) $(WAITER) $(UNIT_BINS) tests/unit/*.d
+	rm -f bot/*.o bot/*.d bot/net/*.o bot/net/*.d bot/net/*/*.o bot/net/*/*.d \
+	  $(LIB) $(BIN) $(WAITER) $(UNIT_BINS) tests/unit/*.d
 	rm -rf tests/out
