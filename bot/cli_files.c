@@ -247,13 +247,8 @@ static void print_nets(const struct ch_schedule *s, const struct ch_plan *p)
 		for (k = 0; k < p->n_posts; k++) {
 			const struct ch_post *post = &p->posts[k];
 
-			if (post->kind == CH_POST_QUESTION)
-				snprintf(what, sizeof what, "Q%d", post->number);
-			else
-				snprintf(what, sizeof what, "%s",
-					 post->kind == CH_POST_INTRO ? "intro"
-								     : "wrap-up");
-			printf("%s %s %ld", k ? "," : "", what,
+			printf("%s %s %ld", k ? "," : "",
+			       ch_plan_post_label(post, what, sizeof what),
 			       ops->length(post->text, strlen(post->text), NULL));
 		}
 		printf("\n");
@@ -270,13 +265,9 @@ static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];
 
-		if (post->kind == CH_POST_QUESTION)
-			snprintf(what, sizeof what, "Q%d", post->number);
-		else
-			snprintf(what, sizeof what, "%s",
-				 post->kind == CH_POST_INTRO ? "intro"
-							     : "wrap-up");
-		print_row(s, post->at, what, post->weighted, post->text);
+		print_row(s, post->at,
+			  ch_plan_post_label(post, what, sizeof what),
+			  post->weighted, post->text);
 	}
 	if (s->thread)
 		printf("\n  Questions and wrap-up are posted as replies to the intro (thread).\n");

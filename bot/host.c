@@ -183,15 +183,6 @@ static double real_at(const struct chat *c, time_t t)
 	return ch_timeline_real(&c->tl, t);
 }
 
-static const char *post_label(const struct ch_post *p, char *buf, size_t n)
-{
-	if (p->kind == CH_POST_QUESTION)
-		snprintf(buf, n, "Q%d", p->number);
-	else
-		snprintf(buf, n, "%s",
-			 p->kind == CH_POST_INTRO ? "intro" : "wrap-up");
-	return buf;
-}
 
 /* "Q3", or "Q3 on Bluesky" on a network other than X (messages). */
 static const char *net_label(const struct chat *c, const struct ch_post *p,
@@ -199,7 +190,7 @@ static const char *net_label(const struct chat *c, const struct ch_post *p,
 {
 	size_t k;
 
-	post_label(p, buf, n);
+	ch_plan_post_label(p, buf, n);
 	k = strlen(buf);
 	if (c->x && strcmp(c->x->ops->name, "x") != 0 && k < n)
 		snprintf(buf + k, n - k, " on %s", c->x->ops->title);

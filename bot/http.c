@@ -559,3 +559,15 @@ int ch_http_warm(struct ch_http *h, const char *url, long *num_connects_out,
 	ch_http_response_free(&resp);
 	return ret;
 }
+
+void ch_http_query_add(struct ch_buf *q, const char *key, const char *value)
+{
+	char *esc = curl_easy_escape(NULL, value, 0);
+
+	if (!esc) {
+		fprintf(stderr, "chathost: out of memory\n");
+		abort();
+	}
+	ch_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, esc);
+	curl_free(esc);
+}

@@ -94,4 +94,8 @@ int ch_http_warm(struct ch_http *h, const char *url, long *num_connects_out,
 /* Frees what the response owns and zeroes it. */
 void ch_http_response_free(struct ch_http_response *resp);
 
+/* Appends "key=value" to a query string q ("&" between pairs), value
+ * percent-encoded. */
+void ch_http_query_add(struct ch_buf *q, const char *key, const char *value);
+
 #endif

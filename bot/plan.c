@@ -95,6 +95,17 @@ char *ch_plan_with_hashtag(const char *text, const char *hashtag)
 	return ch_xasprintf("%.*s %s", (int)len, text, hashtag);
 }
 
+const char *ch_plan_post_label(const struct ch_post *p, char *buf,
+			       size_t size)
+{
+	if (p->kind == CH_POST_QUESTION)
+		snprintf(buf, size, "Q%d", p->number);
+	else
+		snprintf(buf, size, "%s",
+			 p->kind == CH_POST_INTRO ? "intro" : "wrap-up");
+	return buf;
+}
+
 static const char *post_name(const struct ch_post *p, char *buf, size_t size)
 {
 	switch (p->kind) {

@@ -67,4 +67,8 @@ void ch_plan_check_text(const char *text, const char *name,
 			const char *whole, const char *src, int line,
 			struct ch_diags *d);
 
+/* "intro", "Q3", "wrap-up" into buf (>= 16 bytes); returns buf. */
+const char *ch_plan_post_label(const struct ch_post *p, char *buf,
+			       size_t size);
+
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 
 #include "clock.h"
 #include "http.h"
@@ -171,14 +170,7 @@ double ch_xrpc_jwt_exp(const char *jwt)
 
 void ch_xrpc_q(struct ch_buf *q, const char *key, const char *value)
 {
-	char *esc = curl_easy_escape(NULL, value, 0);
-
-	if (!esc) {
-		fprintf(stderr, "chathost: out of memory\n");
-		abort();
-	}
-	ch_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, esc);
-	curl_free(esc);
+	ch_http_query_add(q, key, value);
 }
 
 /* One request. auth: the bearer token or NULL. On success *out is the

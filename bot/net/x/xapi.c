@@ -4,7 +4,6 @@
  * message naming the field, never a crash. */
 #include "xapi.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -714,14 +713,7 @@ cleanup:
 /* Appends "&key=value" (percent-encoded value) to a query. */
 static void ch_q_add(struct ch_buf *q, const char *key, const char *value)
 {
-	char *esc = curl_easy_escape(NULL, value, 0);
-
-	if (!esc) {
-		fprintf(stderr, "chathost: out of memory\n");
-		abort();
-	}
-	ch_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, esc);
-	curl_free(esc);
+	ch_http_query_add(q, key, value);
 }
 
 /* Number of UTF-8 code points (continuation bytes not counted). */
