@@ -30,10 +30,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import benchlib as B  # noqa: E402
+import bsky  # noqa: E402
 from bsky import BskyNet  # noqa: E402
 from itest import Fake, bot_env, start_bot, workdir  # noqa: E402
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 TOPIC = """date = "%s";
 title = "Bench";
 intro = "Welcome to #ICMIchat! Answer with A1, A2...";
@@ -82,27 +82,12 @@ class Relay:
                 pass
 
 
-def write_chat(d, net, host, start_date_tm, networks, service):
-    date = time.strftime("%Y-%m-%d", start_date_tm)
-    tdir = os.path.join(d, "topics")
-    os.makedirs(tdir, exist_ok=True)
-    with open(os.path.join(tdir, date + ".conf"), "w") as f:
-        f.write(TOPIC % date)
-    creds = os.path.join(d, "bsky.conf")
-    with open(creds, "w") as f:
-        f.write('identifier = "%s";\napp_password = "%s";\n'
-                % (host, net.by_handle[host]["app_password"]))
-    os.chmod(creds, 0o600)
-    sched = os.path.join(d, "chat.conf")
-    with open(sched, "w") as f:
-        f.write('name = "bench";\nhashtag = "#ICMIchat";\nweekday = "%s";\n'
-                'time = "12:00";\ntimezone = "UTC";\nduration = 60;\n'
-                'first_question = 5;\nquestion_interval = 8;\ncapture_after = 5;\n'
-                'topics = "%s";\nlogs = "%s";\nnetworks = [ %s ];\n'
-                'bluesky = { service = "%s"; credentials = "%s"; };\n'
-                % (WEEKDAYS[start_date_tm.tm_wday], tdir, os.path.join(d, "logs"),
-                   ", ".join('"%s"' % n for n in networks), service, creds))
-    return sched, date
+def chat(d, net, tm, service):
+    """A 60-minute chat (questions 8 minutes apart) on X and Bluesky."""
+    creds = bsky.creds_file(d, "benchbot.test", net.by_handle["benchbot.test"]["app_password"])
+    return bsky.write_chat(d, tm, TOPIC, ["x", "bluesky"], creds, service=service,
+                           name='"bench"', time='"12:00"', duration="60",
+                           first_question="5", question_interval="8", capture_after="5")
 
 
 def watch_log(path, ids, seen, stop):
@@ -127,8 +112,7 @@ def one_chat(net, relay, args, n):
     fake = Fake(d, "--speed", str(args.speed), "--auto-answer")
     try:
         tm = time.gmtime()
-        sched, date = write_chat(d, net, "benchbot.test", tm, ["x", "bluesky"],
-                                 "http://127.0.0.1:%d" % relay.port)
+        sched, date = chat(d, net, tm, "http://127.0.0.1:%d" % relay.port)
         relay.stamps.clear()
         log = open(os.path.join(d, "bot.log"), "w")
         proc = start_bot(["run", "--once", "--rehearse=%g" % args.speed, "--date", date,
@@ -174,9 +158,7 @@ def rest(net, d):
     nxt = tm_next + datetime.timedelta(days=7)
     fake = Fake(d, "--speed", "1")
     try:
-        sched, _ = write_chat(d, net, "benchbot.test", nxt.timetuple(), ["x", "bluesky"], net.pds)
-        with open(os.path.join(d, "topics", nxt.isoformat() + ".conf"), "w") as f:
-            f.write(TOPIC % nxt.isoformat())
+        sched, _ = chat(d, net, nxt.timetuple(), net.pds)
         proc = start_bot(["run", "--api-base", fake.base, sched], env=bot_env(),
                          log=open(os.path.join(d, "rest.log"), "w"))
         end = time.time() + 60

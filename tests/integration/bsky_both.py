@@ -10,8 +10,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from itest import Fake, Tap, bot_env, read_log, start_bot, workdir  # noqa: E402
-from chatday import WEEKDAYS  # noqa: E402
-from bsky import BskyNet  # noqa: E402
+from bsky import BskyNet, creds_file, write_chat  # noqa: E402
 
 SPEED = 60
 HOSTS = {"both": "bothbot.test", "badcreds": "badbot.test"}
@@ -30,29 +29,10 @@ wrapup = "Thanks for joining #ICMIchat!";
 
 
 def setup(d, net, host, password):
-    start = int(time.time()) + 5
-    tm = time.gmtime(start)
-    date = time.strftime("%Y-%m-%d", tm)
-    tdir = os.path.join(d, "topics")
-    os.makedirs(tdir, exist_ok=True)
-    with open(os.path.join(tdir, date + ".conf"), "w") as f:
-        f.write(TOPIC % date)
-    creds = os.path.join(d, "bsky.conf")
-    with open(creds, "w") as f:
-        f.write('identifier = "%s";\napp_password = "%s";\n' % (host, password))
-    os.chmod(creds, 0o600)
-    sched = os.path.join(d, "chat.conf")
-    with open(sched, "w") as f:
-        f.write('name = "testchat";\nhashtag = "#ICMIchat";\n'
-                'weekday = "%s";\ntime = "%02d:%02d";\ntimezone = "UTC";\n'
-                'duration = 10;\nfirst_question = 1;\nquestion_interval = 2;\n'
-                'capture_after = 2;\nlate_limit = 30;\n'
-                'topics = "%s";\nlogs = "%s";\n'
-                'networks = [ "x", "bluesky" ];\n'
-                'bluesky = { credentials = "%s"; };\n'
-                % (WEEKDAYS[tm.tm_wday], tm.tm_hour, tm.tm_min, tdir,
-                   os.path.join(d, "logs"), creds))
-    return sched, date
+    """A 10-minute chat on X and Bluesky (Bluesky's service is given with
+    --api-base bluesky=URL)."""
+    creds = creds_file(d, host, password)
+    return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC, ["x", "bluesky"], creds)
 
 
 def run(net, name, password, answer):

@@ -18,8 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from itest import Tap, bot_env, read_log, run_bot, start_bot, workdir  # noqa: E402
-from chatday import WEEKDAYS  # noqa: E402
-from bsky import BskyNet  # noqa: E402
+from bsky import BskyNet, creds_file, write_chat  # noqa: E402
 
 HOSTS = {"clean": "chatbot.test", "faults": "faultbot.test", "crash": "killbot.test"}
 MIN_KILLS = 25
@@ -40,32 +39,10 @@ wrapup = "Thanks for joining #ICMIchat! Transcript: https://example.com/t.";
 """
 
 
-def schedule(d, net, date, tm, creds, extra=""):
-    tdir = os.path.join(d, "topics")
-    os.makedirs(tdir, exist_ok=True)
-    with open(os.path.join(tdir, date + ".conf"), "w") as f:
-        f.write(TOPIC % date)
-    path = os.path.join(d, "chat.conf")
-    with open(path, "w") as f:
-        f.write('name = "testchat";\nhashtag = "#ICMIchat";\n'
-                'weekday = "%s";\ntime = "%02d:%02d";\ntimezone = "UTC";\n'
-                'duration = 10;\nfirst_question = 1;\nquestion_interval = 2;\n'
-                'capture_after = 2;\nlate_limit = 30;\n'
-                'topics = "%s";\nlogs = "%s";\n'
-                'networks = [ "bluesky" ];\n'
-                'bluesky = { service = "%s"; credentials = "%s"; };\n%s'
-                % (WEEKDAYS[tm.tm_wday], tm.tm_hour, tm.tm_min, tdir,
-                   os.path.join(d, "logs"), net.pds, creds, extra))
-    return path
-
-
-def creds_file(d, net):
-    p = os.path.join(d, "bsky.conf")
-    with open(p, "w") as f:
-        f.write('identifier = "%s";\napp_password = "%s";\n'
-                % (HOST, net.by_handle[HOST]["app_password"]))
-    os.chmod(p, 0o600)
-    return p
+def schedule(d, net, tm):
+    """A 10-minute chat on Bluesky only (the questions 2 minutes apart)."""
+    creds = creds_file(d, HOST, net.by_handle[HOST]["app_password"])
+    return write_chat(d, tm, TOPIC, ["bluesky"], creds, service=net.pds)
 
 
 def host_posts(net):
@@ -135,9 +112,7 @@ def run_chat(net, name, faults):
     d = workdir("bsky_chat_" + name)
     start = int(time.time()) + 5
     start -= start % 60  # the minute: a rehearsal needs only the day right
-    tm = time.gmtime(start)
-    date = time.strftime("%Y-%m-%d", tm)
-    sched = schedule(d, net, date, tm, creds_file(d, net))
+    sched, date = schedule(d, net, time.gmtime(start))
     old = set(r["uri"] for r in net.records(HOST))
     before = len(old)
     log = open(os.path.join(d, "bot.log"), "w")
@@ -222,9 +197,7 @@ def crash_chat(net):
     global HOST
     HOST = HOSTS["crash"]
     d = workdir("bsky_chat_crash")
-    tm = time.gmtime()
-    date = time.strftime("%Y-%m-%d", tm)
-    sched = schedule(d, net, date, tm, creds_file(d, net))
+    sched, date = schedule(d, net, time.gmtime())
     state = os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json")
     rng = random.Random()
     kills, runs, answers, asked, rc = 0, 0, [], set(), None
