@@ -1383,7 +1383,8 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 
 	ch_error_clear(&err);
 	c->dir = ch_chat_dir(c->s, c->o->speed > 0);
-	*state_path = ch_chat_state_path(c->s, c->date, c->o->speed > 0);
+	*state_path = ch_chat_net_state_path(c->s, c->date, c->o->speed > 0,
+					     c->x ? c->x->ops->name : NULL);
 	*log_path = ch_chat_log_path(c->s, c->date, c->o->speed > 0);
 	if (c->o->backfill && c->o->speed > 0 && access(*state_path, F_OK)) {
 		ch_log(CH_LOG_ERROR,
@@ -2126,6 +2127,63 @@ static void extra_me(struct run *r, const char *date)
 	}
 }
 
+/* The first network and further network k change places (the network,
+ * its account). */
+static void swap_nets(struct run *r, size_t k)
+{
+	struct run_net *e = &r->extra[k];
+	struct ch_net n = r->x;
+	char id[sizeof r->me_id], user[sizeof r->me_user];
+
+	r->x = e->net;
+	e->net = n;
+	memcpy(id, r->me_id, sizeof id);
+	memcpy(user, r->me_user, sizeof user);
+	memcpy(r->me_id, e->me_id, sizeof id);
+	memcpy(r->me_user, e->me_user, sizeof user);
+	memcpy(e->me_id, id, sizeof id);
+	memcpy(e->me_user, user, sizeof user);
+	r->have_me = e->have_me;
+	e->have_me = false;
+}
+
+/* Several networks, and the first one's account cannot be used (asked
+ * for a few seconds more): a further network that can takes its place
+ * for this chat, so one network failing never stops the others; said and
+ * told. Returns the further network's index it swapped with, or -1. */
+static long promote_net(struct run *r, const char *date)
+{
+	struct ch_error err;
+	char *msg;
+	size_t k;
+
+	extra_me(r, date);
+	for (k = 0; k < r->n_extra && !r->extra[k].have_me; k++)
+		;
+	if (k == r->n_extra)
+		return -1;
+	ch_error_clear(&err);
+	if (ch_net_whoami(&r->x, ch_now() + 10, whoami_sleep, r->me_id,
+			  sizeof r->me_id, r->me_user, sizeof r->me_user,
+			  &err) == 0) {
+		r->have_me = true;
+		return -1;
+	}
+	if (stop_flag)
+		return -1;
+	msg = ch_xasprintf("the %s chat on %s goes on without %s, which cannot be used (%s): it is hosted on the other networks",
+			   r->s.hashtag, date, r->x.ops->title, err.text);
+	ch_log(CH_LOG_ERROR, "%s", msg);
+	if (r->o->speed <= 0) {
+		ch_error_clear(&err);
+		if (ch_notify_send(&r->s, msg, &err) < 0)
+			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	}
+	free(msg);
+	swap_nets(r, k);
+	return (long)k;
+}
+
 /* One chat: wait for it, then host it. Returns an exit status; *next is
  * set past a chat that needs no more work (a done chat). */
 static int run_one(struct run *r, const char *date, time_t start,
@@ -2133,6 +2191,7 @@ static int run_one(struct run *r, const char *date, time_t start,
 {
 	const struct ch_host_opts *o = r->o;
 	struct chat c;
+	long promoted = -1;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -2165,6 +2224,9 @@ static int run_one(struct run *r, const char *date, time_t start,
 	}
 	if (pre_wait(&c, start))
 		return CH_EXIT_OK;
+	if (!r->have_me && r->have_x && r->n_extra > 0 && !o->backfill &&
+	    !o->dry_run)
+		promoted = promote_net(r, date);
 	/* X cannot be reached: ask until the chat's start quietly, then say
 	 * at its start time that it is not being hosted, and go on asking
 	 * until its window has passed */
@@ -2194,6 +2256,13 @@ static int run_one(struct run *r, const char *date, time_t start,
 	c.me_username = r->me_user[0] ? r->me_user : NULL;
 	extra_me(r, date);
 	rc = host_chat(&c, r->extra, r->n_extra);
+	if (promoted >= 0) {
+		/* the first network is back in its place for the next chat;
+		 * this one was not hosted there */
+		swap_nets(r, (size_t)promoted);
+		if (rc == CH_EXIT_OK)
+			rc = CH_EXIT_NETWORK;
+	}
 	if (c.done_already)
 		*next = start + 86400;
 	chat_free(&c);

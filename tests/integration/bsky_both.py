@@ -2,9 +2,11 @@
 """One chat on X (the fake) and Bluesky (the reference servers) at once:
 every post once on each network, threaded on each, one log whose lines
 carry their network, answers of both networks captured; and Bluesky
-refusing its credentials does not stop the chat on X."""
+refusing its credentials does not stop the chat on X, and X out of reach
+does not stop it on Bluesky."""
 import json
 import os
+import socket
 import sys
 import time
 
@@ -13,7 +15,7 @@ from itest import Fake, Tap, bot_env, read_log, start_bot, workdir  # noqa: E402
 from bsky import BskyNet, creds_file, write_chat  # noqa: E402
 
 SPEED = 60
-HOSTS = {"both": "bothbot.test", "badcreds": "badbot.test"}
+HOSTS = {"both": "bothbot.test", "badcreds": "badbot.test", "xdown": "xdownbot.test"}
 t = Tap()
 
 TOPIC = """date = "%s";
@@ -35,7 +37,15 @@ def setup(d, net, host, password):
     return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC, ["x", "bluesky"], creds)
 
 
-def run(net, name, password, answer):
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(net, name, password, answer, x_base=None):
     host = HOSTS[name]
     d = workdir("bsky_both_" + name)
     fake = Fake(d, "--speed", str(SPEED), "--auto-answer")
@@ -43,7 +53,7 @@ def run(net, name, password, answer):
         sched, date = setup(d, net, host, password)
         log = open(os.path.join(d, "bot.log"), "w")
         proc = start_bot(["run", "--once", "--rehearse=%d" % SPEED, "--date", date,
-                          "--api-base", fake.base, "--api-base", "bluesky=" + net.pds,
+                          "--api-base", x_base or fake.base, "--api-base", "bluesky=" + net.pds,
                           sched], env=bot_env(), log=log)
         posted = None
         deadline = time.time() + 90
@@ -98,4 +108,17 @@ with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net")) as
     t.eq(len(xposts), 5, "bad Bluesky credentials: X still gets its 5 posts")
     t.ok("not hosted on Bluesky" in out, "bad Bluesky credentials: said", out[-1500:])
     t.eq(len(net.records(HOSTS["badcreds"])), 0, "bad Bluesky credentials: nothing on Bluesky")
+
+    # 3. X cannot be reached (a closed port): the chat goes on on Bluesky
+    d, date, rc, xposts, _, out = run(net, "xdown", net.by_handle[HOSTS["xdown"]]["app_password"],
+                                      False, x_base="http://127.0.0.1:%d" % closed_port())
+    bt = [r["value"]["text"] for r in net.records(HOSTS["xdown"])]
+    t.eq(len(bt), 5, "X down: Bluesky still gets its 5 posts, each once")
+    t.ok("goes on without X" in out, "X down: said", out[-1500:])
+    t.eq(rc, 3, "X down: the run exits 3 (a network was not hosted)")
+    rdir = os.path.join(d, "logs", "testchat", "rehearsal")
+    t.ok(os.path.exists(os.path.join(rdir, date + ".bluesky.state.json")) and
+         not os.path.exists(os.path.join(rdir, date + ".state.json")),
+         "X down: Bluesky's posts are in its own state file, X's stays unwritten",
+         os.listdir(rdir))
 t.done()
