@@ -2091,6 +2091,20 @@ static bool chat_done(const struct run *r, const char *date)
 	return done;
 }
 
+/* A network left out of a chat: said, and (a real chat) told through
+ * the notifiers. */
+static void tell_run(const struct run *r, const char *msg)
+{
+	struct ch_error err;
+
+	ch_log(CH_LOG_ERROR, "%s", msg);
+	if (r->o->speed > 0)
+		return;
+	ch_error_clear(&err);
+	if (ch_notify_send(&r->s, msg, &err) < 0)
+		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+}
+
 /* Who the account is on each further network (a try of a few seconds); a
  * network that does not answer is left out of this chat, said and told,
  * and the others go on. */
@@ -2117,12 +2131,7 @@ static void extra_me(struct run *r, const char *date)
 		msg = ch_xasprintf("the %s chat on %s is not hosted on %s: %s",
 				   r->s.hashtag, date, e->net.ops->title,
 				   err.text);
-		ch_log(CH_LOG_ERROR, "%s", msg);
-		if (r->o->speed <= 0) {
-			ch_error_clear(&err);
-			if (ch_notify_send(&r->s, msg, &err) < 0)
-				ch_log(CH_LOG_WARN, "notify: %s", err.text);
-		}
+		tell_run(r, msg);
 		free(msg);
 	}
 }
@@ -2173,12 +2182,7 @@ static long promote_net(struct run *r, const char *date)
 		return -1;
 	msg = ch_xasprintf("the %s chat on %s goes on without %s, which cannot be used (%s): it is hosted on the other networks",
 			   r->s.hashtag, date, r->x.ops->title, err.text);
-	ch_log(CH_LOG_ERROR, "%s", msg);
-	if (r->o->speed <= 0) {
-		ch_error_clear(&err);
-		if (ch_notify_send(&r->s, msg, &err) < 0)
-			ch_log(CH_LOG_WARN, "notify: %s", err.text);
-	}
+	tell_run(r, msg);
 	free(msg);
 	swap_nets(r, k);
 	return (long)k;
