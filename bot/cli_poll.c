@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chtime.h"
+#include "clock.h"
 #include "cli.h"
 #include "log.h"
 #include "plan.h"
@@ -302,10 +303,11 @@ static int lookup_me(struct pctx *c, char *id, size_t n)
 static int do_post(struct pctx *c)
 {
 	struct ch_error err;
+	struct ch_publish pb;
 	char me[CH_NET_ID_MAX];
 	const char *id;
 	size_t w;
-	int rc;
+	int rc, r;
 
 	if ((rc = open_files(c, true)) != CH_EXIT_OK)
 		return rc;
@@ -339,7 +341,17 @@ static int do_post(struct pctx *c)
 	if ((rc = need_x(c)) != CH_EXIT_OK || (rc = lookup_me(c, me, sizeof me)))
 		return rc;
 	ch_error_clear(&err);
-	if (ch_poll_post(&c->x, me, &c->s, &c->t, &c->st, &c->log, &err) < 0) {
+	memset(&pb, 0, sizeof pb);
+	pb.net = &c->x;
+	pb.me_id = me;
+	/* by hand: a failing network is tried again for a minute */
+	pb.late_at = ch_clock_now() + 60.0;
+	r = ch_poll_post(&pb, &c->s, &c->t, &c->st, &c->log, &err);
+	if (r == 1) {
+		ch_error_print(&err, stderr);
+		return CH_EXIT_NETWORK;
+	}
+	if (r < 0) {
 		ch_error_print(&err, stderr);
 		return c->x.last == CH_NETFAIL_CREDENTIALS || c->x.last == CH_NETFAIL_NONE
 			       ? CH_EXIT_INPUT

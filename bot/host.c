@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "plan.h"
 #include "poll.h"
+#include "publish.h"
 #include "replylog.h"
 #include "schedule.h"
 #include "state.h"
@@ -303,26 +304,6 @@ static const char *post_key(struct chat *c, const struct ch_post *p)
 					   p->key), "key");
 }
 
-/* Looks for p among the account's recent posts made since its intent;
- * fills id if found. Returns 1 found, 0 not found, -1 look-up failed. */
-static int find_posted(struct chat *c, const struct ch_post *p, char *id,
-		       size_t n)
-{
-	struct ch_net_post np = {0};
-	struct ch_error err;
-	int r;
-
-	ch_error_clear(&err);
-	np.text = p->text;
-	np.key = post_key(c, p);
-	r = ch_net_find_mine(c->x, c->me_id, &np, intent_at(c, p->key), id, n,
-			     &err);
-	if (r < 0)
-		ch_log(CH_LOG_WARN, "cannot look up the account's recent posts: %s",
-		       err.text);
-	return r;
-}
-
 /* Records the intent to post p at due, durably. Returns 0, or -1 if it
  * could not be written: then it is not recorded in memory either, and p
  * must not be posted (a post that cannot be recorded is never made). */
@@ -385,70 +366,36 @@ static void record_skipped(struct chat *c, const struct ch_post *p,
 	log_skip(c, p, why);
 }
 
-/* Whether p is among the account's posts, asking again (with backoff and
- * jitter) while the lookup itself fails, until late_at: a post whose fate
- * is unknown is never sent again blindly. Returns 1 found (id filled), 0
- * not found, -1 still unknown at late_at, -2 stopped, -3 the lookup is
- * refused (401/403/4xx: credentials, or an access level without it). */
-static int resolve_posted(struct chat *c, const struct ch_post *p,
-			  double late_at, char *id, size_t n)
+/* The wait of a chat's nap (publish.h): a stop cuts it short. */
+static int publish_nap(void *ctx, double t)
 {
-	double backoff = 0.5;
-	int refused = 0;
-
-	for (;;) {
-		int r = find_posted(c, p, id, n);
-
-		if (r >= 0)
-			return r;
-		/* a first 401/403 may be libcurl's resend of a cut request
-		 * with its spent nonce (see lookup_me): ask once more */
-		if (!c->me_id || ((c->x->last == CH_NETFAIL_CREDENTIALS ||
-				   c->x->last == CH_NETFAIL_REFUSED) &&
-				  refused++))
-			return -3;
-		if (c->x->last == CH_NETFAIL_WAIT && c->x->wait_until > 0) {
-			if (nap_until(fmin(c->x->wait_until + 1,
-					   late_at)))
-				return -2;
-		} else {
-			if (nap_until(fmin(ch_now() + backoff *
-						  (0.5 + (double)rand() / RAND_MAX),
-					   late_at)))
-				return -2;
-			if (backoff < 30)
-				backoff *= 2;
-		}
-		if (ch_now() >= late_at)
-			return -1;
-	}
+	(void)ctx;
+	return nap_until(t);
 }
 
-/* After a failure that may hide a post made, or a crash between intent
- * and id: looks p up (resolve_posted) and records what it finds. Returns
- * -2 stopped, 0 found (recorded as posted, found_how in the log line),
- * 1 still unknown at late_at (skipped as "unresolved"), 2 not found or
- * the account's posts cannot be read (the caller decides). */
-static int look_up(struct chat *c, const struct ch_post *p, double late_at,
-		   const char *found_how)
+/* Sets pb up to post or look up p, due at the real instant due; what is
+ * the caller's buffer for its label (at least 64 bytes). */
+static void publish_of(struct chat *c, const struct ch_post *p, double due,
+		       struct ch_publish *pb, struct ch_net_post *np,
+		       char *what, size_t what_n)
 {
-	char id[CH_NET_ID_MAX], what[48];
-	int r = resolve_posted(c, p, late_at, id, sizeof id);
+	char label[48];
 
-	if (r == -2)
-		return -2;
-	if (r == 1) {
-		record_posted(c, p, id, found_how);
-		return 0;
-	}
-	if (r == -1) {
-		ch_log(CH_LOG_ERROR,
-		       "%s %s: cannot find out whether it was posted (the account's posts cannot be read) and it is now late; not posting it again",
-		       c->date, net_label(c, p, what, sizeof what));
-		record_skipped(c, p, "unresolved");
-		return 1;
-	}
-	return 2;
+	memset(pb, 0, sizeof *pb);
+	memset(np, 0, sizeof *np);
+	snprintf(what, what_n, "%s %s", c->date,
+		 net_label(c, p, label, sizeof label));
+	pb->net = c->x;
+	pb->me_id = c->me_id;
+	pb->intent_at = intent_at(c, p->key);
+	pb->due = due;
+	pb->late_at = late_at_of(c, due);
+	pb->late_limit = c->s->late_limit;
+	pb->what = what;
+	pb->rate_wait = 60.0 / c->tl.speed;
+	pb->nap = publish_nap;
+	np->text = p->text;
+	np->key = post_key(c, p);
 }
 
 /* --dry-run on several networks, or another than X: how each network
@@ -475,158 +422,118 @@ static void dry_run_nets(const struct chat *c, const struct ch_post *p)
 	}
 }
 
-/* Posts p (or resolves that it was posted). Returns 0 posted, 1 skipped,
- * -1 failed for good (fatal: credentials), -2 stopped.
- *
- * Retries: connection errors, timeouts and 5xx back off exponentially
- * (0.5 s doubling to 30 s, jitter x0.5-1.5); a 429 waits for
- * x-rate-limit-reset. Every wait ends by late_at, the due instant plus
- * late_limit: past it the post is skipped and logged, never posted out of
- * context. After any failure that may hide a post made (a cut connection,
- * a timeout, a 5xx, a malformed answer, a duplicate 403, libcurl's resend
- * of a request on a dead reused connection refused as a replayed nonce)
- * the account's posts are looked up before anything is sent again. */
+/* Records p's intent before its post (wait_for writes it ahead of the
+ * instant, so that an fsync never delays the post); an intent that
+ * cannot be written means no post: wait and write it again, until
+ * late_at. Returns 0 on disk, 1 skipped, -2 stopped. */
+static int ensure_intent(struct chat *c, const struct ch_post *p, double due,
+			 const char *what)
+{
+	double late_at = late_at_of(c, due), backoff = 0.5;
+
+	while (!ch_state_post_pending(&c->st, p->key)) {
+		double now = ch_now();
+
+		if (now > late_at) {
+			ch_log(CH_LOG_WARN,
+			       "%s skipped: %.0f s late, more than late_limit (%d min)",
+			       what, now - due, c->s->late_limit);
+			record_skipped(c, p, "late");
+			return 1;
+		}
+		if (write_intent(c, p, due) == 0)
+			return 0;
+		ch_log(CH_LOG_ERROR,
+		       "%s: not posted: its intent cannot be recorded in the state",
+		       what);
+		if (nap_until(fmin(ch_now() + backoff, late_at + 0.001)))
+			return -2;
+		if (backoff < 30)
+			backoff *= 2;
+		if (ch_now() > late_at) {
+			ch_log(CH_LOG_WARN,
+			       "%s skipped: the state could not be written until late_limit",
+			       what);
+			record_skipped(c, p, "state not writable");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* --dry-run: the post as it would go out. */
+static void dry_run_post(const struct chat *c, const struct ch_post *p)
+{
+	char local[32], label[48];
+	struct tm tm;
+
+	ch_utc_to_local(c->s->timezone, p->at, &tm, NULL);
+	strftime(local, sizeof local, "%H:%M", &tm);
+	printf("%s %-7s %s%s\n", local, net_label(c, p, label, sizeof label),
+	       p->text, p->reply_to_intro ? "  [reply to intro]" : "");
+	dry_run_nets(c, p);
+	fflush(stdout);
+}
+
+/* Posts p at most once (publish.h: retries, rate limits, look-ups after
+ * any failure that may hide a post made, nothing past late_limit) and
+ * records the outcome. Returns 0 posted, 1 skipped, -1 failed for good
+ * (fatal: credentials), -2 stopped. */
 static int do_post(struct chat *c, const struct ch_post *p, double due)
 {
-	char id[CH_NET_ID_MAX], what[48];
-	struct ch_error err;
+	char what[96];
+	struct ch_publish pb;
+	struct ch_net_post np;
 	const char *reply_to = NULL;
-	double late_at = late_at_of(c, due);
-	double backoff = 0.5;
-	int attempt, refused = 0;
+	int r;
 
-	net_label(c, p, what, sizeof what);
 	if (c->o->dry_run) {
-		char local[32];
-		struct tm tm;
-
-		ch_utc_to_local(c->s->timezone, p->at, &tm, NULL);
-		strftime(local, sizeof local, "%H:%M", &tm);
-		printf("%s %-7s %s%s\n", local, what, p->text,
-		       p->reply_to_intro ? "  [reply to intro]" : "");
-		dry_run_nets(c, p);
-		fflush(stdout);
+		dry_run_post(c, p);
 		return 0;
 	}
+	publish_of(c, p, due, &pb, &np, what, sizeof what);
 	if (p->reply_to_intro) {
 		reply_to = ch_state_post_id(&c->st, "intro");
 		if (!reply_to)
 			ch_log(CH_LOG_WARN,
-			       "%s: the intro was not posted; posting %s on its own",
-			       c->date, what);
+			       "%s: the intro was not posted; posting it on its own",
+			       what);
 	}
-	for (attempt = 0;; attempt++) {
-		struct ch_net_post np = {0};
-		double now = ch_now();
-		enum ch_netfail f;
-		int r;
-
-		if (now > late_at) {
-			ch_log(CH_LOG_WARN,
-			       "%s %s skipped: %.0f s late, more than late_limit (%d min)",
-			       c->date, what, now - due, c->s->late_limit);
-			record_skipped(c, p, "late");
-			return 1;
-		}
-		/* the intent is on disk before the post (written ahead of the
-		 * instant by wait_for), so that a crash between the post and
-		 * the id's record is resolved on restart; an intent that cannot
-		 * be written means no post: wait and write it again */
-		if (!ch_state_post_pending(&c->st, p->key) &&
-		    write_intent(c, p, due) < 0) {
-			ch_log(CH_LOG_ERROR,
-			       "%s %s: not posted: its intent cannot be recorded in the state",
-			       c->date, what);
-			if (nap_until(fmin(ch_now() + backoff,
-					   late_at + 0.001)))
-				return -2;
-			if (backoff < 30)
-				backoff *= 2;
-			if (ch_now() > late_at) {
-				ch_log(CH_LOG_WARN,
-				       "%s %s skipped: the state could not be written until late_limit",
-				       c->date, what);
-				record_skipped(c, p, "state not writable");
-				return 1;
-			}
-			continue;
-		}
-		ch_error_clear(&err);
-		np.text = p->text;
-		np.key = post_key(c, p);
-		np.reply_to = reply_to;
-		np.root_id = reply_to ? ch_state_post_id(&c->st, "intro") : NULL;
-		if (ch_net_post(c->x, &np, id, sizeof id, &err) == 0) {
+	r = ensure_intent(c, p, due, what);
+	if (r != 0)
+		return r;
+	pb.intent_at = intent_at(c, p->key);
+	np.key = post_key(c, p);
+	np.reply_to = reply_to;
+	np.root_id = reply_to ? ch_state_post_id(&c->st, "intro") : NULL;
+	switch (ch_publish(&pb, &np)) {
+	case CH_PUB_POSTED:
+		if (pb.found) {
+			record_posted(c, p, pb.id, "was posted already");
+		} else {
 			double at = ch_now();
+			char label[48];
 
-			ch_state_set_posted(&c->st, p->key, id, at);
+			ch_state_set_posted(&c->st, p->key, pb.id, at);
 			save_state(c);
 			ch_log(CH_LOG_INFO,
 			       "%s posted %s (id %s; sent %+.2f ms after its instant, %ld new connections)",
-			       c->date, what, id,
+			       c->date, net_label(c, p, label, sizeof label),
+			       pb.id,
 			       ((double)c->x->last_sent.tv_sec +
 				(double)c->x->last_sent.tv_nsec / 1e9 - due) *
 				       1000.0,
 			       c->x->last_connects);
-			log_host_post(c, p, id, at);
-			return 0;
+			log_host_post(c, p, pb.id, at);
 		}
-		f = c->x->last; /* the lookup below overwrites c->x->last */
-		switch (f) {
-		case CH_NETFAIL_MAYBE_SENT:
-		case CH_NETFAIL_RETRY:
-		case CH_NETFAIL_BAD_RESPONSE:
-		case CH_NETFAIL_CREDENTIALS:
-		case CH_NETFAIL_REFUSED:
-			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
-			/* it may have been posted: look before posting again
-			 * or giving up */
-			r = look_up(c, p, late_at, "was posted already");
-			if (r == -2 || r == 0 || r == 1)
-				return r;
-			/* -3, the account's posts cannot be read: a resend is
-			 * then refused as a duplicate if the post went out */
-			if (f == CH_NETFAIL_MAYBE_SENT) {
-				ch_log(CH_LOG_ERROR,
-				       "%s %s: X reports it as a duplicate, but it is not among the account's recent posts; not posting it again",
-				       c->date, what);
-				record_skipped(c, p, "duplicate");
-				return 1;
-			}
-			/* one 401/403 may be libcurl's resend of a cut
-			 * request with its spent nonce (see lookup_me): not
-			 * posted, so post again, freshly signed; a second
-			 * one is believed */
-			if ((f == CH_NETFAIL_CREDENTIALS && refused++) ||
-			    f == CH_NETFAIL_REFUSED) {
-				ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what,
-				       err.text);
-				return -1;
-			}
-			break;
-		case CH_NETFAIL_WAIT:
-			ch_log(CH_LOG_WARN, "%s %s: %s", c->date, what, err.text);
-			/* a reset beyond late_limit: wait only until then */
-			if (nap_until(fmin(c->x->wait_until > 0
-						   ? c->x->wait_until + 1
-						   : ch_now() + 60.0 / c->tl.speed,
-					   late_at + 0.001)))
-				return -2;
-			continue;
-		case CH_NETFAIL_NONE:
-			ch_log(CH_LOG_ERROR, "%s %s: %s", c->date, what, err.text);
-			return -1;
-		}
-		ch_log(CH_LOG_WARN, "%s %s: not posted; retrying", c->date, what);
-		{
-			double jitter = 0.5 + (double)rand() / RAND_MAX;
-			double wait = backoff * jitter;
-
-			if (backoff < 30)
-				backoff *= 2;
-			if (nap_until(fmin(ch_now() + wait, late_at + 0.001)))
-				return -2;
-		}
+		return 0;
+	case CH_PUB_SKIPPED:
+		record_skipped(c, p, pb.skipped);
+		return 1;
+	case CH_PUB_STOPPED:
+		return -2;
+	default:
+		return -1;
 	}
 }
 
@@ -902,20 +809,30 @@ static int poll_phase(struct chat *c)
 			return CH_EXIT_OK;
 		step = 0.5;
 		for (;;) {
+			struct ch_publish pb;
+
+			memset(&pb, 0, sizeof pb);
+			pb.net = c->x;
+			pb.me_id = c->me_id;
+			pb.late_at = closes;
+			pb.rate_wait = 60.0 / c->tl.speed;
+			pb.nap = publish_nap;
 			ch_error_clear(&err);
-			if (ch_poll_post(c->x, c->me_id, c->s, &c->topic,
-					 &c->st, c->log, &err) == 0) {
+			r = ch_poll_post(&pb, c->s, &c->topic, &c->st, c->log,
+					 &err);
+			if (r == 0) {
 				ch_log(CH_LOG_INFO, "%s: poll posted (%s)",
 				       c->date, c->topic.poll.text);
 				break;
 			}
 			ch_log(CH_LOG_WARN, "%s: posting the poll: %s", c->date,
 			       err.text);
-			if (c->x->last == CH_NETFAIL_CREDENTIALS ||
-			    c->x->last == CH_NETFAIL_REFUSED)
+			if (r < 0 && (c->x->last == CH_NETFAIL_CREDENTIALS ||
+				      c->x->last == CH_NETFAIL_REFUSED))
 				return CH_EXIT_NETWORK;
-			if (ch_now() >= closes)
+			if (r == 1 || ch_now() >= closes)
 				break;
+			/* the state could not be written, or stopped */
 			if (backoff_sleep(&step, closes))
 				return CH_EXIT_OK;
 		}
@@ -1446,11 +1363,25 @@ static void chat_capture_init(struct chat *c, double window_end)
  * post it, 1 resolved (posted before, or skipped), -2 stopped. */
 static int resolve_pending(struct chat *c, const struct ch_post *p, double due)
 {
-	int r = look_up(c, p, late_at_of(c, due), "was posted before the restart");
+	char what[96];
+	struct ch_publish pb;
+	struct ch_net_post np;
 
-	/* 2: not posted, or cannot look (a resend of a post made is refused
-	 * as a duplicate) */
-	return r == -2 ? -2 : r == 2 ? 0 : 1;
+	publish_of(c, p, due, &pb, &np, what, sizeof what);
+	switch (ch_publish_resolve(&pb, &np)) {
+	case CH_PUB_POSTED:
+		record_posted(c, p, pb.id, "was posted before the restart");
+		return 1;
+	case CH_PUB_SKIPPED:
+		record_skipped(c, p, pb.skipped);
+		return 1;
+	case CH_PUB_STOPPED:
+		return -2;
+	default:
+		/* not posted, or cannot look (a resend of a post made is
+		 * refused as a duplicate) */
+		return 0;
+	}
 }
 
 /*

@@ -672,19 +672,48 @@ static int set_posted(const struct ch_topic *t, struct ch_state *st,
 	return ch_state_save(st, err);
 }
 
-int ch_poll_post(struct ch_net *x, const char *me_id,
-		 const struct ch_schedule *s, const struct ch_topic *t,
-		 struct ch_state *st, struct ch_replylog *log,
-		 struct ch_error *err)
+/* The outcome of the poll's ch_publish: recorded, or said in err. */
+static int poll_outcome(struct ch_publish *pb, enum ch_pub_result r,
+			const struct ch_topic *t, struct ch_state *st,
+			struct ch_replylog *log, const char *text,
+			struct ch_error *err)
+{
+	switch (r) {
+	case CH_PUB_POSTED:
+		if (pb->found)
+			ch_log(CH_LOG_INFO, "the poll was posted already (id %s)",
+			       pb->id);
+		return set_posted(t, st, log, pb->id, text, err);
+	case CH_PUB_SKIPPED:
+		ch_error_set(err, st->path, 0, "the poll was not posted: %s",
+			     strcmp(pb->skipped, "late") == 0
+				     ? "it is too late (it would close after the chat starts)"
+			     : strcmp(pb->skipped, "duplicate") == 0
+				     ? "the network says it is a duplicate, but it is not among the account's recent posts"
+				     : "it cannot be found out whether it was posted");
+		return 1;
+	case CH_PUB_STOPPED:
+		ch_error_set(err, st->path, 0, "stopped before the poll was posted");
+		return -1;
+	default:
+		ch_error_set(err, pb->err.source, pb->err.line, "%s",
+			     pb->err.text);
+		return -1;
+	}
+}
+
+int ch_poll_post(struct ch_publish *pb, const struct ch_schedule *s,
+		 const struct ch_topic *t, struct ch_state *st,
+		 struct ch_replylog *log, struct ch_error *err)
 {
 	const char *opts[CH_POLL_MAX_OPTIONS];
 	struct ch_net_poll req;
 	struct ch_net_post np;
 	char *text = NULL;
-	char id[CH_NET_ID_MAX];
 	json_t *p;
 	size_t i, w;
-	int rc = -1, r;
+	int rc = -1;
+	enum ch_pub_result r;
 
 	if (!t->has_poll || t->n_candidates < 2 ||
 	    t->n_candidates > CH_POLL_MAX_OPTIONS) {
@@ -696,27 +725,26 @@ int ch_poll_post(struct ch_net *x, const char *me_id,
 	if (ch_json_str(p, "id") || ch_poll_winner(st, &w))
 		return 0; /* posted already, or decided: never a second poll */
 	text = ch_poll_text(s, t);
+	pb->what = "the poll";
+	memset(&np, 0, sizeof np);
 	if (json_object_get(p, "intent_at") && ch_json_str(p, "text")) {
 		/* an earlier run may have posted it and died before it could
 		 * record the id: look before posting again */
-		if (!me_id) {
+		np.text = ch_json_str(p, "text");
+		pb->intent_at = ch_json_num(p, "intent_at", 0);
+		r = ch_publish_resolve(pb, &np);
+		if (r == CH_PUB_UNREADABLE && !pb->me_id) {
 			ch_error_set(err, st->path, 0,
 				     "an earlier run started posting the poll but did not record its id; cannot check the account's posts");
 			goto cleanup;
 		}
-		memset(&np, 0, sizeof np);
-		np.text = ch_json_str(p, "text");
-		r = ch_net_find_mine(x, me_id, &np,
-				     ch_json_num(p, "intent_at", 0), id,
-				     sizeof id, err);
-		if (r < 0)
+		if (r == CH_PUB_UNREADABLE) {
+			ch_error_set(err, st->path, 0,
+				     "an earlier run started posting the poll but did not record its id, and the account's posts cannot be read");
 			goto cleanup;
-		if (r == 1) {
-			ch_log(CH_LOG_INFO,
-			       "the poll was posted before a restart (id %s)",
-			       id);
-			rc = set_posted(t, st, log, id, ch_json_str(p, "text"),
-					err);
+		}
+		if (r != CH_PUB_NOT_FOUND) {
+			rc = poll_outcome(pb, r, t, st, log, np.text, err);
 			goto cleanup;
 		}
 	}
@@ -729,32 +757,11 @@ int ch_poll_post(struct ch_net *x, const char *me_id,
 	req.options = opts;
 	req.n_options = t->n_candidates;
 	req.duration_minutes = t->poll.duration;
-	memset(&np, 0, sizeof np);
 	np.text = text;
 	np.poll = &req;
-	if (ch_net_post(x, &np, id, sizeof id, err) == 0) {
-		rc = set_posted(t, st, log, id, text, err);
-		goto cleanup;
-	}
-	if (x->last != CH_NETFAIL_WAIT) {
-		/* it may have gone through (a cut connection, a duplicate; or
-		 * libcurl resent the request on a fresh connection after the
-		 * first went through, and the resend was refused): look
-		 * before anyone retries */
-		enum ch_netfail kind = x->last;
-		struct ch_error e2;
-
-		ch_error_clear(&e2);
-		if (me_id &&
-		    ch_net_find_mine(x, me_id, &np,
-				     ch_json_num(p, "intent_at", 0), id,
-				     sizeof id, &e2) == 1) {
-			ch_error_clear(err);
-			rc = set_posted(t, st, log, id, text, err);
-			goto cleanup;
-		}
-		x->last = kind;
-	}
+	pb->intent_at = ch_json_num(p, "intent_at", 0);
+	r = ch_publish(pb, &np);
+	rc = poll_outcome(pb, r, t, st, log, text, err);
 cleanup:
 	free(text);
 	return rc;
@@ -807,6 +814,15 @@ int ch_poll_check(const struct ch_schedule *s, const struct ch_topic *t,
 	if (!t->has_poll || !t->poll.text)
 		return 0;
 	line = t->poll.text_line ? t->poll.text_line : t->poll.line;
+	if (s->n_nets > 0) {
+		const struct ch_net_ops *ops = ch_net_find(s->nets[0].name);
+
+		/* the poll goes out on the chat's first network */
+		if (ops && !ops->poll_lookup)
+			ch_diags_add(d, t->path, t->poll.line,
+				     "the poll is posted on the chat's first network, %s, which has no polls: list a network with polls (x) first in the schedule's networks",
+				     ops->title);
+	}
 	text = ch_poll_text(s, t);
 	whole = ch_xasprintf("the poll's post (poll.text and %s)", s->hashtag);
 	ch_plan_check_text(text, "poll.text", whole, t->path, line, d);

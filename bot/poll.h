@@ -30,20 +30,24 @@
 #include "state.h"
 #include "topic.h"
 #include "net/net.h"
+#include "publish.h"
 
 /* The poll's post text: poll.text with the schedule's hashtag added.
  * Caller frees. */
 char *ch_poll_text(const struct ch_schedule *s, const struct ch_topic *t);
 
-/* Posts the poll unless the state has its id already (intent recorded
- * first, then the id; an intent without id is resolved by looking at the
- * account's recent posts, me_id, before posting again). Saves the state.
- * Returns 0 (posted or already posted) or -1 with err (x->last says what
- * kind of failure). */
-int ch_poll_post(struct ch_net *x, const char *me_id,
-		 const struct ch_schedule *s, const struct ch_topic *t,
-		 struct ch_state *st, struct ch_replylog *log,
-		 struct ch_error *err);
+/* Posts the poll unless the state has its id already: the intent is
+ * recorded first, then the post goes through ch_publish (publish.h: the
+ * same retries and look-ups as the chat's posts); an intent without id,
+ * left by an earlier run, is looked up among the account's posts before
+ * anything is posted. pb is the caller's set-up: net, me_id, late_at (the
+ * poll is not posted past it) and the clock; poll fills the rest. Saves
+ * the state. Returns 0 (posted or already posted), 1 not posted for good
+ * (err says why: too late, a duplicate not found), or -1 with err
+ * (pb->net->last says what kind of failure). */
+int ch_poll_post(struct ch_publish *pb, const struct ch_schedule *s,
+		 const struct ch_topic *t, struct ch_state *st,
+		 struct ch_replylog *log, struct ch_error *err);
 
 /* Reads the poll (GET /2/tweets?ids=...&expansions=attachments.poll_ids&
  * poll.fields=options,voting_status,end_datetime), adds poll.extra_votes
