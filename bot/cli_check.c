@@ -183,6 +183,7 @@ static void check_net_creds(struct check *k, const struct ch_schedule_net *n,
 	const struct ch_net_ops *ops = ch_net_find(n->name);
 	struct ch_error err;
 	struct ch_net x;
+	struct ch_net_conf conf;
 	char id[CH_NET_ID_MAX], user[160];
 
 	ch_error_clear(&err);
@@ -200,7 +201,7 @@ static void check_net_creds(struct check *k, const struct ch_schedule_net *n,
 			ch_diags_add_error(&k->d, &err);
 		return;
 	}
-	if (ch_net_open_named(&x, ops->name, n->base_url, n->credentials,
+	if (ch_net_open_named(&x, ops->name, ch_schedule_net_conf(k->s, n, &conf),
 			      &err) < 0) {
 		ch_diags_add_error(&k->d, &err);
 		return;

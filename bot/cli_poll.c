@@ -72,13 +72,15 @@ static int post_at_instant(const struct pctx *c, time_t *out)
 static int need_x(struct pctx *c)
 {
 	struct ch_error err;
+	struct ch_net_conf conf;
 
 	if (c->have_x)
 		return CH_EXIT_OK;
 	ch_error_clear(&err);
-	if (ch_net_open_named(&c->x, "x",
-			      c->api_base ? c->api_base : c->s.base_url,
-			      c->s.credentials, &err) < 0) {
+	ch_schedule_net_conf(&c->s, &c->s.nets[0], &conf);
+	if (c->api_base)
+		conf.base_url = c->api_base;
+	if (ch_net_open_named(&c->x, c->s.nets[0].name, &conf, &err) < 0) {
 		ch_error_print(&err, stderr);
 		return CH_EXIT_INPUT;
 	}

@@ -1912,6 +1912,7 @@ static int run_open(struct run *r)
 	const struct ch_host_opts *o = r->o;
 	struct ch_diags d = {0};
 	struct ch_error err, uerr;
+	struct ch_net_conf conf;
 	const char *base;
 	char *dir;
 	size_t i;
@@ -1948,8 +1949,9 @@ static int run_open(struct run *r)
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
-	if (ch_net_open_named(&r->x, r->s.nets[0].name, r->s.nets[0].base_url,
-			      r->s.nets[0].credentials, &err) < 0) {
+	if (ch_net_open_named(&r->x, r->s.nets[0].name,
+			      ch_schedule_net_conf(&r->s, &r->s.nets[0], &conf),
+			      &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
@@ -1959,8 +1961,9 @@ static int run_open(struct run *r)
 
 		ch_error_clear(&err);
 		if (ch_net_open_named(&e->net, r->s.nets[i].name,
-				      r->s.nets[i].base_url,
-				      r->s.nets[i].credentials, &err) < 0) {
+				      ch_schedule_net_conf(&r->s, &r->s.nets[i],
+							   &conf),
+				      &err) < 0) {
 			ch_error_print(&err, stderr);
 			goto cleanup;
 		}

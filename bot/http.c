@@ -3,6 +3,8 @@
  * a response size cap, rate-limit headers, a redacted request trace. */
 #include "http.h"
 
+#include "chtime.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
@@ -214,6 +216,25 @@ static size_t ch_http_header_cb(char *buf, size_t size, size_t nitems,
 		r->rate_limit = -1;
 		r->rate_remaining = -1;
 		r->rate_reset = 0;
+		r->link[0] = '\0';
+	} else if (ch_http_hdr_is(buf, n, "link", &v, &vl)) {
+		if (vl >= sizeof r->link)
+			vl = 0; /* a cut Link would point at the wrong page */
+		memcpy(r->link, v, vl);
+		r->link[vl] = '\0';
+	} else if (ch_http_hdr_is(buf, n, "x-ratelimit-remaining", &v, &vl)) {
+		x = ch_http_parse_num(v, vl);
+		r->rate_remaining = (x >= 0 && x <= LONG_MAX) ? (long)x : -1;
+	} else if (ch_http_hdr_is(buf, n, "x-ratelimit-reset", &v, &vl)) {
+		char iso[64];
+		time_t t;
+
+		if (vl < sizeof iso) {
+			memcpy(iso, v, vl);
+			iso[vl] = '\0';
+			if (ch_parse_iso8601(iso, &t) == 0 && t > 0)
+				r->rate_reset = (long long)t;
+		}
 	} else if (ch_http_hdr_is(buf, n, "content-type", &v, &vl)) {
 		if (vl >= sizeof r->content_type)
 			vl = sizeof r->content_type - 1;
@@ -481,6 +502,12 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 		free(line);
 		line = ch_xasprintf("Content-Type: %s", req->content_type);
 		tmp = curl_slist_append(hdrs, line);
+		if (!tmp)
+			goto oom;
+		hdrs = tmp;
+	}
+	if (req->header) {
+		tmp = curl_slist_append(hdrs, req->header);
 		if (!tmp)
 			goto oom;
 		hdrs = tmp;

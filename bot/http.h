@@ -41,6 +41,8 @@ struct ch_http_request {
 	const char *content_type;  /* of the body, e.g. "application/json" */
 	const char *body;          /* borrowed; NULL for none */
 	size_t body_len;
+	const char *header;        /* one more header line "Name: value"
+				      (Mastodon's Idempotency-Key), or NULL */
 };
 
 struct ch_http_response {
@@ -49,7 +51,11 @@ struct ch_http_response {
 	char content_type[128];    /* "" if absent */
 	long rate_limit;           /* x-rate-limit-limit, -1 if absent */
 	long rate_remaining;       /* x-rate-limit-remaining, -1 if absent */
-	long long rate_reset;      /* x-rate-limit-reset (epoch s), 0 if absent */
+	long long rate_reset;      /* x-rate-limit-reset (epoch s), 0 if absent;
+				      Mastodon's x-ratelimit-remaining and
+				      x-ratelimit-reset (ISO 8601) fill the
+				      same fields */
+	char link[1024];           /* the Link header (pagination), "" */
 	struct timespec sent_at;   /* wall clock (CLOCK_REALTIME) when the
 				      request started to go out on the
 				      connection; zero if it never did */

@@ -13,6 +13,7 @@
 #include "cfgcheck.h"
 #include "chtime.h"
 #include "http.h"
+#include "net/net.h"
 
 #define NAME_MAX_LEN 64
 #define HASHTAG_MAX_LEN 100
@@ -23,10 +24,13 @@ static const char *const top_keys[] = {
 	"name", "hashtag", "weekday", "time", "timezone", "duration",
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
-	"notify", "networks", "x", "bluesky", NULL};
+	"notify", "networks", "x", "bluesky", "mastodon", "language", NULL};
 static const char *const api_keys[] = {"base_url", "credentials", NULL};
 static const char *const bsky_keys[] = {"service", "credentials", NULL};
-static const char *const known_nets[] = {"x", "bluesky", NULL};
+static const char *const masto_keys[] = {"instance", "credentials",
+					 "visibility", NULL};
+static const char *const known_nets[] = {"x", "bluesky", "mastodon", NULL};
+#define KNOWN_NETS "x, bluesky, mastodon"
 static const char *const notify_keys[] = {"webhook", "command", NULL};
 
 static const char *const day_names[7] = {
@@ -336,29 +340,85 @@ static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 	}
 }
 
-static void load_bluesky(struct ch_schedule *s, const struct ch_cfg *c,
-			 const config_setting_t *root, struct ch_diags *d)
+/* A network's group: bluesky = { service; credentials; }, mastodon =
+ * { instance; credentials; visibility; }. */
+static void load_net_group(struct ch_schedule *s, const struct ch_cfg *c,
+			   const config_setting_t *root, const char *name,
+			   const char *url_key, const char *const *keys,
+			   char **url, char **cred, int *cred_line,
+			   struct ch_diags *d)
 {
-	config_setting_t *g = config_setting_get_member(root, "bluesky");
+	config_setting_t *g = config_setting_get_member(root, name);
+	char what[64], shape[96];
 	const char *v = NULL;
 	int line = 0;
 
 	if (!g)
 		return;
 	if (!config_setting_is_group(g)) {
-		ch_cfg_type_error(c, g, "bluesky",
-				  "a group { service = ...; credentials = ...; }",
-				  d);
+		snprintf(shape, sizeof shape,
+			 "a group { %s = ...; credentials = ...; }", url_key);
+		ch_cfg_type_error(c, g, name, shape, d);
 		return;
 	}
-	ch_cfg_check_keys(c, g, bsky_keys, "in bluesky", d);
-	load_url(c, g, "service", "bluesky.service", "https://bsky.social",
-		 &s->bsky_service, d);
-	if (get_text(c, g, "credentials", "bluesky.credentials", &v, &line,
-		     d) == 1) {
-		s->bsky_credentials = ch_path_resolve(s->dir, v);
-		s->line_bsky_credentials = line;
+	snprintf(what, sizeof what, "in %s", name);
+	ch_cfg_check_keys(c, g, keys, what, d);
+	snprintf(what, sizeof what, "%s.%s", name, url_key);
+	load_url(c, g, url_key, what, *url, url, d);
+	snprintf(what, sizeof what, "%s.credentials", name);
+	if (get_text(c, g, "credentials", what, &v, &line, d) == 1) {
+		free(*cred);
+		*cred = ch_path_resolve(s->dir, v);
+		*cred_line = line;
 	}
+}
+
+static void load_mastodon(struct ch_schedule *s, const struct ch_cfg *c,
+			  const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *g = config_setting_get_member(root, "mastodon");
+	const char *v = NULL;
+	int line = 0;
+
+	load_net_group(s, c, root, "mastodon", "instance", masto_keys,
+		       &s->masto_instance, &s->masto_credentials,
+		       &s->line_masto_credentials, d);
+	if (!g || !config_setting_is_group(g) ||
+	    get_text(c, g, "visibility", "mastodon.visibility", &v, &line,
+		     d) != 1)
+		return;
+	if (strcmp(v, "public") != 0 && strcmp(v, "unlisted") != 0) {
+		ch_diags_add(d, c->path, line,
+			     "mastodon.visibility \"%s\": public or unlisted (a chat's posts must be seen: private and direct posts reach only followers or the mentioned)",
+			     v);
+		return;
+	}
+	free(s->masto_visibility);
+	s->masto_visibility = ch_xstrdup(v);
+}
+
+/* language = "en": the language of the chat's posts (Bluesky's langs,
+ * Mastodon's language), an ISO 639 code of 2 or 3 lowercase letters. */
+static void load_language(struct ch_schedule *s, const struct ch_cfg *c,
+			  const config_setting_t *root, struct ch_diags *d)
+{
+	const char *v = NULL;
+	int line = 0;
+	size_t n, i;
+
+	if (get_text(c, root, "language", "language", &v, &line, d) != 1)
+		return;
+	n = strlen(v);
+	for (i = 0; i < n && v[i] >= 'a' && v[i] <= 'z'; i++)
+		;
+	if (i != n || n < 2 || n > 3) {
+		ch_diags_add(d, c->path, line,
+			     "language \"%s\" is not an ISO 639 language code (2 or 3 lowercase letters, e.g. \"en\", \"de\", \"pt\")",
+			     v);
+		return;
+	}
+	free(s->language);
+	s->language = ch_xstrdup(v);
 }
 
 static bool net_known(const char *name)
@@ -382,14 +442,14 @@ static void load_networks(struct ch_schedule *s, const struct ch_cfg *c,
 		return;
 	if (!config_setting_is_array(a) && !config_setting_is_list(a)) {
 		ch_cfg_type_error(c, a, "networks",
-				  "an array of names, e.g. [ \"x\", \"bluesky\" ]",
+				  "an array of names, e.g. [ \"x\", \"bluesky\", \"mastodon\" ]",
 				  d);
 		return;
 	}
 	n = config_setting_length(a);
 	if (n == 0)
 		ch_diags_add(d, c->path, ch_cfg_line(c, a),
-			     "networks is empty: name at least one of x, bluesky");
+			     "networks is empty: name at least one of " KNOWN_NETS);
 	for (i = 0; i < n; i++) {
 		config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
 		const char *v = config_setting_get_string(e);
@@ -401,7 +461,7 @@ static void load_networks(struct ch_schedule *s, const struct ch_cfg *c,
 		}
 		if (!net_known(v)) {
 			ch_diags_add(d, c->path, ch_cfg_line(c, a),
-				     "networks: unknown network \"%s\" (known: x, bluesky)",
+				     "networks: unknown network \"%s\" (known: " KNOWN_NETS ")",
 				     v);
 			continue;
 		}
@@ -428,16 +488,36 @@ static void fill_nets(struct ch_schedule *s)
 		s->nets[s->n_nets++].name = ch_xstrdup("x");
 	for (i = 0; i < s->n_nets; i++) {
 		struct ch_schedule_net *n = &s->nets[i];
-		bool x = strcmp(n->name, "x") == 0;
+		const char *url = s->base_url, *cred = s->credentials;
+		int line = s->line_credentials;
 
+		if (strcmp(n->name, "bluesky") == 0) {
+			url = s->bsky_service;
+			cred = s->bsky_credentials;
+			line = s->line_bsky_credentials;
+		} else if (strcmp(n->name, "mastodon") == 0) {
+			url = s->masto_instance;
+			cred = s->masto_credentials;
+			line = s->line_masto_credentials;
+		}
 		free(n->base_url);
 		free(n->credentials);
-		n->base_url = ch_xstrdup(x ? s->base_url : s->bsky_service);
-		n->credentials = ch_xstrdup(x ? s->credentials
-					      : s->bsky_credentials);
-		n->line_credentials = x ? s->line_credentials
-					: s->line_bsky_credentials;
+		n->base_url = ch_xstrdup(url);
+		n->credentials = ch_xstrdup(cred);
+		n->line_credentials = line;
 	}
+}
+
+struct ch_net_conf *ch_schedule_net_conf(const struct ch_schedule *s,
+					 const struct ch_schedule_net *n,
+					 struct ch_net_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->base_url = n->base_url;
+	conf->credentials = n->credentials;
+	conf->language = s->language;
+	conf->visibility = s->masto_visibility;
+	return conf;
 }
 
 const struct ch_schedule_net *ch_schedule_net(const struct ch_schedule *s,
@@ -464,7 +544,7 @@ int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
 		url = eq + 1;
 		if (!net_known(name)) {
 			ch_error_set(err, "--api-base", 0,
-				     "unknown network \"%s\" (known: x, bluesky)",
+				     "unknown network \"%s\" (known: " KNOWN_NETS ")",
 				     name);
 			return -1;
 		}
@@ -474,9 +554,12 @@ int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
 	if (strcmp(name, "x") == 0) {
 		free(s->base_url);
 		s->base_url = ch_xstrdup(url);
-	} else {
+	} else if (strcmp(name, "bluesky") == 0) {
 		free(s->bsky_service);
 		s->bsky_service = ch_xstrdup(url);
+	} else {
+		free(s->masto_instance);
+		s->masto_instance = ch_xstrdup(url);
 	}
 	for (i = 0; i < s->n_nets; i++)
 		if (strcmp(s->nets[i].name, name) == 0) {
@@ -530,6 +613,9 @@ static void set_defaults(struct ch_schedule *s, const char *path)
 	s->thread = true;
 	s->base_url = ch_xstrdup("https://api.x.com");
 	s->bsky_service = ch_xstrdup("https://bsky.social");
+	s->masto_instance = ch_xstrdup("https://mastodon.social");
+	s->masto_visibility = ch_xstrdup("public");
+	s->language = ch_xstrdup("en");
 	s->capture_after = 30;
 	s->search_budget = 60;
 	s->late_limit = 10;
@@ -812,7 +898,11 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 	}
 
 	load_api(s, &c, root, d);
-	load_bluesky(s, &c, root, d);
+	load_net_group(s, &c, root, "bluesky", "service", bsky_keys,
+		       &s->bsky_service, &s->bsky_credentials,
+		       &s->line_bsky_credentials, d);
+	load_mastodon(s, &c, root, d);
+	load_language(s, &c, root, d);
 	load_networks(s, &c, root, d);
 
 	get_minutes(&c, root, "capture_after", 0, 10080,
@@ -861,6 +951,10 @@ void ch_schedule_free(struct ch_schedule *s)
 	free(s->credentials);
 	free(s->bsky_service);
 	free(s->bsky_credentials);
+	free(s->masto_instance);
+	free(s->masto_credentials);
+	free(s->masto_visibility);
+	free(s->language);
 	for (i = 0; i < s->n_nets; i++) {
 		free(s->nets[i].name);
 		free(s->nets[i].base_url);

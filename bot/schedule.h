@@ -15,7 +15,7 @@
 
 /* One network the chat is hosted on (networks = [...]). */
 struct ch_schedule_net {
-	char *name;        /* owned: "x", "bluesky" */
+	char *name;        /* owned: "x", "bluesky", "mastodon" */
 	char *base_url;    /* owned: X's api.base_url / x.base_url, Bluesky's
 			      bluesky.service */
 	char *credentials; /* owned, resolved, or NULL: the environment */
@@ -47,6 +47,11 @@ struct ch_schedule {
 	char *bsky_service;    /* owned; default "https://bsky.social" */
 	char *bsky_credentials; /* owned or NULL */
 	int line_bsky_credentials;
+	char *masto_instance;  /* owned; default "https://mastodon.social" */
+	char *masto_credentials; /* owned or NULL */
+	int line_masto_credentials;
+	char *masto_visibility; /* owned; "public" (default) or "unlisted" */
+	char *language;        /* owned; the posts' language, default "en" */
 	/* extensions (chathost.conf(5)) */
 	int capture_after;     /* minutes after the wrap-up, default 30 */
 	int search_budget;     /* search requests per 15 minutes, default 60 */
@@ -76,6 +81,13 @@ int ch_schedule_start(const struct ch_schedule *s, int y, int m, int d,
  * Writes its date "YYYY-MM-DD" into date (>= 11 bytes) and its start. */
 int ch_schedule_next(const struct ch_schedule *s, time_t now, char *date,
 		     time_t *start);
+
+/* Fills conf (borrowing from s and n) to open network n of the chat;
+ * returns conf. */
+struct ch_net_conf;
+struct ch_net_conf *ch_schedule_net_conf(const struct ch_schedule *s,
+					 const struct ch_schedule_net *n,
+					 struct ch_net_conf *conf);
 
 /* The network called name among the chat's, or NULL. */
 const struct ch_schedule_net *ch_schedule_net(const struct ch_schedule *s,

@@ -889,3 +889,29 @@ int ch_tweetlen_weighted(const char *text)
 	ch_tweetlen(text, text ? strlen(text) : 0, &r);
 	return r.weighted;
 }
+
+long ch_graphemes(const char *text, size_t len)
+{
+	utf8proc_int32_t state = 0, prev = -1, cp;
+	size_t i = 0;
+	long n = 0;
+
+	while (i < len) {
+		utf8proc_ssize_t k = utf8proc_iterate(
+			(const utf8proc_uint8_t *)text + i,
+			(utf8proc_ssize_t)(len - i), &cp);
+
+		if (k <= 0) {
+			i++;
+			n++;
+			prev = -1;
+			state = 0;
+			continue;
+		}
+		i += (size_t)k;
+		if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state))
+			n++;
+		prev = cp;
+	}
+	return n;
+}

@@ -47,4 +47,9 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r);
 /* Convenience: the weighted length of a NUL-terminated string (NULL: 0). */
 int ch_tweetlen_weighted(const char *text);
 
+/* The user-perceived characters (extended grapheme clusters, by utf8proc)
+ * of len bytes of UTF-8: Bluesky's and Mastodon's unit of length. A
+ * malformed byte counts as one. */
+long ch_graphemes(const char *text, size_t len);
+
 #endif

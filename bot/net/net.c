@@ -10,8 +10,10 @@
 
 extern const struct ch_net_ops ch_net_x;       /* net/x/x.c */
 extern const struct ch_net_ops ch_net_bluesky; /* net/bluesky/bluesky.c */
+extern const struct ch_net_ops ch_net_mastodon; /* net/mastodon/mastodon.c */
 
-static const struct ch_net_ops *const nets[] = {&ch_net_x, &ch_net_bluesky};
+static const struct ch_net_ops *const nets[] = {&ch_net_x, &ch_net_bluesky,
+						 &ch_net_mastodon};
 
 const struct ch_net_ops *ch_net_find(const char *name)
 {
@@ -25,7 +27,7 @@ const struct ch_net_ops *ch_net_find(const char *name)
 
 const char *ch_net_names(void)
 {
-	return "x, bluesky";
+	return "x, bluesky, mastodon";
 }
 
 void ch_msg_clear(struct ch_msg *t)
@@ -98,11 +100,10 @@ int ch_net_open(struct ch_net *n, const struct ch_net_ops *ops,
 }
 
 int ch_net_open_named(struct ch_net *n, const char *name,
-		      const char *base_url, const char *credentials,
-		      struct ch_error *err)
+		      const struct ch_net_conf *more, struct ch_error *err)
 {
 	const struct ch_net_ops *ops = ch_net_find(name);
-	struct ch_net_conf conf = {0};
+	struct ch_net_conf conf = *more;
 
 	if (!ops) {
 		memset(n, 0, sizeof *n);
@@ -111,8 +112,6 @@ int ch_net_open_named(struct ch_net *n, const char *name,
 			     name ? name : "", ch_net_names());
 		return -1;
 	}
-	conf.base_url = base_url;
-	conf.credentials = credentials;
 	conf.verbose = ch_log_enabled(CH_LOG_DEBUG);
 	return ch_net_open(n, ops, &conf, err);
 }
@@ -212,7 +211,7 @@ void ch_net_new_key(const struct ch_net *n, char *key, size_t size)
 
 char *ch_net_url(const struct ch_net *n, const char *id, const char *username)
 {
-	return n->ops->url_of ? n->ops->url_of(id, username) : NULL;
+	return n->ops->url_of ? n->ops->url_of(n, id, username) : NULL;
 }
 
 int ch_net_find_mine(struct ch_net *n, const char *me_id,

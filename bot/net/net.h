@@ -130,6 +130,8 @@ void ch_poll_result_free(struct ch_poll_result *res);
 struct ch_net_conf {
 	const char *base_url;    /* the API's base URL */
 	const char *credentials; /* a credentials file, or NULL: environment */
+	const char *language;    /* the posts' language ("en"), or NULL */
+	const char *visibility;  /* Mastodon: "public" | "unlisted", or NULL */
 	int verbose;
 };
 
@@ -171,7 +173,8 @@ struct ch_net_ops {
 	void (*new_key)(char *key, size_t n, double now);
 	/* the length rule: the text's length, its limit */
 	long (*length)(const char *text, size_t len, long *limit);
-	char *(*url_of)(const char *id, const char *username);
+	char *(*url_of)(const struct ch_net *n, const char *id,
+			const char *username);
 	/* what the network adds to a post's text (Bluesky: its facets), for
 	 * --dry-run; NULL: nothing (caller frees) */
 	char *(*post_detail)(const char *text);
@@ -199,11 +202,11 @@ int ch_net_open(struct ch_net *n, const struct ch_net_ops *ops,
 		const struct ch_net_conf *conf, struct ch_error *err);
 void ch_net_close(struct ch_net *n);
 /* The one set-up of a network client for run, poll and check: the network
- * called name on base_url with the credentials file (NULL: environment),
- * tracing requests when debug logging is on. */
+ * called name with conf (base URL, credentials file or NULL for the
+ * environment, language, visibility), tracing requests when debug logging
+ * is on (conf->verbose is ignored). */
 int ch_net_open_named(struct ch_net *n, const char *name,
-		      const char *base_url, const char *credentials,
-		      struct ch_error *err);
+		      const struct ch_net_conf *conf, struct ch_error *err);
 
 int ch_net_whoami_once(struct ch_net *n, char *id, size_t id_n, char *user,
 		       size_t user_n, struct ch_error *err);

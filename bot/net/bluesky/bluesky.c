@@ -36,6 +36,7 @@ struct bsky {
 	struct cid_ref cids[MAX_CIDS];     /* the posts made: uri -> cid */
 	size_t n_cids;
 	unsigned clock_id;                 /* of the TIDs made here */
+	char lang[8];                      /* the posts' langs[0] */
 };
 
 static const char *const env[2] = {"BSKY_IDENTIFIER", "BSKY_APP_PASSWORD"};
@@ -101,6 +102,8 @@ static int b_open(struct ch_net *n, const struct ch_net_conf *conf,
 	}
 	b->x.verbose = conf->verbose;
 	b->clock_id = (unsigned)rand() & 1023u;
+	snprintf(b->lang, sizeof b->lang, "%s",
+		 conf->language ? conf->language : "en");
 	n->impl = b;
 	return 0;
 }
@@ -256,7 +259,7 @@ static json_t *post_record(struct ch_net *n, const struct ch_net_post *p,
 	json_object_set_new(rec, "text", json_string(p->text));
 	json_object_set_new(rec, "facets", ch_bsky_facets(p->text));
 	json_object_set_new(rec, "createdAt", json_string(now));
-	json_object_set_new(rec, "langs", json_pack("[s]", "en"));
+	json_object_set_new(rec, "langs", json_pack("[s]", B(n)->lang));
 	if (p->reply_to) {
 		const char *root = p->root_id ? p->root_id : p->reply_to;
 		const char *pcid = cid_of(n, p->reply_to, err);
@@ -648,8 +651,10 @@ static long b_length(const char *text, size_t len, long *limit)
 	return ch_bsky_graphemes(text, len);
 }
 
-static char *b_url_of(const char *id, const char *username)
+static char *b_url_of(const struct ch_net *n, const char *id,
+			 const char *username)
 {
+	(void)n;
 	const char *slash = id ? strrchr(id, '/') : NULL;
 
 	if (!slash || !username || !*username)

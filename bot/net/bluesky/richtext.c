@@ -1,6 +1,8 @@
 /* richtext.c - grapheme length, facets and TIDs of Bluesky posts. */
 #include "richtext.h"
 
+#include "tweetlen.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -25,25 +27,7 @@ static size_t next_cp(const char *s, size_t len, int32_t *cp)
 
 long ch_bsky_graphemes(const char *text, size_t len)
 {
-	utf8proc_int32_t state = 0, prev = -1;
-	size_t i = 0;
-	long n = 0;
-
-	while (i < len) {
-		int32_t cp;
-
-		i += next_cp(text + i, len - i, &cp);
-		if (cp < 0) {
-			n++;
-			prev = -1;
-			state = 0;
-			continue;
-		}
-		if (prev < 0 || utf8proc_grapheme_break_stateful(prev, cp, &state))
-			n++;
-		prev = cp;
-	}
-	return n;
+	return ch_graphemes(text, len);
 }
 
 static bool is_space(int32_t cp)

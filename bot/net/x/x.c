@@ -139,8 +139,10 @@ static char *x_describe(const struct ch_net_read *r)
 	return ch_xasprintf("#%s -is:retweet", tag);
 }
 
-static char *x_url_of(const char *id, const char *username)
+static char *x_url_of(const struct ch_net *n, const char *id,
+			 const char *username)
 {
+	(void)n;
 	return ch_xasprintf("https://x.com/%s/status/%s",
 			    username && *username ? username : "i", id);
 }
@@ -163,7 +165,7 @@ static int x_read(struct ch_net *n, const struct ch_net_read *r,
 	free(query);
 	for (size_t i = 0; ret == 0 && i < page->n; i++)
 		if (page->msgs[i].id && !page->msgs[i].url)
-			page->msgs[i].url = x_url_of(page->msgs[i].id,
+			page->msgs[i].url = x_url_of(n, page->msgs[i].id,
 						     page->msgs[i].username);
 	return ret;
 }

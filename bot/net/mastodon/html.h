@@ -1,0 +1,15 @@
+/*
+ * html.h - a Mastodon status's content (HTML) as the plain text the log
+ * keeps: paragraphs as a blank line, <br> as a line break, entities
+ * decoded, a link as its URL (the href, not the shortened text Mastodon
+ * shows), a hashtag or mention link as its text ("#ICMIchat", "@ann").
+ * Tags other than these are dropped, their text kept. Pure; never fails
+ * on malformed HTML (what cannot be read is kept as text).
+ */
+#ifndef CHATHOST_MASTO_HTML_H
+#define CHATHOST_MASTO_HTML_H
+
+/* The plain text of html (NULL: ""). Caller frees. */
+char *ch_masto_text(const char *html);
+
+#endif

@@ -1,0 +1,760 @@
+/* mastodon.c - Mastodon behind the network interface (net.h): statuses
+ * posted with an Idempotency-Key chosen with the intent (a resend after a
+ * crash carries the same key; since servers keep keys an hour at most, or
+ * not at all, a post whose fate is unknown is looked up among the
+ * account's own statuses first), the chat read as the hashtag's timeline
+ * (followed by its Link header, never a guessed URL) plus the context of
+ * the chat's first post, filtered here by tag and time. Status content is
+ * HTML: the log keeps its plain text (html.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/net.h"
+
+#include "api.h"
+#include "chtime.h"
+#include "html.h"
+#include "http.h"
+#include "log.h"
+#include "secrets.h"
+#include "tweetlen.h"
+
+#define SRC "Mastodon"
+#define DEFAULT_MAX_CHARS 500
+#define URL_WEIGHT 23
+#define MAX_URLS 32
+#define PAGE_LIMIT 40
+/* A status read again this long before "since": the ids and times of
+ * federated statuses follow their creation, and one may arrive after newer
+ * ones were read (the log keeps one line per id) */
+#define SINCE_SLACK_MS 120000LL
+
+struct posted_url {
+	char *id;   /* owned */
+	char *url;  /* owned */
+};
+
+struct masto {
+	struct ch_masto_api a;          /* owned */
+	char visibility[16];
+	char lang[8];
+	struct posted_url urls[MAX_URLS]; /* the statuses made: id -> url */
+	size_t n_urls;
+};
+
+static const char *const env[1] = {"MASTODON_ACCESS_TOKEN"};
+static const char *const keys[1] = {"access_token"};
+
+static const struct ch_secrets_spec spec = {
+	.n = 1,
+	.env = env,
+	.keys = keys,
+	.env_list = "MASTODON_ACCESS_TOKEN",
+	.key_list = "access_token",
+	.setting = "mastodon.credentials",
+	.source = "Preferences > Development > New application (scopes read and write)",
+};
+
+/* The server's limit, read once by whoami from /api/v2/instance (shared by
+ * the length rule, which has no network at hand). */
+static long max_chars = DEFAULT_MAX_CHARS;
+
+static struct masto *M(const struct ch_net *n)
+{
+	return n->impl;
+}
+
+/* Copies the API's last call into the neutral fields; returns r. */
+static int sync_(struct ch_net *n, int r)
+{
+	struct ch_masto_api *a = &M(n)->a;
+
+	n->last = r < 0 ? a->last : CH_NETFAIL_NONE;
+	n->last_status = a->status;
+	n->wait_until = n->last == CH_NETFAIL_WAIT ? a->wait_until : 0;
+	n->rate_remaining = a->rate_remaining;
+	n->rate_reset = a->rate_reset;
+	n->last_sent = a->last_sent;
+	n->last_connects = a->last_connects;
+	return r;
+}
+
+static int m_check_credentials(const char *file, struct ch_error *err)
+{
+	char *v[1];
+
+	if (ch_secrets_load(&spec, v, file, err) < 0)
+		return -1;
+	ch_secret_free(&v[0]);
+	return 0;
+}
+
+static int m_open(struct ch_net *n, const struct ch_net_conf *conf,
+		  struct ch_error *err)
+{
+	struct masto *m;
+	char *v[1];
+	int r;
+
+	if (ch_secrets_load(&spec, v, conf->credentials, err) < 0)
+		return -1;
+	m = ch_xcalloc(1, sizeof *m);
+	r = ch_masto_api_init(&m->a, conf->base_url, v[0], err);
+	ch_secret_free(&v[0]);
+	if (r < 0) {
+		free(m);
+		return -1;
+	}
+	m->a.verbose = conf->verbose;
+	snprintf(m->visibility, sizeof m->visibility, "%s",
+		 conf->visibility ? conf->visibility : "public");
+	snprintf(m->lang, sizeof m->lang, "%s",
+		 conf->language ? conf->language : "en");
+	n->impl = m;
+	return 0;
+}
+
+static void m_close(struct ch_net *n)
+{
+	struct masto *m = M(n);
+	size_t i;
+
+	for (i = 0; i < m->n_urls; i++) {
+		free(m->urls[i].id);
+		free(m->urls[i].url);
+	}
+	ch_masto_api_free(&m->a);
+	free(m);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The server's status length limit, where it says (best effort). */
+static void read_limit(struct ch_net *n)
+{
+	json_t *out = NULL;
+	struct ch_error e;
+	json_int_t v;
+
+	ch_error_clear(&e);
+	if (ch_masto_call(&M(n)->a, "GET", "/api/v2/instance", NULL, NULL,
+			  &out, &e) == 0) {
+		v = json_integer_value(json_object_get(
+			json_object_get(json_object_get(out, "configuration"),
+					"statuses"),
+			"max_characters"));
+		if (v >= 100 && v <= 100000)
+			max_chars = (long)v;
+	}
+	json_decref(out);
+}
+
+static int m_whoami(struct ch_net *n, char *id, size_t id_n, char *user,
+		    size_t user_n, struct ch_error *err)
+{
+	json_t *out = NULL;
+	int r = ch_masto_call(&M(n)->a, "GET",
+			      "/api/v1/accounts/verify_credentials", NULL,
+			      NULL, &out, err);
+
+	if (r == 0 && (!str(out, "id") || !str(out, "acct"))) {
+		M(n)->a.last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0,
+			     "verify_credentials: no id or acct in the answer");
+		r = -1;
+	}
+	if (r == 0) {
+		snprintf(id, id_n, "%s", str(out, "id"));
+		snprintf(user, user_n, "%s", str(out, "acct"));
+	}
+	json_decref(out);
+	sync_(n, r);
+	if (r == 0) {
+		read_limit(n);
+		sync_(n, 0);
+	}
+	return r;
+}
+
+static int m_warm(struct ch_net *n, struct ch_error *err)
+{
+	return sync_(n, ch_masto_warm(&M(n)->a, err));
+}
+
+static void url_remember(struct masto *m, const char *id, const char *url)
+{
+	if (!id || !url)
+		return;
+	if (m->n_urls == MAX_URLS) {
+		free(m->urls[0].id);
+		free(m->urls[0].url);
+		memmove(m->urls, m->urls + 1, (MAX_URLS - 1) * sizeof *m->urls);
+		m->n_urls--;
+	}
+	m->urls[m->n_urls].id = ch_xstrdup(id);
+	m->urls[m->n_urls].url = ch_xstrdup(url);
+	m->n_urls++;
+}
+
+/* The form of a status: text, visibility, language, reply, poll. */
+static char *status_form(const struct masto *m, const struct ch_net_post *p)
+{
+	struct ch_buf f = {0};
+	size_t i;
+
+	ch_http_query_add(&f, "status", p->text);
+	ch_http_query_add(&f, "visibility", m->visibility);
+	ch_http_query_add(&f, "language", m->lang);
+	if (p->reply_to)
+		ch_http_query_add(&f, "in_reply_to_id", p->reply_to);
+	if (p->poll) {
+		char secs[24];
+
+		for (i = 0; i < p->poll->n_options; i++)
+			ch_http_query_add(&f, "poll[options][]",
+					  p->poll->options[i]);
+		snprintf(secs, sizeof secs, "%d",
+			 p->poll->duration_minutes * 60);
+		ch_http_query_add(&f, "poll[expires_in]", secs);
+	}
+	return ch_buf_steal(&f);
+}
+
+static int m_post(struct ch_net *n, const struct ch_net_post *p, char *id,
+		  size_t id_n, struct ch_error *err)
+{
+	struct masto *m = M(n);
+	json_t *out = NULL;
+	char *form = status_form(m, p);
+	int r;
+
+	r = ch_masto_call(&m->a, "POST", "/api/v1/statuses", form,
+			  p->key && *p->key ? p->key : NULL, &out, err);
+	free(form);
+	if (r == 0 && !str(out, "id")) {
+		m->a.last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "the status was answered without an id");
+		r = -1;
+	}
+	if (r == 0 && p->poll && !json_is_object(json_object_get(out, "poll")))
+		/* posted, but as a plain status: its results cannot be read,
+		 * and the poll's tie rule decides */
+		ch_log(CH_LOG_WARN,
+		       "Mastodon: the instance posted the poll's text without its poll: it does not take polls through the API");
+	if (r == 0) {
+		snprintf(id, id_n, "%s", str(out, "id"));
+		url_remember(m, str(out, "id"), str(out, "url"));
+	}
+	json_decref(out);
+	return sync_(n, r);
+}
+
+/* ---- statuses as messages ------------------------------------------------ */
+
+static bool same_text(const char *got, const char *text)
+{
+	/* Mastodon keeps the text; its HTML turns line breaks into <br> and
+	 * paragraphs: compare with runs of white space as one space */
+	while (*got && *text) {
+		bool ws_g = *got == ' ' || *got == '\n' || *got == '\t';
+		bool ws_t = *text == ' ' || *text == '\n' || *text == '\t';
+
+		if (ws_g && ws_t) {
+			while (*got == ' ' || *got == '\n' || *got == '\t')
+				got++;
+			while (*text == ' ' || *text == '\n' || *text == '\t')
+				text++;
+			continue;
+		}
+		if (*got != *text)
+			return false;
+		got++;
+		text++;
+	}
+	while (*got == ' ' || *got == '\n')
+		got++;
+	while (*text == ' ' || *text == '\n')
+		text++;
+	return *got == '\0' && *text == '\0';
+}
+
+static bool m_same_text(const char *got, const char *text)
+{
+	return same_text(got, text);
+}
+
+/* A status as a message (its text from its HTML). */
+static int msg_of(json_t *st, struct ch_msg *msg)
+{
+	json_t *acct = json_object_get(st, "account");
+
+	memset(msg, 0, sizeof *msg);
+	if (!str(st, "id") || !str(st, "created_at") || !json_is_object(acct) ||
+	    !str(acct, "id"))
+		return -1;
+	msg->id = ch_xstrdup(str(st, "id"));
+	msg->url = ch_xstrdup(str(st, "url"));
+	msg->created_at = ch_xstrdup(str(st, "created_at"));
+	msg->author_id = ch_xstrdup(str(acct, "id"));
+	msg->username = ch_xstrdup(str(acct, "acct") ? str(acct, "acct")
+						     : str(acct, "username"));
+	msg->name = ch_xstrdup(str(acct, "display_name"));
+	msg->text = ch_masto_text(str(st, "content"));
+	msg->in_reply_to_id = ch_xstrdup(str(st, "in_reply_to_id"));
+	msg->is_repost = json_is_object(json_object_get(st, "reblog"));
+	return 0;
+}
+
+static long long ms_of(const char *iso)
+{
+	long long ms = 0;
+
+	if (!iso || ch_parse_time_ms(iso, false, &ms) < 0)
+		return -1;
+	return ms;
+}
+
+static int m_find_mine(struct ch_net *n, const char *me_id,
+		       const struct ch_net_post *p, double since, char *id,
+		       size_t id_n, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	json_t *out = NULL, *st;
+	char *path = ch_xasprintf("/api/v1/accounts/%s/statuses", me_id);
+	size_t i;
+	int r;
+
+	ch_http_query_add(&q, "limit", "40");
+	ch_http_query_add(&q, "exclude_reblogs", "true");
+	r = ch_masto_call(&M(n)->a, "GET", path, ch_buf_str(&q), NULL, &out,
+			  err);
+	free(path);
+	ch_buf_free(&q);
+	if (sync_(n, r) < 0)
+		goto cleanup;
+	if (!json_is_array(out)) {
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "the account's statuses: not a list");
+		r = -1;
+		goto cleanup;
+	}
+	r = 0;
+	json_array_foreach(out, i, st) {
+		long long at = ms_of(str(st, "created_at"));
+		const char *reply = str(st, "in_reply_to_id");
+		char *text;
+		bool same;
+
+		if (at < 0 || (double)at / 1000.0 < since - CH_NET_INTENT_SKEW)
+			continue;
+		if ((p->reply_to != NULL) != (reply != NULL) ||
+		    (reply && strcmp(reply, p->reply_to) != 0))
+			continue;
+		text = ch_masto_text(str(st, "content"));
+		same = same_text(text, p->text);
+		free(text);
+		if (same && str(st, "id")) {
+			snprintf(id, id_n, "%s", str(st, "id"));
+			url_remember(M(n), str(st, "id"), str(st, "url"));
+			r = 1;
+			break;
+		}
+	}
+cleanup:
+	json_decref(out);
+	return r;
+}
+
+/* ---- reading the chat ---------------------------------------------------- */
+
+/* Case-insensitive: does text carry #tag as a whole tag? */
+static int has_tag(const char *text, const char *tag)
+{
+	size_t k = strlen(tag);
+	const char *p = text;
+
+	while (p && (p = strchr(p, '#')) != NULL) {
+		if (strncasecmp(p + 1, tag, k) == 0) {
+			unsigned char c = (unsigned char)p[1 + k];
+
+			if (!(c == '_' || (c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      c >= 0x80))
+				return 1;
+		}
+		p++;
+	}
+	return 0;
+}
+
+/* The status's tags (Mastodon lists them) or its text carry the tag. */
+static int tagged(json_t *st, const char *text, const char *tag)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(st, "tags"), i, t)
+		if (str(t, "name") && strcasecmp(str(t, "name"), tag) == 0)
+			return 1;
+	return text && has_tag(text, tag);
+}
+
+struct rd {
+	const struct ch_net_read *r;
+	long long start, end, since; /* ms; -1: none */
+	long long oldest;            /* of the timeline page (ms) */
+	long long newest;            /* of everything read (ms) */
+};
+
+static void page_add(struct ch_msg_page *page, struct ch_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < page->n; i++)
+		if (strcmp(page->msgs[i].id, m->id) == 0) {
+			ch_msg_clear(m);
+			return;
+		}
+	page->msgs = ch_xrealloc(page->msgs, (page->n + 1) * sizeof *page->msgs);
+	page->msgs[page->n++] = *m;
+}
+
+/* The statuses of list into page, those of the chat's tag (or all, in
+ * its thread), in the time range, not older than since (less the
+ * slack). */
+static void take(struct rd *d, json_t *list, int in_thread,
+		 struct ch_msg_page *page)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(list, i, st) {
+		struct ch_msg m;
+		long long at;
+
+		if (msg_of(st, &m) < 0)
+			continue;
+		at = ms_of(m.created_at);
+		if (!in_thread && (d->oldest < 0 || at < d->oldest))
+			d->oldest = at;
+		if (at > d->newest)
+			d->newest = at;
+		if (at < 0 || m.is_repost || !m.text ||
+		    (!in_thread && !tagged(st, m.text, d->r->tag)) ||
+		    (d->start >= 0 && at < d->start) ||
+		    (d->end >= 0 && at >= d->end) ||
+		    (d->since >= 0 && at < d->since - SINCE_SLACK_MS)) {
+			ch_msg_clear(&m);
+			continue;
+		}
+		page_add(page, &m);
+	}
+}
+
+static int timeline_page(struct ch_net *n, struct rd *d,
+			 struct ch_msg_page *page, struct ch_error *err)
+{
+	struct ch_masto_api *a = &M(n)->a;
+	struct ch_buf q = {0};
+	json_t *out = NULL;
+	char *path = NULL, lim[16];
+	int r;
+
+	snprintf(lim, sizeof lim, "%d", PAGE_LIMIT);
+	if (!d->r->cursor) {
+		/* the tag as a path segment: percent-encoded */
+		ch_http_query_add(&q, "t", d->r->tag);
+		path = ch_xasprintf("/api/v1/timelines/tag/%s",
+				    ch_buf_str(&q) + 2);
+		ch_buf_free(&q);
+		ch_http_query_add(&q, "limit", lim);
+	}
+	r = ch_masto_call(a, "GET", d->r->cursor ? d->r->cursor : path,
+			  d->r->cursor ? NULL : ch_buf_str(&q), NULL, &out, err);
+	free(path);
+	ch_buf_free(&q);
+	if (sync_(n, r) < 0)
+		goto cleanup;
+	if (!json_is_array(out)) {
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "the tag's timeline: not a list");
+		r = -1;
+		goto cleanup;
+	}
+	d->oldest = -1;
+	take(d, out, 0, page);
+	/* the next (older) page only while it can hold statuses wanted */
+	if (a->next[0] && json_array_size(out) > 0 &&
+	    !(d->since >= 0 && d->oldest >= 0 &&
+	      d->oldest < d->since - SINCE_SLACK_MS) &&
+	    !(d->start >= 0 && d->oldest >= 0 && d->oldest < d->start))
+		page->next = ch_xstrdup(a->next);
+cleanup:
+	json_decref(out);
+	return r;
+}
+
+static int context_read(struct ch_net *n, struct rd *d,
+			struct ch_msg_page *page, struct ch_error *err)
+{
+	json_t *out = NULL;
+	struct ch_buf q = {0};
+	char *path;
+	int r;
+
+	ch_http_query_add(&q, "i", d->r->root_id);
+	path = ch_xasprintf("/api/v1/statuses/%s/context", ch_buf_str(&q) + 2);
+	ch_buf_free(&q);
+	r = ch_masto_call(&M(n)->a, "GET", path, NULL, NULL, &out, err);
+	free(path);
+	if (sync_(n, r) == 0)
+		take(d, json_object_get(out, "descendants"), 1, page);
+	json_decref(out);
+	return r;
+}
+
+static long long bound(const char *iso)
+{
+	return iso ? ms_of(iso) : -1;
+}
+
+/* Whether s is an instant (a cursor this network made), not a status id. */
+static bool is_instant(const char *s)
+{
+	return strlen(s) >= 20 && s[4] == '-' && s[10] == 'T';
+}
+
+static int m_read(struct ch_net *n, const struct ch_net_read *r,
+		  struct ch_msg_page *page, struct ch_error *err)
+{
+	struct rd d;
+	char newest[40];
+
+	memset(&d, 0, sizeof d);
+	d.r = r;
+	d.start = bound(r->start_time);
+	d.end = bound(r->end_time);
+	d.since = r->since && is_instant(r->since) ? bound(r->since) : -1;
+	d.newest = d.since;
+	if (!r->tag || !*r->tag) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, SRC, 0, "no hashtag to read");
+		return -1;
+	}
+	if (timeline_page(n, &d, page, err) < 0)
+		return -1;
+	/* the thread once per pagination, with its first page */
+	if (r->root_id && !r->cursor && context_read(n, &d, page, err) < 0) {
+		ch_msg_page_free(page);
+		return -1;
+	}
+	page->count = (long)page->n;
+	if (d.newest > 0) {
+		ch_format_time_ms(d.newest, newest, sizeof newest);
+		page->newest = ch_xstrdup(newest);
+	}
+	return 0;
+}
+
+static char *m_describe(const struct ch_net_read *r)
+{
+	const char *tag = r->tag ? r->tag : "";
+
+	if (r->root_id)
+		return ch_xasprintf("mastodon #%s + context of %s", tag,
+				    r->root_id);
+	return ch_xasprintf("mastodon #%s", tag);
+}
+
+/* Cursors are instants (ISO 8601, UTC, one format): they order as
+ * strings; a status id orders with nothing. */
+static int m_cursor_cmp(const char *a, const char *b)
+{
+	if (!is_instant(a) || !is_instant(b))
+		return 0;
+	return strcmp(a, b);
+}
+
+/* ---- polls --------------------------------------------------------------- */
+
+static int m_poll_lookup(struct ch_net *n, const char *post_id,
+			 struct ch_poll_result *res, struct ch_error *err)
+{
+	struct ch_masto_api *a = &M(n)->a;
+	json_t *st = NULL, *poll = NULL, *opt;
+	char *path;
+	size_t i;
+	int r;
+
+	path = ch_xasprintf("/api/v1/statuses/%s", post_id);
+	r = ch_masto_call(a, "GET", path, NULL, NULL, &st, err);
+	free(path);
+	if (sync_(n, r) < 0)
+		goto cleanup;
+	if (!str(json_object_get(st, "poll"), "id")) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, SRC, 0,
+			     "status %s has no poll (the instance does not take polls through the API)",
+			     post_id);
+		r = -1;
+		goto cleanup;
+	}
+	path = ch_xasprintf("/api/v1/polls/%s",
+			    str(json_object_get(st, "poll"), "id"));
+	r = ch_masto_call(a, "GET", path, NULL, NULL, &poll, err);
+	free(path);
+	if (sync_(n, r) < 0)
+		goto cleanup;
+	if (!json_is_array(json_object_get(poll, "options"))) {
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "poll of %s: no options", post_id);
+		r = -1;
+		goto cleanup;
+	}
+	res->poll_id = ch_xstrdup(str(poll, "id"));
+	res->voting_status = ch_xstrdup(
+		json_is_true(json_object_get(poll, "expired")) ? "closed"
+							       : "open");
+	res->end_datetime = ch_xstrdup(str(poll, "expires_at"));
+	res->n_options = json_array_size(json_object_get(poll, "options"));
+	res->options = ch_xcalloc(res->n_options ? res->n_options : 1,
+				  sizeof *res->options);
+	json_array_foreach(json_object_get(poll, "options"), i, opt) {
+		res->options[i].position = (int)i + 1;
+		res->options[i].label = ch_xstrdup(str(opt, "title"));
+		res->options[i].votes = (long)json_integer_value(
+			json_object_get(opt, "votes_count"));
+	}
+cleanup:
+	json_decref(st);
+	json_decref(poll);
+	return r;
+}
+
+/* ---- the rest of the table ---------------------------------------------- */
+
+static void m_set_timeouts(struct ch_net *n, long connect_ms, long total_ms)
+{
+	ch_http_set_timeouts(M(n)->a.http, connect_ms, total_ms);
+}
+
+/* An Idempotency-Key for a post, chosen with its intent: unique to the
+ * post (time and randomness), kept in the state, sent again on a resend. */
+static void m_new_key(char *key, size_t n, double now)
+{
+	snprintf(key, n, "chathost-%llx-%08x", (unsigned long long)(now * 1e6),
+		 (unsigned)rand());
+}
+
+/* Where a URL starts at s[i]: "http://" or "https://" after a space or at
+ * the start; its end (the next white space). */
+static size_t url_end(const char *s, size_t i, size_t len)
+{
+	size_t j = i;
+
+	if (i > 0 && s[i - 1] != ' ' && s[i - 1] != '\n' && s[i - 1] != '(')
+		return 0;
+	if (strncmp(s + i, "https://", 8) != 0 && strncmp(s + i, "http://", 7) != 0)
+		return 0;
+	while (j < len && s[j] != ' ' && s[j] != '\n' && s[j] != '\t')
+		j++;
+	return j;
+}
+
+/* A mention @user@domain at s[i]: where its domain part starts (the
+ * second '@'), its end; 0 if there is none. */
+static size_t mention_domain(const char *s, size_t i, size_t len,
+			     size_t *end)
+{
+	size_t j = i + 1, at = 0;
+
+	if (s[i] != '@' || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '\n' &&
+			    s[i - 1] != '('))
+		return 0;
+	while (j < len && (s[j] == '_' || s[j] == '.' || s[j] == '-' ||
+			   s[j] == '@' || (s[j] >= '0' && s[j] <= '9') ||
+			   (s[j] >= 'a' && s[j] <= 'z') ||
+			   (s[j] >= 'A' && s[j] <= 'Z'))) {
+		if (s[j] == '@') {
+			if (at)
+				return 0;
+			at = j;
+		}
+		j++;
+	}
+	*end = j;
+	return at > i + 1 && j > at + 1 ? at : 0;
+}
+
+/* Mastodon's rule: characters (grapheme clusters), each URL as 23, a
+ * mention @user@domain as @user; the server's limit (500 by default). */
+static long m_length(const char *text, size_t len, long *limit)
+{
+	long n = 0;
+	size_t i = 0, from = 0, e, at;
+
+	if (limit)
+		*limit = max_chars;
+	while (i < len) {
+		if ((e = url_end(text, i, len)) > i) {
+			n += ch_graphemes(text + from, i - from) + URL_WEIGHT;
+			i = from = e;
+		} else if ((at = mention_domain(text, i, len, &e)) > 0) {
+			n += ch_graphemes(text + from, at - from);
+			i = from = e;
+		} else {
+			i++;
+		}
+	}
+	return n + ch_graphemes(text + from, len - from);
+}
+
+static char *m_url_of(const struct ch_net *n, const char *id,
+		      const char *username)
+{
+	const struct masto *m = M(n);
+	size_t i;
+
+	for (i = 0; m && i < m->n_urls; i++)
+		if (strcmp(m->urls[i].id, id) == 0)
+			return ch_xstrdup(m->urls[i].url);
+	if (!m || !username || !*username)
+		return NULL;
+	return ch_xasprintf("%s/@%s/%s", m->a.base, username, id);
+}
+
+static char *m_post_detail(const char *text)
+{
+	(void)text;
+	return ch_xasprintf("public, URLs count as %d", URL_WEIGHT);
+}
+
+const struct ch_net_ops ch_net_mastodon = {
+	.name = "mastodon",
+	.title = "Mastodon",
+	.env_names = "MASTODON_ACCESS_TOKEN",
+	.env_probe = "MASTODON_ACCESS_TOKEN",
+	.end_lag = 0.0,
+	.check_credentials = m_check_credentials,
+	.open = m_open,
+	.close = m_close,
+	.whoami = m_whoami,
+	.warm = m_warm,
+	.post = m_post,
+	.find_mine = m_find_mine,
+	.read = m_read,
+	.describe = m_describe,
+	.cursor_cmp = m_cursor_cmp,
+	.same_text = m_same_text,
+	.poll_lookup = m_poll_lookup,
+	.set_timeouts = m_set_timeouts,
+	.new_key = m_new_key,
+	.length = m_length,
+	.url_of = m_url_of,
+	.post_detail = m_post_detail,
+};

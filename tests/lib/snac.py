@@ -1,0 +1,134 @@
+"""snac.py - a real Mastodon-API server for a test: snac (Debian snac2)
+initialised in a throw-away folder, listening on a free loopback port,
+stopped by PID. Accounts get an access token through snac's own login
+(POST /oauth/x-snac-get-token). A server that cannot start raises: a
+failure, never a skip.
+
+    with Snac(["chatbot", "alice"], workdir) as s:
+        s.token["chatbot"], s.post("alice", "A1 yes #ICMIchat")
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+SNAC = shutil.which("snac") or "/usr/bin/snac"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Snac:
+    def __init__(self, users, workdir):
+        self.users = list(users)
+        self.dir = os.path.join(workdir, "snac")
+        self.proc = None
+        self.port = None
+        self.token = {}
+        self.account = {}   # user -> account id
+        self.base = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _run(self, args, stdin):
+        r = subprocess.run([SNAC] + args, input=stdin, capture_output=True,
+                           text=True, timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError("snac %s: %s %s" % (args[0], r.stdout, r.stderr))
+        return r.stdout + r.stderr
+
+    def start(self):
+        if not os.access(SNAC, os.X_OK):
+            raise RuntimeError("snac is not installed (make deps: Debian snac2 from bookworm-backports)")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.port = free_port()
+        host = "127.0.0.1:%d" % self.port
+        # address, port, host name, URL prefix, admin e-mail
+        self._run(["init", self.dir], "127.0.0.1\n%d\n%s\n\n\n" % (self.port, host))
+        with open(os.path.join(self.dir, "server.json")) as f:
+            conf = json.load(f)
+        # plain http on loopback: snac delivers to its own inboxes over it
+        conf["protocol"] = "http"
+        conf["dbglevel"] = 0
+        with open(os.path.join(self.dir, "server.json"), "w") as f:
+            json.dump(conf, f)
+        passwords = {}
+        for u in self.users:
+            out = self._run(["adduser", self.dir], u + "\n")
+            passwords[u] = out.split("User password is ", 1)[1].split()[0]
+        self.log = open(os.path.join(os.path.dirname(self.dir), "snac.log"), "w")
+        self.proc = subprocess.Popen([SNAC, "httpd", self.dir], stdout=self.log,
+                                     stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        self.base = "http://%s" % host
+        end = time.time() + 20
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/api/v1/instance", timeout=2).read()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.time() > end:
+                    self.stop()
+                    raise RuntimeError("snac did not start (see snac.log)")
+                time.sleep(0.1)
+        for u in self.users:
+            body = urllib.parse.urlencode({"login": u, "passwd": passwords[u]}).encode()
+            tok = urllib.request.urlopen(self.base + "/oauth/x-snac-get-token",
+                                         data=body, timeout=10).read().decode().strip()
+            if not tok or "<" in tok:
+                raise RuntimeError("snac gave no token for %s" % u)
+            self.token[u] = tok
+            self.account[u] = self.call("GET", "/api/v1/accounts/verify_credentials",
+                                        user=u)["id"]
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def call(self, method, path, form=None, user=None):
+        data = urllib.parse.urlencode(form, doseq=True).encode() if form else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if user:
+            req.add_header("Authorization", "Bearer " + self.token[user])
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return json.loads(r.read().decode() or "null")
+
+    def post(self, user, text, reply_to=None, visibility="public"):
+        form = {"status": text, "visibility": visibility}
+        if reply_to:
+            form["in_reply_to_id"] = reply_to
+        return self.call("POST", "/api/v1/statuses", form, user=user)
+
+    def statuses(self, user, limit=40):
+        return self.call("GET", "/api/v1/accounts/%s/statuses?limit=%d"
+                         % (self.account[user], limit), user=user)
+
+
+def creds_file(d, token, name="mastodon.conf"):
+    """A 0600 Mastodon credentials file in d."""
+    p = os.path.join(d, name)
+    with open(p, "w") as f:
+        f.write('access_token = "%s";\n' % token)
+    os.chmod(p, 0o600)
+    return p
