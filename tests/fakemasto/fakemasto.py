@@ -17,7 +17,8 @@ count, reset}]} where fault is an HTTP status ("429", "500", "422"),
 "slow-after" (the request applied, the answer `seconds` late),
 "ignore-idempotency" (keys forgotten), "no-polls" (a poll dropped from the
 status); POST /_fake/statuses {"acct","text","in_reply_to_id","visibility"}
-posts as a participant; GET /_fake/statuses; GET /_fake/requests;
+posts as a participant; POST /_fake/votes {"status_id","votes":[...],
+"expire"} sets a poll's counts (and ends it); GET /_fake/statuses; GET /_fake/requests;
 POST /_fake/reset.
 
 --answer ACCT:KIND,...: when the host posts "Qn ...", each participant
@@ -509,6 +510,16 @@ class Handler(BaseHTTPRequestHandler):
             with s.lock:
                 return self.send_json(200, {"statuses": [dict(s.view(x), text=x["_text"])
                                                          for x in s.statuses]})
+        if path == "/_fake/votes" and method == "POST":
+            with s.lock:
+                st = s.by_id[form["status_id"]]
+                p = s.polls[st["poll"]["id"]]
+                for o, v in zip(p["options"], form.get("votes", [])):
+                    o["votes_count"] = v
+                p["votes_count"] = sum(o["votes_count"] for o in p["options"])
+                if form.get("expire"):
+                    p["_ends"] = time.time() - 1
+                return self.send_json(200, s.poll_view(p["id"]))
         if path == "/_fake/requests":
             with s.lock:
                 return self.send_json(200, {"requests": s.requests})
