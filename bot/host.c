@@ -782,6 +782,61 @@ static int backoff_sleep(double *step, double limit)
 /* Posts the topic poll at its time, reads the result when it closes, and
  * rebuilds the plan for the winner. Decides by the tie rule, ahead of the
  * chat, when the result cannot be read in time. Returns an exit status. */
+/* The poll could not decide (unreadable, still open, refused): the tie
+ * rule chooses, the notifiers hear. Returns the candidate. */
+static size_t poll_fall_back(struct chat *c, const char *why)
+{
+	size_t w = ch_poll_fallback(&c->topic, &c->st, c->log, why);
+	char *msg = ch_xasprintf(
+		"the poll for the %s chat on %s could not be read before the chat (%s); hosting \"%s\" by the tie rule",
+		c->s->hashtag, c->date, why, c->topic.candidates[w].label);
+	struct ch_error nerr;
+
+	ch_error_clear(&nerr);
+	if (ch_notify_send(c->s, msg, &nerr) < 0)
+		ch_log(CH_LOG_WARN, "notify: %s", nerr.text);
+	free(msg);
+	return w;
+}
+
+/* Posts the poll (publish.h), trying until closes. Returns 0 posted (or
+ * given up: the poll's reading falls back later), 2 the network refused
+ * it (err), -1 the credentials were refused, -2 stopped. */
+static int poll_post_until(struct chat *c, double closes, struct ch_error *err)
+{
+	double step = 0.5;
+
+	for (;;) {
+		struct ch_publish pb;
+		int r;
+
+		memset(&pb, 0, sizeof pb);
+		pb.net = c->x;
+		pb.me_id = c->me_id;
+		pb.late_at = closes;
+		pb.rate_wait = 60.0 / c->tl.speed;
+		pb.nap = publish_nap;
+		ch_error_clear(err);
+		r = ch_poll_post(&pb, c->s, &c->topic, &c->st, c->log, err);
+		if (r == 0) {
+			ch_log(CH_LOG_INFO, "%s: poll posted (%s)", c->date,
+			       c->topic.poll.text);
+			return 0;
+		}
+		ch_log(CH_LOG_WARN, "%s: posting the poll: %s", c->date,
+		       err->text);
+		if (r < 0 && c->x->last == CH_NETFAIL_CREDENTIALS)
+			return -1;
+		if (r < 0 && c->x->last == CH_NETFAIL_REFUSED)
+			return 2;
+		if (r == 1 || ch_now() >= closes)
+			return 0;
+		/* the state could not be written */
+		if (backoff_sleep(&step, closes))
+			return -2;
+	}
+}
+
 static int poll_phase(struct chat *c)
 {
 	struct ch_error err;
@@ -807,34 +862,15 @@ static int poll_phase(struct chat *c)
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
 		if (wait_reloading(c, real_at(c, post_at)))
 			return CH_EXIT_OK;
-		step = 0.5;
-		for (;;) {
-			struct ch_publish pb;
-
-			memset(&pb, 0, sizeof pb);
-			pb.net = c->x;
-			pb.me_id = c->me_id;
-			pb.late_at = closes;
-			pb.rate_wait = 60.0 / c->tl.speed;
-			pb.nap = publish_nap;
-			ch_error_clear(&err);
-			r = ch_poll_post(&pb, c->s, &c->topic, &c->st, c->log,
-					 &err);
-			if (r == 0) {
-				ch_log(CH_LOG_INFO, "%s: poll posted (%s)",
-				       c->date, c->topic.poll.text);
-				break;
-			}
-			ch_log(CH_LOG_WARN, "%s: posting the poll: %s", c->date,
-			       err.text);
-			if (r < 0 && (c->x->last == CH_NETFAIL_CREDENTIALS ||
-				      c->x->last == CH_NETFAIL_REFUSED))
-				return CH_EXIT_NETWORK;
-			if (r == 1 || ch_now() >= closes)
-				break;
-			/* the state could not be written, or stopped */
-			if (backoff_sleep(&step, closes))
-				return CH_EXIT_OK;
+		r = poll_post_until(c, closes, &err);
+		if (r == -2)
+			return CH_EXIT_OK;
+		if (r == -1)
+			return CH_EXIT_NETWORK;
+		if (r == 2) {
+			/* the network refused the poll: no result will come */
+			w = poll_fall_back(c, err.text);
+			goto build;
 		}
 	}
 	if (wait_reloading(c, closes))
@@ -850,22 +886,8 @@ static int poll_phase(struct chat *c)
 			ch_log(CH_LOG_WARN, "%s: reading the poll: %s", c->date,
 			       err.text);
 		if (ch_now() >= decide_by) {
-			w = ch_poll_fallback(&c->topic, &c->st, c->log,
-					     r < 0 ? err.text
-						   : "the poll was still open");
-			{
-				char *msg = ch_xasprintf(
-					"the poll for the %s chat on %s could not be read before the chat; hosting \"%s\" by the tie rule",
-					c->s->hashtag, c->date,
-					c->topic.candidates[w].label);
-				struct ch_error nerr;
-
-				ch_error_clear(&nerr);
-				if (ch_notify_send(c->s, msg, &nerr) < 0)
-					ch_log(CH_LOG_WARN, "notify: %s",
-					       nerr.text);
-				free(msg);
-			}
+			w = poll_fall_back(c, r < 0 ? err.text
+						    : "the poll was still open");
 			break;
 		}
 		if (backoff_sleep(&step, decide_by))

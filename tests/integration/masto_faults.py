@@ -105,21 +105,22 @@ def chat_date():
 DATE = chat_date()
 
 
-def poll_topic(d):
+def poll_topic(d, post_at=None, duration=60):
     tdir = os.path.join(d, "topics")
     os.makedirs(tdir, exist_ok=True)
     cands = ",\n".join(
         '{ label = "%s"; intro = "Welcome! Today: %s."; questions = ( "On %s?" ); '
         'wrapup = "Thanks!"; }' % (lab, lab, lab) for lab in LABELS)
     with open(os.path.join(tdir, "%s.conf" % DATE), "w") as f:
-        f.write('date = "%s";\npoll = { text = "Next week\'s topic?"; post_at = "%s 14:00"; '
-                'duration = 60; };\ncandidates = (\n%s\n);\n'
-                % (DATE, DATE - datetime.timedelta(days=7), cands))
+        f.write('date = "%s";\npoll = { text = "Next week\'s topic?"; post_at = "%s"; '
+                'duration = %d; };\ncandidates = (\n%s\n);\n'
+                % (DATE, post_at or "%s 14:00" % (DATE - datetime.timedelta(days=7)),
+                   duration, cands))
     return tdir
 
 
-def poll_sched(d, fake, creds):
-    tdir = poll_topic(d)
+def poll_sched(d, fake, creds, **topic):
+    tdir = poll_topic(d, **topic)
     path = os.path.join(d, "poll.conf")
     with open(path, "w") as f:
         f.write('name = "testchat"; hashtag = "#ICMIchat"; weekday = "Tuesday"; '
@@ -166,6 +167,25 @@ try:
                            env=bot_env(creds=False))
     t.ok(st != 0 and "no poll" in (out + err), "no polls: status says the poll cannot be read",
          (st, out, err))
+
+    # run with a poll the instance refuses (422): the chat is hosted all the
+    # same, on the tie rule, and the notifier hears it
+    d3 = workdir("masto_poll_refused")
+    fake.call("POST", "/_fake/reset")
+    fake.faults([{"path": "^/api/v1/statuses$", "method": "POST", "fault": "422",
+                  "count": 1}])
+    sched3 = poll_sched(d3, fake, creds_file(d3), post_at="%s 12:00" % DATE, duration=30)
+    notes = os.path.join(d3, "notes.txt")
+    with open(sched3, "a") as f:
+        f.write('notify = { command = "cat >> %s"; };\n' % notes)
+    st, out, err = run_bot(["run", "--once", "--rehearse=600", "--date", str(DATE), sched3],
+                           env=bot_env(creds=False), timeout=120)
+    texts = [x["text"] for x in fake.host_statuses()]
+    t.ok(st == 0 and texts and texts[0].startswith("Welcome! Today: Pet peeves"),
+         "refused poll: the chat is hosted on the tie rule (the first candidate)",
+         (st, texts, err[-1500:]))
+    t.ok(os.path.exists(notes) and "tie rule" in open(notes).read(),
+         "refused poll: the notifier hears it")
 finally:
     fake.stop()
 t.done()
