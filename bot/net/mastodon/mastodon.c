@@ -499,21 +499,64 @@ cleanup:
 	return r;
 }
 
-static int context_read(struct ch_net *n, struct rd *d,
-			struct ch_msg_page *page, struct ch_error *err)
+/* GET /api/v1/statuses/:id/context's descendants into page; *out keeps
+ * the answer (new reference) for the caller to look into. */
+static int context_of(struct ch_net *n, struct rd *d, const char *id,
+		      struct ch_msg_page *page, json_t **out,
+		      struct ch_error *err)
 {
-	json_t *out = NULL;
 	struct ch_buf q = {0};
 	char *path;
 	int r;
 
-	ch_http_query_add(&q, "i", d->r->root_id);
+	ch_http_query_add(&q, "i", id);
 	path = ch_xasprintf("/api/v1/statuses/%s/context", ch_buf_str(&q) + 2);
 	ch_buf_free(&q);
-	r = ch_masto_call(&M(n)->a, "GET", path, NULL, NULL, &out, err);
+	r = ch_masto_call(&M(n)->a, "GET", path, NULL, NULL, out, err);
 	free(path);
 	if (sync_(n, r) == 0)
-		take(d, json_object_get(out, "descendants"), 1, page);
+		take(d, json_object_get(*out, "descendants"), 1, page);
+	return r;
+}
+
+/* Whether one of list replies to id. */
+static bool has_reply(json_t *list, const char *id)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(list, i, st)
+		if (str(st, "in_reply_to_id") &&
+		    strcmp(str(st, "in_reply_to_id"), id) == 0)
+			return true;
+	return false;
+}
+
+/* The chat's thread: the context of its first post. Mastodon lists the
+ * whole tree; a server that lists only the direct replies (snac) shows a
+ * reply count on a question whose replies are missing: their context is
+ * read too. */
+static int context_read(struct ch_net *n, struct rd *d,
+			struct ch_msg_page *page, struct ch_error *err)
+{
+	json_t *out = NULL, *desc, *st;
+	size_t i;
+	int r = context_of(n, d, d->r->root_id, page, &out, err);
+
+	desc = json_object_get(out, "descendants");
+	json_array_foreach(desc, i, st) {
+		json_t *sub = NULL;
+
+		if (r < 0)
+			break;
+		if (!str(st, "id") || !str(st, "in_reply_to_id") ||
+		    strcmp(str(st, "in_reply_to_id"), d->r->root_id) != 0 ||
+		    json_integer_value(json_object_get(st, "replies_count")) <= 0 ||
+		    has_reply(desc, str(st, "id")))
+			continue;
+		r = context_of(n, d, str(st, "id"), page, &sub, err);
+		json_decref(sub);
+	}
 	json_decref(out);
 	return r;
 }
