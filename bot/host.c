@@ -396,6 +396,10 @@ static void publish_of(struct chat *c, const struct ch_post *p, double due,
 	pb->nap = publish_nap;
 	np->text = p->text;
 	np->key = post_key(c, p);
+	/* the thread, as the post is made: a look-up matches it too */
+	np->reply_to = p->reply_to_intro ? ch_state_post_id(&c->st, "intro")
+					 : NULL;
+	np->root_id = np->reply_to;
 }
 
 /* --dry-run on several networks, or another than X: how each network
@@ -484,7 +488,6 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	char what[96];
 	struct ch_publish pb;
 	struct ch_net_post np;
-	const char *reply_to = NULL;
 	int r;
 
 	if (c->o->dry_run) {
@@ -492,20 +495,15 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		return 0;
 	}
 	publish_of(c, p, due, &pb, &np, what, sizeof what);
-	if (p->reply_to_intro) {
-		reply_to = ch_state_post_id(&c->st, "intro");
-		if (!reply_to)
-			ch_log(CH_LOG_WARN,
-			       "%s: the intro was not posted; posting it on its own",
-			       what);
-	}
+	if (p->reply_to_intro && !np.reply_to)
+		ch_log(CH_LOG_WARN,
+		       "%s: the intro was not posted; posting it on its own",
+		       what);
 	r = ensure_intent(c, p, due, what);
 	if (r != 0)
 		return r;
 	pb.intent_at = intent_at(c, p->key);
 	np.key = post_key(c, p);
-	np.reply_to = reply_to;
-	np.root_id = reply_to ? ch_state_post_id(&c->st, "intro") : NULL;
 	switch (ch_publish(&pb, &np)) {
 	case CH_PUB_POSTED:
 		if (pb.found) {

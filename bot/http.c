@@ -24,6 +24,9 @@ struct ch_http {
 	int verbose;
 	struct ch_http_response *cur;    /* borrowed during a request */
 	int too_large;
+	/* a no_resend body, read out by ch_http_read_cb */
+	const char *up;                  /* borrowed during a request */
+	size_t up_len, up_off;
 };
 
 static pthread_once_t ch_http_once = PTHREAD_ONCE_INIT;
@@ -155,6 +158,31 @@ static size_t ch_http_write_cb(char *ptr, size_t size, size_t nmemb,
 	}
 	ch_buf_append(&h->cur->body, ptr, n);
 	return n;
+}
+
+/* A no_resend request's body, handed to libcurl as it asks. */
+static size_t ch_http_read_cb(char *buf, size_t size, size_t nitems,
+			      void *userdata)
+{
+	struct ch_http *h = userdata;
+	size_t n = size * nitems, left = h->up_len - h->up_off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, h->up + h->up_off, n);
+	h->up_off += n;
+	return n;
+}
+
+/* libcurl rewinds the body to send it again on a fresh connection: allowed
+ * only before any of it went out. */
+static int ch_http_seek_cb(void *userdata, curl_off_t offset, int origin)
+{
+	struct ch_http *h = userdata;
+
+	if (origin == SEEK_SET && offset == 0 && h->up_off == 0)
+		return CURL_SEEKFUNC_OK;
+	return CURL_SEEKFUNC_FAIL;
 }
 
 /* Parses a non-negative decimal header value; -1 if it is not one. */
@@ -485,8 +513,19 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)(req->body ? req->body_len : 0));
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-				 req->body ? req->body : "");
+		h->up = req->body ? req->body : "";
+		h->up_len = req->body ? req->body_len : 0;
+		h->up_off = 0;
+		if (req->no_resend) {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, (char *)NULL);
+			curl_easy_setopt(c, CURLOPT_READFUNCTION, ch_http_read_cb);
+			curl_easy_setopt(c, CURLOPT_READDATA, h);
+			curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ch_http_seek_cb);
+			curl_easy_setopt(c, CURLOPT_SEEKDATA, h);
+		} else {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, h->up);
+		}
 		if (strcmp(method, "POST") != 0)
 			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	}
@@ -544,6 +583,11 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 			ch_error_set(err, "", 0,
 				     "%s: response larger than %zu bytes; "
 				     "transfer aborted", what, h->max_response);
+		} else if (rc == CURLE_SEND_FAIL_REWIND) {
+			resp->fail = CH_HTTP_FAIL_NETWORK;
+			ch_error_set(err, "", 0,
+				     "%s: the connection was cut after the request went out; not sent again (it may have been applied)",
+				     what);
 		} else {
 			resp->fail = CH_HTTP_FAIL_NETWORK;
 			ch_error_set(err, "", 0, "%s: %s", what,

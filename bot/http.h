@@ -43,6 +43,13 @@ struct ch_http_request {
 	size_t body_len;
 	const char *header;        /* one more header line "Name: value"
 				      (Mastodon's Idempotency-Key), or NULL */
+	int no_resend;             /* never send the body twice: libcurl
+				      resends a request silently when a
+				      reused connection dies before the
+				      answer, which may follow a request the
+				      server applied; with this set that
+				      request fails instead (a network error)
+				      and the caller looks before resending */
 };
 
 struct ch_http_response {

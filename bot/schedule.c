@@ -780,6 +780,36 @@ void ch_schedule_warnings(const struct ch_schedule *s, struct ch_diags *w)
 			     "timezone \"%s\" is a fixed offset that never changes for daylight saving time: name the city's zone, e.g. \"America/New_York\"",
 			     s->timezone);
 }
+/* topics = "..."; logs = "...": resolved against the schedule's folder. */
+static void load_folders(struct ch_schedule *s, const struct ch_cfg *c,
+			 const config_setting_t *root, struct ch_diags *d)
+{
+	const char *v = NULL;
+	int line = 0;
+
+	if (get_text(c, root, "topics", "topics", &v, &line, d) == 1) {
+		s->topics_dir = ch_path_resolve(s->dir, v);
+		s->line_topics = line;
+	}
+	if (get_text(c, root, "logs", "logs", &v, &line, d) == 1) {
+		s->logs_dir = ch_path_resolve(s->dir, v);
+		s->line_logs = line;
+	}
+}
+
+/* The networks: their groups, the posts' language, networks = [...]. */
+static void load_all_networks(struct ch_schedule *s, const struct ch_cfg *c,
+			      const config_setting_t *root, struct ch_diags *d)
+{
+	load_api(s, c, root, d);
+	load_net_group(s, c, root, "bluesky", "service", bsky_keys,
+		       &s->bsky_service, &s->bsky_credentials,
+		       &s->line_bsky_credentials, d);
+	load_mastodon(s, c, root, d);
+	load_language(s, c, root, d);
+	load_networks(s, c, root, d);
+}
+
 int ch_schedule_load(struct ch_schedule *s, const char *path,
 		     struct ch_diags *d)
 {
@@ -888,22 +918,8 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 
 	ch_cfg_bool(&c, root, "thread", "thread", &s->thread, NULL, d);
 
-	if (get_text(&c, root, "topics", "topics", &v, &line, d) == 1) {
-		s->topics_dir = ch_path_resolve(s->dir, v);
-		s->line_topics = line;
-	}
-	if (get_text(&c, root, "logs", "logs", &v, &line, d) == 1) {
-		s->logs_dir = ch_path_resolve(s->dir, v);
-		s->line_logs = line;
-	}
-
-	load_api(s, &c, root, d);
-	load_net_group(s, &c, root, "bluesky", "service", bsky_keys,
-		       &s->bsky_service, &s->bsky_credentials,
-		       &s->line_bsky_credentials, d);
-	load_mastodon(s, &c, root, d);
-	load_language(s, &c, root, d);
-	load_networks(s, &c, root, d);
+	load_folders(s, &c, root, d);
+	load_all_networks(s, &c, root, d);
 
 	get_minutes(&c, root, "capture_after", 0, 10080,
 		    "keep capturing replies 0 to 10080 minutes (7 days) after "

@@ -195,6 +195,9 @@ class Store:
     def take_fault(self, method, path):
         with self.lock:
             for i, f in enumerate(self.faults):
+                # states, not events: fault_active reads them
+                if f.get("fault") in ("ignore-idempotency", "no-polls"):
+                    continue
                 if f.get("method", method) != method:
                     continue
                 if not re.search(f.get("path", ""), path):
@@ -205,9 +208,10 @@ class Store:
                 return f
         return None
 
-    def fault_active(self, kind):
+    def fault_active(self, kind, path):
         with self.lock:
-            return any(f.get("fault") == kind for f in self.faults)
+            return any(f.get("fault") == kind and re.search(f.get("path", ""), path)
+                       for f in self.faults)
 
     def rate_headers(self):
         with self.lock:
@@ -334,8 +338,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve(self, method, path, q, form, auth, f):
         s = self.store
-        if f and f["fault"] not in ("cut-after", "slow-after", "ignore-idempotency",
-                                    "no-polls"):
+        if f and f["fault"] not in ("cut-after", "slow-after"):
             return self.apply_fault(f)
         if auth != "Bearer " + HOST_TOKEN:
             self.error(401, "The access token is invalid")
@@ -435,10 +438,10 @@ class Handler(BaseHTTPRequestHandler):
             except (TypeError, ValueError):
                 self.error(422, "Validation failed: Poll expires in is invalid", hdr)
                 return 422
-            if s.fault_active("no-polls") or (f and f["fault"] == "no-polls"):
+            if s.fault_active("no-polls", self.path):
                 poll = None
         key = self.headers.get("Idempotency-Key")
-        ignore = s.fault_active("ignore-idempotency") or (f and f["fault"] == "ignore-idempotency")
+        ignore = s.fault_active("ignore-idempotency", self.path)
         with s.lock:
             if key and not ignore and key in s.idem and s.idem[key][0] > time.time() - 3600:
                 st = s.by_id[s.idem[key][1]]

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""One chat on X (the fake) and Bluesky (the reference servers) at once:
-every post once on each network, threaded on each, one log whose lines
-carry their network, answers of both networks captured; and Bluesky
-refusing its credentials does not stop the chat on X, and X out of reach
-does not stop it on Bluesky."""
+"""One chat on X (the fake), Bluesky (the reference servers) and Mastodon
+(snac) at once: every post once on each network, one log whose lines
+carry their network, answers of each network captured with their
+question, one report that merges the three; and Bluesky refusing its
+credentials does not stop the chat on X, and X out of reach does not stop
+it on Bluesky."""
 import json
 import os
 import socket
@@ -11,8 +12,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Fake, Tap, bot_env, read_log, start_bot, workdir  # noqa: E402
+from itest import Fake, Tap, bot_env, read_log, run_bot, start_bot, workdir  # noqa: E402
 from bsky import BskyNet, creds_file, write_chat  # noqa: E402
+import masto  # noqa: E402
+from snac import Snac  # noqa: E402
 
 SPEED = 60
 HOSTS = {"both": "bothbot.test", "badcreds": "badbot.test", "xdown": "xdownbot.test"}
@@ -30,11 +33,18 @@ wrapup = "Thanks for joining #ICMIchat!";
 """
 
 
-def setup(d, net, host, password):
+def setup(d, net, host, password, snac=None):
     """A 10-minute chat on X and Bluesky (Bluesky's service is given with
-    --api-base bluesky=URL)."""
+    --api-base bluesky=URL), and on Mastodon when a snac server is given."""
     creds = creds_file(d, host, password)
-    return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC, ["x", "bluesky"], creds)
+    if snac is None:
+        return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC, ["x", "bluesky"],
+                          creds)
+    mcreds = masto.creds_file(d, snac.token["chatbot"])
+    return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC,
+                      ["x", "bluesky", "mastodon"], creds,
+                      mastodon='{ instance = "%s"; credentials = "%s"; }' % (snac.base, mcreds),
+                      capture_after="6")
 
 
 def closed_port():
@@ -45,17 +55,17 @@ def closed_port():
     return port
 
 
-def run(net, name, password, answer, x_base=None):
+def run(net, name, password, answer, x_base=None, snac=None):
     host = HOSTS[name]
     d = workdir("bsky_both_" + name)
     fake = Fake(d, "--speed", str(SPEED), "--auto-answer")
     try:
-        sched, date = setup(d, net, host, password)
+        sched, date = setup(d, net, host, password, snac)
         log = open(os.path.join(d, "bot.log"), "w")
         proc = start_bot(["run", "--once", "--rehearse=%d" % SPEED, "--date", date,
                           "--api-base", x_base or fake.base, "--api-base", "bluesky=" + net.pds,
                           sched], env=bot_env(), log=log)
-        posted = None
+        posted = mposted = None
         deadline = time.time() + 90
         while proc.poll() is None and time.time() < deadline:
             if answer and posted is None:
@@ -65,43 +75,68 @@ def run(net, name, password, answer, x_base=None):
                     q1 = []
                 if q1:
                     posted = net.post("alice.test", "A1: meetings without agendas #ICMIchat")
+            if snac and answer and mposted is None:
+                try:
+                    if any("Q1:" in x["content"] for x in snac.statuses("chatbot")):
+                        mposted = snac.post("carol", "A1: long holds #ICMIchat")
+                except OSError:
+                    pass
             time.sleep(0.1)
         if proc.poll() is None:
             proc.kill()
         proc.wait()
         log.close()
         xposts = [json.loads(p["body"])["text"] for p in fake.posts()]
+        run.mastodon_answer = mposted
         return d, date, proc.returncode, xposts, posted, open(log.name).read()
     finally:
         fake.stop()
 
 
-with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net")) as net:
-    # 1. both networks, every post once on each
+with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net")) as net, \
+        Snac(["chatbot", "carol"], workdir("bsky_both_snac")) as snac:
+    # 1. all three networks, every post once on each
     host = HOSTS["both"]
-    d, date, rc, xposts, answer, out = run(net, "both", net.by_handle[host]["app_password"], True)
-    t.eq(rc, 0, "both: the rehearsed chat exits 0")
+    d, date, rc, xposts, answer, out = run(net, "both", net.by_handle[host]["app_password"],
+                                           True, snac=snac)
+    manswer = run.mastodon_answer
+    t.eq(rc, 0, "three: the rehearsed chat exits 0")
     bposts = sorted(net.records(host), key=lambda r: r["value"]["createdAt"])
     xt = xposts
     bt = [r["value"]["text"] for r in bposts]
-    t.eq(len(bt), 5, "both: 5 posts on Bluesky, each once")
-    t.eq(len(xt), 5, "both: 5 posts on X, each once")
-    t.eq(sorted(xt), sorted(bt), "both: the same texts on each network")
-    log = read_log(os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl"))
+    mt = [x["content"] for x in snac.statuses("chatbot")]
+    t.eq(len(bt), 5, "three: 5 posts on Bluesky, each once")
+    t.eq(len(xt), 5, "three: 5 posts on X, each once")
+    t.ok(len(mt) == len(set(mt)) == 5, "three: 5 statuses on Mastodon, each once", mt)
+    t.eq(sorted(xt), sorted(bt), "three: the same texts on X and Bluesky")
+    rlog = os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl")
+    log = read_log(rlog)
     posts = [e for e in log if e.get("kind") != "event"]
     ids = [(e.get("net"), e["id"]) for e in posts]
-    t.eq(len(ids), len(set(ids)), "both: every post logged once")
+    t.eq(len(ids), len(set(ids)), "three: every post logged once")
     hosts = [e for e in posts if e["kind"] == "host"]
-    t.eq(sorted(e.get("net") for e in hosts), ["bluesky"] * 5 + ["x"] * 5,
-         "both: the host's posts of both networks in the one log, with net")
+    t.eq(sorted(e.get("net") for e in hosts), ["bluesky"] * 5 + ["mastodon"] * 5 + ["x"] * 5,
+         "three: the host's posts of the three networks in the one log, with net")
     xa = [e for e in posts if e.get("net") == "x" and e["kind"] == "answer"]
-    t.ok(len(xa) > 0, "both: answers on X captured (%d)" % len(xa))
+    t.ok(len(xa) > 0, "three: answers on X captured (%d)" % len(xa))
     ba = [e for e in posts if e.get("net") == "bluesky" and e["kind"] == "answer"]
     t.ok(answer is not None and [e["id"] for e in ba] == [answer["uri"]]
-         and ba[0]["question"] == 1, "both: the Bluesky answer captured for Q1", ba)
-    t.ok(os.path.exists(os.path.join(d, "logs", "testchat", "rehearsal",
-                                     date + ".bluesky.state.json")),
-         "both: Bluesky's own state file beside X's")
+         and ba[0]["question"] == 1, "three: the Bluesky answer captured for Q1", ba)
+    ma = [e for e in posts if e.get("net") == "mastodon" and e["kind"] == "answer"]
+    t.ok(manswer is not None and [e["id"] for e in ma] == [manswer["id"]]
+         and ma[0]["question"] == 1, "three: the Mastodon answer captured for Q1", ma)
+    rdir = os.path.join(d, "logs", "testchat", "rehearsal")
+    t.ok(os.path.exists(os.path.join(rdir, date + ".bluesky.state.json")) and
+         os.path.exists(os.path.join(rdir, date + ".mastodon.state.json")),
+         "three: Bluesky's and Mastodon's own state files beside X's", os.listdir(rdir))
+    st, out, err = run_bot(["report", "--format", "json", rlog], env=bot_env())
+    t.ok(st == 0 and all('"%s"' % n in out for n in ("x", "bluesky", "mastodon")),
+         "three: the JSON report merges them, each named", (st, err, out[:1500]))
+    st, out, err = run_bot(["report", rlog], env=bot_env())
+    t.ok(st == 0 and all("on %s " % n in out and "[%s]" % n in out
+                         for n in ("x", "bluesky", "mastodon")),
+         "three: the text report gives each network its figures and marks the transcript",
+         out[-2500:])
 
     # 2. Bluesky refuses the credentials: the chat goes on on X
     d, date, rc, xposts, _, out = run(net, "badcreds", "wrong-password", False)

@@ -44,7 +44,7 @@ try:
     t.ok(st == 0 and "Mastodon: the account is @chatbot" in out,
          "check --online names the Mastodon account", out + err)
 
-    st, out, err = run_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
+    st, out, err = run_bot(["run", "--once", "--rehearse=60", "--date", date, sched],
                            env=bot_env(creds=False), timeout=120)
     t.eq(st, 0, "the rehearsed chat on Mastodon ends with exit 0")
     host = fake.host_statuses()

@@ -25,18 +25,18 @@ try:
     sched, date = write_chat(d, time.gmtime(), TOPIC, ["mastodon"], {
         "mastodon": '{ instance = "%s"; credentials = "%s"; }' % (fake.base, creds)})
     state = os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json")
+    # keys forgotten, and every status answered 1.5 s after it was made: a
+    # kill as soon as it shows lands between its creation and its id's record
     fake.faults([{"path": "^/api/v1/statuses$", "method": "POST",
                   "fault": "ignore-idempotency", "count": 100000}])
+    fake.faults([{"path": "^/api/v1/statuses$", "method": "POST",
+                  "fault": "slow-after", "seconds": 1.5, "count": 100000}])
     rng = random.Random()
     kills, runs, answers, asked, rc = 0, 0, [], set(), None
     people = ["ann", "ben", "cat"]
     deadline = time.time() + 120
     while time.time() < deadline:
         log = open(os.path.join(d, "bot%d.log" % runs), "w")
-        # each status is answered 1.5 s late: a kill lands between its
-        # creation and its id's record
-        fake.faults([{"path": "^/api/v1/statuses$", "method": "POST",
-                      "fault": "slow-after", "seconds": 1.5, "count": 1}])
         proc = start_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
                          env=bot_env(creds=False), log=log)
         runs += 1
@@ -84,6 +84,10 @@ try:
     missing = [a["id"] for a in answers if a["id"] not in ids]
     t.ok(answers and not missing, "crash: all %d answers in the log" % len(answers),
          missing)
+    found = sum(open(os.path.join(d, "bot%d.log" % i)).read().count("before the restart")
+                for i in range(runs))
+    t.ok(found >= 4, "crash: %d posts found after a kill between their creation and "
+         "their record (the look-up, not a second post)" % found)
     st = json.load(open(state))
     t.ok(all(p.get("id") for p in st["posts"].values()),
          "crash: every post recorded with its id, none skipped", st["posts"])

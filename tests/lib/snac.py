@@ -65,6 +65,13 @@ class Snac:
         # plain http on loopback: snac delivers to its own inboxes over it
         conf["protocol"] = "http"
         conf["dbglevel"] = 0
+        # deliveries to its own inboxes: more threads, a longer timeout and
+        # a quick retry, so that a reply reaches the thread within seconds
+        # on a loaded machine (by default a timed-out one waits 2 minutes)
+        conf["num_threads"] = 8
+        conf["queue_timeout"] = 30
+        conf["queue_timeout_2"] = 30
+        conf["queue_retry_minutes"] = 1
         with open(os.path.join(self.dir, "server.json"), "w") as f:
             json.dump(conf, f)
         passwords = {}

@@ -574,6 +574,7 @@ static struct ch_net x; /* X on the loopback server */
 static void srv_setup(void)
 {
 	struct ch_error err;
+	struct ch_net_conf conf;
 	char base[64];
 
 	ch_error_clear(&err);
@@ -584,7 +585,9 @@ static void srv_setup(void)
 	setenv("X_API_SECRET", "cs", 1);
 	setenv("X_ACCESS_TOKEN", "at", 1);
 	setenv("X_ACCESS_TOKEN_SECRET", "ats", 1);
-	ck_assert_msg(ch_net_open_named(&x, "x", base, NULL, &err) == 0, "%s",
+	memset(&conf, 0, sizeof conf);
+	conf.base_url = base;
+	ck_assert_msg(ch_net_open_named(&x, "x", &conf, &err) == 0, "%s",
 		      err.text);
 	mk_tmp();
 }

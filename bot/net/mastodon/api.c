@@ -175,6 +175,10 @@ int ch_masto_call(struct ch_masto_api *a, const char *method,
 		req.body = form ? form : "";
 		req.body_len = strlen(req.body);
 		req.content_type = "application/x-www-form-urlencoded";
+		/* a status libcurl resent on its own after a cut could be a
+		 * second one where the server ignores Idempotency-Key: a cut
+		 * is a failure, and the account's statuses are looked up */
+		req.no_resend = 1;
 	}
 	if (idem_key)
 		req.header = idem = ch_xasprintf("Idempotency-Key: %s", idem_key);
