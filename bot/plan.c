@@ -157,9 +157,11 @@ static void add_post(struct ch_plan *p, enum ch_post_kind kind, int number,
 	post->weighted = ch_tweetlen_weighted(post->text);
 }
 
-void ch_plan_check_text(const char *text, const char *name,
-			const char *whole, const char *src, int line,
-			struct ch_diags *d)
+/* X's length rule, and the characters X refuses (and invalid UTF-8,
+ * which no network takes) when with_length is false too. */
+static void check_x(const char *text, const char *name, const char *whole,
+		    const char *src, int line, bool with_length,
+		    struct ch_diags *d)
 {
 	struct ch_tweetlen r;
 
@@ -171,22 +173,32 @@ void ch_plan_check_text(const char *text, const char *name,
 	else if (r.invalid_at >= 0)
 		ch_diags_add(d, src, line, "%s is not valid UTF-8; save the file as UTF-8",
 			     name);
-	if (r.too_long)
+	if (with_length && r.too_long)
 		ch_diags_add(d, src, line,
 			     "%s is %d characters long as X counts them (at most %d): shorten it by %d",
 			     whole ? whole : name, r.weighted, CH_TWEET_MAX,
 			     r.weighted - CH_TWEET_MAX);
 }
 
-/* The length rule of every further network of the chat (X's is
- * ch_plan_check_text's). */
-static void check_nets(const struct ch_schedule *s, const char *text,
-		       const char *name, const char *src, int line,
-		       struct ch_diags *d)
+void ch_plan_check_text(const char *text, const char *name,
+			const char *whole, const char *src, int line,
+			struct ch_diags *d)
 {
-	size_t i;
+	check_x(text, name, whole, src, line, true, d);
+}
 
-	for (i = 0; s && i < s->n_nets; i++) {
+void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
+			const char *name, const char *whole, const char *src,
+			int line, bool first_only, struct ch_diags *d)
+{
+	size_t i, n_nets = s ? (first_only && s->n_nets ? 1 : s->n_nets) : 0;
+	bool x = !s || s->n_nets == 0;
+
+	for (i = 0; i < n_nets; i++)
+		if (strcmp(s->nets[i].name, "x") == 0)
+			x = true;
+	check_x(text, name, whole, src, line, x, d);
+	for (i = 0; i < n_nets; i++) {
 		const struct ch_net_ops *ops = ch_net_find(s->nets[i].name);
 		long limit = 0, n;
 
@@ -196,7 +208,8 @@ static void check_nets(const struct ch_schedule *s, const char *text,
 		if (n > limit)
 			ch_diags_add(d, src, line,
 				     "%s is %ld characters long as %s counts them (at most %ld): shorten it by %ld",
-				     name, n, ops->title, limit, n - limit);
+				     whole ? whole : name, n, ops->title, limit,
+				     n - limit);
 	}
 }
 
@@ -211,8 +224,8 @@ static void check_posts(const struct ch_plan *p, const struct ch_schedule *s,
 		const struct ch_post *post = &p->posts[i];
 		const char *name = post_name(post, buf, sizeof buf);
 
-		ch_plan_check_text(post->text, name, NULL, src, post->line, d);
-		check_nets(s, post->text, name, src, post->line, d);
+		ch_plan_check_nets(s, post->text, name, NULL, src, post->line,
+				   false, d);
 		if (post->given_label && post->given_label != post->number)
 			ch_diags_add(d, src, post->line,
 				     "%s starts with the label \"Q%d\": chathost numbers the questions itself (\"%s: ...\"); remove the label from the text",

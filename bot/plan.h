@@ -67,6 +67,13 @@ void ch_plan_check_text(const char *text, const char *name,
 			const char *whole, const char *src, int line,
 			struct ch_diags *d);
 
+/* The same check for the networks of schedule s (NULL: X): X's rule where
+ * X is one of them, each other network's length rule; first_only: the
+ * first network only (where the poll goes). */
+void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
+			const char *name, const char *whole, const char *src,
+			int line, bool first_only, struct ch_diags *d);
+
 /* "intro", "Q3", "wrap-up" into buf (>= 16 bytes); returns buf. */
 const char *ch_plan_post_label(const struct ch_post *p, char *buf,
 			       size_t size);

@@ -825,7 +825,7 @@ int ch_poll_check(const struct ch_schedule *s, const struct ch_topic *t,
 	}
 	text = ch_poll_text(s, t);
 	whole = ch_xasprintf("the poll's post (poll.text and %s)", s->hashtag);
-	ch_plan_check_text(text, "poll.text", whole, t->path, line, d);
+	ch_plan_check_nets(s, text, "poll.text", whole, t->path, line, true, d);
 	free(whole);
 	free(text);
 	if (t->poll.extra_votes && access(t->poll.extra_votes, F_OK) == 0 &&
