@@ -552,6 +552,14 @@ static void count_host_and_questions(struct load *L, const bool *is_host)
 	}
 }
 
+/* How much earlier than its question an answer may seem (ms on the chat's
+ * timeline): some servers give whole seconds (X, snac), and a rehearsal's
+ * second is speed seconds of the chat. */
+static long long before_slack(const struct load *L)
+{
+	return llround(999.0 * (L->r_speed > 1 ? L->r_speed : 1));
+}
+
 /* Each participant post into the counts (per author, per question);
  * mins gets its minute. Returns how many; *first and *last the earliest
  * and latest. */
@@ -580,7 +588,8 @@ static size_t count_posts(struct load *L, const bool *is_host,
 		 * "A1" in it) is no answer to it: no negative first answer */
 		if (r->question > 0 &&
 		    c->questions[r->question - 1].posted_ms != CH_RP_NONE &&
-		    r->ms < c->questions[r->question - 1].posted_ms - 999)
+		    r->ms < c->questions[r->question - 1].posted_ms -
+				    before_slack(L))
 			r->question = 0;
 		if (r->question > 0) {
 			struct ch_rp_question *q = &c->questions[r->question - 1];
@@ -640,7 +649,8 @@ static void transcript_sections(struct load *L, const bool *is_host)
 		if (!p->host && p->question > 0 &&
 		    (size_t)p->question <= c->n_questions &&
 		    c->questions[p->question - 1].posted_ms != CH_RP_NONE &&
-		    p->ms < c->questions[p->question - 1].posted_ms - 999)
+		    p->ms < c->questions[p->question - 1].posted_ms -
+				    before_slack(L))
 			p->question = 0;
 		if (p->host && p->question == 0 && L->reply_to[i]) {
 			ri = smap_get(&L->ids, L->reply_to[i]);

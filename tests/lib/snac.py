@@ -139,3 +139,76 @@ def creds_file(d, token, name="mastodon.conf"):
         f.write('access_token = "%s";\n' % token)
     os.chmod(p, 0o600)
     return p
+
+
+def attach(info):
+    """A Snac for a server another process runs (its INFO file)."""
+    with open(info) as f:
+        i = json.load(f)
+    s = Snac([], os.path.dirname(os.path.abspath(info)))
+    s.base, s.token, s.account = i["base"], i["token"], i["account"]
+    return s
+
+
+ANSWERS = {1: "A1: the hold music, every time", 2: "A2: a callback time we keep",
+           3: "A3: the first reply in plain words", 4: "A4: within the hour",
+           5: "A5: a named person", 6: "A6: asking before closing"}
+
+
+def answer(info, host, people, limit=300):
+    """The demo's participants on Mastodon: each of host's questions gets
+    answers (with the hashtag, or a reply in the thread) until the wrap-up."""
+    s = attach(info)
+    done, end = set(), time.time() + limit
+    while time.time() < end:
+        try:
+            mine = s.statuses(host)
+        except OSError:
+            time.sleep(0.5)
+            continue
+        for st in mine:
+            text = st["content"]
+            if "Thanks" in text[:40]:
+                return 0
+            m = text.find("Q")
+            if st["id"] in done or m < 0 or not text[m + 1:m + 2].isdigit():
+                continue
+            done.add(st["id"])
+            n = int(text[m + 1])
+            for k, who in enumerate(people):
+                a = ANSWERS.get(n, "A%d: yes" % n)
+                if k % 2:
+                    s.post(who, a.split(": ", 1)[1], reply_to=st["id"])
+                else:
+                    s.post(who, a + " #ICMIchat")
+        time.sleep(0.3)
+    return 0
+
+
+def main(argv):
+    """python3 tests/lib/snac.py INFO USER...: starts snac with the users,
+    writes its URL, tokens and accounts as JSON to INFO, and runs until
+    SIGTERM or SIGINT (the demo's way to have one).
+    python3 tests/lib/snac.py --answer INFO HOST USER...: answers host's
+    questions as the USERs until its wrap-up."""
+    if argv[:1] == ["--answer"]:
+        return answer(argv[1], argv[2], argv[3:])
+    info, users = argv[0], argv[1:]
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    with Snac(users, os.path.dirname(os.path.abspath(info))) as s:
+        tmp = info + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"base": s.base, "token": s.token, "account": s.account}, f)
+        os.rename(tmp, info)
+        try:
+            while not stop:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))
