@@ -10,9 +10,10 @@
   capture      answers posted on Bluesky during those chats: from the
                answer's createdAt to its line in the log (the log polled
                every 10 ms);
-  rest         `chathost run` (a real chat six days away) with both
-               networks configured, once both accounts are looked up and it
-               waits in chathost-wait: VmRSS and VmHWM.
+  rest         `chathost run` (a real chat six days away) with X, Bluesky
+               and Mastodon (the fake Mastodon server) configured, once the
+               accounts are looked up and it waits in chathost-wait: VmRSS
+               and VmHWM.
 
     bench/bsky.py [--runs 3] [--speed 60] OUT.json
 """
@@ -31,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import benchlib as B  # noqa: E402
 import bsky  # noqa: E402
+import masto  # noqa: E402
 from bsky import BskyNet  # noqa: E402
 from itest import Fake, bot_env, start_bot, workdir  # noqa: E402
 
@@ -157,8 +159,15 @@ def rest(net, d):
     tm_next = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
     nxt = tm_next + datetime.timedelta(days=7)
     fake = Fake(d, "--speed", "1")
+    mf = masto.MastoFake(d)
     try:
-        sched, _ = chat(d, net, nxt.timetuple(), net.pds)
+        creds = bsky.creds_file(d, "benchbot.test",
+                                net.by_handle["benchbot.test"]["app_password"])
+        sched, _ = bsky.write_chat(
+            d, nxt.timetuple(), TOPIC, ["x", "bluesky", "mastodon"], creds,
+            service=net.pds, name='"bench"', time='"12:00"', duration="60",
+            mastodon='{ instance = "%s"; credentials = "%s"; }' % (
+                mf.base, masto.creds_file(d)))
         proc = start_bot(["run", "--api-base", fake.base, sched], env=bot_env(),
                          log=open(os.path.join(d, "rest.log"), "w"))
         end = time.time() + 60
@@ -175,9 +184,11 @@ def rest(net, d):
         proc.terminate()
         proc.wait(10)
         kb = lambda k: int(s.get(k, "0 kB").split()[0])  # noqa: E731
-        return {"exe": os.path.basename(exe), "VmRSS_kB": kb("VmRSS"), "VmHWM_kB": kb("VmHWM")}
+        return {"exe": os.path.basename(exe), "VmRSS_kB": kb("VmRSS"), "VmHWM_kB": kb("VmHWM"),
+                "networks": ["x", "bluesky", "mastodon"]}
     finally:
         fake.stop()
+        mf.stop()
 
 
 def summary(xs):

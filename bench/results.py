@@ -341,7 +341,7 @@ def bsky(b, targets):
                "fake's arrival stamps, Bluesky's from a loopback relay in front of the PDS "
                "that stamps each createRecord request. Capture delay: an answer's createdAt "
                "to its line in the log (polled every 10 ms). At rest: `chathost run` with "
-               "both networks configured, the chat six days away, once it waits in "
+               "X, Bluesky and Mastodon configured, the chat six days away, once it waits in "
                "chathost-wait." % (b["runs"], b["speed"]))
     out.append("")
     out += ["| measure | n | median | p90 | max |", "|---|---|---|---|---|"]
@@ -352,9 +352,11 @@ def bsky(b, targets):
     out.append("| Bluesky: answer created to its line in the log, ms | %d | %.0f | %.0f | %.0f |"
                % (cd["n"], cd["median"], cd["p90"], cd["max"]))
     out.append("")
-    out.append("At rest with X and Bluesky configured: %s, VmRSS %d KiB (VmHWM %d KiB); "
+    nets = " and ".join(", ".join(n.title() if n != "x" else "X"
+                                  for n in r.get("networks", ["x", "bluesky"])).rsplit(", ", 1))
+    out.append("At rest with %s configured: %s, VmRSS %d KiB (VmHWM %d KiB); "
                "%d of %d Bluesky answers in the log."
-               % (r["exe"], r["VmRSS_kB"], r["VmHWM_kB"], b["bluesky_answers_logged"],
+               % (nets, r["exe"], r["VmRSS_kB"], r["VmHWM_kB"], b["bluesky_answers_logged"],
                   b["bluesky_answers"]))
     out.append("")
     targets.append(("Bluesky: posts within 1 ms of their instant at the server (p90)",
@@ -363,8 +365,45 @@ def bsky(b, targets):
                                         lx["p90"], lx["max"])))
     targets.append(("Bluesky: capture delay median under 3 s (local servers)",
                     cd["median"] < 3000, "median %.0f ms, max %.0f ms" % (cd["median"], cd["max"])))
-    targets.append(("At rest with X and Bluesky configured: under 4 MiB", r["VmRSS_kB"] < 4096,
+    targets.append(("At rest with %s configured: under 4 MiB" % nets, r["VmRSS_kB"] < 4096,
                     "VmRSS %d KiB" % r["VmRSS_kB"]))
+    return out
+
+
+def masto(m, targets):
+    """Section 7 and its targets, from bench/masto.py's masto.json."""
+    out = ["## 7. Mastodon beside X", ""]
+    if not m:
+        out += ["bench/out/masto.json is missing: bench/masto.py did not run or failed.", ""]
+        targets.append(("Mastodon: posts within 1 ms of their instant at the server", False,
+                        "not measured"))
+        return out
+    lx, lm, cd = m["x_late_ms"], m["mastodon_late_ms"], m["mastodon_capture_delay_ms"]
+    out.append("bench/masto.py: %d rehearsed chats at %gx on X (the fake) and Mastodon (the "
+               "fake Mastodon server, tests/fakemasto) at once, 8 posts each per network. "
+               "When each post's request reached the server, minus its instant, from each "
+               "fake's arrival stamps (the kernel's receive time of the request's first bytes, SO_TIMESTAMPNS). Capture delay: an answer's "
+               "created_at (with the tag, or in the thread) to its line in the log (polled "
+               "every 10 ms). Punctuality is measured on the fake: snac, the real server of "
+               "the tests, delivers to its own inboxes on the threads that answer the API, "
+               "so its answers are late by seconds whatever the client does." %
+               (m["runs"], m["speed"]))
+    out.append("")
+    out += ["| measure | n | median | p90 | max |", "|---|---|---|---|---|"]
+    out.append("| X: arrival at the server minus the instant, ms | %d | %.3f | %.3f | %.3f |"
+               % (lx["n"], lx["median"], lx["p90"], lx["max"]))
+    out.append("| Mastodon: arrival at the server minus the instant, ms | %d | %.3f | %.3f | "
+               "%.3f |" % (lm["n"], lm["median"], lm["p90"], lm["max"]))
+    out.append("| Mastodon: answer created to its line in the log, ms | %d | %.0f | %.0f | %.0f |"
+               % (cd["n"], cd["median"], cd["p90"], cd["max"]))
+    out.append("")
+    out.append("%d of %d Mastodon answers in the log." % (m["mastodon_answers_logged"],
+                                                         m["mastodon_answers"]))
+    out.append("")
+    targets.append(("Mastodon: posts within 1 ms of their instant at the server (p90)",
+                    lm["p90"] < 1.0, "median %.3f, p90 %.3f, max %.3f ms (X beside it: %.3f, "
+                    "%.3f, %.3f ms)" % (lm["median"], lm["p90"], lm["max"], lx["median"],
+                                        lx["p90"], lx["max"])))
     return out
 
 
@@ -382,6 +421,7 @@ def main():
     body += capture(load("capture.md"), runs, targets)
     body += report(load("report.md"), targets)
     body += bsky(load("bsky.json"), targets)
+    body += masto(load("masto.json"), targets)
     out = ["# chathost benchmarks", "",
            "Written by `make bench` (bench/run); figures as min / median / max over at least "
            "5 runs unless said otherwise. Issue 9.", ""]

@@ -30,6 +30,8 @@ import argparse
 import json
 import os
 import re
+import socket
+import struct
 import sys
 import threading
 import time
@@ -37,6 +39,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOST_TOKEN = "host-token"
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux
 
 
 def iso(t):
@@ -248,6 +251,37 @@ class Store:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        except OSError:
+            pass
+
+    def handle_one_request(self):
+        # the arrival stamp: when the kernel received the request's first
+        # bytes (read with MSG_PEEK), so that this server's own wake-up is
+        # not counted against the client
+        self.stamp = None
+        try:
+            data, anc, _, _ = self.connection.recvmsg(1, socket.CMSG_SPACE(16),
+                                                      socket.MSG_PEEK)
+            if not data:
+                self.close_connection = True
+                return
+            for level, kind, payload in anc:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and \
+                        len(payload) >= 16:
+                    sec, nsec = struct.unpack("qq", payload[:16])
+                    self.stamp = sec + nsec / 1e9
+        except (OSError, ValueError):
+            pass
+        super().handle_one_request()
+
+    def parse_request(self):
+        self.arrival = self.stamp or time.time()
+        return super().parse_request()
+
     def log_message(self, fmt, *args):
         sys.stderr.write("fakemasto: " + fmt % args + "\n")
 
@@ -294,7 +328,7 @@ class Handler(BaseHTTPRequestHandler):
         raw, form = self.read_body() if method == "POST" else ("", {})
         if u.path.startswith("/_fake/"):
             return self.control(method, u.path, form)
-        entry = {"t": time.time(), "method": method, "path": u.path, "query": q,
+        entry = {"t": self.arrival, "method": method, "path": u.path, "query": q,
                  "form": form if isinstance(form, dict) else {},
                  "content_type": self.headers.get("Content-Type"),
                  "idempotency_key": self.headers.get("Idempotency-Key")}
