@@ -74,7 +74,7 @@ tests/unit/test_%: tests/unit/test_%.c $(LIB)
 # deps first, then a fresh make: the pkg-config flags above are read when
 # make starts, which on a new machine is before the libraries are there
 check: deps
-	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory -j$$(nproc) build-tests
 	@scripts/funclen
 	@tests/run-all
 
