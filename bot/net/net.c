@@ -2,6 +2,7 @@
  * the core makes, each a thin dispatch to the network's table (net.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net/net.h"
 
@@ -56,6 +57,38 @@ void ch_msg_page_free(struct ch_msg_page *page)
 	free(page->newest);
 	free(page->next);
 	memset(page, 0, sizeof *page);
+}
+
+void ch_msg_page_add_once(struct ch_msg_page *page, struct ch_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < page->n; i++)
+		if (strcmp(page->msgs[i].id, m->id) == 0) {
+			ch_msg_clear(m);
+			return;
+		}
+	page->msgs = ch_xrealloc(page->msgs, (page->n + 1) * sizeof *page->msgs);
+	page->msgs[page->n++] = *m;
+}
+
+bool ch_text_has_tag(const char *text, const char *tag)
+{
+	size_t k = strlen(tag);
+	const char *p = text;
+
+	while (p && (p = strchr(p, '#')) != NULL) {
+		if (strncasecmp(p + 1, tag, k) == 0) {
+			unsigned char c = (unsigned char)p[1 + k];
+
+			if (!(c == '_' || (c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      c >= 0x80))
+				return true;
+		}
+		p++;
+	}
+	return false;
 }
 
 void ch_msg_page_append(struct ch_msg_page *dst, struct ch_msg_page *src)

@@ -80,6 +80,14 @@ void ch_msg_page_free(struct ch_msg_page *page);
 void ch_msg_clear(struct ch_msg *m);
 /* Moves the page's messages to the end of dst (src is left empty). */
 void ch_msg_page_append(struct ch_msg_page *dst, struct ch_msg_page *src);
+/* Moves *m to the end of page unless a message with its id is there
+ * already (then *m is cleared): one message per id in a page read from
+ * several places (a search and a thread). */
+void ch_msg_page_add_once(struct ch_msg_page *page, struct ch_msg *m);
+/* Whether text carries #tag (tag without '#') as a whole hashtag, ASCII
+ * case-insensitively: for networks whose servers do not filter by tag
+ * themselves. */
+bool ch_text_has_tag(const char *text, const char *tag);
 
 /* One page of the chat's posts: the hashtag's posts and the thread of
  * the chat's first post, within a time range. */

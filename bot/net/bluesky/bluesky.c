@@ -389,26 +389,6 @@ static int msg_of(json_t *pv, struct ch_msg *m)
 	return 0;
 }
 
-/* Case-insensitive: does text carry #tag as a whole tag? */
-static int has_tag(const char *text, const char *tag)
-{
-	size_t k = strlen(tag);
-	const char *p = text;
-
-	while (p && (p = strchr(p, '#')) != NULL) {
-		if (strncasecmp(p + 1, tag, k) == 0) {
-			unsigned char c = (unsigned char)p[1 + k];
-
-			if (!(c == '_' || (c >= '0' && c <= '9') ||
-			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      c >= 0x80))
-				return 1;
-		}
-		p++;
-	}
-	return 0;
-}
-
 static long long ms_of(const char *iso)
 {
 	long long ms = 0;
@@ -435,7 +415,7 @@ static int wanted(struct rd *d, const struct ch_msg *m, long long indexed,
 
 	if (created < 0 || !m->text)
 		return 0;
-	if (!in_thread && !has_tag(m->text, d->r->tag))
+	if (!in_thread && !ch_text_has_tag(m->text, d->r->tag))
 		return 0;
 	if (d->start >= 0 && created < d->start)
 		return 0;
@@ -444,19 +424,6 @@ static int wanted(struct rd *d, const struct ch_msg *m, long long indexed,
 	if (d->since >= 0 && at < d->since - SINCE_SLACK_MS)
 		return 0;
 	return 1;
-}
-
-static void page_add(struct ch_msg_page *page, struct ch_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < page->n; i++)
-		if (strcmp(page->msgs[i].id, m->id) == 0) {
-			ch_msg_clear(m);
-			return;
-		}
-	page->msgs = ch_xrealloc(page->msgs, (page->n + 1) * sizeof *page->msgs);
-	page->msgs[page->n++] = *m;
 }
 
 /* One searchPosts page for #tag into page. */
@@ -507,7 +474,7 @@ static int search_page(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 		if (at > d->newest)
 			d->newest = at;
 		if (wanted(d, &m, at, 0))
-			page_add(page, &m);
+			ch_msg_page_add_once(page, &m);
 		else
 			ch_msg_clear(&m);
 	}
@@ -539,7 +506,7 @@ static void walk_thread(struct rd *d, json_t *node, struct ch_msg_page *page,
 		if (at > d->newest)
 			d->newest = at;
 		if (wanted(d, &m, at, 1))
-			page_add(page, &m);
+			ch_msg_page_add_once(page, &m);
 		else
 			ch_msg_clear(&m);
 	}

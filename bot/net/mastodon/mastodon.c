@@ -372,26 +372,6 @@ cleanup:
 
 /* ---- reading the chat ---------------------------------------------------- */
 
-/* Case-insensitive: does text carry #tag as a whole tag? */
-static int has_tag(const char *text, const char *tag)
-{
-	size_t k = strlen(tag);
-	const char *p = text;
-
-	while (p && (p = strchr(p, '#')) != NULL) {
-		if (strncasecmp(p + 1, tag, k) == 0) {
-			unsigned char c = (unsigned char)p[1 + k];
-
-			if (!(c == '_' || (c >= '0' && c <= '9') ||
-			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      c >= 0x80))
-				return 1;
-		}
-		p++;
-	}
-	return 0;
-}
-
 /* The status's tags (Mastodon lists them) or its text carry the tag. */
 static int tagged(json_t *st, const char *text, const char *tag)
 {
@@ -401,7 +381,7 @@ static int tagged(json_t *st, const char *text, const char *tag)
 	json_array_foreach(json_object_get(st, "tags"), i, t)
 		if (str(t, "name") && strcasecmp(str(t, "name"), tag) == 0)
 			return 1;
-	return text && has_tag(text, tag);
+	return text && ch_text_has_tag(text, tag);
 }
 
 struct rd {
@@ -410,19 +390,6 @@ struct rd {
 	long long oldest;            /* of the timeline page (ms) */
 	long long newest;            /* of everything read (ms) */
 };
-
-static void page_add(struct ch_msg_page *page, struct ch_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < page->n; i++)
-		if (strcmp(page->msgs[i].id, m->id) == 0) {
-			ch_msg_clear(m);
-			return;
-		}
-	page->msgs = ch_xrealloc(page->msgs, (page->n + 1) * sizeof *page->msgs);
-	page->msgs[page->n++] = *m;
-}
 
 /* The statuses of list into page, those of the chat's tag (or all, in
  * its thread), in the time range, not older than since (less the
@@ -452,7 +419,7 @@ static void take(struct rd *d, json_t *list, int in_thread,
 			ch_msg_clear(&m);
 			continue;
 		}
-		page_add(page, &m);
+		ch_msg_page_add_once(page, &m);
 	}
 }
 
