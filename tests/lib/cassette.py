@@ -11,7 +11,9 @@ import json
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PEERS = os.path.join(os.path.dirname(ROOT), "shared", "peers", "mastodon-py")
+# ../shared beside the project (CH_SHARED to point elsewhere)
+SHARED = os.environ.get("CH_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+PEERS = os.path.join(SHARED, "peers", "mastodon-py")
 
 
 def _scalar(lines, i, first):
@@ -112,6 +114,10 @@ def load(path):
 
 
 def all_interactions():
+    if not os.path.isdir(PEERS):
+        raise RuntimeError("%s is missing: the fake Mastodon server is checked against "
+                           "these recorded answers (../shared beside the project, or "
+                           "CH_SHARED)" % PEERS)
     out = []
     for p in sorted(glob.glob(os.path.join(PEERS, "*.yaml"))):
         for it in load(p):

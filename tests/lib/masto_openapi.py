@@ -9,10 +9,15 @@ import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SPEC = os.path.join(os.path.dirname(ROOT), "shared", "specs", "mastodon-openapi-4.7.0.json")
+# ../shared beside the project (CH_SHARED to point elsewhere)
+SHARED = os.environ.get("CH_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
+SPEC = os.path.join(SHARED, "specs", "mastodon-openapi-4.7.0.json")
 
 
 def load():
+    if not os.path.exists(SPEC):
+        raise RuntimeError("%s is missing: the Mastodon suite checks requests against it "
+                           "(../shared beside the project, or CH_SHARED)" % SPEC)
     with open(SPEC) as f:
         return json.load(f)
 
