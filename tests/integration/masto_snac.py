@@ -22,7 +22,7 @@ with Snac(["chatbot", "alice", "bob"], d) as s:
     creds = creds_file(d, s.token["chatbot"])
     sched, date = write_chat(d, time.gmtime(time.time() + 60), TOPIC, ["mastodon"], {
         "mastodon": '{ instance = "%s"; credentials = "%s"; }' % (s.base, creds)},
-        capture_after="4")
+        capture_after="6")
     log = open(os.path.join(d, "bot.log"), "w")
     proc = start_bot(["run", "--once", "--rehearse=30", "--date", date, sched],
                      env=bot_env(creds=False), log=log)
