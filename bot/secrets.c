@@ -306,3 +306,16 @@ cleanup:
 	free(path);
 	return ret;
 }
+
+int ch_secrets_check(const struct ch_secrets_spec *sp, const char *file,
+		     struct ch_error *err)
+{
+	char *v[CH_SECRETS_MAX];
+	int i;
+
+	if (ch_secrets_load(sp, v, file, err) < 0)
+		return -1;
+	for (i = 0; i < sp->n; i++)
+		ch_secret_free(&v[i]);
+	return 0;
+}

@@ -31,6 +31,10 @@ struct ch_secrets_spec {
  * 0, or -1 with err filled (then out holds nothing). */
 int ch_secrets_load(const struct ch_secrets_spec *sp, char **out,
 		    const char *file, struct ch_error *err);
+/* Whether the credentials can be read (ch_secrets_load, then wiped at
+ * once): `check`'s offline test. Returns 0, or -1 with err. */
+int ch_secrets_check(const struct ch_secrets_spec *sp, const char *file,
+		     struct ch_error *err);
 /* Overwrites the n bytes at s with zeros (the compiler cannot drop it). */
 void ch_secret_wipe(char *s, size_t n);
 /* Wipes and frees *s, then sets it to NULL. */

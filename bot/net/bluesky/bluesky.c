@@ -74,13 +74,7 @@ static int sync_(struct ch_net *n, int r)
 
 static int b_check_credentials(const char *file, struct ch_error *err)
 {
-	char *v[2];
-
-	if (ch_secrets_load(&spec, v, file, err) < 0)
-		return -1;
-	ch_secret_free(&v[0]);
-	ch_secret_free(&v[1]);
-	return 0;
+	return ch_secrets_check(&spec, file, err);
 }
 
 static int b_open(struct ch_net *n, const struct ch_net_conf *conf,

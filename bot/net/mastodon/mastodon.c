@@ -83,12 +83,7 @@ static int sync_(struct ch_net *n, int r)
 
 static int m_check_credentials(const char *file, struct ch_error *err)
 {
-	char *v[1];
-
-	if (ch_secrets_load(&spec, v, file, err) < 0)
-		return -1;
-	ch_secret_free(&v[0]);
-	return 0;
+	return ch_secrets_check(&spec, file, err);
 }
 
 static int m_open(struct ch_net *n, const struct ch_net_conf *conf,
