@@ -314,30 +314,54 @@ static long long ms_of(const char *iso)
 	return ms;
 }
 
+/* "/api/v1/" HEAD SEGMENT TAIL with SEGMENT (an id, a tag) percent-encoded
+ * as one path segment. Caller frees. */
+static char *api_path(const char *head, const char *seg, const char *tail)
+{
+	struct ch_buf q = {0};
+	char *path;
+
+	ch_http_query_add(&q, "s", seg);
+	path = ch_xasprintf("/api/v1/%s%s%s", head, ch_buf_str(&q) + 2, tail);
+	ch_buf_free(&q);
+	return path;
+}
+
+/* GET of a list of statuses (a page): *out the array. what names it in a
+ * message. Returns 0, or -1 with err and n->last. */
+static int get_list(struct ch_net *n, const char *path, const char *query,
+		    const char *what, json_t **out, struct ch_error *err)
+{
+	int r = ch_masto_call(&M(n)->a, "GET", path, query, NULL, out, err);
+
+	if (sync_(n, r) < 0)
+		return -1;
+	if (!json_is_array(*out)) {
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "%s: not a list", what);
+		return -1;
+	}
+	return 0;
+}
+
 static int m_find_mine(struct ch_net *n, const char *me_id,
 		       const struct ch_net_post *p, double since, char *id,
 		       size_t id_n, struct ch_error *err)
 {
 	struct ch_buf q = {0};
 	json_t *out = NULL, *st;
-	char *path = ch_xasprintf("/api/v1/accounts/%s/statuses", me_id);
+	char *path = api_path("accounts/", me_id, "/statuses");
 	size_t i;
 	int r;
 
 	ch_http_query_add(&q, "limit", "40");
 	ch_http_query_add(&q, "exclude_reblogs", "true");
-	r = ch_masto_call(&M(n)->a, "GET", path, ch_buf_str(&q), NULL, &out,
-			  err);
+	r = get_list(n, path, ch_buf_str(&q), "the account's statuses", &out,
+		     err);
 	free(path);
 	ch_buf_free(&q);
-	if (sync_(n, r) < 0)
+	if (r < 0)
 		goto cleanup;
-	if (!json_is_array(out)) {
-		n->last = CH_NETFAIL_BAD_RESPONSE;
-		ch_error_set(err, SRC, 0, "the account's statuses: not a list");
-		r = -1;
-		goto cleanup;
-	}
 	r = 0;
 	json_array_foreach(out, i, st) {
 		long long at = ms_of(str(st, "created_at"));
@@ -429,25 +453,18 @@ static int timeline_page(struct ch_net *n, struct rd *d,
 
 	snprintf(lim, sizeof lim, "%d", PAGE_LIMIT);
 	if (!d->r->cursor) {
-		/* the tag as a path segment: percent-encoded */
-		ch_http_query_add(&q, "t", d->r->tag);
-		path = ch_xasprintf("/api/v1/timelines/tag/%s",
-				    ch_buf_str(&q) + 2);
-		ch_buf_free(&q);
+		path = api_path("timelines/tag/", d->r->tag, "");
 		ch_http_query_add(&q, "limit", lim);
 	}
-	r = ch_masto_call(a, "GET", d->r->cursor ? d->r->cursor : path,
-			  d->r->cursor ? NULL : ch_buf_str(&q), NULL, &out, err);
+	/* a next page: the Link's URL as it is (api.c keeps it on the
+	 * instance) */
+	r = get_list(n, d->r->cursor ? d->r->cursor : path,
+		     d->r->cursor ? NULL : ch_buf_str(&q), "the tag's timeline",
+		     &out, err);
 	free(path);
 	ch_buf_free(&q);
-	if (sync_(n, r) < 0)
+	if (r < 0)
 		goto cleanup;
-	if (!json_is_array(out)) {
-		n->last = CH_NETFAIL_BAD_RESPONSE;
-		ch_error_set(err, SRC, 0, "the tag's timeline: not a list");
-		r = -1;
-		goto cleanup;
-	}
 	d->oldest = -1;
 	take(d, out, 0, page);
 	/* the next (older) page only while it can hold statuses wanted */
@@ -467,13 +484,9 @@ static int context_of(struct ch_net *n, struct rd *d, const char *id,
 		      struct ch_msg_page *page, json_t **out,
 		      struct ch_error *err)
 {
-	struct ch_buf q = {0};
-	char *path;
+	char *path = api_path("statuses/", id, "/context");
 	int r;
 
-	ch_http_query_add(&q, "i", id);
-	path = ch_xasprintf("/api/v1/statuses/%s/context", ch_buf_str(&q) + 2);
-	ch_buf_free(&q);
 	r = ch_masto_call(&M(n)->a, "GET", path, NULL, NULL, out, err);
 	free(path);
 	if (sync_(n, r) == 0)
@@ -596,7 +609,7 @@ static int m_poll_lookup(struct ch_net *n, const char *post_id,
 	size_t i;
 	int r;
 
-	path = ch_xasprintf("/api/v1/statuses/%s", post_id);
+	path = api_path("statuses/", post_id, "");
 	r = ch_masto_call(a, "GET", path, NULL, NULL, &st, err);
 	free(path);
 	if (sync_(n, r) < 0)
@@ -609,8 +622,7 @@ static int m_poll_lookup(struct ch_net *n, const char *post_id,
 		r = -1;
 		goto cleanup;
 	}
-	path = ch_xasprintf("/api/v1/polls/%s",
-			    str(json_object_get(st, "poll"), "id"));
+	path = api_path("polls/", str(json_object_get(st, "poll"), "id"), "");
 	r = ch_masto_call(a, "GET", path, NULL, NULL, &poll, err);
 	free(path);
 	if (sync_(n, r) < 0)
