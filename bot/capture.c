@@ -316,7 +316,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		if (t->is_repost)
 			continue;
 		if (!t->id || !t->created_at || !t->author_id || !t->text) {
-			ch_log(CH_LOG_WARN,
+			ch_log(CH_LOG_DEBUG,
 			       "search: a post without %s was skipped",
 			       !t->id ? "an id" : !t->created_at ? "created_at"
 				 : !t->author_id ? "author_id" : "text");
@@ -340,6 +340,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		e.text = t->text;
 		e.net = c->net->ops->name;
 		e.url = t->url;
+		e.edit_of = t->edit_of;
 		r = ch_replylog_queue(c->log, &e, err);
 		if (r < 0)
 			return -1;

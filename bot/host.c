@@ -198,6 +198,13 @@ static const char *net_label(const struct chat *c, const struct ch_post *p,
 	return buf;
 }
 
+/* Why p went out on its own instead of as a reply, or NULL. */
+static const char *standalone_of(struct chat *c, const struct ch_post *p)
+{
+	return ch_json_str(json_object_get(ch_state_obj(&c->st, "posts"),
+					   p->key), "standalone");
+}
+
 /* Appends the host's own post to the log. */
 static void log_host_post(struct chat *c, const struct ch_post *p,
 			  const char *id, double at)
@@ -219,8 +226,9 @@ static void log_host_post(struct chat *c, const struct ch_post *p,
 	e.kind = CH_KIND_HOST;
 	e.question = p->kind == CH_POST_QUESTION ? p->number : 0;
 	e.attributed_by = CH_ATTR_NONE;
-	e.in_reply_to_id = p->reply_to_intro ? ch_state_post_id(&c->st, "intro")
-					     : NULL;
+	e.in_reply_to_id = p->reply_to_intro && !standalone_of(c, p)
+				   ? ch_state_post_id(&c->st, "intro")
+				   : NULL;
 	e.text = p->text;
 	e.net = c->x ? c->x->ops->name : NULL;
 	url = c->x ? ch_net_url(c->x, id, c->me_username) : NULL;
@@ -479,6 +487,36 @@ static void dry_run_post(const struct chat *c, const struct ch_post *p)
 	fflush(stdout);
 }
 
+/* A post the network refused (publish.h: "refused", "exhausted"):
+ * skipped with its words, so that the log, the closing line and the
+ * report say what the network said; the chat goes on. */
+static void skipped_by_net(struct chat *c, const struct ch_post *p,
+			   const struct ch_publish *pb)
+{
+	char *why;
+
+	if (strcmp(pb->skipped, "refused") != 0 &&
+	    strcmp(pb->skipped, "exhausted") != 0) {
+		record_skipped(c, p, pb->skipped);
+		return;
+	}
+	why = ch_xasprintf("%s by %s: %s", pb->skipped, c->x->ops->title,
+			   pb->err.text);
+	record_skipped(c, p, why);
+	free(why);
+}
+
+/* p goes out as a post of its own, not as a reply (the network refused
+ * the reply: why): the state says so, for the log line and the report. */
+static void mark_standalone(struct chat *c, const struct ch_post *p,
+			    const char *why)
+{
+	json_t *e = json_object_get(ch_state_obj(&c->st, "posts"), p->key);
+
+	if (json_is_object(e))
+		json_object_set_new(e, "standalone", json_string(why));
+}
+
 /* Posts p at most once (publish.h: retries, rate limits, look-ups after
  * any failure that may hide a post made, nothing past late_limit) and
  * records the outcome. Returns 0 posted, 1 skipped, -1 failed for good
@@ -506,6 +544,8 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	np.key = post_key(c, p);
 	switch (ch_publish(&pb, &np)) {
 	case CH_PUB_POSTED:
+		if (pb.standalone[0])
+			mark_standalone(c, p, pb.standalone);
 		if (pb.found) {
 			record_posted(c, p, pb.id, "was posted already");
 		} else {
@@ -526,7 +566,7 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 		}
 		return 0;
 	case CH_PUB_SKIPPED:
-		record_skipped(c, p, pb.skipped);
+		skipped_by_net(c, p, &pb);
 		return 1;
 	case CH_PUB_STOPPED:
 		return -2;
@@ -825,7 +865,9 @@ static int poll_post_until(struct chat *c, double closes, struct ch_error *err)
 		       err->text);
 		if (r < 0 && c->x->last == CH_NETFAIL_CREDENTIALS)
 			return -1;
-		if (r < 0 && c->x->last == CH_NETFAIL_REFUSED)
+		if (r < 0 && (c->x->last == CH_NETFAIL_REFUSED ||
+			      c->x->last == CH_NETFAIL_REPLY_REFUSED ||
+			      c->x->last == CH_NETFAIL_EXHAUSTED))
 			return 2;
 		if (r == 1 || ch_now() >= closes)
 			return 0;

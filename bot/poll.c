@@ -685,6 +685,13 @@ static int poll_outcome(struct ch_publish *pb, enum ch_pub_result r,
 			       pb->id);
 		return set_posted(t, st, log, pb->id, text, err);
 	case CH_PUB_SKIPPED:
+		if (strcmp(pb->skipped, "refused") == 0 ||
+		    strcmp(pb->skipped, "exhausted") == 0) {
+			/* the network's refusal: the caller falls back */
+			ch_error_set(err, pb->err.source, pb->err.line, "%s",
+				     pb->err.text);
+			return -1;
+		}
 		ch_error_set(err, st->path, 0, "the poll was not posted: %s",
 			     strcmp(pb->skipped, "late") == 0
 				     ? "it is too late (it would close after the chat starts)"

@@ -129,12 +129,39 @@ static int after_failure(struct ch_publish *pb, const struct ch_net_post *np,
 	/* one 401/403 may be libcurl's resend of a cut request with its
 	 * spent nonce: not posted, so post again, freshly signed; a second
 	 * one is believed */
-	if ((f == CH_NETFAIL_CREDENTIALS && (*refused)++) ||
-	    f == CH_NETFAIL_REFUSED) {
+	if (f == CH_NETFAIL_CREDENTIALS && (*refused)++) {
 		ch_log(CH_LOG_ERROR, "%s: %s", pb->what, pb->err.text);
 		pb->net->last = f;
 		return CH_PUB_FAILED;
 	}
+	return PUB_AGAIN;
+}
+
+/* A refusal of this one post (4xx, the reply rule where it is no reply,
+ * the credits or the usage cap): nothing went out, and the same request
+ * would be refused again; skipped with the network's words in pb->err. */
+static enum ch_pub_result refused_skip(struct ch_publish *pb, enum ch_netfail f)
+{
+	ch_log(CH_LOG_ERROR, "%s: not posted: %s", pb->what, pb->err.text);
+	pb->net->last = f;
+	pb->skipped = f == CH_NETFAIL_EXHAUSTED ? "exhausted" : "refused";
+	return CH_PUB_SKIPPED;
+}
+
+/* The reply rule: np again as a post of its own (into alone), or a skip
+ * when it was no reply. Returns PUB_AGAIN or a result. */
+static int reply_refused(struct ch_publish *pb, const struct ch_net_post **np,
+			 struct ch_net_post *alone)
+{
+	if (!(*np)->reply_to)
+		return refused_skip(pb, CH_NETFAIL_REFUSED);
+	ch_log(CH_LOG_WARN, "%s: %s; posting it on its own, not as a reply",
+	       pb->what, pb->err.text);
+	snprintf(pb->standalone, sizeof pb->standalone, "%s", pb->err.text);
+	*alone = **np;
+	alone->reply_to = NULL;
+	alone->root_id = NULL;
+	*np = alone;
 	return PUB_AGAIN;
 }
 
@@ -143,9 +170,11 @@ enum ch_pub_result ch_publish(struct ch_publish *pb,
 {
 	double backoff = 0.5;
 	int refused = 0;
+	struct ch_net_post alone;
 
 	pb->found = false;
 	pb->skipped = NULL;
+	pb->standalone[0] = '\0';
 	for (;;) {
 		double now = pub_now(pb);
 		enum ch_netfail f;
@@ -182,6 +211,14 @@ enum ch_pub_result ch_publish(struct ch_publish *pb,
 		case CH_NETFAIL_NONE:
 			ch_log(CH_LOG_ERROR, "%s: %s", pb->what, pb->err.text);
 			return CH_PUB_FAILED;
+		case CH_NETFAIL_REPLY_REFUSED:
+			r = reply_refused(pb, &np, &alone);
+			if (r == PUB_AGAIN)
+				continue; /* at once: nothing went out */
+			return (enum ch_pub_result)r;
+		case CH_NETFAIL_REFUSED:
+		case CH_NETFAIL_EXHAUSTED:
+			return refused_skip(pb, f);
 		default:
 			r = after_failure(pb, np, f, &refused);
 			if (r != PUB_AGAIN)

@@ -15,7 +15,13 @@
  *    30 s with jitter x0.5-1.5; a rate limit waits for its reset;
  *  - nothing is sent or waited for past late_at: the post is then skipped,
  *    never posted out of its context;
- *  - a second credentials answer, or a refusal, is believed (FAILED).
+ *  - a refusal of this one post (4xx: X's refusals that do not concern
+ *    the app or the account, the credits or the usage cap) is not sent
+ *    again: SKIPPED ("refused", "exhausted") with the network's words in
+ *    err; nothing went out, so nothing is looked up;
+ *  - a reply the network refuses as a reply (X's reply rule) is sent
+ *    again at once as a post of its own (standalone says why);
+ *  - a second credentials answer is believed (FAILED).
  *
  * Time: now and nap are the caller's clock (NULL: the wall clock, and a
  * sleep no stop cuts short), so that a unit test can run the whole
@@ -51,7 +57,11 @@ struct ch_publish {
 	bool found;          /* the id was found by a look-up: the post had
 				gone out before */
 	const char *skipped; /* CH_PUB_SKIPPED: why (static string) */
-	struct ch_error err; /* CH_PUB_FAILED: what the network said */
+	struct ch_error err; /* CH_PUB_FAILED, and SKIPPED "refused" or
+				"exhausted": what the network said */
+	char standalone[512];/* non-empty: posted on its own, not as the
+				reply it was to be, because the network
+				refused the reply (its words) */
 	int attempts;        /* posts sent */
 	int lookups;         /* look-ups made */
 };
@@ -59,7 +69,8 @@ struct ch_publish {
 enum ch_pub_result {
 	CH_PUB_POSTED = 0,    /* id filled; found says whether by look-up */
 	CH_PUB_SKIPPED = 1,   /* not posted, for good: skipped says why
-				 ("late", "duplicate", "unresolved") */
+				 ("late", "duplicate", "unresolved",
+				 "refused", "exhausted": err) */
 	CH_PUB_NOT_FOUND = 2, /* ch_publish_resolve: not among the posts */
 	CH_PUB_UNREADABLE = 3,/* ch_publish_resolve: the account's posts
 				 cannot be read (refused) */

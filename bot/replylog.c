@@ -57,13 +57,14 @@ enum field {
 	F_EVENT,
 	F_NET,
 	F_URL,
+	F_EDIT,
 	F_N
 };
 
 static const char *const missing_msg[F_N] = {
 	"missing field \"id\"", "missing field \"created_at\"",
 	"missing field \"author_id\"", "", "", "missing field \"kind\"", "",
-	"", "", "missing field \"text\"", "", "", ""};
+	"", "", "missing field \"text\"", "", "", "", ""};
 static const char *const bad_msg[F_N] = {
 	"field \"id\" is not a string",
 	"field \"created_at\" is not a string",
@@ -77,7 +78,8 @@ static const char *const bad_msg[F_N] = {
 	"field \"text\" is not a string",
 	"field \"event\" is not a string",
 	"field \"net\" is not a string",
-	"field \"url\" is not a string"};
+	"field \"url\" is not a string",
+	"field \"edit_of\" is not a string"};
 
 struct fval {
 	int type;
@@ -107,6 +109,8 @@ static int field_index(const char *k, size_t n)
 		return -1;
 	case 5:
 		return memcmp(k, "event", 5) == 0 ? F_EVENT : -1;
+	case 7:
+		return memcmp(k, "edit_of", 7) == 0 ? F_EDIT : -1;
 	case 8:
 		if (memcmp(k, "username", 8) == 0)
 			return F_USERNAME;
@@ -182,7 +186,8 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 	    opt_str(&f[F_REPLY], F_REPLY, &e->in_reply_to_id, why) ||
 	    opt_str(&f[F_ATTR], F_ATTR, &attr, why) ||
 	    opt_str(&f[F_NET], F_NET, &e->net, why) ||
-	    opt_str(&f[F_URL], F_URL, &e->url, why))
+	    opt_str(&f[F_URL], F_URL, &e->url, why) ||
+	    opt_str(&f[F_EDIT], F_EDIT, &e->edit_of, why))
 		return -1;
 	if (!e->id[0] || !e->author_id[0]) {
 		*why = !e->id[0] ? "field \"id\" is empty"
@@ -965,13 +970,15 @@ enum wfield {
 	W_TEXT,
 	W_NET,
 	W_URL,
+	W_EDIT,
 	W_N
 };
 
 /* the line's keys, in the order they are written */
 static const char *const wkeys[W_N] = {
 	"id", "created_at", "author_id", "username", "name", "kind",
-	"question", "attributed_by", "in_reply_to_id", "text", "net", "url"};
+	"question", "attributed_by", "in_reply_to_id", "text", "net", "url",
+	"edit_of"};
 
 static json_t *enc_new(void)
 {
@@ -1079,6 +1086,7 @@ static int enc_fill(json_t *o, const struct ch_log_entry *e)
 	vals[W_TEXT] = e->text;
 	vals[W_NET] = e->net;
 	vals[W_URL] = e->url;
+	vals[W_EDIT] = e->edit_of;
 	for (i = 0; i < W_NET; i++, it = json_object_iter_next(o, it)) {
 		if (!it)
 			return -1;

@@ -110,6 +110,9 @@ struct ch_log_entry {
 	const char *event;          /* CH_KIND_EVENT only: the event's name */
 	const char *net;            /* "x", "bluesky"; NULL: absent (X) */
 	const char *url;            /* the post's web address; NULL if none */
+	const char *edit_of;        /* an edited post: its first version's
+				       id (the line that this one replaces
+				       in the report); NULL if none */
 };
 
 /* "host", "answer", ...; "label", "reply", "time", NULL for NONE. */

@@ -105,6 +105,16 @@ static int smap_put(struct smap *m, const char *k, int v)
 	return v;
 }
 
+/* Sets k -> v, present or not. */
+static void smap_set(struct smap *m, const char *k, int v)
+{
+	size_t i;
+
+	smap_put(m, k, v);
+	i = smap_slot(m, k, hash_s(k));
+	m->slots[i].val = v;
+}
+
 static void smap_clear(struct smap *m)
 {
 	if (m->cap)
@@ -126,6 +136,8 @@ struct rec {
 	long long ms;
 	enum ch_attrib attrib;
 	bool host_kind;
+	bool dropped;    /* an earlier version of an edited post */
+	const char *key; /* its id key (stable) */
 };
 
 struct load {
@@ -133,6 +145,8 @@ struct load {
 	char *buf;              /* the file; map keys point into it */
 	struct smap ids;        /* post id -> record index */
 	struct smap authors;    /* author_id -> index in c->authors */
+	struct smap edits;      /* an edited post's first id -> the record
+				   of its newest version */
 	size_t cap_authors;
 	const char **unames;    /* borrowed (buffer or arena): latest */
 	const char **dnames;    /* username / name per author */
@@ -305,6 +319,43 @@ static const char *stable(struct loadctx *lc, const char *s)
 	return lc->arena.items[lc->arena.n++] = ch_xstrdup(s);
 }
 
+/* Whether X id a is newer than b (snowflakes: longer, or larger). */
+static bool id_newer(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	return la != lb ? la > lb : strcmp(a, b) > 0;
+}
+
+/* Edited posts count once, as their newest version: record ri (its id
+ * key) is an edit of root (a key), or root itself (root NULL); the older
+ * versions are dropped, whichever order the log holds them in. */
+static void edit_seen(struct load *L, const char *root, int ri)
+{
+	const char *key = L->recs[ri].key;
+	int j;
+
+	if (!root) {
+		/* a first version logged after one of its edits */
+		if (L->edits.n && smap_get(&L->edits, key) >= 0)
+			L->recs[ri].dropped = true;
+		return;
+	}
+	j = smap_get(&L->edits, root);
+	if (j < 0) {
+		int a = smap_get(&L->ids, root);
+
+		if (a >= 0)
+			L->recs[a].dropped = true;
+		smap_set(&L->edits, root, ri);
+	} else if (id_newer(key, L->recs[j].key)) {
+		L->recs[j].dropped = true;
+		smap_set(&L->edits, root, ri);
+	} else {
+		L->recs[ri].dropped = true;
+	}
+}
+
 static int load_cb(const struct ch_log_entry *e, void *ctx)
 {
 	struct loadctx *lc = ctx;
@@ -381,6 +432,18 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 	r->ms = ms;
 	r->attrib = e->attributed_by;
 	r->host_kind = e->kind == CH_KIND_HOST;
+	r->dropped = false;
+	r->key = key;
+	if (e->edit_of && *e->edit_of) {
+		char *k = strcmp(net, "x") == 0
+				  ? ch_xstrdup(e->edit_of)
+				  : ch_xasprintf("%s:%s", net, e->edit_of);
+
+		edit_seen(L, stable(lc, k), ri);
+		free(k);
+	} else {
+		edit_seen(L, NULL, ri);
+	}
 	if (e->kind == CH_KIND_HOST) {
 		if (e->question > 0) {
 			grow_q(L, e->question);
@@ -573,7 +636,7 @@ static size_t count_posts(struct load *L, const bool *is_host,
 		struct rec *r = &L->recs[i];
 		struct ch_rp_author *a;
 
-		if (is_host[r->author])
+		if (is_host[r->author] || r->dropped)
 			continue;
 		a = &c->authors[r->author];
 		c->posts++;
@@ -629,6 +692,38 @@ static void keep_participants(struct ch_rp_chat *c, const bool *is_host)
 	if (c->n_authors > 1)
 		qsort(c->authors, c->n_authors, sizeof *c->authors,
 		      cmp_author);
+}
+
+static void tpost_free(struct ch_rp_post *p)
+{
+	free(p->id);
+	free(p->created_at);
+	free(p->author_id);
+	free(p->net);
+	free(p->username);
+	free(p->name);
+	free(p->text);
+	memset(p, 0, sizeof *p);
+}
+
+/* The transcript shows an edited post once, as its newest version (the
+ * transcript's posts are the records, one for one, until here). */
+static void drop_edited(struct load *L)
+{
+	struct ch_rp_chat *c = L->c;
+	size_t i, j;
+
+	for (i = 0, j = 0; i < c->n_tposts; i++) {
+		if (i < L->n_recs && L->recs[i].dropped) {
+			tpost_free(&c->tposts[i]);
+			free(L->reply_to[i]);
+			continue;
+		}
+		c->tposts[j] = c->tposts[i];
+		L->reply_to[j] = L->reply_to[i];
+		j++;
+	}
+	c->n_tposts = j;
 }
 
 /* The transcript of the reviewed chat: who is the host, which question a
@@ -693,8 +788,10 @@ static void finish_chat(struct load *L)
 		c->start_ms = first_any;
 	per_minute(L, mins, nm, last_ms);
 	keep_participants(c, is_host);
-	if (c->detail)
+	if (c->detail) {
+		drop_edited(L);
 		transcript_sections(L, is_host);
+	}
 	free(is_host);
 	free(mins);
 }
@@ -705,6 +802,7 @@ static void free_load(struct load *L)
 
 	smap_free(&L->ids);
 	smap_free(&L->authors);
+	smap_free(&L->edits);
 	free(L->unames);
 	free(L->dnames);
 	free(L->recs);
@@ -1157,17 +1255,8 @@ void ch_rp_free(struct ch_rp *r)
 		free(c->per_minute);
 		ch_diags_free(&c->bad);
 		free(c->lapsed_gids);
-		for (k = 0; k < c->n_tposts; k++) {
-			struct ch_rp_post *p = &c->tposts[k];
-
-			free(p->id);
-			free(p->created_at);
-			free(p->author_id);
-			free(p->net);
-			free(p->username);
-			free(p->name);
-			free(p->text);
-		}
+		for (k = 0; k < c->n_tposts; k++)
+			tpost_free(&c->tposts[k]);
 		free(c->tposts);
 		free(c->timezone);
 		free(c->not_posted);

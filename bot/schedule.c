@@ -25,7 +25,10 @@ static const char *const top_keys[] = {
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
 	"notify", "networks", "x", "bluesky", "mastodon", "language", NULL};
-static const char *const api_keys[] = {"base_url", "credentials", NULL};
+static const char *const api_keys[] = {"base_url", "credentials", "prices",
+						NULL};
+static const char *const price_keys[] = {"post", "post_with_url", "read",
+					  NULL};
 static const char *const bsky_keys[] = {"service", "credentials", NULL};
 static const char *const masto_keys[] = {"instance", "credentials",
 					 "visibility", NULL};
@@ -304,6 +307,53 @@ static void load_url(const struct ch_cfg *c, const config_setting_t *g,
 	}
 }
 
+/* X's prices: prices = { post; post_with_url; read; } in US dollars,
+ * each a number from 0 to 100. */
+static void load_prices(struct ch_schedule *s, const struct ch_cfg *c,
+			const config_setting_t *api, const char *name,
+			struct ch_diags *d)
+{
+	config_setting_t *g = config_setting_get_member(api, "prices");
+	double *out[] = { &s->price_post, &s->price_post_url, &s->price_read };
+	char what[48];
+	size_t i;
+
+	if (!g)
+		return;
+	snprintf(what, sizeof what, "%s.prices", name);
+	if (!config_setting_is_group(g)) {
+		ch_cfg_type_error(c, g, what,
+				  "a group { post = 0.015; post_with_url = 0.20; read = 0.005; }",
+				  d);
+		return;
+	}
+	snprintf(what, sizeof what, "in %s.prices", name);
+	ch_cfg_check_keys(c, g, price_keys, what, d);
+	for (i = 0; price_keys[i]; i++) {
+		config_setting_t *v = config_setting_get_member(g, price_keys[i]);
+		double x;
+
+		if (!v)
+			continue;
+		snprintf(what, sizeof what, "%s.prices.%s", name, price_keys[i]);
+		if (!config_setting_is_number(v)) {
+			ch_cfg_type_error(c, v, what,
+					  "a price in US dollars (0.015)", d);
+			continue;
+		}
+		x = config_setting_get_float(v);
+		if (config_setting_type(v) != CONFIG_TYPE_FLOAT)
+			x = (double)config_setting_get_int64(v);
+		if (!(x >= 0 && x <= 100)) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, v),
+				     "%s must be from 0 to 100 (US dollars), not %g",
+				     what, x);
+			continue;
+		}
+		*out[i] = x;
+	}
+}
+
 /* X's group: "api" (the older name) or "x". */
 static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 		     const config_setting_t *root, struct ch_diags *d)
@@ -338,6 +388,7 @@ static void load_api(struct ch_schedule *s, const struct ch_cfg *c,
 		s->credentials = ch_path_resolve(s->dir, v);
 		s->line_credentials = line;
 	}
+	load_prices(s, c, api, name, d);
 }
 
 /* A network's group: bluesky = { service; credentials; }, mastodon =
@@ -618,6 +669,9 @@ static void set_defaults(struct ch_schedule *s, const char *path)
 	s->language = ch_xstrdup("en");
 	s->capture_after = 30;
 	s->search_budget = 60;
+	s->price_post = CH_X_PRICE_POST;
+	s->price_post_url = CH_X_PRICE_POST_URL;
+	s->price_read = CH_X_PRICE_READ;
 	s->late_limit = 10;
 	s->warn_before[0] = 2880;
 	s->warn_before[1] = 1440;

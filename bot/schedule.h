@@ -52,6 +52,10 @@ struct ch_schedule {
 	int line_masto_credentials;
 	char *masto_visibility; /* owned; "public" (default) or "unlisted" */
 	char *language;        /* owned; the posts' language, default "en" */
+	/* X's prices (pay-per-use, US dollars; api.prices or x.prices) */
+	double price_post;     /* a post created, default 0.015 */
+	double price_post_url; /* a post with a URL, default 0.20 */
+	double price_read;     /* a post read (once per UTC day), 0.005 */
 	/* extensions (chathost.conf(5)) */
 	int capture_after;     /* minutes after the wrap-up, default 30 */
 	int search_budget;     /* search requests per 15 minutes, default 60 */
@@ -64,6 +68,11 @@ struct ch_schedule {
 	int line_weekday, line_time, line_timezone, line_duration;
 	int line_topics, line_logs, line_credentials; /* 0: not set (default) */
 };
+
+/* X's prices since February 2026 (the defaults of api.prices). */
+#define CH_X_PRICE_POST 0.015
+#define CH_X_PRICE_POST_URL 0.20
+#define CH_X_PRICE_READ 0.005
 
 /* Loads and validates path. Every problem is appended to d as
  * FILE:LINE: message. Returns 0 if the file is valid, -1 otherwise (s is

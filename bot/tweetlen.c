@@ -766,6 +766,7 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 	long weighted = 0;
 
 	r->weighted = 0;
+	r->urls = 0;
 	r->valid = false;
 	r->too_long = false;
 	r->invalid_at = -1;
@@ -861,6 +862,7 @@ void ch_tweetlen(const char *text, size_t len, struct ch_tweetlen *r)
 			have_url = next_url(&us, &ustart, &uend);
 		if (have_url && ustart == pos) {
 			weighted += URL_WEIGHT;
+			r->urls++;
 			pos = uend;
 			have_url = next_url(&us, &ustart, &uend);
 			continue;

@@ -37,6 +37,8 @@ struct ch_tweetlen {
 			    * the first invalid character or malformed byte; -1 if
 			    * none (also for an empty or blank text) */
 	unsigned invalid_cp; /* that code point (0 for malformed UTF-8) */
+	int urls;          /* the URLs found (each weighs 23; X bills a post
+			      with one 13 times as much) */
 };
 
 /* Measures text (len bytes of UTF-8; NUL bytes inside count as U+0000;

@@ -42,6 +42,7 @@ void ch_msg_clear(struct ch_msg *t)
 	free(t->text);
 	free(t->conversation_id);
 	free(t->in_reply_to_id);
+	free(t->edit_of);
 	memset(t, 0, sizeof *t);
 }
 

@@ -23,6 +23,12 @@
  *                 One such answer right after a cut connection can be a
  *                 replay; a second is believed.
  *   BAD_RESPONSE  an answer that cannot be read (malformed, too large).
+ *   REPLY_REFUSED the network refuses this post as a reply (X's reply
+ *                 rule): it may be posted on its own.
+ *   EXHAUSTED     the account's usage cap or credits are used up (X's
+ *                 pay-per-use): nothing of the kind before n->wait_until
+ *                 (0: not known); never retried in a loop. Posts and reads
+ *                 are billed apart: a capped read does not stop the posts.
  *
  * Ownership: struct ch_net is the caller's; ch_net_open fills it and
  * ch_net_close frees what it owns (impl). Messages and pages are owned by
@@ -50,6 +56,8 @@ enum ch_netfail {
 	CH_NETFAIL_REFUSED,
 	CH_NETFAIL_CREDENTIALS,
 	CH_NETFAIL_BAD_RESPONSE,
+	CH_NETFAIL_REPLY_REFUSED,
+	CH_NETFAIL_EXHAUSTED,
 };
 
 /* One post as the log needs it; every string owned, NULL when absent. */
@@ -65,6 +73,8 @@ struct ch_msg {
 	char *conversation_id; /* the id of its thread's root */
 	char *in_reply_to_id;  /* the post it replies to */
 	bool is_repost;        /* a repost (retweet): never an answer */
+	char *edit_of;         /* an edit: its first version's id, which it
+				  replaces in the log's view; NULL */
 };
 
 struct ch_msg_page {

@@ -30,6 +30,7 @@ struct script {
 	double now;           /* the injected clock */
 	double t0;
 	double post_at[MAXSTEP]; /* when each post was sent */
+	bool as_reply[MAXSTEP];  /* whether it was sent as a reply */
 	double naps[MAXSTEP];    /* every nap's target */
 	size_t n_naps;
 	int stop_after_naps;  /* >0: the nth nap says stop */
@@ -42,11 +43,12 @@ static int fake_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 {
 	struct step st = {CH_NETFAIL_NONE, true, 0};
 
-	(void)p;
 	if (sc.i_post < sc.n_posts)
 		st = sc.posts[sc.i_post];
-	if (sc.i_post < MAXSTEP)
+	if (sc.i_post < MAXSTEP) {
 		sc.post_at[sc.i_post] = sc.now;
+		sc.as_reply[sc.i_post] = p->reply_to != NULL;
+	}
 	sc.i_post++;
 	if (st.went_out)
 		sc.exists = true;
@@ -260,16 +262,61 @@ START_TEST(test_one_credentials_answer_is_retried_two_are_believed)
 }
 END_TEST
 
-START_TEST(test_refused_is_believed_after_a_look)
+START_TEST(test_refused_is_skipped_at_once)
 {
 	struct step s[] = {{CH_NETFAIL_REFUSED, false, 0}};
 
+	/* a 4xx refusal of this one post: nothing went out, nothing to look
+	 * up, the same request would be refused again: skipped, with the
+	 * network's words, and the chat goes on */
 	setup(600);
 	script_posts(s, 1);
-	ck_assert_int_eq(ch_publish(&pb, &np), CH_PUB_FAILED);
+	ck_assert_int_eq(ch_publish(&pb, &np), CH_PUB_SKIPPED);
+	ck_assert_str_eq(pb.skipped, "refused");
 	ck_assert_int_eq(pb.attempts, 1);
-	ck_assert_int_eq(pb.lookups, 1);
+	ck_assert_int_eq(pb.lookups, 0);
 	ck_assert_int_eq(net.last, CH_NETFAIL_REFUSED);
+	ck_assert_ptr_nonnull(strstr(pb.err.text, "scripted failure"));
+}
+END_TEST
+
+START_TEST(test_exhausted_is_not_retried)
+{
+	struct step s[] = {{CH_NETFAIL_EXHAUSTED, false, 0}};
+
+	setup(600);
+	script_posts(s, 1);
+	ck_assert_int_eq(ch_publish(&pb, &np), CH_PUB_SKIPPED);
+	ck_assert_str_eq(pb.skipped, "exhausted");
+	ck_assert_int_eq(pb.attempts, 1);
+	ck_assert_int_eq(pb.lookups, 0);
+	ck_assert_uint_eq(sc.n_naps, 0);
+}
+END_TEST
+
+START_TEST(test_refused_reply_goes_out_on_its_own)
+{
+	struct step s[] = {{CH_NETFAIL_REPLY_REFUSED, false, 0},
+			   {CH_NETFAIL_NONE, true, 0}};
+
+	setup(600);
+	np.reply_to = "intro-1";
+	np.root_id = "intro-1";
+	script_posts(s, 2);
+	ck_assert_int_eq(ch_publish(&pb, &np), CH_PUB_POSTED);
+	ck_assert_int_eq(pb.attempts, 2);
+	ck_assert(sc.as_reply[0]);
+	ck_assert(!sc.as_reply[1]);
+	ck_assert_uint_eq(sc.n_naps, 0); /* at once: nothing went out */
+	ck_assert_ptr_nonnull(strstr(pb.standalone, "scripted failure"));
+	ck_assert_str_eq(np.reply_to, "intro-1"); /* the caller's is kept */
+
+	/* a post that was no reply and is refused "as a reply": skipped */
+	setup(600);
+	script_posts(s, 1);
+	ck_assert_int_eq(ch_publish(&pb, &np), CH_PUB_SKIPPED);
+	ck_assert_str_eq(pb.skipped, "refused");
+	ck_assert_str_eq(pb.standalone, "");
 }
 END_TEST
 
@@ -409,7 +456,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_duplicate_not_found_is_skipped);
 	tcase_add_test(tc, test_duplicate_found);
 	tcase_add_test(tc, test_one_credentials_answer_is_retried_two_are_believed);
-	tcase_add_test(tc, test_refused_is_believed_after_a_look);
+	tcase_add_test(tc, test_refused_is_skipped_at_once);
+	tcase_add_test(tc, test_exhausted_is_not_retried);
+	tcase_add_test(tc, test_refused_reply_goes_out_on_its_own);
 	tcase_add_test(tc, test_rate_limit_waits_for_the_reset);
 	tcase_add_test(tc, test_rate_limit_past_late_skips);
 	tcase_add_test(tc, test_rate_limit_without_reset_waits_rate_wait);

@@ -37,6 +37,11 @@ static enum ch_netfail neutral(enum ch_xfail f)
 		return CH_NETFAIL_CREDENTIALS;
 	case CH_XFAIL_CLIENT:
 		return CH_NETFAIL_REFUSED;
+	case CH_XFAIL_REPLY_REFUSED:
+		return CH_NETFAIL_REPLY_REFUSED;
+	case CH_XFAIL_USAGE_CAP:
+	case CH_XFAIL_CREDITS:
+		return CH_NETFAIL_EXHAUSTED;
 	case CH_XFAIL_PARSE:
 		return CH_NETFAIL_BAD_RESPONSE;
 	}
@@ -50,7 +55,9 @@ static int sync_(struct ch_net *n, int r)
 
 	n->last = r < 0 ? neutral(x->last) : CH_NETFAIL_NONE;
 	n->last_status = x->last_status;
-	n->wait_until = n->last == CH_NETFAIL_WAIT ? (double)x->rate.reset : 0;
+	n->wait_until = n->last == CH_NETFAIL_WAIT ||
+				 x->last == CH_XFAIL_USAGE_CAP
+			 ? (double)x->rate.reset : 0;
 	n->rate_remaining = x->rate.remaining;
 	n->rate_reset = (double)x->rate.reset;
 	n->last_sent = x->last_sent;

@@ -4,6 +4,7 @@
  * message naming the field, never a crash. */
 #include "xapi.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 
 #define CH_XSRC "X API"
 #define CH_TWEET_FIELDS "created_at,author_id,conversation_id," \
-	"referenced_tweets,in_reply_to_user_id"
+	"referenced_tweets,in_reply_to_user_id,note_tweet,edit_history_tweet_ids"
 
 /* ---------------------------------------------------------------- */
 /* small JSON helpers                                               */
@@ -166,20 +167,12 @@ static int ch_parse_users(json_t *root, struct ch_user_ref **out, size_t *n,
 	*out = ch_xcalloc(json_array_size(users), sizeof **out);
 	json_array_foreach(users, i, u) {
 		json_t *id = json_object_get(u, "id");
-		json_t *un = json_object_get(u, "username");
-		json_t *nm = json_object_get(u, "name");
 
-		if (!json_is_object(u) || !json_is_string(id) ||
-		    (un && !json_is_string(un) && !json_is_null(un)) ||
-		    (nm && !json_is_string(nm) && !json_is_null(nm))) {
-			ch_error_set(err, CH_XSRC, 0,
-				     "unexpected response: includes.users[%zu] "
-				     "is not a user object with string id, "
-				     "username and name", i);
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return -1;
+		if (!json_is_object(u) || !json_is_string(id)) {
+			ch_log(CH_LOG_DEBUG,
+			       "X API: includes.users[%zu] left out: no string id",
+			       i);
+			continue;
 		}
 		(*out)[*n].id = json_string_value(id);
 		(*out)[*n].user = u;
@@ -189,63 +182,176 @@ static int ch_parse_users(json_t *root, struct ch_user_ref **out, size_t *n,
 	return 0;
 }
 
-static int ch_parse_tweet(json_t *t, size_t i, struct ch_msg *tw,
-			  const struct ch_user_ref *users, size_t n_users,
-			  struct ch_error *err)
+/* The string obj[a], else obj[b] (the 2.167 edition's name), borrowed. */
+static json_t *ch_j_either(json_t *obj, const char *a, const char *b)
 {
-	json_t *refs, *r;
+	json_t *v = json_object_get(obj, a);
+
+	return v && !json_is_null(v) ? v : json_object_get(obj, b);
+}
+
+/* A copy of the string obj[key], or NULL if absent or not a string. */
+static char *ch_j_dup(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v)
+		       ? ch_xstrndup(json_string_value(v), json_string_length(v))
+		       : NULL;
+}
+
+/* X escapes "&", "<" and ">" in a post's text as "&amp;", "&lt;" and
+ * "&gt;": the text as its author wrote it, in place. */
+static void ch_unescape(char *s)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}};
+	char *w = s;
+
+	if (!s)
+		return;
+	while (*s) {
+		size_t i, k = 0;
+
+		for (i = 0; *s == '&' && i < sizeof ents / sizeof ents[0]; i++)
+			if (strncmp(s, ents[i].ent, strlen(ents[i].ent)) == 0) {
+				k = strlen(ents[i].ent);
+				*w++ = ents[i].c;
+				break;
+			}
+		if (k) {
+			s += k;
+			continue;
+		}
+		*w++ = *s++;
+	}
+	*w = '\0';
+}
+
+/* A post's creation time from its id: X's ids are snowflakes whose top
+ * bits count milliseconds since 2010-11-04T01:42:54.657Z. */
+static char *ch_time_of_id(const char *id)
+{
+	unsigned long long v = 0;
+	char buf[40];
+	const char *p;
+
+	for (p = id; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (~0ULL - 9) / 10)
+			return NULL;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (v < (1ULL << 22))
+		return NULL; /* not a snowflake: no time in it */
+	ch_format_time_ms((long long)(v >> 22) + 1288834974657LL, buf,
+			  sizeof buf);
+	return ch_xstrdup(buf);
+}
+
+/* referenced_tweets (or referenced_posts): the post replied to, and
+ * whether it is a repost. Entries that are not {type, id} are ignored. */
+static void ch_parse_refs(json_t *t, struct ch_msg *tw)
+{
+	json_t *refs = ch_j_either(t, "referenced_tweets", "referenced_posts");
+	json_t *r;
 	size_t j;
 
-	if (!json_is_object(t)) {
-		ch_error_set(err, CH_XSRC, 0,
-			     "unexpected response: data[%zu] is not an object", i);
-		return -1;
-	}
-	if (ch_j_str(t, "id", "data", i, 1, &tw->id, err) ||
-	    ch_j_str(t, "text", "data", i, 1, &tw->text, err) ||
-	    ch_j_str(t, "created_at", "data", i, 0, &tw->created_at, err) ||
-	    ch_j_str(t, "author_id", "data", i, 0, &tw->author_id, err) ||
-	    ch_j_str(t, "conversation_id", "data", i, 0, &tw->conversation_id,
-		     err))
-		return -1;
-	refs = json_object_get(t, "referenced_tweets");
-	if (refs && !json_is_null(refs)) {
-		if (!json_is_array(refs)) {
-			ch_error_set(err, CH_XSRC, 0,
-				     "unexpected response: data[%zu]."
-				     "referenced_tweets is not an array", i);
-			return -1;
-		}
-		json_array_foreach(refs, j, r) {
-			const char *type = ch_j_peek(r, "type");
-			json_t *rid = json_object_get(r, "id");
+	if (!json_is_array(refs))
+		return;
+	json_array_foreach(refs, j, r) {
+		const char *type = ch_j_peek(r, "type");
+		const char *rid = ch_j_peek(r, "id");
 
-			if (!json_is_object(r) || !type || !json_is_string(rid)) {
-				ch_error_set(err, CH_XSRC, 0,
-					     "unexpected response: data[%zu]."
-					     "referenced_tweets[%zu] lacks a "
-					     "string type and id", i, j);
-				return -1;
-			}
-			if (strcmp(type, "replied_to") == 0 && !tw->in_reply_to_id)
-				tw->in_reply_to_id = ch_xstrdup(json_string_value(rid));
-			else if (strcmp(type, "retweeted") == 0)
-				tw->is_repost = true;
-		}
+		if (!type || !rid)
+			continue;
+		if (strcmp(type, "replied_to") == 0 && !tw->in_reply_to_id)
+			tw->in_reply_to_id = ch_xstrdup(rid);
+		else if (strcmp(type, "retweeted") == 0 ||
+			 strcmp(type, "reposted") == 0)
+			tw->is_repost = true;
 	}
+}
+
+/* edit_history_tweet_ids (or edit_history_post_ids), oldest first: an
+ * edit's first version, which its id replaces in the log's view. */
+static void ch_parse_edits(json_t *t, struct ch_msg *tw)
+{
+	json_t *h = ch_j_either(t, "edit_history_tweet_ids",
+				"edit_history_post_ids");
+	const char *first;
+
+	if (!json_is_array(h) || json_array_size(h) < 2)
+		return;
+	first = json_string_value(json_array_get(h, 0));
+	if (first && strcmp(first, tw->id) != 0)
+		tw->edit_of = ch_xstrdup(first);
+}
+
+/* One post of a page into tw. Returns 0, or 1 when it cannot be used (no
+ * id, no text): it is left out, said at debug level. Every other field
+ * is optional: a missing created_at is taken from the id, a field of the
+ * wrong type counts as absent. */
+static int ch_parse_tweet(json_t *t, size_t i, struct ch_msg *tw,
+			  const struct ch_user_ref *users, size_t n_users)
+{
+	json_t *note = ch_j_either(t, "note_tweet", "note_post");
+
+	tw->id = ch_j_dup(t, "id");
+	/* a long post: its whole text is in note_tweet, text is cut */
+	tw->text = ch_j_dup(note, "text");
+	if (!tw->text)
+		tw->text = ch_j_dup(t, "text");
+	if (!tw->id || !tw->text) {
+		ch_log(CH_LOG_DEBUG,
+		       "X API: post %zu of the page left out: it has no %s",
+		       i, !tw->id ? "id" : "text");
+		ch_msg_clear(tw);
+		return 1;
+	}
+	ch_unescape(tw->text);
+	tw->created_at = ch_j_dup(t, "created_at");
+	if (!tw->created_at) {
+		tw->created_at = ch_time_of_id(tw->id);
+		ch_log(CH_LOG_DEBUG,
+		       "X API: post %s has no created_at; %s, from its id",
+		       tw->id, tw->created_at ? tw->created_at : "none either");
+	}
+	tw->author_id = ch_j_dup(t, "author_id");
+	tw->conversation_id = ch_j_dup(t, "conversation_id");
+	ch_parse_refs(t, tw);
+	ch_parse_edits(t, tw);
 	if (tw->author_id && n_users) {
 		struct ch_user_ref key = { tw->author_id, NULL };
 		const struct ch_user_ref *u =
 			bsearch(&key, users, n_users, sizeof *users,
 				ch_user_ref_cmp);
 		if (u) {
-			const char *s = ch_j_peek(u->user, "username");
-			tw->username = ch_xstrdup(s);
-			s = ch_j_peek(u->user, "name");
-			tw->name = ch_xstrdup(s);
+			tw->username = ch_j_dup(u->user, "username");
+			tw->name = ch_j_dup(u->user, "name");
 		}
 	}
 	return 0;
+}
+
+/* errors[] beside data: the parts of the answer X could not give (a
+ * deleted post, a protected author); said at debug level. */
+static void ch_page_errors(json_t *root)
+{
+	json_t *errs = json_object_get(root, "errors"), *e;
+	size_t i;
+
+	if (!json_is_array(errs) || !ch_log_enabled(CH_LOG_DEBUG))
+		return;
+	json_array_foreach(errs, i, e) {
+		const char *d = ch_j_peek(e, "detail");
+		char clean[200];
+
+		ch_clean(clean, sizeof clean,
+			 d ? d : ch_j_peek(e, "message"));
+		ch_log(CH_LOG_DEBUG, "X API: the page also says: %s", clean);
+	}
 }
 
 int ch_xapi_parse_page(const char *json, size_t len,
@@ -273,12 +379,18 @@ int ch_xapi_parse_page(const char *json, size_t len,
 			page->msgs = ch_xcalloc(json_array_size(data),
 						  sizeof *page->msgs);
 		json_array_foreach(data, i, t) {
-			page->n = i + 1; /* so a partial tweet is freed */
-			if (ch_parse_tweet(t, i, &page->msgs[i], users,
-					   n_users, err) != 0)
-				goto cleanup;
+			if (!json_is_object(t)) {
+				ch_log(CH_LOG_DEBUG,
+				       "X API: post %zu of the page left out: not an object",
+				       i);
+				continue;
+			}
+			if (ch_parse_tweet(t, i, &page->msgs[page->n], users,
+					   n_users) == 0)
+				page->n++;
 		}
 	}
+	ch_page_errors(root);
 	page->count = (long)page->n;
 	meta = json_object_get(root, "meta");
 	if (meta && !json_is_null(meta)) {
@@ -442,6 +554,7 @@ static const char *ch_status_reason(long status)
 	switch (status) {
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 409: return "Conflict";
@@ -467,90 +580,225 @@ static int ch_contains_ci(const char *hay, const char *needle)
 	return 0;
 }
 
+/* Whether word occurs in hay as a whole word (letters and digits around
+ * it do not), ASCII case-insensitively. */
+static int ch_has_word(const char *hay, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = hay; p && *p; p++) {
+		unsigned char before = p > hay ? (unsigned char)p[-1] : ' ';
+		unsigned char after;
+
+		if (strncasecmp(p, word, n) != 0)
+			continue;
+		after = (unsigned char)p[n];
+		if (!isalnum(before) && !isalnum(after))
+			return 1;
+	}
+	return 0;
+}
+
+/* What X says in a problem: its title, detail, type and the first
+ * errors[] message, each cleaned of control characters. */
+struct ch_problem {
+	char title[160];
+	char detail[300];
+	char type[160];
+	char message[300]; /* errors[0].message (a 400's specifics) */
+};
+
+static void ch_problem_read(const char *body, size_t len, struct ch_problem *pr)
+{
+	json_t *root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
+	json_t *errs, *e0;
+	const char *detail, *msg;
+
+	memset(pr, 0, sizeof *pr);
+	if (!json_is_object(root))
+		goto cleanup;
+	errs = json_object_get(root, "errors");
+	e0 = json_is_array(errs) ? json_array_get(errs, 0) : NULL;
+	detail = ch_j_peek(root, "detail");
+	msg = ch_j_peek(e0, "message");
+	if (!detail)
+		detail = ch_j_peek(e0, "detail");
+	ch_clean(pr->title, sizeof pr->title, ch_j_peek(root, "title"));
+	ch_clean(pr->detail, sizeof pr->detail, detail);
+	ch_clean(pr->type, sizeof pr->type, ch_j_peek(root, "type"));
+	if (!pr->type[0])
+		ch_clean(pr->type, sizeof pr->type, ch_j_peek(e0, "type"));
+	if (msg && (!detail || strcmp(msg, detail) != 0))
+		ch_clean(pr->message, sizeof pr->message, msg);
+cleanup:
+	json_decref(root);
+}
+
+/* "detail (message)", or the title, without repeating the reason. */
+static void ch_problem_words(const struct ch_problem *pr, const char *reason,
+			     char *what, size_t n)
+{
+	const char *d = pr->detail, *t = pr->title;
+
+	if (d[0] && (strcasecmp(d, reason) == 0 || strcasecmp(d, t) == 0))
+		d = "";
+	if (!d[0] && t[0] && strcasecmp(t, reason) != 0)
+		d = t;
+	if (d[0] && pr->message[0])
+		snprintf(what, n, "%s (%s)", d, pr->message);
+	else
+		snprintf(what, n, "%s", d[0] ? d : pr->message);
+}
+
+static int ch_problem_says(const struct ch_problem *pr, const char *words)
+{
+	return ch_contains_ci(pr->detail, words) ||
+	       ch_contains_ci(pr->title, words) ||
+	       ch_contains_ci(pr->message, words);
+}
+
+/* A 403 that X says concerns the app or the account (its type, or its
+ * words), not this one request. */
+static int ch_problem_about_app(const struct ch_problem *pr)
+{
+	static const char *const types[] = {
+		"client-forbidden", "unsupported-authentication",
+		"oauth1-permissions", "not-authorized-for-field",
+	};
+	static const char *const words[] = {
+		"app", "apps", "application", "client", "oauth", "oauth1",
+		"account", "project", "suspended", "locked", "enrolled",
+		"token",
+	};
+	const char *text[3] = { pr->detail, pr->title, pr->message };
+	size_t i, j;
+
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (ch_contains_ci(pr->type, types[i]))
+			return 1;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		for (j = 0; j < 3; j++)
+			if (ch_has_word(text[j], words[i]))
+				return 1;
+	return 0;
+}
+
+/* The kind of a refusal that is not a plain status: the credits, the
+ * usage cap, the reply rule, a duplicate, the app or account. */
+static enum ch_xfail ch_problem_kind(long status, const struct ch_problem *pr)
+{
+	if (status == 402 ||
+	    (status >= 400 && status < 500 && ch_problem_says(pr, "credits") &&
+	     !ch_problem_says(pr, "credentials")))
+		return CH_XFAIL_CREDITS;
+	if (ch_contains_ci(pr->type, "usage-capped") ||
+	    ch_problem_says(pr, "UsageCapExceeded") ||
+	    ch_problem_says(pr, "usage cap"))
+		return CH_XFAIL_USAGE_CAP;
+	if (status == 401)
+		return CH_XFAIL_AUTH;
+	if (status == 429)
+		return CH_XFAIL_RATELIMIT;
+	if (status >= 500 && status <= 599)
+		return CH_XFAIL_SERVER;
+	if (status != 403)
+		return CH_XFAIL_CLIENT;
+	if (ch_problem_says(pr, "duplicate content"))
+		return CH_XFAIL_DUPLICATE;
+	if (ch_problem_says(pr, "reply to this conversation is not allowed") ||
+	    ch_problem_says(pr, "replies to this conversation are not allowed"))
+		return CH_XFAIL_REPLY_REFUSED;
+	return ch_problem_about_app(pr) ? CH_XFAIL_AUTH : CH_XFAIL_CLIENT;
+}
+
+/* "HH:MM UTC" of a reset, or "" when not known. UTC: this may run on the
+ * capture's worker thread, which never reads the zone (chtime.c). */
+static void ch_reset_hhmm(const struct ch_ratelimit *rate, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t reset = rate ? rate->reset : 0;
+
+	buf[0] = '\0';
+	if (reset > 0 && gmtime_r(&reset, &tm))
+		strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
 enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
 			       const struct ch_ratelimit *rate,
 			       struct ch_error *err)
 {
-	json_t *root = NULL;
-	const char *title = NULL, *detail = NULL;
-	char t[160] = "", d[300] = "", what[480];
+	struct ch_problem pr;
+	char what[640], until[40];
 	const char *reason = ch_status_reason(status);
+	const char *sep;
 	enum ch_xfail kind;
 
-	if (body && len)
-		root = json_loadb(body, len, 0, NULL);
-	if (json_is_object(root)) {
-		json_t *errs = json_object_get(root, "errors");
-		title = ch_j_peek(root, "title");
-		detail = ch_j_peek(root, "detail");
-		if (!detail && json_is_array(errs)) {
-			json_t *e0 = json_array_get(errs, 0);
-			detail = ch_j_peek(e0, "detail");
-			if (!detail)
-				detail = ch_j_peek(e0, "message");
-		}
-	}
-	ch_clean(t, sizeof t, title);
-	ch_clean(d, sizeof d, detail);
-	/* "403 Forbidden (title): detail" without repeating the reason */
-	if (d[0] && strcasecmp(d, reason) != 0 && strcasecmp(d, t) != 0)
-		snprintf(what, sizeof what, "%s", d);
-	else if (t[0] && strcasecmp(t, reason) != 0)
-		snprintf(what, sizeof what, "%s", t);
-	else
-		what[0] = '\0';
-
-	if (status == 401) {
-		kind = CH_XFAIL_AUTH;
+	ch_problem_read(body, len, &pr);
+	ch_problem_words(&pr, reason, what, sizeof what);
+	ch_reset_hhmm(rate, until, sizeof until);
+	sep = what[0] ? ": " : "";
+	kind = ch_problem_kind(status, &pr);
+	switch (kind) {
+	case CH_XFAIL_CREDITS:
 		ch_error_set(err, CH_XSRC, 0,
-			     "401 Unauthorized: check the credentials "
-			     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
-			     "X_ACCESS_TOKEN_SECRET or the credentials file)%s%s",
-			     what[0] ? "; the server said: " : "", what);
-	} else if (status == 403 && (ch_contains_ci(detail, "duplicate content") ||
-				     ch_contains_ci(title, "duplicate content"))) {
-		kind = CH_XFAIL_DUPLICATE;
+			     "%ld %s%s%s: the X account's credits are used up; "
+			     "buy credits in the X Developer Console (nothing "
+			     "is retried until then)", status, reason, sep, what);
+		break;
+	case CH_XFAIL_USAGE_CAP:
+		ch_error_set(err, CH_XSRC, 0,
+			     "%ld %s%s%s: the app's usage cap is reached; no "
+			     "reads until it resets (%s)", status, reason, sep,
+			     what, until[0] ? until : "X did not say when");
+		break;
+	case CH_XFAIL_AUTH:
+		if (status == 401)
+			ch_error_set(err, CH_XSRC, 0,
+				     "401 Unauthorized: check the credentials "
+				     "(X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, "
+				     "X_ACCESS_TOKEN_SECRET or the credentials "
+				     "file)%s%s",
+				     what[0] ? "; the server said: " : "", what);
+		else
+			ch_error_set(err, CH_XSRC, 0,
+				     "403 Forbidden%s%s; X says this concerns "
+				     "the app or the account: check its "
+				     "permissions (Read and Write) and access "
+				     "in the X Developer Console, then "
+				     "regenerate the access token", sep, what);
+		break;
+	case CH_XFAIL_DUPLICATE:
 		ch_error_set(err, CH_XSRC, 0,
 			     "403 Forbidden: duplicate content: this text was "
 			     "posted already (%s)", what[0] ? what : "duplicate");
-	} else if (status == 403) {
-		kind = CH_XFAIL_AUTH;
+		break;
+	case CH_XFAIL_REPLY_REFUSED:
 		ch_error_set(err, CH_XSRC, 0,
-			     "403 Forbidden%s%s; check that the app has Read "
-			     "and Write permission and the access level this "
-			     "call needs, then regenerate the access token",
-			     what[0] ? ": " : "", what);
-	} else if (status == 429) {
-		kind = CH_XFAIL_RATELIMIT;
-		if (rate && rate->reset > 0) {
-			struct tm tm;
-			char hhmm[16] = "??:??";
-			time_t reset = rate->reset;
-
-			/* UTC: this may run on the capture's worker
-			 * thread, which never reads the zone (chtime.c) */
-			if (gmtime_r(&reset, &tm))
-				strftime(hhmm, sizeof hhmm, "%H:%M UTC", &tm);
+			     "403 Forbidden: X refuses the reply%s%s", sep, what);
+		break;
+	case CH_XFAIL_RATELIMIT:
+		if (until[0])
 			ch_error_set(err, CH_XSRC, 0,
 				     "429 Too Many Requests: rate limited until "
-				     "%s%s%s", hhmm, what[0] ? " - " : "", what);
-		} else {
+				     "%s%s%s", until + 11, what[0] ? " - " : "",
+				     what);
+		else
 			ch_error_set(err, CH_XSRC, 0,
 				     "429 Too Many Requests: rate limited (no "
 				     "x-rate-limit-reset header); wait 15 "
 				     "minutes%s%s", what[0] ? " - " : "", what);
-		}
-	} else if (status >= 500 && status <= 599) {
-		kind = CH_XFAIL_SERVER;
+		break;
+	case CH_XFAIL_SERVER:
 		ch_error_set(err, CH_XSRC, 0,
 			     "%ld %s: server error at X%s%s; retry later",
-			     status, reason, what[0] ? ": " : "", what);
-	} else {
-		kind = CH_XFAIL_CLIENT;
-		ch_error_set(err, CH_XSRC, 0, "%ld %s%s%s", status, reason,
-			     what[0] ? ": " : "", what);
+			     status, reason, sep, what);
+		break;
+	default:
+		ch_error_set(err, CH_XSRC, 0, "%ld %s%s%s", status, reason, sep,
+			     what);
+		break;
 	}
-	json_decref(root);
 	return kind;
 }
 

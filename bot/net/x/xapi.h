@@ -30,7 +30,15 @@ enum ch_xfail {
 	CH_XFAIL_RATELIMIT, /* 429: wait until x->rate.reset */
 	CH_XFAIL_DUPLICATE, /* 403 duplicate content: the text was posted already */
 	CH_XFAIL_AUTH,      /* 401/403 other: credentials or permissions */
-	CH_XFAIL_CLIENT,    /* other 4xx */
+	CH_XFAIL_CLIENT,    /* other 4xx, and a 403 that refuses this one
+			       request (not the app or the account) */
+	CH_XFAIL_REPLY_REFUSED, /* 403: the reply rule (X allows a reply
+				   only where the replied-to author
+				   mentioned or quoted the account) */
+	CH_XFAIL_USAGE_CAP, /* the app's usage cap (429 usage-capped): no
+			       reads until x->rate.reset, or unknown */
+	CH_XFAIL_CREDITS,   /* 402, or a refusal that says the credits are
+			       used up: nothing billed works until bought */
 	CH_XFAIL_PARSE,     /* malformed or unexpected JSON / too large */
 };
 
@@ -122,11 +130,18 @@ int ch_xapi_parse_poll(const char *json, size_t len,
 /* Pure: what a non-2xx response means. Fills err (source "X API") with a
  * message a user can act on, built from the problem JSON {"title",
  * "detail","type","status"} (or v1 {"errors":[{"message"}]}) in body:
+ * 402, or any 4xx whose problem speaks of credits -> CH_XFAIL_CREDITS;
+ * a problem of type usage-capped (UsageCapExceeded) -> CH_XFAIL_USAGE_CAP;
  * 401 -> CH_XFAIL_AUTH "401 Unauthorized: check the credentials (...)";
- * 403 "duplicate content" -> CH_XFAIL_DUPLICATE; other 403 -> AUTH;
- * 429 -> CH_XFAIL_RATELIMIT "rate limited until HH:MM" (local time of
+ * 403 "duplicate content" -> CH_XFAIL_DUPLICATE; 403 "Reply to this
+ * conversation is not allowed..." -> CH_XFAIL_REPLY_REFUSED; a 403 whose
+ * type or words concern the app or the account (client-forbidden,
+ * oauth1-permissions, "app", "client", "account", "suspended", ...) ->
+ * AUTH; any other 403 -> CH_XFAIL_CLIENT (this request is refused);
+ * 429 -> CH_XFAIL_RATELIMIT "rate limited until HH:MM UTC" (of
  * rate->reset; rate may be NULL); 5xx -> CH_XFAIL_SERVER; other ->
- * CH_XFAIL_CLIENT. body may be NULL or not JSON. Exposed for tests. */
+ * CH_XFAIL_CLIENT. The message quotes X's detail and, for a 400, its
+ * errors[0].message. body may be NULL or not JSON. Exposed for tests. */
 enum ch_xfail ch_xapi_classify(long status, const char *body, size_t len,
 			       const struct ch_ratelimit *rate,
 			       struct ch_error *err);
