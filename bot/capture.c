@@ -390,7 +390,11 @@ static void search_done(struct ch_capture *c, int r)
 			c->rate_remaining = c->net->rate_remaining;
 			c->rate_reset = c->net->rate_reset;
 		}
-		if (r < 0 && c->net->last == CH_NETFAIL_WAIT) {
+		/* a rate limit, or the usage cap or the credits used up: no
+		 * read until the reset (not known: 15 chat minutes, then one
+		 * request to see) */
+		if (r < 0 && (c->net->last == CH_NETFAIL_WAIT ||
+			      c->net->last == CH_NETFAIL_EXHAUSTED)) {
 			double now = now_of(c);
 			double until = c->net->wait_until > 0
 					       ? c->net->wait_until
@@ -1020,7 +1024,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	} else {
 		if (y.token)
 			pending_save(cap, &y);
-		if (failed && c->net->last != CH_NETFAIL_WAIT)
+		if (failed && c->net->last != CH_NETFAIL_WAIT &&
+		    c->net->last != CH_NETFAIL_EXHAUSTED)
 			c->fails++;
 		rc = failed ? -1 : 0;
 	}

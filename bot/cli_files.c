@@ -1,5 +1,7 @@
 /* cli_files.c - chathost check, length and preview: the file commands. */
+#include <dirent.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "plan.h"
 #include "net/net.h"
 #include "poll.h"
+#include "replylog.h"
 #include "schedule.h"
 #include "topic.h"
 #include "tweetlen.h"
@@ -274,6 +277,125 @@ static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
 	print_nets(s, p);
 }
 
+/* ---- what the chat will cost on X (pay-per-use) ---- */
+
+/* The posts an earlier chat's log holds that X returned (participants'
+ * posts on X: each billed once when read). */
+static int count_x_post(const struct ch_log_entry *e, void *ctx)
+{
+	if (e->kind != CH_KIND_EVENT && e->kind != CH_KIND_HOST &&
+	    (!e->net || strcmp(e->net, "x") == 0))
+		(*(long *)ctx)++;
+	return 0;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* The posts read (billed) in the last chats before date, at most four,
+ * from their states' "cost" or else their logs. Returns the average and
+ * sets *n to how many chats it is made of (0: none to go by). */
+static double reads_of_last_chats(const struct ch_schedule *s,
+				  const char *date, int *n)
+{
+	char *dir = ch_xasprintf("%s/%s", s->logs_dir, s->name);
+	struct dirent **names = NULL;
+	int k, count = scandir(dir, &names, NULL, alphasort);
+	char **dates = ch_xcalloc(count > 0 ? (size_t)count : 1, sizeof *dates);
+	size_t nd = 0, i;
+	double sum = 0;
+
+	*n = 0;
+	for (k = 0; k < count; k++) {
+		const char *f = names[k]->d_name;
+
+		if (strlen(f) == 16 && strcmp(f + 10, ".jsonl") == 0 &&
+		    strncmp(f, date, 10) < 0)
+			dates[nd++] = ch_xstrndup(f, 10);
+		free(names[k]);
+	}
+	free(names);
+	qsort(dates, nd, sizeof *dates, cmp_desc);
+	for (i = 0; i < nd && *n < 4; i++) {
+		char *st = ch_chat_net_state_path(s, dates[i], false, "x");
+		char *log = ch_xasprintf("%s/%s.jsonl", dir, dates[i]);
+		json_t *root = json_load_file(st, 0, NULL);
+		json_t *cost = json_object_get(root, "cost");
+		long posts = 0;
+
+		if (json_is_object(cost)) {
+			sum += ch_json_num(cost, "reads_billed", 0);
+			(*n)++;
+		} else if (ch_replylog_read(log, count_x_post, &posts, NULL,
+					    NULL, 0, NULL) == 0) {
+			sum += (double)posts;
+			(*n)++;
+		}
+		json_decref(root);
+		free(st);
+		free(log);
+	}
+	for (i = 0; i < nd; i++)
+		free(dates[i]);
+	free(dates);
+	free(dir);
+	return *n ? sum / *n : 0;
+}
+
+/* What the chat will cost on X at the schedule's prices: its posts (a
+ * post with a URL flagged, at its price) and the reads, estimated from
+ * the last chats. */
+static void print_cost(const struct ch_schedule *s, const struct ch_plan *p,
+		       bool poll)
+{
+	size_t i, urls = 0, posts = p->n_posts + (poll ? 1 : 0);
+	const struct ch_net_ops *x = NULL;
+	char what[16];
+	double reads, dollars;
+	int n;
+
+	for (i = 0; i < s->n_nets; i++) {
+		const struct ch_net_ops *ops = ch_net_find(s->nets[i].name);
+
+		if (ops && ops->billed)
+			x = ops;
+	}
+	if (!x)
+		return;
+	/* the poll goes out on the first network only */
+	if (poll && s->n_nets && !ch_net_find(s->nets[0].name)->billed)
+		posts--, poll = false;
+	printf("\n  Cost on %s (pay-per-use: $%.3f a post, $%.3f with a URL, $%.3f a post read):\n",
+	       x->title, s->price_post, s->price_post_url, s->price_read);
+	for (i = 0; i < p->n_posts; i++) {
+		struct ch_tweetlen r;
+
+		ch_tweetlen(p->posts[i].text, strlen(p->posts[i].text), &r);
+		if (r.urls == 0)
+			continue;
+		urls++;
+		printf("    %s has a URL: $%.3f instead of $%.3f\n",
+		       ch_plan_post_label(&p->posts[i], what, sizeof what),
+		       s->price_post_url, s->price_post);
+	}
+	dollars = (double)(posts - urls) * s->price_post +
+		  (double)urls * s->price_post_url;
+	printf("    posts  %3zu%s  $%.3f\n", posts, poll ? " (the poll too)" : "",
+	       dollars);
+	reads = reads_of_last_chats(s, p->date, &n);
+	if (n) {
+		printf("    reads  %3.0f  $%.3f  (the posts read in the last %d chat%s, on average)\n",
+		       reads, reads * s->price_read, n, n == 1 ? "" : "s");
+		printf("    total       $%.2f\n", dollars + reads * s->price_read);
+	} else {
+		printf("    reads    ?  (no earlier chat to go by: $%.3f for each post read)\n",
+		       s->price_read);
+		printf("    total       $%.2f and the reads\n", dollars);
+	}
+}
+
 /* The slots of a chat whose topic file is missing: the times only. */
 static void print_slots(const struct ch_schedule *s, time_t start)
 {
@@ -409,6 +531,7 @@ int ch_cmd_preview(int argc, char **argv)
 
 		ch_plan_build(&p, &s, &t.candidates[winner], t.path, date, &d);
 		print_plan(&s, &p);
+		print_cost(&s, &p, t.has_poll);
 		ch_plan_free(&p);
 	}
 	if (d.n)

@@ -175,6 +175,12 @@ struct chat {
 	bool state_alerted;            /* ... and the notifier was told */
 	bool done_already;             /* the chat was done before this run */
 	long polls_failed;             /* failed searches (live, backfill) */
+	bool exhausted_told;           /* reads stopped by the usage cap or
+					  the credits: said once */
+	struct ch_net_usage cost_base; /* the state's "cost" when opened
+					  (earlier runs of this chat) */
+	struct ch_net_usage usage0;    /* the network's usage then */
+	bool cost_on;                  /* cost_start was called */
 	char search_error[CH_ERROR_TEXT_LEN]; /* the last search failure */
 	int lock_fd;                   /* borrowed: the run lock (lock.h) */
 };
@@ -268,6 +274,51 @@ static void alert(const struct chat *c, const char *msg)
 		ch_log(CH_LOG_WARN, "notify: %s", err.text);
 }
 
+/* On a network that bills (X): where the chat's state opens, what
+ * earlier runs of the chat used, and where this run's count starts. */
+static void cost_start(struct chat *c)
+{
+	json_t *o = json_object_get(c->st.root, "cost");
+
+	memset(&c->cost_base, 0, sizeof c->cost_base);
+	c->cost_base.posts = (long)ch_json_num(o, "posts", 0);
+	c->cost_base.posts_url = (long)ch_json_num(o, "posts_with_url", 0);
+	c->cost_base.reads = (long)ch_json_num(o, "reads", 0);
+	c->cost_base.billed = (long)ch_json_num(o, "reads_billed", 0);
+	if (c->x)
+		c->usage0 = c->x->usage;
+	c->cost_on = true;
+}
+
+/* The chat's "cost" in its state: posts made, posts read and billed, and
+ * what they cost at the schedule's prices (US dollars). */
+static void cost_to_state(struct chat *c)
+{
+	struct ch_net_usage u = c->cost_base;
+	double dollars;
+
+	if (!c->cost_on || !c->x || !c->x->ops->billed)
+		return;
+	u.posts += c->x->usage.posts - c->usage0.posts;
+	u.posts_url += c->x->usage.posts_url - c->usage0.posts_url;
+	u.reads += c->x->usage.reads - c->usage0.reads;
+	u.billed += c->x->usage.billed - c->usage0.billed;
+	dollars = (double)(u.posts - u.posts_url) * c->s->price_post +
+		  (double)u.posts_url * c->s->price_post_url +
+		  (double)u.billed * c->s->price_read;
+	json_object_set_new(
+		c->st.root, "cost",
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f}",
+			  "net", c->x->ops->name, "posts", (json_int_t)u.posts,
+			  "posts_with_url", (json_int_t)u.posts_url,
+			  "reads", (json_int_t)u.reads,
+			  "reads_billed", (json_int_t)u.billed,
+			  "price_post", c->s->price_post,
+			  "price_post_with_url", c->s->price_post_url,
+			  "price_read", c->s->price_read,
+			  "dollars", floor(dollars * 1000.0 + 0.5) / 1000.0));
+}
+
 /* Writes the state. Returns 0, or -1 (logged; the first failure of a
  * chat is also sent to the notifiers). */
 static int save_state(struct chat *c)
@@ -277,6 +328,8 @@ static int save_state(struct chat *c)
 	ch_error_clear(&err);
 	if (!c->state_open)
 		return 0;
+	if (!c->o->dry_run)
+		cost_to_state(c);
 	if (ch_state_save(&c->st, &err) == 0) {
 		if (c->state_failed)
 			ch_log(CH_LOG_INFO, "%s: the state can be written again",
@@ -584,6 +637,27 @@ static void capture_sleep(struct ch_capture *cap, double t)
 	nap_until(t);
 }
 
+/* A failed live search: logged and counted; the usage cap or the
+ * credits used up stop the reads (capture.c waits for the reset) but not
+ * the posts, and the host is told once. */
+static void search_failed(struct chat *c, const struct ch_error *err)
+{
+	ch_log(CH_LOG_WARN, "search: %s", err->text);
+	c->polls_failed++;
+	snprintf(c->search_error, sizeof c->search_error, "%s", err->text);
+	if (c->x->last == CH_NETFAIL_EXHAUSTED && !c->exhausted_told) {
+		char *msg = ch_xasprintf(
+			"the %s chat on %s: reading %s stopped (%s); the questions are still posted, and the answers are read again after the reset or with chathost run --backfill --date %s",
+			c->s->hashtag, c->date, c->x->ops->title, err->text,
+			c->date);
+
+		c->exhausted_told = true;
+		ch_log(CH_LOG_WARN, "%s", msg);
+		alert(c, msg);
+		free(msg);
+	}
+}
+
 /* Runs capture cycles and sleeps until the real instant t. With a post
  * p, lead seconds before t it records the intent (an fsync must not delay
  * the post) and warms the connection. Returns 1 if stopped. */
@@ -632,14 +706,8 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 
 				ch_error_clear(&err);
 				if (ch_capture_poll(&c->cap, now, t - guard,
-						    &err) < 0) {
-					ch_log(CH_LOG_WARN, "search: %s",
-					       err.text);
-					c->polls_failed++;
-					snprintf(c->search_error,
-						 sizeof c->search_error, "%s",
-						 err.text);
-				}
+						    &err) < 0)
+					search_failed(c, &err);
 				continue;
 			}
 			if (due > now && due < wake && due < t - guard)
@@ -1116,13 +1184,80 @@ static bool topic_bad(const struct chat *c, time_t start)
 	return bad != 0;
 }
 
+/* In the "warned" bits of the chat's state: the networks' reads were
+ * checked (probe_reads). */
+#define PROBED_BIT (1u << 30)
+
+/* One read of the chat's hashtag on n (the last 10 minutes, at most 10
+ * posts): a network that refuses this app its reads (X's access levels,
+ * the credits, the usage cap) is said ahead of the chat, while it can
+ * still be fixed. A network that cannot be reached now is not. */
+static void probe_net(const struct chat *c, struct ch_net *n)
+{
+	struct ch_net_read rd;
+	struct ch_msg_page page;
+	struct ch_error err;
+	char from[40], to[40];
+	const char *tag = c->s->hashtag ? c->s->hashtag : "";
+	double now = ch_now();
+	char *msg;
+
+	memset(&rd, 0, sizeof rd);
+	memset(&page, 0, sizeof page);
+	ch_error_clear(&err);
+	ch_format_utc((time_t)(now - 600), from, sizeof from);
+	ch_format_utc((time_t)(now - n->ops->end_lag - 1), to, sizeof to);
+	rd.tag = tag[0] == '#' ? tag + 1 : tag;
+	rd.start_time = from;
+	rd.end_time = to;
+	rd.max = 10;
+	if (ch_net_read(n, &rd, &page, &err) == 0) {
+		ch_log(CH_LOG_INFO, "%s: reading %s on %s works (%zu posts)",
+		       c->date, c->s->hashtag, n->ops->title, page.n);
+		ch_msg_page_free(&page);
+		return;
+	}
+	ch_msg_page_free(&page);
+	if (n->last == CH_NETFAIL_RETRY || n->last == CH_NETFAIL_WAIT ||
+	    n->last == CH_NETFAIL_BAD_RESPONSE) {
+		ch_log(CH_LOG_INFO, "%s: reading %s on %s could not be checked now: %s",
+		       c->date, c->s->hashtag, n->ops->title, err.text);
+		return;
+	}
+	msg = ch_xasprintf(
+		"the %s chat on %s: reading its answers on %s does not work for this app (%s); fix it before the chat, or its answers are not captured",
+		c->s->hashtag, c->date, n->ops->title, err.text);
+	ch_error_clear(&err);
+	if (ch_notify_send(c->s, msg, &err) < 0)
+		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	free(msg);
+}
+
+/* The reads of every network of the chat, checked once (PROBED_BIT in
+ * *done) at the first early warning, or before the chat at the latest. */
+static void probe_reads(const struct chat *c, struct run_net *extra,
+			size_t n_extra, unsigned *done)
+{
+	size_t i;
+
+	if (*done & PROBED_BIT)
+		return;
+	*done |= PROBED_BIT;
+	if (c->x)
+		probe_net(c, c->x);
+	for (i = 0; i < n_extra; i++)
+		if (extra[i].open)
+			probe_net(c, &extra[i].net);
+}
+
 /* Before a real chat: waits (re-reading the clock at least every 5
  * minutes) until 10 minutes before the chat or its poll, sending the early
  * warnings about its topic file on the way; in the last hour a missing or
  * invalid topic file ends the wait at once (the chat's load then reads it
  * every minute). Long waits are spent in chathost-wait. Returns 1 if
  * stopped. */
-static int pre_wait(struct chat *c, time_t start)
+static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
+		    size_t n_extra)
 {
 	unsigned done, before;
 	struct ch_error err;
@@ -1137,13 +1272,20 @@ static int pre_wait(struct chat *c, time_t start)
 		if (topic_poll_at(c, &poll_at) == 0 && poll_at - 600 < load_at)
 			load_at = poll_at - 600;
 		if (now >= (double)load_at ||
-		    (now >= (double)(start - 3600) && topic_bad(c, start)))
+		    (now >= (double)(start - 3600) && topic_bad(c, start))) {
+			before = done;
+			probe_reads(c, extra, n_extra, &done);
+			if (done != before)
+				save_warned(c, done);
 			return 0;
+		}
 		ch_error_clear(&err);
 		before = done;
 		if (ch_notify_check_topic(c->s, c->date, start, (time_t)now,
 					  &done, &err) < 0)
 			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		if (done != before)
+			probe_reads(c, extra, n_extra, &done);
 		if (done != before)
 			save_warned(c, done);
 		wake = (double)load_at;
@@ -1392,6 +1534,7 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	json_object_set_new(c->st.root, "date", json_string(c->date));
 	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
 	json_object_del(c->st.root, "not_hosted"); /* it is, after all */
+	cost_start(c);
 	if (save_state(c) < 0 && !c->o->backfill)
 		return CH_EXIT_NETWORK;
 	if (ch_replylog_open(c->log, *log_path, &err) < 0) {
@@ -1674,6 +1817,7 @@ static int net_chat_state(struct net_chat *e, struct chat *pc)
 	json_object_set_new(c->st.root, "date", json_string(c->date));
 	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
 	json_object_del(c->st.root, "not_hosted");
+	cost_start(c);
 	rc = save_state(c) < 0 && !c->o->backfill ? -1 : 0;
 cleanup:
 	free(path);
@@ -2222,7 +2366,7 @@ static int run_one(struct run *r, const char *date, time_t start,
 		       date);
 		return CH_EXIT_INPUT;
 	}
-	if (pre_wait(&c, start))
+	if (pre_wait(&c, start, r->extra, r->n_extra))
 		return CH_EXIT_OK;
 	if (!r->have_me && r->have_x && r->n_extra > 0 && !o->backfill &&
 	    !o->dry_run)

@@ -187,6 +187,42 @@ void ch_plan_check_text(const char *text, const char *name,
 	check_x(text, name, whole, src, line, true, d);
 }
 
+/* Whether X is one of the chat's networks (none set: X). */
+static bool hosts_on_x(const struct ch_schedule *s)
+{
+	size_t i;
+
+	if (!s || s->n_nets == 0)
+		return true;
+	for (i = 0; i < s->n_nets; i++)
+		if (strcmp(s->nets[i].name, "x") == 0)
+			return true;
+	return false;
+}
+
+/* X bills a post with a URL 13 times a post without: worth a warning. */
+static void check_price(struct ch_plan *p, const struct ch_schedule *s,
+			const struct ch_post *post, const char *name,
+			const char *src)
+{
+	struct ch_tweetlen r;
+
+	if (!s || !hosts_on_x(s))
+		return;
+	ch_tweetlen(post->text, strlen(post->text), &r);
+	if (r.urls == 0 || s->price_post_url <= s->price_post)
+		return;
+	if (s->price_post > 0)
+		ch_diags_add(&p->warnings, src, post->line,
+			     "%s has a URL: on X a post with a URL costs $%.3f, %.0f times a post without ($%.3f)",
+			     name, s->price_post_url,
+			     s->price_post_url / s->price_post, s->price_post);
+	else
+		ch_diags_add(&p->warnings, src, post->line,
+			     "%s has a URL: on X a post with a URL costs $%.3f",
+			     name, s->price_post_url);
+}
+
 void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
 			const char *name, const char *whole, const char *src,
 			int line, bool first_only, struct ch_diags *d)
@@ -214,7 +250,7 @@ void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
 }
 
 /* Length, validity and duplicate checks on every post. */
-static void check_posts(const struct ch_plan *p, const struct ch_schedule *s,
+static void check_posts(struct ch_plan *p, const struct ch_schedule *s,
 			const char *src, struct ch_diags *d)
 {
 	size_t i, j;
@@ -226,6 +262,7 @@ static void check_posts(const struct ch_plan *p, const struct ch_schedule *s,
 
 		ch_plan_check_nets(s, post->text, name, NULL, src, post->line,
 				   false, d);
+		check_price(p, s, post, name, src);
 		if (post->given_label && post->given_label != post->number)
 			ch_diags_add(d, src, post->line,
 				     "%s starts with the label \"Q%d\": chathost numbers the questions itself (\"%s: ...\"); remove the label from the text",

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "report_model.h"
 #include "state.h"
+#include "net/net.h"
 #include "chtime.h"
 
 #include <dirent.h>
@@ -207,29 +208,91 @@ static char *state_path_of(const char *path)
 	return ch_xasprintf("%.*s.state.json%s", (int)(p - path), path, p + 6);
 }
 
-/* The posts the state records as not posted ("posts".KEY.skipped) and
- * why a chat was not hosted at all ("not_hosted"). */
-static void load_not_posted(struct ch_rp_chat *c, json_t *root)
+/* The posts a state records as not posted ("posts".KEY.skipped) or as
+ * posted on their own ("standalone"), appended to c's lists; on (" on
+ * mastodon") names a further network's state. */
+static void load_posts_facts(struct ch_rp_chat *c, json_t *root,
+			     const char *on)
 {
 	json_t *posts = root ? json_object_get(root, "posts") : NULL, *p;
-	json_t *nh = root ? json_object_get(root, "not_hosted") : NULL;
-	struct ch_buf b = {0};
+	struct ch_buf b = {0}, a = {0};
 	const char *key;
 
+	if (c->not_posted)
+		ch_buf_puts(&b, c->not_posted);
+	if (c->alone)
+		ch_buf_puts(&a, c->alone);
 	json_object_foreach(posts, key, p) {
 		const char *why = ch_json_str(p, "skipped");
+		const char *alone = ch_json_str(p, "standalone");
 
 		if (why && !ch_json_str(p, "id")) {
-			ch_buf_printf(&b, "%s%s (%s)", c->n_not_posted ? ", " : "",
-				      key, why);
+			ch_buf_printf(&b, "%s%s%s (%s)", c->n_not_posted ? ", " : "",
+				      key, on, why);
 			c->n_not_posted++;
 		}
+		if (alone && ch_json_str(p, "id")) {
+			ch_buf_printf(&a, "%s%s%s (%s)", c->n_alone ? ", " : "",
+				      key, on, alone);
+			c->n_alone++;
+		}
 	}
-	if (c->n_not_posted)
-		c->not_posted = ch_buf_steal(&b);
+	free(c->not_posted);
+	free(c->alone);
+	c->not_posted = c->n_not_posted ? ch_buf_steal(&b) : NULL;
+	c->alone = c->n_alone ? ch_buf_steal(&a) : NULL;
 	ch_buf_free(&b);
-	if (json_is_string(nh))
-		c->not_hosted = ch_xstrdup(json_string_value(nh));
+	ch_buf_free(&a);
+}
+
+/* A billed network's "cost" in a state. */
+static void load_cost(struct ch_rp_chat *c, json_t *root)
+{
+	json_t *o = root ? json_object_get(root, "cost") : NULL;
+	struct ch_rp_cost *k = &c->cost;
+
+	if (!json_is_object(o) || k->known)
+		return;
+	k->known = true;
+	snprintf(k->net, sizeof k->net, "%s",
+		 ch_json_str(o, "net") ? ch_json_str(o, "net") : "x");
+	k->posts = (long)ch_json_num(o, "posts", 0);
+	k->posts_url = (long)ch_json_num(o, "posts_with_url", 0);
+	k->reads = (long)ch_json_num(o, "reads", 0);
+	k->billed = (long)ch_json_num(o, "reads_billed", 0);
+	k->price_post = ch_json_num(o, "price_post", 0);
+	k->price_post_url = ch_json_num(o, "price_post_with_url", 0);
+	k->price_read = ch_json_num(o, "price_read", 0);
+	k->dollars = ch_json_num(o, "dollars", 0);
+}
+
+/* The further networks' states beside the log (DATE.NET.state.json):
+ * their posts not made, made on their own, and their cost. */
+static void load_net_states(struct ch_rp_chat *c, const char *sp)
+{
+	const char *names = ch_net_names(), *p = names;
+	size_t cut = strlen(sp) - strlen(".state.json");
+
+	if (strlen(sp) < strlen(".state.json") ||
+	    strcmp(sp + cut, ".state.json") != 0)
+		return; /* a rehearsal's archived DATE.state.json.N */
+	while (*p) {
+		size_t n = strcspn(p, ", ");
+		char *path = ch_xasprintf("%.*s.%.*s.state.json", (int)cut, sp,
+					  (int)n, p);
+		char *on = ch_xasprintf(" on %.*s", (int)n, p);
+		json_t *root = json_load_file(path, 0, NULL);
+
+		if (json_is_object(root)) {
+			load_posts_facts(c, root, on);
+			load_cost(c, root);
+		}
+		json_decref(root);
+		free(on);
+		free(path);
+		p += n;
+		p += strspn(p, ", ");
+	}
 }
 
 /* What the state file beside the log tells (none of it is needed: no
@@ -251,7 +314,12 @@ static void load_state_facts(struct load *L)
 	if (json_is_string(tz) && json_string_length(tz) > 0 &&
 	    json_string_length(tz) < 100)
 		L->c->timezone = ch_xstrdup(json_string_value(tz));
-	load_not_posted(L->c, root);
+	load_posts_facts(L->c, root, "");
+	load_cost(L->c, root);
+	load_net_states(L->c, sp);
+	if (json_is_string(json_object_get(root, "not_hosted")))
+		L->c->not_hosted = ch_xstrdup(json_string_value(
+			json_object_get(root, "not_hosted")));
 	if (json_is_string(json_object_get(root, "title")))
 		L->c->title = ch_xstrdup(json_string_value(json_object_get(root, "title")));
 	if (json_is_string(json_object_get(root, "hashtag")))
@@ -1260,6 +1328,7 @@ void ch_rp_free(struct ch_rp *r)
 		free(c->tposts);
 		free(c->timezone);
 		free(c->not_posted);
+		free(c->alone);
 		free(c->not_hosted);
 		free(c->title);
 		free(c->hashtag);

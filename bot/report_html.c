@@ -1,6 +1,7 @@
 /* report_html.c - the report as one self-contained HTML page: inline CSS
  * and inline SVG charts, no scripts, fonts or styles from elsewhere. */
 #include "report_model.h"
+#include "net/net.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,27 @@ static void html_head(const struct ch_rp *r, const struct ch_rp_chat *c,
 			c->n_not_posted, c->n_not_posted == 1 ? "" : "s");
 		esc(fp, c->not_posted);
 		fputs("</p>", fp);
+	}
+	if (c->n_alone) {
+		fprintf(fp, "<p class=warn><b>Posted on %s own, not as a reply:</b> ",
+			c->n_alone == 1 ? "its" : "their");
+		esc(fp, c->alone);
+		fputs("</p>", fp);
+	}
+	if (c->cost.known) {
+		const struct ch_rp_cost *k = &c->cost;
+
+		const struct ch_net_ops *ops = ch_net_find(k->net);
+
+		fputs("<p class=cost>Cost on ", fp);
+		esc(fp, ops ? ops->title : k->net);
+		fprintf(fp, " <b>$%.2f</b>: %ld post%s", k->dollars, k->posts,
+			k->posts == 1 ? "" : "s");
+		if (k->posts_url)
+			fprintf(fp, " (%ld with a URL at $%.3f)", k->posts_url,
+				k->price_post_url);
+		fprintf(fp, ", %ld posts read, %ld billed</p>", k->reads,
+			k->billed);
 	}
 	fputs("<div class=cards>", fp);
 	card(fp, (long)c->n_authors, "participants");

@@ -37,6 +37,21 @@ static json_t *person(const char *author_id, const char *username,
 	return o;
 }
 
+/* What the chat cost on a network that bills (X), or null. */
+static json_t *cost_json(const struct ch_rp_cost *k)
+{
+	if (!k->known)
+		return json_null();
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f}",
+			 "net", k->net, "posts", (json_int_t)k->posts,
+			 "posts_with_url", (json_int_t)k->posts_url,
+			 "reads", (json_int_t)k->reads,
+			 "reads_billed", (json_int_t)k->billed,
+			 "price_post", k->price_post,
+			 "price_post_with_url", k->price_post_url,
+			 "price_read", k->price_read, "dollars", k->dollars);
+}
+
 static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 {
 	json_t *o = json_object(), *a, *q, *x;
@@ -54,6 +69,8 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 			    json_boolean(!(c->host_posts == 0 &&
 					   (c->not_hosted || c->n_not_posted))));
 	json_object_set_new(o, "not_posted", jstr_or_null(c->not_posted));
+	json_object_set_new(o, "posted_on_their_own", jstr_or_null(c->alone));
+	json_object_set_new(o, "cost", cost_json(&c->cost));
 	json_object_set_new(o, "not_hosted_reason", jstr_or_null(c->not_hosted));
 	json_object_set_new(o, "participants",
 			    json_integer((json_int_t)c->n_authors));

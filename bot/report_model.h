@@ -70,6 +70,17 @@ struct ch_rp_chat {
 	char *not_posted;    /* owned; "q6 (duplicate), ..." from the state
 	                        file beside the log; NULL if all were made */
 	int n_not_posted;
+	char *alone;         /* owned; "q3 (X refused the reply: ...)": posts
+				made on their own instead of as replies, or
+				NULL */
+	int n_alone;
+	/* what the chat cost on a network that bills (X), from its state */
+	struct ch_rp_cost {
+		bool known;
+		char net[16];
+		long posts, posts_url, reads, billed;
+		double price_post, price_post_url, price_read, dollars;
+	} cost;
 	char *not_hosted;    /* owned; why the chat was not hosted at all
 	                        (state "not_hosted"), or NULL */
 	double rehearsal;    /* > 0: a rehearsal at this speed, its times

@@ -1,6 +1,7 @@
 /* report_text.c - the report for the terminal (text, 100 columns) and as
  * CSV (RFC 4180), plus the column-width helpers. */
 #include "report_model.h"
+#include "net/net.h"
 #include "chtime.h"
 
 #include <string.h>
@@ -375,6 +376,24 @@ static void transcript_post(FILE *fp, const struct ch_rp *r,
 }
 
 /* The title line and "This chat". */
+/* "X cost $1.22: 8 posts $0.120, 1 with a URL $0.200, 213 posts read
+ * of which 180 billed $0.900". */
+static void cost_line(FILE *fp, const struct ch_rp_cost *k)
+{
+	const struct ch_net_ops *ops = ch_net_find(k->net);
+
+	fprintf(fp, "  Cost on %s $%.2f: %ld post%s $%.3f",
+		ops ? ops->title : k->net, k->dollars,
+		k->posts, k->posts == 1 ? "" : "s",
+		(double)(k->posts - k->posts_url) * k->price_post +
+			(double)k->posts_url * k->price_post_url);
+	if (k->posts_url)
+		fprintf(fp, " (%ld with a URL at $%.3f)", k->posts_url,
+			k->price_post_url);
+	fprintf(fp, ", %ld posts read, %ld billed $%.3f\n", k->reads,
+		k->billed, (double)k->billed * k->price_read);
+}
+
 static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 			 FILE *fp)
 {
@@ -410,6 +429,11 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 	else if (c->n_not_posted)
 		fprintf(fp, "  NOT POSTED: %d post%s: %s\n", c->n_not_posted,
 			c->n_not_posted == 1 ? "" : "s", c->not_posted);
+	if (c->n_alone)
+		fprintf(fp, "  POSTED ON %s OWN, not as a reply: %s\n",
+			c->n_alone == 1 ? "ITS" : "THEIR", c->alone);
+	if (c->cost.known)
+		cost_line(fp, &c->cost);
 	fprintf(fp, "  Participants          %6zu   first-timers %d, returning %d\n",
 		c->n_authors, c->first_timers, c->returning);
 	fprintf(fp, "  Posts                 %6ld   and %ld by the host\n",

@@ -163,6 +163,8 @@ struct ch_net_ops {
 	const char *env_probe;   /* the first of them */
 	double end_lag;          /* a read's end_time must be this many
 				    seconds before the request (X: 10) */
+	bool billed;             /* posts and reads cost money (X's prices
+				    in the schedule): n->usage is counted */
 	/* reads the credentials without connecting: 0 or -1 (err) */
 	int (*check_credentials)(const char *file, struct ch_error *err);
 	int (*open)(struct ch_net *n, const struct ch_net_conf *conf,
@@ -198,6 +200,16 @@ struct ch_net_ops {
 	char *(*post_detail)(const char *text);
 };
 
+/* What a network's requests used, as the network counts them (X bills
+ * posts and reads: its pay-per-use); counted from the open. */
+struct ch_net_usage {
+	long posts;     /* posts created */
+	long posts_url; /* of which with a URL (X: 13 times the price) */
+	long reads;     /* posts the reads returned */
+	long billed;    /* of which billed: the first read of a post in its
+			   UTC day (X bills it once a day) */
+};
+
 struct ch_net {
 	const struct ch_net_ops *ops; /* borrowed (static) */
 	void *impl;                /* owned by the implementation */
@@ -208,6 +220,7 @@ struct ch_net {
 	double rate_reset;         /* when the read window resets, 0 */
 	struct timespec last_sent; /* wall clock the last request went out */
 	long last_connects;        /* connections the last request opened */
+	struct ch_net_usage usage; /* billed networks (ops->billed) */
 };
 
 /* The networks chathost knows, by name ("x", "bluesky"); NULL if none. */

@@ -3,6 +3,7 @@
  * read as X's search query. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net/net.h"
 
@@ -11,10 +12,87 @@
 #include "tweetlen.h"
 #include "xapi.h"
 
+/* The posts read in one UTC day: X bills a post read once a day. */
+struct dayset {
+	char **ids;   /* owned open-addressing set of owned ids */
+	size_t n, cap;
+	long day;     /* the UTC day (epoch days) the set is for */
+};
+
 struct xnet {
 	struct ch_creds creds; /* owned */
 	struct ch_xapi x;      /* owned */
+	struct dayset read;    /* owned */
+	struct ch_net_usage usage; /* copied to the ch_net after each call
+				      (which may move: no pointer to it) */
 };
+
+static void dayset_clear(struct dayset *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->cap; i++)
+		free(d->ids[i]);
+	free(d->ids);
+	memset(d, 0, sizeof *d);
+}
+
+static size_t dayset_slot(const struct dayset *d, const char *id)
+{
+	size_t h = 1469598103934665603ULL, i;
+
+	for (i = 0; id[i]; i++)
+		h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
+	for (i = h & (d->cap - 1); d->ids[i] && strcmp(d->ids[i], id) != 0;
+	     i = (i + 1) & (d->cap - 1))
+		;
+	return i;
+}
+
+/* Adds id; true if it was not read yet today (then it is billed). */
+static bool dayset_add(struct dayset *d, const char *id, long day)
+{
+	size_t i;
+
+	if (d->day != day)
+		dayset_clear(d);
+	d->day = day;
+	if ((d->n + 1) * 2 > d->cap) {
+		struct dayset bigger = { NULL, 0, d->cap ? d->cap * 2 : 256, day };
+
+		bigger.ids = ch_xcalloc(bigger.cap, sizeof *bigger.ids);
+		for (i = 0; i < d->cap; i++)
+			if (d->ids[i]) {
+				bigger.ids[dayset_slot(&bigger, d->ids[i])] =
+					d->ids[i];
+				bigger.n++;
+			}
+		free(d->ids);
+		*d = bigger;
+	}
+	i = dayset_slot(d, id);
+	if (d->ids[i])
+		return false;
+	d->ids[i] = ch_xstrdup(id);
+	d->n++;
+	return true;
+}
+
+/* A post read: counted, and billed once per UTC day. */
+static void count_read(struct xnet *xn, const char *id)
+{
+	xn->usage.reads++;
+	if (id && dayset_add(&xn->read, id, (long)(time(NULL) / 86400)))
+		xn->usage.billed++;
+}
+
+static void count_page(void *ctx, const struct ch_msg_page *page)
+{
+	size_t i;
+
+	for (i = 0; i < page->n; i++)
+		count_read(ctx, page->msgs[i].id);
+}
 
 static struct ch_xapi *X(struct ch_net *n)
 {
@@ -62,6 +140,7 @@ static int sync_(struct ch_net *n, int r)
 	n->rate_reset = (double)x->rate.reset;
 	n->last_sent = x->last_sent;
 	n->last_connects = x->last_connects;
+	n->usage = ((struct xnet *)n->impl)->usage;
 	return r;
 }
 
@@ -86,6 +165,8 @@ static int x_open(struct ch_net *n, const struct ch_net_conf *conf,
 		return -1;
 	}
 	xn->x.verbose = conf->verbose;
+	xn->x.on_page = count_page;
+	xn->x.on_page_ctx = xn;
 	n->impl = xn;
 	return 0;
 }
@@ -96,6 +177,7 @@ static void x_close(struct ch_net *n)
 
 	ch_xapi_free(&xn->x);
 	ch_creds_free(&xn->creds);
+	dayset_clear(&xn->read);
 	free(xn);
 }
 
@@ -110,6 +192,15 @@ static int x_warm(struct ch_net *n, struct ch_error *err)
 	return sync_(n, ch_xapi_warm(X(n), err));
 }
 
+/* Whether X sees a URL in text (it bills such a post apart). */
+static bool has_url(const char *text)
+{
+	struct ch_tweetlen r;
+
+	ch_tweetlen(text, strlen(text), &r);
+	return r.urls > 0;
+}
+
 static int x_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 		  size_t id_n, struct ch_error *err)
 {
@@ -120,8 +211,14 @@ static int x_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 		req.n_options = p->poll->n_options;
 		req.duration_minutes = p->poll->duration_minutes;
 	}
-	return sync_(n, ch_xapi_post(X(n), p->text, p->reply_to,
-				     p->poll ? &req : NULL, id, id_n, err));
+	if (sync_(n, ch_xapi_post(X(n), p->text, p->reply_to,
+				  p->poll ? &req : NULL, id, id_n, err)) < 0)
+		return -1;
+	((struct xnet *)n->impl)->usage.posts++;
+	if (has_url(p->text))
+		((struct xnet *)n->impl)->usage.posts_url++;
+	n->usage = ((struct xnet *)n->impl)->usage;
+	return 0;
 }
 
 static int x_find_mine(struct ch_net *n, const char *me_id,
@@ -191,7 +288,11 @@ static int x_cursor_cmp(const char *a, const char *b)
 static int x_poll_lookup(struct ch_net *n, const char *post_id,
 			 struct ch_poll_result *res, struct ch_error *err)
 {
-	return sync_(n, ch_xapi_poll_lookup(X(n), post_id, res, err));
+	if (sync_(n, ch_xapi_poll_lookup(X(n), post_id, res, err)) < 0)
+		return -1;
+	count_read(n->impl, post_id);
+	n->usage = ((struct xnet *)n->impl)->usage;
+	return 0;
 }
 
 static void x_set_timeouts(struct ch_net *n, long connect_ms, long total_ms)
@@ -216,6 +317,7 @@ const struct ch_net_ops ch_net_x = {
 	.env_names = "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
 	.env_probe = "X_API_KEY",
 	.end_lag = 10.0,
+	.billed = true,
 	.check_credentials = x_check_credentials,
 	.open = x_open,
 	.close = x_close,

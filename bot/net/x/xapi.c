@@ -1140,6 +1140,8 @@ static int ch_xapi_get_page(struct ch_xapi *x, const char *path,
 		x->last = CH_XFAIL_PARSE;
 		goto cleanup;
 	}
+	if (x->on_page)
+		x->on_page(x->on_page_ctx, page);
 	ret = 0;
 
 cleanup:

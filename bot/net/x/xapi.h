@@ -60,6 +60,10 @@ struct ch_xapi {
 				      to go out (CLOCK_REALTIME); zero if none */
 	long last_connects;        /* new connections the last request opened
 				      (0: the warm connection was reused) */
+	/* called with every page of posts read (search, the account's
+	 * posts), for the billing; NULL: none */
+	void (*on_page)(void *ctx, const struct ch_msg_page *page);
+	void *on_page_ctx;         /* borrowed */
 };
 
 /* base_url must be https://, or http:// only to a loopback address
