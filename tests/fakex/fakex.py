@@ -40,6 +40,14 @@ MAX_BODY = 1 << 20                  # request bodies above this get 413
 PROBLEM_INVALID = "https://api.twitter.com/2/problems/invalid-request"
 PROBLEM_NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+REPLY_RULE_DETAIL = ("Reply to this conversation is not allowed because you have not "
+                     "been mentioned or otherwise engaged by the author of the post "
+                     "you are replying to.")
+FORBIDDEN_DETAIL = "You are not permitted to perform this action."
+CREDITS_DETAIL = ("Your enrolled account does not have any credits to fulfill this "
+                  "request.")
+PROBLEM_USAGE_CAP = "https://api.twitter.com/2/problems/usage-capped"
+LONG_POST = 280                        # longer posts: text cut, note_tweet whole
 
 log = logging.getLogger("fakex")
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)   # Linux
@@ -223,6 +231,11 @@ class OAuthVerifier:
 
 # --------------------------------------------------------------------------
 # Time and text helpers
+
+def x_escape(text):
+    """A post's text as X's v2 API gives it: &, < and > escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 def iso(t):
     """Epoch seconds -> '2026-12-01T18:07:12.000Z' (what X sends)."""
@@ -623,7 +636,7 @@ def validate_poll_votes(script):
 # Faults
 
 FAULT_KINDS = ("429", "500", "503", "slow", "cut", "malformed", "duplicate",
-               "timeout")
+               "timeout", "usage-cap", "credits", "forbidden", "partial")
 
 
 def validate_fault(f):
@@ -639,7 +652,7 @@ def validate_fault(f):
            "count": f.get("count", 1),
            "delay": f.get("delay"),
            "reset_in": f.get("reset_in", 60),
-           "apply": bool(f.get("apply", kind == "slow"))}
+           "apply": bool(f.get("apply", kind in ("slow", "partial")))}
     if out["path"] is not None and not isinstance(out["path"], str):
         raise ValueError("fault path must be a string")
     if out["method"] is not None:
@@ -722,6 +735,8 @@ class Store:
             self.timers = []
             self.phase = "idle"
             self.intro_id = None
+            self.reply_rule = bool(self.args.reply_rule)
+            self.hidden_authors = set()
             self.users_seq = itertools.count(1)
             for u in (self.participants or {}).get("users", []):
                 self.add_user(u["username"], u.get("name", u["username"]),
@@ -793,6 +808,18 @@ class Store:
             self.tweets[tid] = tw
             bisect.insort(self.ids, tid)
             return tw
+
+    def engaged(self, tid, uid):
+        """X's reply rule (2026): a reply to tid is allowed when its author
+        mentioned or quoted the account uid."""
+        tw = self.tweets.get(tid)
+        if tw is None:
+            return False
+        name = self.users[uid]["username"].casefold()
+        if any(m.group(1).casefold() == name for m in _MENTION.finditer(tw["text"])):
+            return True
+        q = self.tweets.get(tw.get("quote_of")) if tw.get("quote_of") else None
+        return q is not None and q["author_id"] == uid
 
     def find_duplicate(self, author_id, text, window):
         now = self.now()
@@ -986,8 +1013,9 @@ def _list_param(q, name, allowed):
 
 
 class Render:
-    def __init__(self, store, q):
+    def __init__(self, store, q, raw=False):
         self.store = store
+        self.raw = raw                    # /_fake/tweets: texts unescaped
         self.tf = _list_param(q, "tweet.fields", TWEET_FIELDS)
         self.uf = _list_param(q, "user.fields", USER_FIELDS)
         self.pf = _list_param(q, "poll.fields", POLL_FIELDS)
@@ -1005,13 +1033,22 @@ class Render:
 
     def tweet(self, tw, nested=False):
         st = self.store
-        out = {"id": str(tw["id"]), "text": tw["text"],
-               "edit_history_tweet_ids": [str(tw["id"])]}
+        text = tw["text"] if self.raw else x_escape(tw["text"])
+        out = {"id": str(tw["id"]), "text": text,
+               "edit_history_tweet_ids": [str(i) for i in
+                                          tw.get("edit_history") or [tw["id"]]]}
         tf = self.tf
+        if not self.raw and weighted_length(tw["text"]) > LONG_POST:
+            # a long post: text is cut; its whole text only in note_tweet
+            out["text"] = x_escape(tw["text"][:LONG_POST - 5]) + "\u2026"
+            if "note_tweet" in tf:
+                out["note_tweet"] = {"text": text}
         if "created_at" in tf:
             out["created_at"] = iso(tw["created"])
         if "author_id" in tf or "author_id" in self.ex:
             out["author_id"] = tw["author_id"]
+        for k in tw.get("omit") or ():    # a post X gives without a field
+            out.pop(k, None)
         if "conversation_id" in tf:
             out["conversation_id"] = str(tw["conversation_id"])
         if "in_reply_to_user_id" in tf and tw["in_reply_to_user_id"]:
@@ -1071,7 +1108,9 @@ class Render:
         return out
 
     def _user(self, uid):
-        if uid and uid not in self.users and uid in self.store.users:
+        hidden = self.store.hidden_authors
+        if uid and uid not in self.users and uid in self.store.users and \
+                (self.raw or uid not in hidden):
             self.users[uid] = self.store.users[uid]
 
     def user(self, u):
@@ -1113,8 +1152,9 @@ def _single(qs, allowed):
     q = {}
     for k, vals in qs.items():
         if k not in allowed:
-            raise bad_param("The query parameter [%s] is not one of [%s]" %
-                            (k, ",".join(sorted(allowed))), k, vals[0])
+            # as the real API: an unknown parameter is ignored (the tests
+            # check every request against X's OpenAPI: x_openapi.py)
+            continue
         if len(vals) > 1:
             raise bad_param("Duplicate parameter [%s]" % k, k, vals[0])
         q[k] = vals[0]
@@ -1411,6 +1451,9 @@ def api_post(store, req):
                                         "You attempted to reply to a Tweet that is "
                                         "deleted or not visible to you."))
         host_id = store.host["id"]
+        if reply_to is not None and store.reply_rule and \
+                not store.engaged(reply_to, host_id):
+            raise ApiError(403, problem(403, "Forbidden", REPLY_RULE_DETAIL))
         if text and store.find_duplicate(host_id, text, store.args.dup_window):
             raise ApiError(403, problem(403, "Forbidden", DUPLICATE_DETAIL))
         tw = store.add_tweet(host_id, text, reply_to=reply_to, poll=poll)
@@ -1752,8 +1795,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, raw=b'{"data":{"id":"1234567890123456789","text":"hal',
                       headers=rl)
             return
+        if kind == "partial":
+            # the answer, and errors[] beside its data
+            if isinstance(payload, dict):
+                payload = dict(payload)
+                payload["errors"] = [{
+                    "value": "1", "detail": "Could not find tweet with ids: [1].",
+                    "title": "Not Found Error", "resource_type": "tweet",
+                    "parameter": "ids", "resource_id": "1",
+                    "type": PROBLEM_NOT_FOUND}]
+            entry.update(status=status, reason="errors beside data")
+            store.record(entry)
+            self.send(status, payload, rl)
+            return
         if kind == "duplicate":
             st, payload = 403, problem(403, "Forbidden", DUPLICATE_DETAIL)
+        elif kind == "forbidden":
+            st, payload = 403, problem(403, "Forbidden", FORBIDDEN_DETAIL)
+        elif kind == "credits":
+            st, payload = 402, problem(402, "Payment Required", CREDITS_DETAIL)
+        elif kind == "usage-cap":
+            rl = dict(rl)
+            if fault["reset_in"]:
+                rl["x-rate-limit-reset"] = int(store.now() + float(fault["reset_in"]))
+            st, payload = 429, problem(429, "UsageCapExceeded",
+                                       "Usage cap exceeded: Monthly product cap",
+                                       PROBLEM_USAGE_CAP, period="Monthly",
+                                       scope="Product")
         elif kind == "429":
             rl = dict(rl)
             rl["x-rate-limit-remaining"] = 0
@@ -1809,7 +1877,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 r = Render(store, {"tweet.fields": "created_at,author_id,"
                                    "conversation_id,in_reply_to_user_id,"
                                    "referenced_tweets,attachments",
-                                   "expansions": "author_id"})
+                                   "expansions": "author_id"}, raw=True)
                 data_out = []
                 for tid in store.ids:
                     tw = store.tweets[tid]
@@ -1822,6 +1890,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "includes": {"users": [r.user(u) for u in store.users.values()]}}
         if path == "/_fake/tweets" and m == "POST":
             return 201, {"data": self._inject(data)}
+        if path == "/_fake/rules" and m == "POST":
+            if not isinstance(data, dict) or not isinstance(data.get("reply_rule"), bool):
+                raise ValueError('give {"reply_rule": true|false}')
+            with store.lock:
+                store.reply_rule = data["reply_rule"]
+            return 200, {"reply_rule": store.reply_rule}
         if path == "/_fake/faults":
             if m == "GET":
                 with store.lock:
@@ -1954,9 +2028,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         raise ValueError("%s: poll needs options" % where)
                     poll = {"options": poll["options"],
                             "duration_minutes": int(poll.get("duration_minutes", 60))}
+                edit_of = t.get("edit_of")
+                if edit_of is not None:
+                    orig = store.tweets.get(int(edit_of))
+                    if orig is None or orig["author_id"] != uid:
+                        raise ValueError("%s: edit_of %s is not a post of this author"
+                                         % (where, edit_of))
+                    reply = orig["in_reply_to_id"]
+                    conv = orig["conversation_id"]
                 tw = store.add_tweet(uid, text, created=created, reply_to=reply,
                                      retweet_of=rt, poll=poll, conversation_id=conv,
                                      live=created is None)
+                if edit_of is not None:
+                    # X: every version lists the chain, oldest first
+                    chain = orig.get("edit_history") or [orig["id"]]
+                    chain.append(tw["id"])
+                    for v in chain:
+                        store.tweets[v]["edit_history"] = chain
+                omit = t.get("omit") or []
+                if not isinstance(omit, list) or not set(omit) <= {"text", "created_at"}:
+                    raise ValueError('%s: omit is a list of "text", "created_at"' % where)
+                tw["omit"] = list(omit)
+                if t.get("hide_author"):
+                    store.hidden_authors.add(uid)
                 if uid == store.host["id"] and t.get("trigger", False):
                     store.on_host_post(tw)
                 out.append({"id": str(tw["id"]), "text": tw["text"],
@@ -2026,6 +2120,9 @@ def parse_args(argv):
     p.add_argument("--post-limit", type=int, help="same as --rate-limit post=N")
     p.add_argument("--search-limit", type=int,
                    help="same as --rate-limit search=N")
+    p.add_argument("--reply-rule", action="store_true",
+                   help="X's reply rule: a reply only where the author of the "
+                        "post replied to mentioned or quoted the account")
     p.add_argument("--dup-window", type=float, default=86400.0,
                    help="seconds within which the same text is a duplicate")
     p.add_argument("--max-weight", type=int, default=280,

@@ -499,6 +499,81 @@ def test_conversation(f):
          "conversation_id OR hashtag (AND binds tighter)", r.json["meta"])
 
 
+@group("X in 2026: its rules and answers")
+def test_x2026(f):
+    f.ctl("POST", "/_fake/reset")
+    # unknown parameters are ignored with 200, as the real API does
+    r = f.search("#x26", bogus="1")
+    T.ok(r.status == 200, "an unknown query parameter is ignored (200)", r)
+    # HTML-escaped text, the long post's whole text in note_tweet
+    long = "A1: " + "word " * 70 + "& the end #x26"
+    r = f.ctl("POST", "/_fake/tweets", {"tweets": [
+        {"username": "amp_user", "text": "A1: fish & chips <3 #x26"},
+        {"username": "long_user", "text": long}]})
+    ids = [t["id"] for t in r.json["data"]]
+    r = f.search("#x26", tweet__fields="created_at,note_tweet", max_results=10)
+    by = {t["id"]: t for t in r.json["data"]}
+    T.ok(by[ids[0]]["text"] == "A1: fish &amp; chips &lt;3 #x26",
+         "&, < and > are escaped in text", by[ids[0]])
+    T.ok(by[ids[1]]["text"].endswith("\u2026") and len(by[ids[1]]["text"]) <= 280 and
+         by[ids[1]]["note_tweet"]["text"] == long.replace("&", "&amp;"),
+         "a long post: text cut, note_tweet whole", by[ids[1]])
+    # an edit: a new id, both versions list the chain
+    r = f.ctl("POST", "/_fake/tweets", {"username": "amp_user", "edit_of": ids[0],
+                                        "text": "A1: fish and chips #x26"})
+    new = r.json["data"][0]["id"]
+    r = f.search("#x26", max_results=10)
+    by = {t["id"]: t for t in r.json["data"]}
+    T.ok(by[new]["edit_history_tweet_ids"] == [ids[0], new] and
+         by[ids[0]]["edit_history_tweet_ids"] == [ids[0], new],
+         "an edit: both versions list the chain, oldest first", by)
+    # a post without text or created_at; an author left out of includes
+    r = f.ctl("POST", "/_fake/tweets", {"tweets": [
+        {"username": "sparse_user", "text": "A2 no text #x26", "omit": ["text"]},
+        {"username": "hidden_user", "text": "A2 hidden #x26", "hide_author": True,
+         "omit": ["created_at"]}]})
+    sp, hid = [t["id"] for t in r.json["data"]]
+    r = f.search("#x26", tweet__fields="created_at,author_id", expansions="author_id",
+                 max_results=10)
+    by = {t["id"]: t for t in r.json["data"]}
+    names = {u["username"] for u in r.json["includes"]["users"]}
+    T.ok("text" not in by[sp] and "created_at" not in by[hid] and
+         "hidden_user" not in names and "amp_user" in names,
+         "omit drops a field; hide_author leaves the author out of includes",
+         (by[sp], by[hid], names))
+    # the reply rule
+    intro = f.post("x26 intro").json["data"]["id"]
+    r = f.ctl("POST", "/_fake/rules", {"reply_rule": True})
+    T.ok(r.status == 200 and r.json["reply_rule"] is True, "the reply rule on", r)
+    r = f.post("x26 reply", reply_to=intro)
+    T.ok(r.status == 403 and r.json["detail"].startswith(
+        "Reply to this conversation is not allowed"), "a reply refused by the rule", r)
+    r = f.ctl("POST", "/_fake/tweets", {"username": "fan", "text": "hi @chathost_demo"})
+    r = f.post("x26 reply to a mention", reply_to=r.json["data"][0]["id"])
+    T.ok(r.status == 201, "a reply to a post that mentions the account is allowed", r)
+    f.ctl("POST", "/_fake/rules", {"reply_rule": False})
+    # the usage cap, credits, a refusal, errors beside data
+    f.ctl("POST", "/_fake/faults", [
+        {"path": "/2/tweets/search/recent", "fault": "usage-cap", "reset_in": 300},
+        {"path": "/2/tweets", "method": "POST", "fault": "credits"},
+        {"path": "/2/tweets", "method": "POST", "fault": "forbidden"},
+        {"path": "/2/tweets/search/recent", "fault": "partial"}])
+    now = time.time()
+    r = f.search("#x26")
+    T.ok(r.status == 429 and r.json["type"].endswith("/usage-capped") and
+         r.json["title"] == "UsageCapExceeded" and
+         abs(int(r.headers["x-rate-limit-reset"]) - (now + 300)) <= 2,
+         "usage-cap: 429 usage-capped with its reset", (r, r.headers))
+    r = f.post("x26 no credits")
+    T.ok(r.status == 402 and "credits" in r.json["detail"], "credits: 402", r)
+    r = f.post("x26 forbidden")
+    T.ok(r.status == 403 and r.json["detail"] == "You are not permitted to perform "
+         "this action.", "forbidden: 403 for this one request", r)
+    r = f.search("#x26", max_results=10)
+    T.ok(r.status == 200 and r.json.get("data") and r.json.get("errors"),
+         "partial: errors beside data", r)
+
+
 @group("faults")
 def test_faults(f):
     f.ctl("POST", "/_fake/reset")
@@ -822,6 +897,7 @@ def main():
         test_search(f)
         test_conversation(f)
         test_faults(f)
+        test_x2026(f)
         test_recording(f)
     finally:
         rc = f.stop()

@@ -51,8 +51,28 @@ class Tap:
         return self.ok(got == want, desc, "got:  %r\nwant: %r" % (got, want))
 
     def done(self):
+        check_x_requests(self)
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
+
+
+# the fakes of this script whose records are checked against X's OpenAPI
+_checked_fakes = []
+
+
+def check_x_requests(t):
+    """One check per script that ran the fake X API: every request the
+    bot sent it is valid against X's OpenAPI 2.166 (x_openapi.py)."""
+    import x_openapi
+    n, probs = 0, []
+    for fake in _checked_fakes:
+        k, p = x_openapi.check_record(fake.record)
+        n += k
+        probs += p
+    del _checked_fakes[:]
+    if n:
+        t.ok(not probs, "the %d requests sent to the fake X API are valid against "
+             "X's OpenAPI 2.166" % n, "\n".join(probs[:20]))
 
 
 def workdir(name):
@@ -64,9 +84,11 @@ def workdir(name):
 class Fake:
     """The fake X API server, on a free port, recording to DIR/requests.jsonl."""
 
-    def __init__(self, d, *args):
+    def __init__(self, d, *args, openapi=True):
         self.dir = d
         port_file = os.path.join(d, "fakex.port")
+        if openapi:
+            _checked_fakes.append(self)
         self.record = os.path.join(d, "requests.jsonl")
         self.log = open(os.path.join(d, "fakex.log"), "w")
         self.proc = subprocess.Popen(
