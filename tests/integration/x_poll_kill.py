@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""X as it is in 2026: the texts X gives back are HTML-escaped (&amp;,
+&lt;, &gt;). A topic poll whose text has "&" and "<" in it, posted by
+chathost poll post, is killed (SIGKILL) after X made the post and before
+its answer came back; the next run finds it among the account's posts (as
+X escapes it) and never posts it a second time. Then the early warning of
+a chat whose reads X refuses (402: the credits are used up): run checks
+the reads once, at the early-warning time, and tells the host."""
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
+from faultlib import fault  # noqa: E402
+
+t = Tap()
+POLL_TEXT = "Pet peeves & fixes, or <AI> in the contact center: which next week?"
+
+
+def chat_date():
+    d = datetime.date.today() + datetime.timedelta(days=9)
+    while d.weekday() != 1:
+        d += datetime.timedelta(days=1)
+    return d
+
+
+DATE = chat_date()
+
+
+def write_topic(d):
+    tdir = os.path.join(d, "topics")
+    os.makedirs(tdir, exist_ok=True)
+    post_at = DATE - datetime.timedelta(days=7)
+    with open(os.path.join(tdir, "%s.conf" % DATE), "w") as f:
+        f.write('date = "%s";\npoll = { text = "%s"; post_at = "%s 14:00"; '
+                'duration = 60; };\ncandidates = (\n' % (DATE, POLL_TEXT, post_at))
+        for i, lab in enumerate(["Pet peeves & fixes", "AI <assist>"]):
+            f.write('  { label = "%s"; title = "T%d"; intro = "Welcome to #ICMIchat!"; '
+                    'questions = ( "Q on %s?" ); wrapup = "Thanks, all!"; }%s\n'
+                    % (lab, i, lab, "," if i == 0 else ""))
+        f.write(');\n')
+
+
+# 1. the poll, killed in flight, found after the restart
+d = workdir("x_poll_kill")
+fake = Fake(d)
+try:
+    sched = write_schedule(d)
+    write_topic(d)
+    # X makes the post, then holds its answer 3 s: the kill falls in there
+    fake.faults([fault("/2/tweets", "slow", "POST", delay=3.0)])
+    log = open(os.path.join(d, "poll1.log"), "w")
+    p = start_bot(["poll", "post", sched, "--date", str(DATE), "--api-base", fake.base],
+                  log=log)
+    deadline = time.time() + 20
+    while time.time() < deadline and not [
+            r for r in fake.requests("/2/tweets", "POST") if r.get("status") == 201]:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    made = [tw for tw in fake.tweets() if tw.get("poll")]
+    t.eq(len(made), 1, "X made the poll's post before the kill")
+    st, out, err = run_bot(["poll", "post", sched, "--date", str(DATE),
+                            "--api-base", fake.base], timeout=60)
+    t.eq(st, 0, "the next poll post succeeds", )
+    polls = [tw for tw in fake.tweets() if tw.get("poll")]
+    t.eq(len(polls), 1, "the poll with & and < in it is not posted a second time")
+    t.ok("posted already" in err and made and made[0]["id"] in err,
+         "it was found among the account's posts, as X escapes its text", err[-800:])
+    lookups = fake.requests("/2/users/%s/tweets" % "1700000000000000001", "GET")
+    t.ok(lookups, "by the account's posts (GET /2/users/:id/tweets)")
+finally:
+    fake.stop()
+
+# 2. the early warning of reads X refuses (402: no credits)
+d = workdir("x_probe")
+fake = Fake(d)
+try:
+    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    notes = os.path.join(d, "notes.txt")
+    sched = write_schedule(d, weekday='"%s"' % day.strftime("%A"), time='"12:00"',
+                           timezone='"UTC"', warn_before='["96h", "48h"]',
+                           notify='{ command = "cat >> %s"; }' % notes)
+    fake.faults([fault("/2/tweets/search/recent", "credits", count=5)])
+    logf = open(os.path.join(d, "bot.log"), "w")
+    p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
+    deadline = time.time() + 20
+    text = ""
+    while time.time() < deadline and "does not work" not in text:
+        time.sleep(0.1)
+        text = open(notes).read() if os.path.exists(notes) else ""
+    t.ok("reading its answers on X does not work for this app (402 Payment Required"
+         in text and "credits" in text,
+         "the host is told at the early warning that X refuses the reads, and why", text)
+    searches = fake.requests("/2/tweets/search/recent", "GET")
+    t.eq(len(searches), 1, "one search request checks it (no loop)")
+    p.send_signal(signal.SIGHUP)      # a reload: checked once only
+    time.sleep(1.5)
+    text = open(notes).read() if os.path.exists(notes) else ""
+    t.eq(text.count("does not work"), 1, "told once, across a reload")
+    p.send_signal(signal.SIGTERM)
+    try:
+        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        t.ok(False, "SIGTERM: exit 0")
+finally:
+    fake.stop()
+
+# 3. the OpenAPI check every X suite ends with catches what X would refuse
+import x_openapi  # noqa: E402
+good = {"method": "GET", "path": "/2/tweets/search/recent",
+        "query": {"query": ["#ICMIchat -is:retweet"], "max_results": ["100"],
+                  "tweet.fields": ["created_at,note_tweet"], "expansions": ["author_id"]}}
+t.eq(x_openapi.check(good), [], "a good search passes")
+bad = [
+    ({"method": "GET", "path": "/2/tweets/search/recent",
+      "query": {"query": ["x"], "bogus": ["1"]}}, "bogus is not declared"),
+    ({"method": "GET", "path": "/2/tweets/search/recent",
+      "query": {"query": ["x"], "max_results": ["500"]}}, "above 100"),
+    ({"method": "GET", "path": "/2/tweets/search/recent",
+      "query": {"query": ["x"], "tweet.fields": ["created_at,post_text"]}}, "post_text"),
+    ({"method": "GET", "path": "/2/tweets/search/recent",
+      "query": {"query": ["x"], "start_time": ["yesterday"]}}, "date-time"),
+    ({"method": "GET", "path": "/2/tweets/search/recent", "query": {}}, "query is required"),
+    ({"method": "GET", "path": "/2/users/abc/tweets", "query": {}}, "does not match"),
+    ({"method": "POST", "path": "/2/tweets", "query": {},
+      "body": '{"text":"hi","reply":{"in_reply_to_post_id":"1"}}'}, "reply"),
+    ({"method": "POST", "path": "/2/tweets", "query": {},
+      "body": '{"text":"hi","poll":{"options":["a"],"duration_minutes":5}}'}, "fewer than"),
+    ({"method": "GET", "path": "/2/nothing", "query": {}}, "no such path"),
+]
+for req, want in bad:
+    probs = x_openapi.check(req)
+    t.ok(any(want in p for p in probs), "caught: %s" % want, probs)
+t.done()
