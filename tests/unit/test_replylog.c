@@ -171,6 +171,38 @@ START_TEST(round_trip_exact)
 }
 END_TEST
 
+/* An edited post's line names its first version (edit_of); read back. */
+static int edit_cb(const struct ch_log_entry *e, void *ctx)
+{
+	char *out = ctx;
+
+	snprintf(out, 64, "%s<%s", e->id, e->edit_of ? e->edit_of : "-");
+	return 0;
+}
+
+START_TEST(edit_of_round_trip)
+{
+	struct ch_replylog lg;
+	struct ch_error err;
+	struct ch_log_entry e = sample[0];
+	char *path = tpath("2026-12-01.jsonl"), *data, seen[64] = "";
+	size_t len;
+
+	ch_error_clear(&err);
+	e.id = "1864000000000000009";
+	e.edit_of = "1864000000000000001";
+	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	ck_assert_int_eq(ch_replylog_append(&lg, &e, &err), 1);
+	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	data = ch_read_file(path, 1 << 20, &len, &err);
+	ck_assert_ptr_nonnull(strstr(data, ",\"edit_of\":\"1864000000000000001\"}"));
+	free(data);
+	ck_assert_int_eq(ch_replylog_read(path, edit_cb, seen, NULL, NULL, 0, &err), 0);
+	ck_assert_str_eq(seen, "1864000000000000009<1864000000000000001");
+	free(path);
+}
+END_TEST
+
 START_TEST(restart_never_duplicates)
 {
 	struct ch_replylog lg;
@@ -935,6 +967,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, round_trip_exact);
+	tcase_add_test(tc, edit_of_round_trip);
 	tcase_add_test(tc, restart_never_duplicates);
 	tcase_add_test(tc, reopen_after_torn_line);
 	tcase_add_test(tc, reader_reports_bad_lines);
