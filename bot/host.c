@@ -2048,7 +2048,10 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 	}
 	if (m == -3)
 		return CH_EXIT_OK;
-	msg = m == -1
+	msg = m == -1 && r->x.last == CH_NETFAIL_EXHAUSTED
+		? ch_xasprintf("the %s bot cannot use its %s account: %s",
+			       r->s.hashtag, r->x.ops->title, err.text)
+		: m == -1
 		? ch_xasprintf("the %s bot cannot use its %s account (%s failed): check the credentials before the next chat",
 			       r->s.hashtag, r->x.ops->title,
 			       strcmp(r->x.ops->name, "x") == 0
@@ -2381,9 +2384,11 @@ static int run_one(struct run *r, const char *date, time_t start,
 			r->s.hashtag, date, r->x.ops->title);
 		struct ch_error err;
 
-		/* refused credentials: said already, no point in asking */
+		/* refused credentials, credits used up: said already, no
+		 * point in asking */
 		if (stop_flag || r->x.last == CH_NETFAIL_CREDENTIALS ||
-		    r->x.last == CH_NETFAIL_REFUSED) {
+		    r->x.last == CH_NETFAIL_REFUSED ||
+		    r->x.last == CH_NETFAIL_EXHAUSTED) {
 			free(msg);
 			return stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
 		}

@@ -277,8 +277,10 @@ int ch_net_whoami(struct ch_net *n, double deadline,
 			return 0;
 		ch_log(CH_LOG_ERROR, "%s", err->text);
 		if (n->last == CH_NETFAIL_CREDENTIALS ||
-		    n->last == CH_NETFAIL_REFUSED) {
-			if (refused++ || n->last == CH_NETFAIL_REFUSED)
+		    n->last == CH_NETFAIL_REFUSED ||
+		    n->last == CH_NETFAIL_EXHAUSTED) {
+			/* credits used up: said, never asked in a loop */
+			if (refused++ || n->last != CH_NETFAIL_CREDENTIALS)
 				return -1;
 		} else {
 			refused = 0;

@@ -286,7 +286,8 @@ int ch_net_find_mine(struct ch_net *n, const char *me_id,
  * sleep_until, which returns non-zero to stop) until deadline (real epoch
  * seconds; no sleep_until: one try). A first CREDENTIALS answer is asked
  * again too (a replayed request after a cut connection); a second one is
- * believed. Returns 0, -1 refused (credentials), -2 not reached by
+ * believed; a refusal or the credits used up (EXHAUSTED) is believed at
+ * once. Returns 0, -1 refused (credentials, credits), -2 not reached by
  * deadline, -3 stopped. */
 int ch_net_whoami(struct ch_net *n, double deadline,
 		  int (*sleep_until)(double t), char *id, size_t id_n,

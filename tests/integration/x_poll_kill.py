@@ -111,7 +111,40 @@ try:
 finally:
     fake.stop()
 
-# 3. the OpenAPI check every X suite ends with catches what X would refuse
+# 3. credits used up when the service starts: said once, not asked in a
+# loop, and the service waits for its chat (credits may be bought by then)
+d = workdir("x_credits")
+fake = Fake(d)
+try:
+    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    notes = os.path.join(d, "notes.txt")
+    sched = write_schedule(d, weekday='"%s"' % day.strftime("%A"), time='"12:00"',
+                           timezone='"UTC"', warn_before='["48h"]',
+                           notify='{ command = "cat >> %s"; }' % notes)
+    fake.faults([fault("/2/users/me", "credits", count=100)])
+    logf = open(os.path.join(d, "bot.log"), "w")
+    p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
+    deadline = time.time() + 20
+    text = ""
+    while time.time() < deadline and "credits" not in text:
+        time.sleep(0.1)
+        text = open(notes).read() if os.path.exists(notes) else ""
+    time.sleep(1.0)
+    t.ok("cannot use its X account: 402 Payment Required" in text and
+         "buy credits" in text, "credits used up at the start: the host is told, "
+         "in X's words", text)
+    t.eq(len(fake.requests("/2/users/me", "GET")), 1, "asked once, not in a loop")
+    t.ok(p.poll() is None, "the service goes on waiting for its chat")
+    p.send_signal(signal.SIGTERM)
+    try:
+        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        t.ok(False, "SIGTERM: exit 0")
+finally:
+    fake.stop()
+
+# 4. the OpenAPI check every X suite ends with catches what X would refuse
 import x_openapi  # noqa: E402
 good = {"method": "GET", "path": "/2/tweets/search/recent",
         "query": {"query": ["#ICMIchat -is:retweet"], "max_results": ["100"],
