@@ -305,6 +305,8 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 	size_t i;
 
 	c->reads += (long)page->n;
+	if (c->take)
+		return c->take(c->sink_ctx, c, page, err);
 	learn_foreign(c, x, page);
 	for (i = 0; i < page->n; i++) {
 		const struct ch_msg *t = &page->msgs[i];
@@ -754,6 +756,11 @@ static void chat_read(struct ch_capture *c, struct ch_net_read *req)
 	const char *tag = c->s->hashtag ? c->s->hashtag : "";
 
 	memset(req, 0, sizeof *req);
+	if (c->read) {
+		c->read(c->sink_ctx, req);
+		req->max = MAX_RESULTS;
+		return;
+	}
 	req->tag = tag[0] == '#' ? tag + 1 : tag;
 	req->root_id = c->s->thread ? intro : NULL;
 	req->max = MAX_RESULTS;
@@ -819,7 +826,7 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 
 	memset(y, 0, sizeof *y);
 	y->query = ch_capture_query(c);
-	y->root = c->s->thread ? ch_xstrdup(intro) : NULL;
+	y->root = c->s->thread && !c->read ? ch_xstrdup(intro) : NULL;
 	if (json_is_object(p) && ch_json_str(p, "next_token") &&
 	    ch_json_str(p, "query") &&
 	    strcmp(ch_json_str(p, "query"), y->query) == 0) {
@@ -868,7 +875,8 @@ static void cycle_req(struct ch_capture *c, const struct cycle *y,
 		      struct ch_net_read *req)
 {
 	chat_read(c, req);
-	req->root_id = y->root;
+	if (!c->read)
+		req->root_id = y->root;
 	req->since = y->since_id;
 	req->start_time = y->start_time;
 	req->cursor = y->token;

@@ -112,6 +112,17 @@ struct ch_capture {
 	bool serial;
 	bool wait_worker;
 	void *prefetch;              /* owned, private to capture.c */
+	/* What is read and what becomes of each page: NULL for the chat's
+	 * own (its hashtag and its thread; each post attributed to a
+	 * question and queued in the log). The care watch sets both
+	 * (watch.c): everything else - budget, cursors, coverage, crash
+	 * safety, the backfill - is the same capture. read fills req (its
+	 * strings borrowed from sink_ctx); take gets each page (its posts
+	 * not yet seen) and returns 0, or -1 (err) to undo the cycle. */
+	void (*read)(void *sink_ctx, struct ch_net_read *req);
+	int (*take)(void *sink_ctx, struct ch_capture *c,
+		    const struct ch_msg_page *page, struct ch_error *err);
+	void *sink_ctx;              /* borrowed */
 };
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */

@@ -290,7 +290,10 @@ int ch_cmd_check(int argc, char **argv)
 	ch_schedule_warnings(&s, &k.w);
 	check_folder(&k, s.logs_dir, "logs", s.line_logs, true);
 	check_creds(&k, online);
-	if (optind + 1 == argc &&
+	if (!s.chat)
+		printf("%s: a care watch only (no weekday and time: no chat)\n",
+		       s.path);
+	if (optind + 1 == argc && s.chat &&
 	    check_folder(&k, s.topics_dir, "topics", s.line_topics, false) == 0) {
 		check_month(&k);
 		check_names(&k);

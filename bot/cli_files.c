@@ -458,7 +458,8 @@ int ch_cmd_preview(int argc, char **argv)
 	if (argc - optind != 1)
 		return ch_usage_error(preview_usage,
 				      "preview: give one SCHEDULE file");
-	if (ch_schedule_load(&s, argv[optind], &d) < 0) {
+	if (ch_schedule_load(&s, argv[optind], &d) < 0 ||
+	    ch_schedule_need_chat(&s, "preview") < 0) {
 		rc = CH_EXIT_INPUT;
 		goto cleanup;
 	}

@@ -491,7 +491,8 @@ int ch_cmd_poll(int argc, char **argv)
 				      argv[optind]);
 	ch_log_setup(level, NULL);
 
-	if (ch_schedule_load(&c.s, argv[optind + 1], &d) < 0) {
+	if (ch_schedule_load(&c.s, argv[optind + 1], &d) < 0 ||
+	    ch_schedule_need_chat(&c.s, "poll") < 0) {
 		rc = CH_EXIT_INPUT;
 		goto cleanup;
 	}

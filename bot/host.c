@@ -2133,6 +2133,8 @@ static int run_open(struct run *r)
 		ch_diags_print(&d, stderr);
 		goto cleanup;
 	}
+	if (ch_schedule_need_chat(&r->s, "run") < 0)
+		goto cleanup;
 	ch_log_setup(ch_log_enabled(CH_LOG_DEBUG) ? CH_LOG_DEBUG
 		     : ch_log_enabled(CH_LOG_INFO) ? CH_LOG_INFO
 						   : CH_LOG_WARN,

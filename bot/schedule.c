@@ -24,7 +24,8 @@ static const char *const top_keys[] = {
 	"name", "hashtag", "weekday", "time", "timezone", "duration",
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
-	"notify", "networks", "x", "bluesky", "mastodon", "language", NULL};
+	"notify", "networks", "x", "bluesky", "mastodon", "language", "watch",
+	NULL};
 static const char *const api_keys[] = {"base_url", "credentials", "prices",
 						NULL};
 static const char *const price_keys[] = {"post", "post_with_url", "read",
@@ -893,8 +894,13 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 	else if (r == 1)
 		s->name = ch_xstrdup(v);
 
+	/* a schedule with a watch group and neither weekday nor time holds
+	 * a care watch only: no chat, no chat settings required */
+	s->chat = !config_setting_get_member(root, "watch") ||
+		  config_setting_get_member(root, "weekday") ||
+		  config_setting_get_member(root, "time");
 	r = get_text(&c, root, "hashtag", "hashtag", &v, &line, d);
-	if (r == 0)
+	if (r == 0 && s->chat)
 		missing(&c, "hashtag", "hashtag = \"#MyChat\";", d);
 	else if (r == 1 && !valid_hashtag_body(v[0] == '#' ? v + 1 : v))
 		ch_diags_add(d, path, line,
@@ -907,7 +913,7 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 
 	r = get_text(&c, root, "weekday", "weekday", &v, &line, d);
 	s->line_weekday = line;
-	if (r == 0) {
+	if (r == 0 && s->chat) {
 		missing(&c, "weekday", "weekday = \"Tuesday\";", d);
 	} else if (r == 1) {
 		s->weekday = parse_weekday(v);
@@ -929,7 +935,7 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 	line = 0;
 	r = get_text(&c, root, "time", "time", &v, &line, d);
 	s->line_time = line;
-	if (r == 0)
+	if (r == 0 && s->chat)
 		missing(&c, "time", "time = \"13:00\"; (24-hour local time)", d);
 	else if (r == 1 && ch_parse_hhmm(v, &s->hour, &s->minute) != 0)
 		ch_diags_add(d, path, line,
@@ -993,6 +999,9 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 		    &s->late_limit, NULL, d);
 	load_warn_before(s, &c, root, d);
 	load_notify(s, &c, root, d);
+	if (config_setting_get_member(root, "watch"))
+		ch_watch_load(&s->watch, &c, config_setting_get_member(root, "watch"),
+			      d);
 
 cleanup:
 	if (!s->topics_dir)
@@ -1002,6 +1011,16 @@ cleanup:
 	fill_nets(s);
 	ch_cfg_close(&c);
 	return d->n > before ? -1 : 0;
+}
+
+int ch_schedule_need_chat(const struct ch_schedule *s, const char *cmd)
+{
+	if (s->chat)
+		return 0;
+	fprintf(stderr,
+		"chathost %s: %s holds a care watch only (no weekday and time: no chat); run chathost watch %s\n",
+		cmd, s->path, s->path);
+	return -1;
 }
 
 void ch_schedule_free(struct ch_schedule *s)
@@ -1032,6 +1051,7 @@ void ch_schedule_free(struct ch_schedule *s)
 	}
 	free(s->notify_webhook);
 	free(s->notify_command);
+	ch_watch_free(&s->watch);
 	memset(s, 0, sizeof *s);
 }
 

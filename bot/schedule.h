@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "watchconf.h"
 
 #define CH_MAX_WARN_BEFORE 8
 #define CH_MAX_NETS 4
@@ -62,6 +63,9 @@ struct ch_schedule {
 	int late_limit;        /* minutes, default 10 */
 	int warn_before[CH_MAX_WARN_BEFORE]; /* minutes; default 2880,1440,60 */
 	int n_warn_before;
+	struct ch_watch watch; /* the care watch (watch.on), owned */
+	bool chat;             /* a chat is scheduled (weekday and time): a
+				  schedule with a watch group only has none */
 	char *notify_webhook;  /* owned or NULL */
 	char *notify_command;  /* owned or NULL */
 	/* lines of keys, for messages that point back at the schedule */
@@ -73,6 +77,10 @@ struct ch_schedule {
 #define CH_X_PRICE_POST 0.015
 #define CH_X_PRICE_POST_URL 0.20
 #define CH_X_PRICE_READ 0.005
+
+/* 0 if s schedules a chat; else -1, said on stderr for command cmd (a
+ * schedule that holds a care watch only). */
+int ch_schedule_need_chat(const struct ch_schedule *s, const char *cmd);
 
 /* Loads and validates path. Every problem is appended to d as
  * FILE:LINE: message. Returns 0 if the file is valid, -1 otherwise (s is

@@ -110,6 +110,16 @@ struct ch_net_read {
 	const char *end_time;   /* ISO 8601 or NULL */
 	const char *cursor;     /* NULL for the first page */
 	int max;                /* posts per page, 10-100 */
+	/* The care watch's read (tag and root_id NULL): the posts that
+	 * carry any of these hashtags (without '#'), mention any of these
+	 * accounts, or are by any of these accounts (the staff answering);
+	 * handles as the network spells them, without '@'. */
+	const char *const *tags;
+	size_t n_tags;
+	const char *const *mentions;
+	size_t n_mentions;
+	const char *const *authors;
+	size_t n_authors;
 };
 
 struct ch_net_poll {

@@ -229,11 +229,31 @@ static int x_find_mine(struct ch_net *n, const char *me_id,
 					  id_n, err));
 }
 
+/* The care watch's query: "(#a OR @b OR from:c) -is:retweet". */
+static char *watch_query(const struct ch_net_read *r)
+{
+	struct ch_buf b = {0};
+	size_t i, n = 0;
+
+	ch_buf_puts(&b, "(");
+	for (i = 0; i < r->n_tags; i++)
+		ch_buf_printf(&b, "%s#%s", n++ ? " OR " : "", r->tags[i]);
+	for (i = 0; i < r->n_mentions; i++)
+		ch_buf_printf(&b, "%s@%s", n++ ? " OR " : "", r->mentions[i]);
+	for (i = 0; i < r->n_authors; i++)
+		ch_buf_printf(&b, "%sfrom:%s", n++ ? " OR " : "", r->authors[i]);
+	ch_buf_puts(&b, ") -is:retweet");
+	return ch_buf_steal(&b);
+}
+
 /* "(#tag OR conversation_id:<root>) -is:retweet", or "#tag -is:retweet"
  * before the chat's first post is there. */
 static char *x_describe(const struct ch_net_read *r)
 {
 	const char *tag = r->tag ? r->tag : "";
+
+	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors))
+		return watch_query(r);
 
 	if (tag[0] == '#')
 		tag++;

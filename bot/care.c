@@ -1,0 +1,693 @@
+/* care.c - the care watch's cases and alerts (see care.h). */
+#include "care.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "chtime.h"
+#include "log.h"
+#include "replylog.h"
+
+#define EARLY_MAX 256    /* staff replies kept until their case opens */
+#define LOAD_DAYS 7
+
+struct ch_case {
+	char net[16];
+	char *id, *url, *author_id, *username, *text, *category;
+	char *conversation_id, *created_at;
+	char **ids;          /* owned: the case's posts (first, follow-ups) */
+	size_t n_ids;
+	double created, seen, clock;
+	bool warned, breached, answered;
+	double answered_at;
+	char *answered_by, *reply_id;
+};
+
+static void case_free(struct ch_case *c)
+{
+	size_t i;
+
+	free(c->id);
+	free(c->url);
+	free(c->author_id);
+	free(c->username);
+	free(c->text);
+	free(c->category);
+	free(c->conversation_id);
+	free(c->created_at);
+	for (i = 0; i < c->n_ids; i++)
+		free(c->ids[i]);
+	free(c->ids);
+	free(c->answered_by);
+	free(c->reply_id);
+	memset(c, 0, sizeof *c);
+}
+
+static void case_add_id(struct ch_case *c, const char *id)
+{
+	c->ids = ch_xrealloc(c->ids, (c->n_ids + 1) * sizeof *c->ids);
+	c->ids[c->n_ids++] = ch_xstrdup(id);
+}
+
+static bool case_has(const struct ch_case *c, const char *net, const char *id)
+{
+	size_t i;
+
+	if (!id || strcmp(c->net, net) != 0)
+		return false;
+	for (i = 0; i < c->n_ids; i++)
+		if (strcmp(c->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* Whether post m (on net) is in case c's thread: a reply to one of its
+ * posts, or in the thread its first post started. */
+static bool in_thread(const struct ch_case *c, const char *net,
+		      const struct ch_msg *m)
+{
+	if (strcmp(c->net, net) != 0)
+		return false;
+	if (case_has(c, net, m->in_reply_to_id))
+		return true;
+	return m->conversation_id && c->id &&
+	       strcmp(m->conversation_id, c->id) == 0;
+}
+
+static double ms_of(const char *iso)
+{
+	long long ms;
+
+	return iso && ch_parse_time_ms(iso, false, &ms) == 0 ? (double)ms / 1000.0
+							      : NAN;
+}
+
+/* ---- staffed time ---------------------------------------------------------- */
+
+double ch_care_staffed(const struct ch_care *k, double from, double to)
+{
+	double sum = 0, t = from;
+	int guard = 0;
+
+	if (!(to > from))
+		return 0;
+	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0) {
+		double start = from > k->staffed_from ? from : k->staffed_from;
+
+		return to > start ? to - start : 0;
+	}
+	while (t < to && guard++ < 2000) {
+		time_t a, b;
+
+		if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1 ||
+		    (double)a >= to)
+			break;
+		if ((double)a > t)
+			t = (double)a;
+		sum += fmin((double)b, to) - t;
+		t = (double)b;
+	}
+	return sum;
+}
+
+/* When a post made at t starts to wait: t if staffed, else the opening of
+ * the next staffed period (never, HUGE_VAL, if none). */
+static double clock_of(const struct ch_care *k, double t)
+{
+	time_t a, b;
+
+	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0)
+		return t > k->staffed_from ? t : k->staffed_from;
+	if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1)
+		return HUGE_VAL;
+	return (double)a > t ? (double)a : t;
+}
+
+/* The real instant at which a case whose clock started at clock has
+ * waited `wait` staffed seconds. */
+static double due_at(const struct ch_care *k, double clock, double wait)
+{
+	double t = clock;
+	int guard = 0;
+
+	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0)
+		return clock + wait;
+	while (guard++ < 2000) {
+		time_t a, b;
+
+		if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1)
+			return HUGE_VAL;
+		if ((double)a > t)
+			t = (double)a;
+		if ((double)b - t >= wait)
+			return t + wait;
+		wait -= (double)b - t;
+		t = (double)b;
+	}
+	return HUGE_VAL;
+}
+
+/* ---- the log ---------------------------------------------------------------- */
+
+static char *log_path(const struct ch_care *k, double now)
+{
+	struct tm tm;
+	char day[16] = "unknown";
+
+	if (ch_utc_to_local(k->tz, (time_t)floor(now), &tm, NULL) == 0)
+		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	return ch_xasprintf("%s/%s.jsonl", k->dir, day);
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static void set_time(json_t *o, const char *key, double t)
+{
+	char buf[40];
+
+	if (!isfinite(t))
+		return;
+	ch_format_time_ms((long long)floor(t * 1000.0), buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+/* The case's fields, for any of its events (caller owns). */
+static json_t *case_fields(const struct ch_case *c)
+{
+	json_t *o = json_object();
+
+	set_str(o, "net", c->net);
+	set_str(o, "id", c->id);
+	set_str(o, "url", c->url);
+	set_str(o, "author", c->username);
+	set_str(o, "author_id", c->author_id);
+	set_str(o, "text", c->text);
+	set_str(o, "created_at", c->created_at);
+	set_time(o, "seen_at", c->seen);
+	set_time(o, "clock_at", c->clock);
+	set_str(o, "conversation_id", c->conversation_id);
+	json_object_set_new(o, "category",
+			    c->category ? json_string(c->category) : json_null());
+	return o;
+}
+
+/* One event line, durable before anything is said. Steals fields. */
+static int log_event(struct ch_care *k, double now, const char *event,
+		     json_t *fields, struct ch_error *err)
+{
+	struct ch_replylog lg;
+	char *path = log_path(k, now);
+	int rc = -1;
+
+	set_time(fields, "at", now);
+	memset(&lg, 0, sizeof lg);
+	if (ch_mkdir_p(k->dir) < 0) {
+		ch_error_set(err, k->dir, 0, "cannot create the care log folder");
+		goto cleanup;
+	}
+	if (ch_replylog_open(&lg, path, err) < 0)
+		goto cleanup;
+	if (ch_replylog_event(&lg, event, fields, err) < 0 ||
+	    ch_replylog_flush(&lg, err) < 0) {
+		ch_replylog_close(&lg, NULL);
+		goto cleanup;
+	}
+	rc = ch_replylog_close(&lg, err);
+cleanup:
+	json_decref(fields);
+	free(path);
+	return rc;
+}
+
+/* ---- cases ------------------------------------------------------------------ */
+
+static struct ch_case *new_case(struct ch_care *k)
+{
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		k->cases = ch_xrealloc(k->cases, k->cap * sizeof *k->cases);
+	}
+	memset(&k->cases[k->n], 0, sizeof k->cases[k->n]);
+	return &k->cases[k->n++];
+}
+
+static struct ch_case *find_case(struct ch_care *k, const char *net,
+				 const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (case_has(&k->cases[i], net, id))
+			return &k->cases[i];
+	return NULL;
+}
+
+static bool is_me(const struct ch_care *k, const char *net, const char *author)
+{
+	size_t i;
+
+	for (i = 0; author && i < k->n_me; i++)
+		if (strcmp(k->me[i].net, net) == 0 &&
+		    strcmp(k->me[i].id, author) == 0)
+			return true;
+	return false;
+}
+
+/* Records staff reply r as case c's answer: logged, then said. */
+static int answer(struct ch_care *k, struct ch_case *c, const struct ch_case *r,
+		  double now, struct ch_error *err)
+{
+	json_t *f = case_fields(c);
+	double resp = ch_care_staffed(k, c->clock, r->created);
+
+	json_object_set_new(f, "answered_by", json_string(r->username ? r->username : ""));
+	set_str(f, "reply_id", r->id);
+	set_str(f, "reply_url", r->url);
+	set_time(f, "answered_at", r->created);
+	json_object_set_new(f, "response_s", json_real(floor(resp * 10) / 10));
+	if (log_event(k, now, "answered", f, err) < 0)
+		return -1;
+	c->answered = true;
+	c->answered_at = r->created;
+	c->answered_by = ch_xstrdup(r->username);
+	c->reply_id = ch_xstrdup(r->id);
+	ch_log(CH_LOG_INFO, "care: @%s answered @%s on %s after %.0f s",
+	       r->username ? r->username : "?", c->username ? c->username : "?",
+	       c->net, resp);
+	return 1;
+}
+
+/* A case struct for a post (its strings copied). */
+static void case_of(struct ch_case *c, const char *net, const struct ch_msg *m,
+		    double now)
+{
+	snprintf(c->net, sizeof c->net, "%s", net);
+	c->id = ch_xstrdup(m->id);
+	c->url = ch_xstrdup(m->url);
+	c->author_id = ch_xstrdup(m->author_id);
+	c->username = ch_xstrdup(m->username);
+	c->text = ch_xstrdup(m->text);
+	c->conversation_id = ch_xstrdup(m->conversation_id);
+	c->created_at = ch_xstrdup(m->created_at);
+	c->created = ms_of(m->created_at);
+	if (!isfinite(c->created))
+		c->created = now;
+	c->seen = now;
+	case_add_id(c, m->id);
+}
+
+/* A staff post: answers the open case it replies in, or waits for it. */
+static int take_staff(struct ch_care *k, const char *net,
+		      const struct ch_msg *m, double now, struct ch_error *err)
+{
+	struct ch_case r;
+	size_t i;
+	json_t *f;
+
+	if (!m->in_reply_to_id && !m->conversation_id)
+		return 0; /* not a reply: answers nothing */
+	for (i = 0; i < k->n; i++) {
+		struct ch_case *c = &k->cases[i];
+
+		if (!c->answered && in_thread(c, net, m) &&
+		    ms_of(m->created_at) >= c->created - 1) {
+			int rc;
+
+			memset(&r, 0, sizeof r);
+			case_of(&r, net, m, now);
+			rc = answer(k, c, &r, now, err);
+			case_free(&r);
+			return rc;
+		}
+	}
+	if (!m->in_reply_to_id || find_case(k, net, m->in_reply_to_id))
+		return 0; /* no reply, or to a case answered already */
+	for (i = 0; i < k->n_early; i++)
+		if (strcmp(k->early[i].net, net) == 0 &&
+		    strcmp(k->early[i].id, m->id) == 0)
+			return 0; /* kept already */
+	/* read before its case (pages come newest first): kept, logged so
+	 * that a restart keeps it too */
+	memset(&r, 0, sizeof r);
+	case_of(&r, net, m, now);
+	f = case_fields(&r);
+	set_str(f, "in_reply_to_id", m->in_reply_to_id);
+	if (log_event(k, now, "staff", f, err) < 0) {
+		case_free(&r);
+		return -1;
+	}
+	if (k->n_early == EARLY_MAX) {
+		case_free(&k->early[0]);
+		memmove(k->early, k->early + 1, (EARLY_MAX - 1) * sizeof *k->early);
+		k->n_early--;
+	}
+	r.reply_id = ch_xstrdup(m->in_reply_to_id); /* what it replies to */
+	k->early[k->n_early++] = r;
+	return 1;
+}
+
+/* A new case: an early staff reply in its thread answers it at once. */
+static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
+		     double now, struct ch_error *err)
+{
+	struct ch_case *c = new_case(k);
+	size_t i;
+
+	case_of(c, net, m, now);
+	c->clock = clock_of(k, c->created);
+	c->category = ch_xstrdup(ch_watch_category(k->w, m->text));
+	if (log_event(k, now, "opened", case_fields(c), err) < 0) {
+		case_free(c);
+		k->n--;
+		return -1;
+	}
+	ch_log(CH_LOG_INFO, "care: case %s on %s opened by @%s (%s)", c->id,
+	       net, c->username ? c->username : "?",
+	       c->category ? c->category : "uncategorised");
+	for (i = 0; i < k->n_early; i++) {
+		struct ch_case *r = &k->early[i];
+
+		if (strcmp(r->net, net) == 0 && strcmp(r->reply_id, c->id) == 0 &&
+		    r->created >= c->created - 1)
+			return answer(k, c, r, now, err) < 0 ? -1 : 2;
+	}
+	return 1;
+}
+
+/* One post. Returns events logged, or -1. */
+static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
+		    double now, struct ch_error *err)
+{
+	size_t i;
+	json_t *f;
+
+	if (!m->id || !m->text || m->is_repost || is_me(k, net, m->author_id) ||
+	    find_case(k, net, m->id))
+		return 0;
+	if (ch_watch_is_staff(k->w, net, m->username))
+		return take_staff(k, net, m, now, err);
+	for (i = 0; i < k->n; i++) {
+		struct ch_case *c = &k->cases[i];
+
+		if (c->answered || !c->author_id || !m->author_id ||
+		    strcmp(c->author_id, m->author_id) != 0 || !in_thread(c, net, m))
+			continue;
+		f = case_fields(c);
+		set_str(f, "post_id", m->id);
+		set_str(f, "post_text", m->text);
+		if (log_event(k, now, "joined", f, err) < 0)
+			return -1;
+		case_add_id(c, m->id);
+		return 1;
+	}
+	return open_case(k, net, m, now, err);
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+	const struct ch_msg *x = *(const struct ch_msg *const *)a;
+	const struct ch_msg *y = *(const struct ch_msg *const *)b;
+	int c = strcmp(x->created_at ? x->created_at : "",
+		       y->created_at ? y->created_at : "");
+
+	return c ? c : strcmp(x->id ? x->id : "", y->id ? y->id : "");
+}
+
+int ch_care_take(struct ch_care *k, const char *net,
+		 const struct ch_msg_page *page, double now,
+		 struct ch_error *err)
+{
+	const struct ch_msg **v;
+	size_t i;
+	int n = 0, r = 0;
+
+	if (!page->n)
+		return 0;
+	/* oldest first: a case opens before its answer is taken */
+	v = ch_xcalloc(page->n, sizeof *v);
+	for (i = 0; i < page->n; i++)
+		v[i] = &page->msgs[i];
+	qsort(v, page->n, sizeof *v, cmp_created);
+	pthread_mutex_lock(&k->mu);
+	for (i = 0; i < page->n && r >= 0; i++) {
+		r = take_one(k, net, v[i], now, err);
+		if (r > 0)
+			n += r;
+	}
+	pthread_mutex_unlock(&k->mu);
+	free(v);
+	return r < 0 ? -1 : n;
+}
+
+/* ---- alerts ----------------------------------------------------------------- */
+
+static void say(struct ch_care *k, const struct ch_case *c, bool breach,
+		double waited)
+{
+	char *msg;
+	char txt[200];
+	size_t n;
+
+	snprintf(txt, sizeof txt, "%s", c->text ? c->text : "");
+	for (n = 0; txt[n]; n++)
+		if (txt[n] == '\n' || txt[n] == '\r')
+			txt[n] = ' ';
+	const struct ch_net_ops *ops = ch_net_find(c->net);
+
+	msg = ch_xasprintf(
+		"%s: @%s on %s has waited %.0f min for an answer%s (%s): \"%s\" %s",
+		breach ? "SLA breached" : "care", c->username ? c->username : "?",
+		ops ? ops->title : c->net, floor(waited * k->speed / 60.0 + 0.5),
+		breach ? ", past the SLA" : "",
+		c->category ? c->category : "uncategorised", txt,
+		c->url ? c->url : "");
+	ch_log(breach ? CH_LOG_WARN : CH_LOG_INFO, "%s", msg);
+	if (k->alert)
+		k->alert(k->alert_ctx, msg);
+	k->alerts++;
+	free(msg);
+}
+
+/* The case's next threshold: its instant, and whether it is the breach. */
+static double next_due(const struct ch_care *k, const struct ch_case *c,
+		       bool *breach)
+{
+	double warn = (double)k->w->warn_after * 60.0 / k->speed;
+	double sla = (double)k->w->sla * 60.0 / k->speed;
+
+	*breach = c->warned;
+	if (c->answered || c->breached || !isfinite(c->clock))
+		return HUGE_VAL;
+	return due_at(k, c->clock, c->warned ? sla : warn);
+}
+
+double ch_care_tick(struct ch_care *k, double now)
+{
+	double next = HUGE_VAL;
+	size_t i;
+
+	pthread_mutex_lock(&k->mu);
+	for (i = 0; i < k->n; i++) {
+		struct ch_case *c = &k->cases[i];
+		struct ch_error err;
+		bool breach;
+		double due;
+		json_t *f;
+
+		while ((due = next_due(k, c, &breach)) <= now) {
+			double waited = ch_care_staffed(k, c->clock, now);
+
+			f = case_fields(c);
+			json_object_set_new(f, "waited_s",
+					    json_real(floor(waited * 10) / 10));
+			ch_error_clear(&err);
+			if (log_event(k, now, breach ? "breached" : "warned", f,
+				      &err) < 0) {
+				ch_log(CH_LOG_ERROR, "care: %s", err.text);
+				due = now + 5; /* said when it can be written */
+				break;
+			}
+			if (breach)
+				c->breached = true;
+			else
+				c->warned = true;
+			say(k, c, breach, waited);
+		}
+		if (due < next)
+			next = due;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return next;
+}
+
+size_t ch_care_open_cases(struct ch_care *k)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&k->mu);
+	for (i = 0; i < k->n; i++)
+		n += !k->cases[i].answered;
+	pthread_mutex_unlock(&k->mu);
+	return n;
+}
+
+/* ---- open, close: the cases from the logs ------------------------------------ */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A case (or an early staff reply) as a log line gives it. */
+static void case_from_json(struct ch_case *c, json_t *o)
+{
+	snprintf(c->net, sizeof c->net, "%s", jstr(o, "net") ? jstr(o, "net") : "x");
+	c->id = ch_xstrdup(jstr(o, "id"));
+	c->url = ch_xstrdup(jstr(o, "url"));
+	c->author_id = ch_xstrdup(jstr(o, "author_id"));
+	c->username = ch_xstrdup(jstr(o, "author"));
+	c->text = ch_xstrdup(jstr(o, "text"));
+	c->category = ch_xstrdup(jstr(o, "category"));
+	c->conversation_id = ch_xstrdup(jstr(o, "conversation_id"));
+	c->created_at = ch_xstrdup(jstr(o, "created_at"));
+	c->created = ms_of(c->created_at);
+	c->seen = ms_of(jstr(o, "seen_at"));
+	c->clock = jstr(o, "clock_at") ? ms_of(jstr(o, "clock_at")) : HUGE_VAL;
+	if (c->id)
+		case_add_id(c, c->id);
+}
+
+static void apply_line(struct ch_care *k, json_t *o)
+{
+	const char *ev = jstr(o, "event"), *net = jstr(o, "net");
+	struct ch_case *c;
+
+	if (!ev || !jstr(o, "id"))
+		return;
+	net = net ? net : "x";
+	if (strcmp(ev, "staff") == 0) {
+		struct ch_case r;
+
+		if (k->n_early == EARLY_MAX || !jstr(o, "in_reply_to_id"))
+			return;
+		memset(&r, 0, sizeof r);
+		case_from_json(&r, o);
+		r.reply_id = ch_xstrdup(jstr(o, "in_reply_to_id"));
+		k->early[k->n_early++] = r;
+		return;
+	}
+	if (strcmp(ev, "opened") == 0) {
+		if (!find_case(k, net, jstr(o, "id")))
+			case_from_json(new_case(k), o);
+		return;
+	}
+	c = find_case(k, net, jstr(o, "id"));
+	if (!c)
+		return;
+	if (strcmp(ev, "joined") == 0 && jstr(o, "post_id") &&
+	    !case_has(c, net, jstr(o, "post_id")))
+		case_add_id(c, jstr(o, "post_id"));
+	else if (strcmp(ev, "warned") == 0)
+		c->warned = true;
+	else if (strcmp(ev, "breached") == 0)
+		c->warned = c->breached = true;
+	else if (strcmp(ev, "answered") == 0 && !c->answered) {
+		c->answered = true;
+		c->answered_at = ms_of(jstr(o, "answered_at"));
+		c->answered_by = ch_xstrdup(jstr(o, "answered_by"));
+		c->reply_id = ch_xstrdup(jstr(o, "reply_id"));
+	}
+}
+
+static int load_file(struct ch_care *k, const char *path, struct ch_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!fp) {
+		ch_error_set(err, path, 0, "cannot read the care log");
+		return -1;
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		if (json_is_object(o))
+			apply_line(k, o);
+		json_decref(o);
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ch_care_open(struct ch_care *k, double now, struct ch_error *err)
+{
+	DIR *dir;
+	struct dirent *e;
+	char **names = NULL, first[16] = "";
+	size_t n = 0, i;
+	struct tm tm;
+	int rc = 0;
+
+	pthread_mutex_init(&k->mu, NULL);
+	k->cases = NULL;
+	k->n = k->cap = 0;
+	k->early = ch_xcalloc(EARLY_MAX, sizeof *k->early);
+	k->n_early = 0;
+	k->alerts = 0;
+	if (!(k->speed > 0))
+		k->speed = 1;
+	if (ch_utc_to_local(k->tz, (time_t)floor(now) - LOAD_DAYS * 86400, &tm,
+			    NULL) == 0)
+		strftime(first, sizeof first, "%Y-%m-%d", &tm);
+	dir = opendir(k->dir);
+	while (dir && (e = readdir(dir)) != NULL) {
+		if (strlen(e->d_name) != 16 || strcmp(e->d_name + 10, ".jsonl") != 0 ||
+		    strncmp(e->d_name, first, 10) < 0)
+			continue;
+		names = ch_xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = ch_xasprintf("%s/%s", k->dir, e->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	qsort(names, n, sizeof *names, cmp_name);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && load_file(k, names[i], err) < 0)
+			rc = -1;
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+void ch_care_close(struct ch_care *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		case_free(&k->cases[i]);
+	free(k->cases);
+	for (i = 0; k->early && i < k->n_early; i++)
+		case_free(&k->early[i]);
+	free(k->early);
+	k->cases = k->early = NULL;
+	k->n = k->cap = k->n_early = 0;
+	pthread_mutex_destroy(&k->mu);
+}
