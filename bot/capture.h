@@ -65,7 +65,8 @@ struct ch_capture {
 	struct ch_net *net;          /* borrowed: the network read */
 	struct ch_state *st;         /* borrowed; posts' ids and times read
 					from it on every cycle */
-	struct ch_replylog *log;     /* borrowed */
+	struct ch_replylog *log;     /* borrowed; NULL where a sink (take)
+					writes what it reads itself */
 	const char *host_id;         /* borrowed: the account's user id */
 	const char *host_username;   /* borrowed */
 	double window_start;         /* real instants of the capture window */

@@ -200,6 +200,13 @@ static json_t *case_fields(const struct ch_case *c)
 	return o;
 }
 
+/* The watch's thresholds on an opening (chat seconds), for the report. */
+static void thresholds(const struct ch_care *k, json_t *o)
+{
+	json_object_set_new(o, "warn_after_s", json_integer(k->w->warn_after * 60));
+	json_object_set_new(o, "sla_s", json_integer(k->w->sla * 60));
+}
+
 /* One event line, durable before anything is said. Steals fields. */
 static int log_event(struct ch_care *k, double now, const char *event,
 		     json_t *fields, struct ch_error *err)
@@ -273,7 +280,9 @@ static int answer(struct ch_care *k, struct ch_case *c, const struct ch_case *r,
 	set_str(f, "reply_id", r->id);
 	set_str(f, "reply_url", r->url);
 	set_time(f, "answered_at", r->created);
-	json_object_set_new(f, "response_s", json_real(floor(resp * 10) / 10));
+	/* chat seconds: a rehearsal's are put back on its own timeline */
+	json_object_set_new(f, "response_s",
+			    json_real(floor(resp * k->speed * 10) / 10));
 	if (log_event(k, now, "answered", f, err) < 0)
 		return -1;
 	c->answered = true;
@@ -361,11 +370,14 @@ static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 {
 	struct ch_case *c = new_case(k);
 	size_t i;
+	json_t *f;
 
 	case_of(c, net, m, now);
 	c->clock = clock_of(k, c->created);
 	c->category = ch_xstrdup(ch_watch_category(k->w, m->text));
-	if (log_event(k, now, "opened", case_fields(c), err) < 0) {
+	f = case_fields(c);
+	thresholds(k, f);
+	if (log_event(k, now, "opened", f, err) < 0) {
 		case_free(c);
 		k->n--;
 		return -1;
@@ -508,7 +520,7 @@ double ch_care_tick(struct ch_care *k, double now)
 
 			f = case_fields(c);
 			json_object_set_new(f, "waited_s",
-					    json_real(floor(waited * 10) / 10));
+					    json_real(floor(waited * k->speed * 10) / 10));
 			ch_error_clear(&err);
 			if (log_event(k, now, breach ? "breached" : "warned", f,
 				      &err) < 0) {

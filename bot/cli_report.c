@@ -8,11 +8,12 @@
 #include "cli.h"
 #include "replylog.h"
 #include "report.h"
+#include "carereport.h"
 
 static const char report_usage[] =
 	"usage: chathost report [--format text|csv|json|html] [--out FILE]\n"
 	"                       [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	"                       [--tz ZONE] [--rehearsals]\n"
+	"                       [--tz ZONE] [--rehearsals] [--care]\n"
 	"                       [--core K/N | --core-min K --core-window N]\n"
 	"                       LOGDIR|LOGFILE...\n"
 	"  The participation review of a chat series: LOGDIR is one chat's log\n"
@@ -29,6 +30,10 @@ static const char report_usage[] =
 	"  --rehearsals      count rehearsal logs too; without it a rehearsal\n"
 	"                    given beside real chats is left out (a rehearsal\n"
 	"                    alone is reported, marked as a rehearsal)\n"
+	"  --care            the care watch's review instead: its cases from\n"
+	"                    LOGDIR/care (or care logs given), answered and\n"
+	"                    within the SLA, response median and p90, per staff\n"
+	"                    member, category and network, the late and unanswered\n"
 	"  --core K/N        core group: took part in K of the last N chats\n"
 	"                    (default 3/8); also --core-min K, --core-window N\n"
 	"  -h, --help        this text\n"
@@ -112,6 +117,7 @@ int ch_cmd_report(int argc, char **argv)
 		{"core-min", required_argument, NULL, 'k'},
 		{"core-window", required_argument, NULL, 'n'},
 		{"rehearsals", no_argument, NULL, 'r'},
+		{"care", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -162,6 +168,9 @@ int ch_cmd_report(int argc, char **argv)
 		case 'r':
 			o.rehearsals = true;
 			break;
+		case 'C':
+			o.care = true;
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return CH_EXIT_OK;
@@ -174,5 +183,5 @@ int ch_cmd_report(int argc, char **argv)
 	rc = check_opts(&o);
 	if (rc)
 		return rc;
-	return ch_report_run(&o);
+	return o.care ? ch_care_report_run(&o) : ch_report_run(&o);
 }

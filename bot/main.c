@@ -22,6 +22,8 @@ static const char usage[] =
 	"  report  [--format text|csv|json|html] [--out FILE] [--since DATE]\n"
 	"          [--until DATE] [--tz ZONE] LOGDIR|LOGFILE...\n"
 	"                                   the participation review\n"
+	"  watch   [--rehearse[=SPEED]] [--api-base [NET=]URL] SCHEDULE\n"
+	"                                   the care watch: no one waits for an answer\n"
 	"\n"
 	"  chathost COMMAND --help          a command's own options\n"
 	"  chathost --version\n"
@@ -41,6 +43,7 @@ int main(int argc, char **argv)
 		{"run", ch_cmd_run},
 		{"poll", ch_cmd_poll},
 		{"report", ch_cmd_report},
+		{"watch", ch_cmd_watch},
 	};
 	struct timespec ts;
 	size_t i;

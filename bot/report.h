@@ -57,6 +57,7 @@ struct ch_report_opts {
 	const char *tz;          /* a tz database zone or NULL */
 	int core_min, core_window;
 	bool rehearsals;         /* count rehearsal logs given beside real ones */
+	bool care;               /* the care watch's report (carereport.h) */
 	char *const *inputs;     /* LOGDIR|LOGFILE... */
 	int n_inputs;
 };

@@ -493,6 +493,28 @@ int ch_watch_period(const struct ch_watch *w, const char *tz, time_t t,
 	return 0;
 }
 
+time_t ch_watch_prev_end(const struct ch_watch *w, const char *tz, time_t t)
+{
+	struct tm tm;
+	time_t best = 0;
+	int k;
+
+	if (!w->on || ch_utc_to_local(tz, t, &tm, NULL) < 0)
+		return 0;
+	for (k = 0; k >= -7 && !best; k--) {
+		time_t a[CH_WATCH_MAX], b[CH_WATCH_MAX];
+		int y = tm.tm_year + 1900, m = tm.tm_mon + 1, dd = tm.tm_mday;
+		size_t n, i;
+
+		add_days(&y, &m, &dd, k);
+		n = day_periods(w, tz, y, m, dd, a, b);
+		for (i = 0; i < n; i++)
+			if (b[i] <= t && b[i] > best)
+				best = b[i];
+	}
+	return best;
+}
+
 bool ch_watch_staffed(const struct ch_watch *w, const char *tz, time_t t)
 {
 	time_t a, b;

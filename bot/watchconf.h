@@ -83,6 +83,9 @@ void ch_watch_free(struct ch_watch *w);
  * after the watch's dates). */
 int ch_watch_period(const struct ch_watch *w, const char *tz, time_t t,
 		    time_t *from, time_t *to);
+/* The end of the last staffed period that ended at or before t (within
+ * the week before), or 0. */
+time_t ch_watch_prev_end(const struct ch_watch *w, const char *tz, time_t t);
 /* Whether t is staffed. */
 bool ch_watch_staffed(const struct ch_watch *w, const char *tz, time_t t);
 
