@@ -115,8 +115,8 @@ static double window_from(struct ch_watch_run *w, double from)
 {
 	time_t prev;
 
-	if (w->o->speed > 0)
-		return from;
+	if (w->o->speed > 0) /* the hour before the rehearsal: "unstaffed" */
+		return from <= w->start ? from - 3600.0 : from;
 	prev = ch_watch_prev_end(&w->s.watch, w->s.timezone, (time_t)from - 1);
 	if (prev <= 0 || from - (double)prev > 6 * 86400.0)
 		return from - 6 * 86400.0;

@@ -13,9 +13,11 @@
  * due, through the schedule's notifiers. SIGTERM or SIGINT: each network
  * finishes its request, its state is saved, exit 0.
  *
- * A rehearsal (--rehearse=SPEED) is staffed from its start, its minutes
+ * A rehearsal (--rehearse=SPEED) is staffed from its start (what came in
+ * in the real hour before counts as made while unstaffed), its minutes
  * (warn_after, sla, the search budget) SPEED times faster; its files go
- * under LOGS/NAME/rehearsal/care/.
+ * under LOGS/NAME/rehearsal/care/, and a restart within its staffed period
+ * goes on with it.
  */
 #ifndef CHATHOST_WATCH_H
 #define CHATHOST_WATCH_H

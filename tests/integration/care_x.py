@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""The care watch on the fake X API: a scripted event rehearsed at 60x (a
+minute is a second). Attendees post questions and complaints; staff answer
+one in 1 minute, one in 7, one never; a repost and a staff post that is no
+reply open nothing; a follow-up joins its case; a post made before the
+watch started (outside the staffed hours) waits from the opening; the
+watch is killed (SIGKILL) and restarted mid-event. Every alert arrives
+once, at its threshold (warn_after 3, sla 5); the care report's figures
+agree with a computation made here from the fake's own posts."""
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import Fake, Tap, run_bot, start_bot, workdir  # noqa: E402
+
+SPEED = 60
+t = Tap()
+d = workdir("care_x")
+fake = Fake(d, "--speed", str(SPEED))
+alerts = os.path.join(d, "alerts.txt")
+
+
+def write_schedule():
+    path = os.path.join(d, "event.conf")
+    with open(path, "w") as f:
+        f.write('name = "icmi27";\ntimezone = "UTC";\nlogs = "%s";\n'
+                'search_budget = 600;\n'
+                'notify = { command = "cat >> %s"; };\n'
+                'watch = {\n'
+                '  accounts = [ "@chathost_demo" ];\n'
+                '  hashtags = [ "#ICMI27" ];\n'
+                '  staff = [ "@care_ana", "@care_bo" ];\n'
+                '  hours = ( { days = "Mon-Fri"; from = "08:00"; to = "18:00"; } );\n'
+                '  warn_after = 3;\n  sla = 5;\n'
+                '  categories = ( { name = "wifi"; words = [ "wifi", "internet" ]; },\n'
+                '                 { name = "room temperature"; words = [ "hot", "cold" ]; },\n'
+                '                 { name = "registration"; words = [ "badge", "registration" ]; } );\n'
+                '};\n' % (os.path.join(d, "logs"), alerts))
+    return path
+
+
+def post(**kw):
+    return fake.call("POST", "/_fake/tweets", kw)["data"][0]
+
+
+def watch(sched, log):
+    return start_bot(["watch", "--rehearse=%d" % SPEED, "--api-base", fake.base, sched],
+                     log=log)
+
+
+def alert_lines():
+    return open(alerts).read().splitlines() if os.path.exists(alerts) else []
+
+
+try:
+    sched = write_schedule()
+    st, out, err = run_bot(["check", sched])
+    t.ok(st == 0 and "a care watch only" in out, "check: the event's schedule is valid",
+         out + err)
+    # made before the watch (outside the staffed hours): waits from the opening
+    early = post(username="early_eve", text="#ICMI27 is the badge pickup open yet?",
+                 created_at=time.time() - 600)
+    logf = open(os.path.join(d, "watch1.log"), "w")
+    started = time.time()
+    p = watch(sched, logf)
+    time.sleep(1.0)
+    wifi = post(username="att_ana", text="@chathost_demo the wifi in hall B is down")
+    hot = post(username="att_bo", text="#ICMI27 room 204 is so hot")
+    lost = post(username="att_cy", text="@chathost_demo where do I get my badge?")
+    post(username="att_dee", retweet_of=wifi["id"])                 # a repost
+    post(username="care_ana", text="Welcome to #ICMI27 everyone!")   # staff, no reply
+    time.sleep(1.0)
+    post(username="care_ana", text="@att_ana fixing it now", in_reply_to=wifi["id"])
+    post(username="att_cy", text="anyone? @chathost_demo", in_reply_to=lost["id"])
+    time.sleep(2.6)       # bo's case: warned at 3 min; then the watch dies
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    logf2 = open(os.path.join(d, "watch2.log"), "w")
+    p = watch(sched, logf2)
+    time.sleep(3.4)       # 7 min after bo's post
+    post(username="care_bo", text="@att_bo opening the windows", in_reply_to=hot["id"])
+    time.sleep(4.0)
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    t.eq(rc, 0, "SIGTERM: the watch exits 0")
+    logtext = open(logf.name).read() + open(logf2.name).read()
+    t.ok("going on with the rehearsal" in logtext, "the restart goes on with the same "
+         "rehearsal", logtext[-1500:])
+
+    lines = alert_lines()
+    kinds = {}
+    for ln in lines:
+        who = ln.split("@", 1)[1].split(" ", 1)[0] if "@" in ln else "?"
+        kinds.setdefault(who, []).append("breach" if ln.startswith("SLA breached") else "warn")
+    t.eq(kinds.get("att_ana"), None, "answered in 1 minute: no alert")
+    t.eq(kinds.get("att_bo"), ["warn", "breach"], "answered in 7: one warning, one breach, "
+         "once each across the kill")
+    t.eq(kinds.get("att_cy"), ["warn", "breach"], "never answered: one warning, one breach")
+    t.eq(kinds.get("early_eve"), ["warn", "breach"], "the post from before the opening: "
+         "alerted once each")
+    t.ok(all("@att_dee" not in x and "@care_ana" not in x for x in lines),
+         "a repost and a staff post open no case", lines)
+    t.ok(any("room 204 is so hot" in x and "room temperature" in x and
+             "https://x.com/att_bo/status/" + hot["id"] in x for x in lines),
+         "an alert says who, what, its category and its link", lines)
+
+    care = os.path.join(d, "logs", "icmi27", "rehearsal", "care")
+    events = []
+    for f in sorted(os.listdir(care)):
+        if f.endswith(".jsonl"):
+            events += [json.loads(x) for x in open(os.path.join(care, f))]
+    opened = [e for e in events if e["event"] == "opened"]
+    t.eq(sorted(e["author"] for e in opened), ["att_ana", "att_bo", "att_cy", "early_eve"],
+         "four cases opened, each once (the follow-up joined, the repost and staff "
+         "post did not open one)")
+    t.eq(len([e for e in events if e["event"] == "joined"]), 1, "the follow-up joined its case")
+    ee = [e for e in opened if e["author"] == "early_eve"][0]
+    t.ok(ee["clock_at"] > ee["created_at"], "the early post's clock starts at the opening",
+         ee)
+
+    # the report against a computation made here
+    def ts(s):
+        return datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+    tweets = {tw["id"]: tw for tw in fake.tweets()}
+    want = {}
+    for e in opened:
+        want[e["id"]] = None
+    for tw in tweets.values():
+        if tw["username"] in ("care_ana", "care_bo") and tw.get("referenced_tweets"):
+            to = [r["id"] for r in tw["referenced_tweets"] if r["type"] == "replied_to"][0]
+            if to in want:
+                clock = [ts(e["clock_at"]) for e in opened if e["id"] == to][0]
+                want[to] = (ts(tw["created_at"]) - clock) * SPEED
+    answered = [v for v in want.values() if v is not None]
+    st, out, err = run_bot(["report", "--care", "--format", "json", care])
+    rep = json.loads(out) if st == 0 else {}
+    s = rep.get("summary", {})
+    t.eq((s.get("cases"), s.get("answered"), s.get("within_sla")),
+         (4, len(answered), len([v for v in answered if v <= 300])),
+         "the report's cases, answered and within the SLA agree")
+    got = sorted(c["response_s"] for c in rep.get("cases", []) if c.get("answered"))
+    t.ok(len(got) == len(answered) and
+         all(abs(a - b) < 0.5 for a, b in zip(got, sorted(answered))),
+         "each response time agrees (%s)" % got, (got, sorted(answered)))
+    cats = {r["category"]: r["cases"] for r in rep.get("per_category", [])}
+    t.eq(cats, {"wifi": 1, "room temperature": 1, "registration": 2},
+         "per category")
+    staff = {r["staff"]: r["answered"] for r in rep.get("per_staff", [])}
+    t.eq(staff, {"care_ana": 1, "care_bo": 1}, "per staff member")
+    st, out, err = run_bot(["report", "--care", care])
+    t.ok(st == 0 and "NEVER ANSWERED" in out and "att_cy" in out and
+         "answered after 7m" in out, "the text report lists the late and the never "
+         "answered with their links", out + err)
+    st, html, err = run_bot(["report", "--care", "--format", "html", care])
+    t.ok(st == 0 and html.startswith("<!doctype html>") and "Per staff member" in html,
+         "an html report")
+    print("# started %.1f s" % (time.time() - started))
+finally:
+    fake.stop()
+t.done()
