@@ -482,7 +482,9 @@ static void say(struct ch_care *k, const struct ch_case *c, bool breach,
 		breach ? ", past the SLA" : "",
 		c->category ? c->category : "uncategorised", txt,
 		c->url ? c->url : "");
-	ch_log(breach ? CH_LOG_WARN : CH_LOG_INFO, "%s", msg);
+	/* the notifiers log it themselves */
+	ch_log(k->alert ? CH_LOG_DEBUG : breach ? CH_LOG_WARN : CH_LOG_INFO,
+	       "%s", msg);
 	if (k->alert)
 		k->alert(k->alert_ctx, msg);
 	k->alerts++;

@@ -219,8 +219,6 @@ static void on_alert(void *ctx, const char *msg)
 	struct ch_watch_run *w = ctx;
 	struct ch_error err;
 
-	if (w->o->speed > 0 && !w->s.notify_webhook && !w->s.notify_command)
-		return; /* a rehearsal without notifiers: the log line says it */
 	ch_error_clear(&err);
 	if (ch_notify_send(&w->s, msg, &err) < 0)
 		ch_log(CH_LOG_WARN, "notify: %s", err.text);

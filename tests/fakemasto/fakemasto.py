@@ -167,6 +167,11 @@ class Store:
                 "quote_approval": {"automatic": ["public"], "manual": [],
                                    "current_user": "automatic"},
                 "_text": text}
+            for u in re.findall(r"(?:^|\s)@([\w.]+(?:@[\w.-]+)?)", text):
+                if u.split("@")[0] in [x.split("@")[0] for x in self.accounts]:
+                    ma = self.account(u)
+                    st["mentions"].append({"id": ma["id"], "username": ma["username"],
+                                           "acct": ma["acct"], "url": ma["url"]})
             if parent:
                 parent["replies_count"] += 1
             if poll:
@@ -407,6 +412,23 @@ class Handler(BaseHTTPRequestHandler):
                 sts = [x for x in s.statuses if x["visibility"] == "public" and
                        any(t["name"] == tag for t in x["tags"])]
             return self.page(sts, q, path, hdr)
+        if method == "GET" and rest == "accounts/lookup":
+            acct = (q.get("acct") or [""])[0].lstrip("@")
+            with s.lock:
+                a = s.accounts.get(acct)
+            if not a:
+                self.error(404, "Record not found", hdr)
+                return 404
+            self.send_json(200, a, hdr)
+            return 200
+        if method == "GET" and rest == "notifications":
+            types = q.get("types[]") or []
+            with s.lock:
+                sts = [x for x in s.statuses if any(
+                    mm["id"] == me["id"] for mm in x["mentions"])]
+            if types and "mention" not in types:
+                sts = []
+            return self.page(sts, q, path, hdr, notify=True)
         m2 = re.match(r"^accounts/(\w+)/statuses$", rest)
         if method == "GET" and m2:
             with s.lock:
@@ -499,7 +521,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(200, body, hdr)
         return 200
 
-    def page(self, sts, q, path, hdr):
+    def page(self, sts, q, path, hdr, notify=False):
         """A page newest first with max_id/since_id/min_id/limit and a Link
         header of Mastodon's form."""
         def one(k):
@@ -522,6 +544,9 @@ class Handler(BaseHTTPRequestHandler):
         sts.reverse()
         with self.store.lock:
             body = [self.store.view(x) for x in sts]
+        if notify:     # a mention notification wraps its status
+            body = [{"id": v["id"], "type": "mention", "created_at": v["created_at"],
+                     "account": v["account"], "status": v} for v in body]
         if sts:
             extra = "limit=%s&" % one("limit") if one("limit") else ""
             hdr = dict(hdr)

@@ -4,6 +4,7 @@
  * twice), the chat read as searchPosts for the hashtag plus the thread of
  * the chat's first post, filtered here by tag, time and "since" (servers
  * differ in what they honour of those parameters). */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,10 +395,27 @@ static long long ms_of(const char *iso)
 
 struct rd {
 	const struct ch_net_read *r;
+	/* what a search page must carry: the tag (without '#'), or else a
+	 * mention (a handle); neither: an author's feed, all of it */
+	const char *tag, *mention;
 	long long start, end, since; /* ms; -1: none */
 	long long oldest;            /* of the search page (ms) */
 	long long newest;            /* of everything read (ms) */
 };
+
+/* Whether text mentions @handle (ASCII case aside, a whole handle). */
+static bool mentions(const char *text, const char *handle)
+{
+	size_t n = strlen(handle);
+	const char *p;
+
+	for (p = strchr(text, '@'); p; p = strchr(p + 1, '@'))
+		if (strncasecmp(p + 1, handle, n) == 0 &&
+		    !(isalnum((unsigned char)p[n + 1]) || p[n + 1] == '.' ||
+		      p[n + 1] == '-' || p[n + 1] == '_'))
+			return true;
+	return false;
+}
 
 /* Whether a post read belongs in the page: its tag (or the chat's
  * thread), the time range, newer than since. */
@@ -409,7 +427,9 @@ static int wanted(struct rd *d, const struct ch_msg *m, long long indexed,
 
 	if (created < 0 || !m->text)
 		return 0;
-	if (!in_thread && !ch_text_has_tag(m->text, d->r->tag))
+	if (!in_thread && d->tag && !ch_text_has_tag(m->text, d->tag))
+		return 0;
+	if (!in_thread && !d->tag && d->mention && !mentions(m->text, d->mention))
 		return 0;
 	if (d->start >= 0 && created < d->start)
 		return 0;
@@ -420,45 +440,63 @@ static int wanted(struct rd *d, const struct ch_msg *m, long long indexed,
 	return 1;
 }
 
-/* One searchPosts page for #tag into page. */
+/* One searchPosts page for d's tag or mention (or, author set, one page
+ * of that account's own feed) into page. */
 static int search_page(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
-		       struct ch_error *err)
+		       const char *author, struct ch_error *err)
 {
 	struct ch_xrpc *x = &B(n)->x;
 	struct ch_buf q = {0};
-	json_t *out = NULL, *posts, *pv;
+	json_t *out = NULL, *posts, *pv, *item;
 	const char *cursor;
-	char *hash = ch_xasprintf("#%s", d->r->tag);
+	char *hash = d->tag ? ch_xasprintf("#%s", d->tag)
+			    : ch_xasprintf("@%s", d->mention ? d->mention : "");
 	char lim[16];
 	size_t i;
 	int r;
 
 	snprintf(lim, sizeof lim, "%d", d->r->max > 0 && d->r->max <= 100
 						 ? d->r->max : 100);
-	ch_xrpc_q(&q, "q", hash);
-	ch_xrpc_q(&q, "sort", "latest");
-	ch_xrpc_q(&q, "tag", d->r->tag);
+	if (author) {
+		ch_xrpc_q(&q, "actor", author);
+		ch_xrpc_q(&q, "filter", "posts_with_replies");
+	} else {
+		ch_xrpc_q(&q, "q", hash);
+		ch_xrpc_q(&q, "sort", "latest");
+		if (d->tag)
+			ch_xrpc_q(&q, "tag", d->tag);
+		else
+			ch_xrpc_q(&q, "mentions", d->mention);
+	}
 	ch_xrpc_q(&q, "limit", lim);
 	if (d->r->cursor)
 		ch_xrpc_q(&q, "cursor", d->r->cursor);
-	r = ch_xrpc_call(x, "app.bsky.feed.searchPosts", ch_buf_str(&q), NULL,
-			 &out, err);
+	r = ch_xrpc_call(x, author ? "app.bsky.feed.getAuthorFeed"
+				   : "app.bsky.feed.searchPosts",
+			 ch_buf_str(&q), NULL, &out, err);
 	free(hash);
 	ch_buf_free(&q);
 	if (sync_(n, r) < 0)
 		goto cleanup;
-	posts = json_object_get(out, "posts");
+	posts = json_object_get(out, author ? "feed" : "posts");
 	if (!json_is_array(posts)) {
 		n->last = CH_NETFAIL_BAD_RESPONSE;
-		ch_error_set(err, SRC, 0, "searchPosts: no posts array");
+		ch_error_set(err, SRC, 0, "%s: no posts array",
+			     author ? "getAuthorFeed" : "searchPosts");
 		r = -1;
 		goto cleanup;
 	}
 	d->oldest = -1;
-	json_array_foreach(posts, i, pv) {
+	json_array_foreach(posts, i, item) {
 		struct ch_msg m;
-		long long at = ms_of(json_string_value(json_object_get(pv, "indexedAt")));
+		long long at;
 
+		/* a feed item wraps its post; a repost in a feed is no post
+		 * of the account's */
+		pv = author ? json_object_get(item, "post") : item;
+		if (author && json_object_get(item, "reason"))
+			continue;
+		at = ms_of(json_string_value(json_object_get(pv, "indexedAt")));
 		if (msg_of(pv, &m) < 0)
 			continue;
 		if (at < 0)
@@ -531,6 +569,42 @@ static int thread_read(struct ch_net *n, struct rd *d,
 	return r;
 }
 
+/* The care watch's read: each hashtag and each mention searched, each
+ * staff member's own feed read (their replies answer cases), one page
+ * each, newest first: a watch reads often, and "since" keeps each read to
+ * what is new. */
+static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
+		      struct ch_error *err)
+{
+	struct ch_msg_page one;
+	size_t i;
+
+	for (i = 0; i < d->r->n_tags + d->r->n_mentions + d->r->n_authors; i++) {
+		const char *author = NULL;
+		int r;
+
+		d->tag = i < d->r->n_tags ? d->r->tags[i] : NULL;
+		d->mention = !d->tag && i < d->r->n_tags + d->r->n_mentions
+				     ? d->r->mentions[i - d->r->n_tags]
+				     : NULL;
+		if (!d->tag && !d->mention)
+			author = d->r->authors[i - d->r->n_tags - d->r->n_mentions];
+		memset(&one, 0, sizeof one);
+		r = search_page(n, d, &one, author, err);
+		free(one.next); /* one page per term and read */
+		one.next = NULL;
+		if (r < 0) {
+			ch_msg_page_free(&one);
+			ch_msg_page_free(page);
+			return -1;
+		}
+		while (one.n > 0)
+			ch_msg_page_add_once(page, &one.msgs[--one.n]);
+		ch_msg_page_free(&one);
+	}
+	return 0;
+}
+
 static long long bound(const char *iso)
 {
 	return iso ? ms_of(iso) : -1;
@@ -548,18 +622,25 @@ static int b_read(struct ch_net *n, const struct ch_net_read *r,
 	d.end = bound(r->end_time);
 	d.since = bound(r->since);
 	d.newest = d.since;
+	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
+		if (watch_read(n, &d, page, err) < 0)
+			return -1;
+		goto done;
+	}
 	if (!r->tag || !*r->tag) {
 		n->last = CH_NETFAIL_REFUSED;
 		ch_error_set(err, SRC, 0, "no hashtag to search for");
 		return -1;
 	}
-	if (search_page(n, &d, page, err) < 0)
+	d.tag = r->tag;
+	if (search_page(n, &d, page, NULL, err) < 0)
 		return -1;
 	/* the thread once per pagination, with its first page */
 	if (r->root_id && !r->cursor && thread_read(n, &d, page, err) < 0) {
 		ch_msg_page_free(page);
 		return -1;
 	}
+done:
 	page->count = (long)page->n;
 	if (d.newest > 0) {
 		ch_format_time_ms(d.newest, newest, sizeof newest);
@@ -572,6 +653,19 @@ static char *b_describe(const struct ch_net_read *r)
 {
 	const char *tag = r->tag ? r->tag : "";
 
+	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
+		struct ch_buf b = {0};
+		size_t i;
+
+		ch_buf_puts(&b, "bluesky watch");
+		for (i = 0; i < r->n_tags; i++)
+			ch_buf_printf(&b, " #%s", r->tags[i]);
+		for (i = 0; i < r->n_mentions; i++)
+			ch_buf_printf(&b, " @%s", r->mentions[i]);
+		for (i = 0; i < r->n_authors; i++)
+			ch_buf_printf(&b, " from:%s", r->authors[i]);
+		return ch_buf_steal(&b);
+	}
 	if (r->root_id)
 		return ch_xasprintf("bluesky #%s + thread %s", tag, r->root_id);
 	return ch_xasprintf("bluesky #%s", tag);

@@ -405,6 +405,8 @@ static int tagged(json_t *st, const char *text, const char *tag)
 
 struct rd {
 	const struct ch_net_read *r;
+	const char *tag;             /* the tag a timeline's statuses carry;
+					NULL: take all (a thread, a feed) */
 	long long start, end, since; /* ms; -1: none */
 	long long oldest;            /* of the timeline page (ms) */
 	long long newest;            /* of everything read (ms) */
@@ -431,7 +433,7 @@ static void take(struct rd *d, json_t *list, int in_thread,
 		if (at > d->newest)
 			d->newest = at;
 		if (at < 0 || m.is_repost || !m.text ||
-		    (!in_thread && !tagged(st, m.text, d->r->tag)) ||
+		    (!in_thread && d->tag && !tagged(st, m.text, d->tag)) ||
 		    (d->start >= 0 && at < d->start) ||
 		    (d->end >= 0 && at >= d->end) ||
 		    (d->since >= 0 && at < d->since - SINCE_SLACK_MS)) {
@@ -453,7 +455,7 @@ static int timeline_page(struct ch_net *n, struct rd *d,
 
 	snprintf(lim, sizeof lim, "%d", PAGE_LIMIT);
 	if (!d->r->cursor) {
-		path = api_path("timelines/tag/", d->r->tag, "");
+		path = api_path("timelines/tag/", d->tag, "");
 		ch_http_query_add(&q, "limit", lim);
 	}
 	/* a next page: the Link's URL as it is (api.c keeps it on the
@@ -541,6 +543,114 @@ static long long bound(const char *iso)
 	return iso ? ms_of(iso) : -1;
 }
 
+/* Whether status st mentions one of the handles (acct or username). */
+static bool mentions_any(json_t *st, const char *const *h, size_t n)
+{
+	json_t *m;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(st, "mentions"), i, m)
+		for (k = 0; k < n; k++)
+			if ((str(m, "acct") && strcasecmp(str(m, "acct"), h[k]) == 0) ||
+			    (str(m, "username") && strcasecmp(str(m, "username"), h[k]) == 0))
+				return true;
+	return false;
+}
+
+/* The mentions of the watched accounts: the bot's own notifications (an
+ * instance tells an account only of its own mentions). */
+static int mentions_read(struct ch_net *n, struct rd *d,
+			 struct ch_msg_page *page, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	json_t *out = NULL, *list = json_array(), *no;
+	size_t i;
+	int r;
+
+	ch_http_query_add(&q, "types[]", "mention");
+	ch_http_query_add(&q, "limit", "40");
+	r = get_list(n, "/api/v1/notifications", ch_buf_str(&q),
+		     "the notifications", &out, err);
+	ch_buf_free(&q);
+	json_array_foreach(out, i, no)
+		if (json_is_object(json_object_get(no, "status")) &&
+		    mentions_any(json_object_get(no, "status"), d->r->mentions,
+				 d->r->n_mentions))
+			json_array_append(list, json_object_get(no, "status"));
+	if (r == 0) {
+		d->tag = NULL;
+		take(d, list, 1, page);
+	}
+	json_decref(list);
+	json_decref(out);
+	return r;
+}
+
+/* A staff member's own statuses (their replies answer cases). */
+static int author_read(struct ch_net *n, struct rd *d, const char *handle,
+		       struct ch_msg_page *page, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	json_t *acct = NULL, *out = NULL;
+	char *path = NULL;
+	int r;
+
+	ch_http_query_add(&q, "acct", handle);
+	r = ch_masto_call(&M(n)->a, "GET", "/api/v1/accounts/lookup",
+			  ch_buf_str(&q), NULL, &acct, err);
+	ch_buf_free(&q);
+	if (sync_(n, r) < 0 || !str(acct, "id")) {
+		json_decref(acct);
+		return r < 0 ? -1 : 0;
+	}
+	path = api_path("accounts/", str(acct, "id"), "/statuses");
+	ch_http_query_add(&q, "limit", "40");
+	r = get_list(n, path, ch_buf_str(&q), "a staff member's statuses", &out,
+		     err);
+	if (r == 0) {
+		d->tag = NULL;
+		take(d, out, 1, page);
+	}
+	ch_buf_free(&q);
+	free(path);
+	json_decref(out);
+	json_decref(acct);
+	return r;
+}
+
+/* The care watch's read: each hashtag's timeline, the mentions of the
+ * watched accounts, each staff member's statuses; one page each. */
+static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
+		      struct ch_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->r->n_tags; i++) {
+		struct ch_msg_page one;
+		int r;
+
+		memset(&one, 0, sizeof one);
+		d->tag = d->r->tags[i];
+		r = timeline_page(n, d, &one, err);
+		free(one.next);
+		one.next = NULL;
+		while (r == 0 && one.n > 0)
+			ch_msg_page_add_once(page, &one.msgs[--one.n]);
+		ch_msg_page_free(&one);
+		if (r < 0)
+			goto fail;
+	}
+	if (d->r->n_mentions && mentions_read(n, d, page, err) < 0)
+		goto fail;
+	for (i = 0; i < d->r->n_authors; i++)
+		if (author_read(n, d, d->r->authors[i], page, err) < 0)
+			goto fail;
+	return 0;
+fail:
+	ch_msg_page_free(page);
+	return -1;
+}
+
 /* Whether s is an instant (a cursor this network made), not a status id. */
 static bool is_instant(const char *s)
 {
@@ -559,11 +669,17 @@ static int m_read(struct ch_net *n, const struct ch_net_read *r,
 	d.end = bound(r->end_time);
 	d.since = r->since && is_instant(r->since) ? bound(r->since) : -1;
 	d.newest = d.since;
+	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
+		if (watch_read(n, &d, page, err) < 0)
+			return -1;
+		goto done;
+	}
 	if (!r->tag || !*r->tag) {
 		n->last = CH_NETFAIL_REFUSED;
 		ch_error_set(err, SRC, 0, "no hashtag to read");
 		return -1;
 	}
+	d.tag = r->tag;
 	if (timeline_page(n, &d, page, err) < 0)
 		return -1;
 	/* the thread once per pagination, with its first page */
@@ -571,6 +687,7 @@ static int m_read(struct ch_net *n, const struct ch_net_read *r,
 		ch_msg_page_free(page);
 		return -1;
 	}
+done:
 	page->count = (long)page->n;
 	if (d.newest > 0) {
 		ch_format_time_ms(d.newest, newest, sizeof newest);
@@ -583,6 +700,19 @@ static char *m_describe(const struct ch_net_read *r)
 {
 	const char *tag = r->tag ? r->tag : "";
 
+	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
+		struct ch_buf b = {0};
+		size_t i;
+
+		ch_buf_puts(&b, "mastodon watch");
+		for (i = 0; i < r->n_tags; i++)
+			ch_buf_printf(&b, " #%s", r->tags[i]);
+		for (i = 0; i < r->n_mentions; i++)
+			ch_buf_printf(&b, " @%s", r->mentions[i]);
+		for (i = 0; i < r->n_authors; i++)
+			ch_buf_printf(&b, " from:%s", r->authors[i]);
+		return ch_buf_steal(&b);
+	}
 	if (r->root_id)
 		return ch_xasprintf("mastodon #%s + context of %s", tag,
 				    r->root_id);

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The care watch on the Bluesky reference servers (PLC, PDS, AppView on
+PostgreSQL) and on the fake Mastodon server at once, rehearsed at 20x:
+attendees mention the event's account or use its hashtag on both
+networks; staff answer one in a minute, one never; a staff post that is
+no reply opens nothing; the watch is killed and restarted mid-event.
+Every alert arrives once at its threshold, per network; one network
+failing to start never stops the other's watch."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import Tap, run_bot, start_bot, workdir  # noqa: E402
+from bsky import BskyNet, creds_file  # noqa: E402
+from masto import MastoFake, creds_file as masto_creds  # noqa: E402
+
+SPEED = 20  # warn_after 3 min = 9 s: room for the AppView to index the answer
+BOT, ANA, BO, STAFF = "eventbot.test", "anabel.test", "bobby.test", "carers.test"
+t = Tap()
+d = workdir("care_bsky")
+alerts = os.path.join(d, "alerts.txt")
+
+
+def schedule(net, masto):
+    creds = creds_file(d, BOT, net.by_handle[BOT]["app_password"])
+    mcreds = masto_creds(d)
+    path = os.path.join(d, "event.conf")
+    with open(path, "w") as f:
+        f.write('name = "icmi27";\ntimezone = "UTC";\nlogs = "%s";\n'
+                'search_budget = 600;\n'
+                'networks = [ "bluesky", "mastodon" ];\n'
+                'bluesky = { service = "%s"; credentials = "%s"; };\n'
+                'mastodon = { instance = "%s"; credentials = "%s"; };\n'
+                'notify = { command = "cat >> %s"; };\n'
+                'watch = {\n'
+                '  accounts = { bluesky = [ "%s" ]; mastodon = [ "chatbot" ]; };\n'
+                '  hashtags = [ "ICMI27" ];\n'
+                '  staff = { bluesky = [ "%s" ]; mastodon = [ "ann" ]; };\n'
+                '  hours = ( { days = "daily"; from = "00:00"; to = "24:00"; } );\n'
+                '  warn_after = 3;\n  sla = 5;\n'
+                '};\n' % (os.path.join(d, "logs"), net.pds, creds, masto.base, mcreds,
+                          alerts, BOT, STAFF))
+    return path
+
+
+def alert_lines():
+    return open(alerts).read().splitlines() if os.path.exists(alerts) else []
+
+
+def strong(p):
+    return {"uri": p["uri"], "cid": p["cid"]}
+
+
+with BskyNet([BOT, ANA, BO, STAFF], d) as net:
+    masto = MastoFake(d)
+    try:
+        sched = schedule(net, masto)
+        st, out, err = run_bot(["check", sched])
+        t.ok(st == 0, "check: the watch over Bluesky and Mastodon is valid", out + err)
+        logf = open(os.path.join(d, "watch1.log"), "w")
+        p = start_bot(["watch", "--rehearse=%d" % SPEED, sched], log=logf)
+        time.sleep(1.5)
+        q1 = net.post(ANA, "@%s where is the keynote room?" % BOT,
+                      facets=None)
+        q2 = net.post(BO, "the coffee ran out #ICMI27")
+        net.post(STAFF, "Good morning #ICMI27!")                  # no reply
+        m1 = masto.call("POST", "/_fake/statuses",
+                        {"acct": "ben", "text": "@chatbot my badge is wrong #ICMI27"})
+        time.sleep(1.0)
+        net.post(STAFF, "@%s room A, left of the stairs" % ANA,
+                 reply={"root": strong(q1), "parent": strong(q1)})
+        time.sleep(9.0)       # warned (9 s); then the watch dies
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        logf2 = open(os.path.join(d, "watch2.log"), "w")
+        p = start_bot(["watch", "--rehearse=%d" % SPEED, sched], log=logf2)
+        time.sleep(8.0)       # breached at 15 s
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = None
+        t.eq(rc, 0, "SIGTERM: exit 0")
+        lines = alert_lines()
+        by = {}
+        for ln in lines:
+            who = ln.split("@", 1)[1].split(" ", 1)[0]
+            by.setdefault(who, []).append("breach" if ln.startswith("SLA") else "warn")
+        t.eq(by.get(ANA), None, "answered in a minute on Bluesky: no alert")
+        t.ok(by.get(BO) == ["warn", "breach"], "never answered on Bluesky: warned and "
+             "breached, once each across the kill", lines)
+        t.ok(by.get("ben") == ["warn", "breach"], "never answered on Mastodon: warned and "
+             "breached, once each", lines)
+        t.ok(all(STAFF not in ln.split(":")[1][:40] for ln in lines),
+             "a staff post that is no reply opens no case", lines)
+        care = os.path.join(d, "logs", "icmi27", "rehearsal", "care")
+        st, out, err = run_bot(["report", "--care", "--format", "json", care])
+        rep = json.loads(out) if st == 0 else {}
+        nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
+        t.eq(nets, {"bluesky": (2, 1), "mastodon": (1, 0)},
+             "the report per network: cases and answers on each")
+        t.ok(m1 and all("ben" not in x or "Mastodon" in x for x in lines),
+             "the Mastodon alert names its network", lines)
+    finally:
+        masto.stop()
+t.done()
