@@ -347,6 +347,8 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		if (r < 0)
 			return -1;
 		c->logged += r;
+		if (r > 0 && c->seen)
+			c->seen(c->seen_ctx, c->net->ops->name, t);
 	}
 	return 0;
 }

@@ -124,6 +124,11 @@ struct ch_capture {
 	int (*take)(void *sink_ctx, struct ch_capture *c,
 		    const struct ch_msg_page *page, struct ch_error *err);
 	void *sink_ctx;              /* borrowed */
+	/* The chat's own capture: called with each post it logs (new to the
+	 * log), after its line is queued; NULL: none (the chat's welcome,
+	 * host.c) */
+	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
+	void *seen_ctx;              /* borrowed */
 };
 
 /* Sets up c (all pointers borrowed). Returns 0 or -1. */

@@ -374,7 +374,8 @@ static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 
 	case_of(c, net, m, now);
 	c->clock = clock_of(k, c->created);
-	c->category = ch_xstrdup(ch_watch_category(k->w, m->text));
+	c->category = ch_xstrdup(k->welcome ? "first-timer"
+					    : ch_watch_category(k->w, m->text));
 	f = case_fields(c);
 	thresholds(k, f);
 	if (log_event(k, now, "opened", f, err) < 0) {
@@ -402,16 +403,21 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 	size_t i;
 	json_t *f;
 
-	if (!m->id || !m->text || m->is_repost || is_me(k, net, m->author_id) ||
-	    find_case(k, net, m->id))
+	if (!m->id || !m->text || m->is_repost || find_case(k, net, m->id))
 		return 0;
+	/* the bot's own posts answer nothing, but in a chat its account is
+	 * the host's, whose replies by hand welcome */
+	if (is_me(k, net, m->author_id))
+		return k->welcome && m->in_reply_to_id
+			       ? take_staff(k, net, m, now, err) : 0;
 	if (ch_watch_is_staff(k->w, net, m->username))
 		return take_staff(k, net, m, now, err);
 	for (i = 0; i < k->n; i++) {
 		struct ch_case *c = &k->cases[i];
 
 		if (c->answered || !c->author_id || !m->author_id ||
-		    strcmp(c->author_id, m->author_id) != 0 || !in_thread(c, net, m))
+		    strcmp(c->author_id, m->author_id) != 0 ||
+		    strcmp(c->net, net) != 0 || (!k->welcome && !in_thread(c, net, m)))
 			continue;
 		f = case_fields(c);
 		set_str(f, "post_id", m->id);
@@ -465,6 +471,7 @@ int ch_care_take(struct ch_care *k, const char *net,
 static void say(struct ch_care *k, const struct ch_case *c, bool breach,
 		double waited)
 {
+	const struct ch_net_ops *ops = ch_net_find(c->net);
 	char *msg;
 	char txt[200];
 	size_t n;
@@ -473,9 +480,15 @@ static void say(struct ch_care *k, const struct ch_case *c, bool breach,
 	for (n = 0; txt[n]; n++)
 		if (txt[n] == '\n' || txt[n] == '\r')
 			txt[n] = ' ';
-	const struct ch_net_ops *ops = ch_net_find(c->net);
 
-	msg = ch_xasprintf(
+	if (k->welcome)
+		msg = ch_xasprintf(
+			"welcome: first-timer @%s on %s has not been welcomed after %.0f min: \"%s\" %s",
+			c->username ? c->username : "?", ops ? ops->title : c->net,
+			floor(waited * k->speed / 60.0 + 0.5), txt,
+			c->url ? c->url : "");
+	else
+		msg = ch_xasprintf(
 		"%s: @%s on %s has waited %.0f min for an answer%s (%s): \"%s\" %s",
 		breach ? "SLA breached" : "care", c->username ? c->username : "?",
 		ops ? ops->title : c->net, floor(waited * k->speed / 60.0 + 0.5),
@@ -534,7 +547,8 @@ double ch_care_tick(struct ch_care *k, double now)
 				c->breached = true;
 			else
 				c->warned = true;
-			say(k, c, breach, waited);
+			if (breach || !k->welcome) /* a welcome: the breach only */
+				say(k, c, breach, waited);
 		}
 		if (due < next)
 			next = due;

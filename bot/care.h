@@ -63,6 +63,12 @@ struct ch_care {
 	/* the alert: a one-line message (the notifiers); may be NULL */
 	void (*alert)(void *ctx, const char *message);
 	void *alert_ctx;
+	/* A chat's welcome (run with a watch group): one case per person,
+	 * every post of theirs joins it (category "first-timer"), a reply by
+	 * staff or by the host's account answers it, and the notifiers hear
+	 * only of a breach (sla): "not welcomed". The caller passes only
+	 * first-timers' posts and the replies that may welcome them. */
+	bool welcome;
 	/* the bot's own account per network ("x", its id) */
 	struct { char net[16]; char id[CH_NET_ID_MAX]; } me[CH_CARE_NETS];
 	size_t n_me;

@@ -23,6 +23,7 @@
 #include "plan.h"
 #include "poll.h"
 #include "publish.h"
+#include "welcome.h"
 #include "replylog.h"
 #include "schedule.h"
 #include "state.h"
@@ -181,6 +182,10 @@ struct chat {
 					  (earlier runs of this chat) */
 	struct ch_net_usage usage0;    /* the network's usage then */
 	bool cost_on;                  /* cost_start was called */
+	struct ch_welcome *wel;        /* borrowed: the chat's welcome (a
+					  watch group), the first network's
+					  wel_store; NULL: none */
+	struct ch_welcome wel_store;   /* owned by the first network's chat */
 	char search_error[CH_ERROR_TEXT_LEN]; /* the last search failure */
 	int lock_fd;                   /* borrowed: the run lock (lock.h) */
 };
@@ -698,6 +703,8 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 			wake = t - lead;
 		else if (warm)
 			wake = t - SPIN_LEAD;
+		if (c->wel)
+			wake = fmin(wake, fmax(ch_welcome_tick(c->wel, now), now + 0.05));
 		if (c->capture_on) {
 			double due = ch_capture_next_due(&c->cap, now);
 
@@ -1559,6 +1566,10 @@ static void chat_capture_init(struct chat *c, double window_end)
 		/* the backfill's waits (end_time lag, rate-limit resets of up
 		 * to 16 minutes) end on SIGTERM/SIGINT too */
 		c->cap.sleep_until = capture_sleep;
+		if (c->wel) {
+			c->cap.seen = ch_welcome_seen;
+			c->cap.seen_ctx = c->wel;
+		}
 	} else {
 		ch_log(CH_LOG_WARN, "capture: %s", err.text);
 	}
@@ -1733,6 +1744,34 @@ static void chat_about(struct chat *c)
 	if (c->x)
 		json_object_set_new(c->st.root, "net",
 				    json_string(c->x->ops->name));
+}
+
+/* A "not welcomed" alert: the log line, and the notifiers of a real chat. */
+static void welcome_alert(void *ctx, const char *msg)
+{
+	struct chat *c = ctx;
+
+	ch_log(CH_LOG_WARN, "%s", msg);
+	alert(c, msg);
+}
+
+/* With a watch group, the chat's first-timers are watched (welcome.h). */
+static void welcome_open(struct chat *c)
+{
+	struct ch_error err;
+
+	if (!c->s->watch.on || c->o->backfill || c->o->dry_run)
+		return;
+	ch_error_clear(&err);
+	if (ch_welcome_open(&c->wel_store, c->s, c->date, c->o->speed > 0,
+			    c->tl.speed, real_at(c, c->plan.start), welcome_alert,
+			    c, &err) < 0) {
+		ch_log(CH_LOG_WARN, "welcome: %s", err.text);
+		return;
+	}
+	c->wel = &c->wel_store;
+	if (c->x && c->me_id)
+		ch_welcome_me(c->wel, c->x->ops->name, c->me_id);
 }
 
 /* The chat on one network once its state is open: capture, the posts,
@@ -1965,6 +2004,7 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 			goto cleanup;
 	}
 	chat_about(c);
+	welcome_open(c);
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->tl.speed;
 	for (i = 0; i < n_extra; i++) {
@@ -1985,6 +2025,9 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 		}
 		e->window_end = window_end;
 		e->log_path = log_path;
+		e->c.wel = c->wel;
+		if (c->wel)
+			ch_welcome_me(c->wel, extra[i].net.ops->name, extra[i].me_id);
 		n_nets++;
 	}
 	start_nets(nets, n_nets);
@@ -1993,6 +2036,9 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 cleanup:
 	for (i = 0; i < n_nets; i++)
 		net_chat_free(&nets[i]);
+	if (c->wel)
+		ch_welcome_close(c->wel);
+	c->wel = NULL;
 	free(state_path);
 	free(log_path);
 	return rc;

@@ -154,6 +154,7 @@ struct load {
 	struct rec *recs;
 	size_t n_recs, cap_recs;
 	char **targets;         /* owned: in_reply_to_id of host posts */
+	long long *target_ms;   /* owned: when each of those was made */
 	size_t n_targets;
 	char **qtext;           /* owned: host Qn texts, [n-1] */
 	long long *qposted;
@@ -486,6 +487,7 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		a->net = ch_xstrdup(net);
 		a->key = ch_xstrdup(who);
 		a->first_ms = CH_RP_NONE;
+		a->welcomed_ms = CH_RP_NONE;
 		smap_put(&L->authors, a->key, ai);
 	}
 	if (e->username)
@@ -524,6 +526,10 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 			}
 		}
 		if (e->in_reply_to_id) {
+			L->target_ms = ch_xrealloc(L->target_ms,
+						   (L->n_targets + 1) *
+							   sizeof *L->target_ms);
+			L->target_ms[L->n_targets] = ms;
 			L->targets = ch_xrealloc(L->targets,
 						 (L->n_targets + 1) *
 							 sizeof *L->targets);
@@ -847,9 +853,15 @@ static void finish_chat(struct load *L)
 	nm = count_posts(L, is_host, mins, &first_any, &last_ms);
 	/* host replies */
 	for (i = 0; i < L->n_targets; i++) {
+		struct ch_rp_author *a;
+
 		ri = smap_get(&L->ids, L->targets[i]);
-		if (ri >= 0)
-			c->authors[L->recs[ri].author].host_replied = true;
+		if (ri < 0)
+			continue;
+		a = &c->authors[L->recs[ri].author];
+		a->host_replied = true;
+		if (a->welcomed_ms == CH_RP_NONE || L->target_ms[i] < a->welcomed_ms)
+			a->welcomed_ms = L->target_ms[i];
 	}
 	busiest_minute(c, mins, nm);
 	if (c->start_ms == CH_RP_NONE)
@@ -877,6 +889,7 @@ static void free_load(struct load *L)
 	for (i = 0; i < L->n_targets; i++)
 		free(L->targets[i]);
 	free(L->targets);
+	free(L->target_ms);
 	for (i = 0; i < L->n_q; i++)
 		free(L->qtext[i]);
 	free(L->qtext);
@@ -1597,4 +1610,31 @@ cleanup:
 	free(fl.paths);
 	free(fl.dates);
 	return rc;
+}
+
+static int cmp_ll_asc(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+int ch_rp_welcomed(const struct ch_rp_chat *c, long long *median_ms)
+{
+	long long *v = ch_xcalloc(c->n_authors + 1, sizeof *v);
+	size_t i, n = 0;
+
+	for (i = 0; i < c->n_authors; i++) {
+		const struct ch_rp_author *a = &c->authors[i];
+
+		if (!a->first_timer || a->welcomed_ms == CH_RP_NONE)
+			continue;
+		v[n++] = a->first_ms != CH_RP_NONE && a->welcomed_ms > a->first_ms
+				 ? a->welcomed_ms - a->first_ms : 0;
+	}
+	qsort(v, n, sizeof *v, cmp_ll_asc);
+	*median_ms = n == 0 ? CH_RP_NONE
+		     : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	free(v);
+	return (int)n;
 }

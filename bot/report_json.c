@@ -159,6 +159,15 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 							au->name, au->net));
 	}
 	json_object_set_new(o, "first_timers_not_replied", a);
+	{
+		long long med;
+		int w = ch_rp_welcomed(c, &med);
+
+		json_object_set_new(o, "first_timers_welcomed", json_integer(w));
+		json_object_set_new(o, "welcome_median_s",
+				    med == CH_RP_NONE ? json_null()
+						      : json_real((double)med / 1000.0));
+	}
 	json_object_set_new(o, "lines", json_integer(c->st.lines));
 	json_object_set_new(o, "bad_lines", json_integer(c->st.bad));
 	json_object_set_new(o, "duplicate_ids", json_integer(c->duplicates));

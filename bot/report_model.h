@@ -35,6 +35,8 @@ struct ch_rp_author {
 	bool first_timer;
 	bool core;         /* in the core group as of this chat */
 	bool host_replied; /* a host post replied to one of their posts */
+	long long welcomed_ms; /* the first host reply to one of their posts
+				  (CH_RP_NONE: none) */
 };
 
 struct ch_rp_question {
@@ -150,6 +152,10 @@ struct ch_rp_net *ch_rp_net_of(struct ch_rp_chat *c, const char *net);
 
 /* The name shown for a person: "name (@username)" pieces. */
 const char *ch_rp_username(const struct ch_rp_author *a);
+/* The chat's first-timers welcomed (a host reply to one of their posts):
+ * how many, and the median delay from their first post (ms; CH_RP_NONE
+ * when none was). */
+int ch_rp_welcomed(const struct ch_rp_chat *c, long long *median_ms);
 
 /* Formats ms as "2026-12-01T18:07:12Z" (buf >= 32) or "HH:MM" (hhmm),
  * in UTC. */

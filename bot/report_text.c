@@ -455,6 +455,17 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 		c->core, r->core_min, r->core_window);
 	fprintf(fp, "  Lapsed regulars       %6d   core last week, absent now\n",
 		c->lapsed);
+	if (c->first_timers > 0) {
+		long long med;
+		int w = ch_rp_welcomed(c, &med);
+		char d[80] = "";
+
+		if (med != CH_RP_NONE)
+			snprintf(d, sizeof d, ", median %lld:%02lld after their first post",
+				 med / 60000, (med / 1000) % 60);
+		fprintf(fp, "  First-timers welcomed %6d   of %d%s\n", w,
+			c->first_timers, d);
+	}
 	if (c->retention >= 0)
 		fprintf(fp, "  Retention             %5.0f%%   of last chat's participants came back\n",
 			c->retention * 100);
