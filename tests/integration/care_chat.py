@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from itest import Fake, Tap, read_log, run_bot, workdir, write_schedule  # noqa: E402
 from chatcheck import DATE  # noqa: E402
 
-SPEED = 60
+SPEED = 120
 t = Tap()
 d = workdir("care_chat")
 fake = Fake(d, "--speed", str(SPEED), "--auto-answer")
