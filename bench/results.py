@@ -407,6 +407,48 @@ def masto(m, targets):
     return out
 
 
+def care_section(m, targets):
+    """Section 8 and its targets, from bench/care.py's care.json."""
+    out = ["## 8. The care watch", ""]
+    if not m:
+        out += ["bench/out/care.json is missing: bench/care.py did not run or failed.", ""]
+        targets.append(("Care watch on X: alert within the search interval + 2 s of its "
+                        "threshold", False, "not measured"))
+        return out
+    x, b = m["x"], m["bluesky"]
+    out.append("bench/care.py: `chathost watch` at real speed and the default search budget "
+               "(%d requests per 15 minutes: one every %.0f s), warn_after 1 minute; %d "
+               "attendees' posts 5 s apart left unanswered on the fake X API and on the "
+               "Bluesky reference servers. Alert delay: when the notify command stamped the "
+               "alert, minus the post's creation + warn_after. Seen: the care log's seen_at "
+               "minus the post's creation." % (m["budget"], m["interval_s"], x["posts"]))
+    out.append("")
+    out += ["| measure | n | median | p99 | max |", "|---|---|---|---|---|"]
+    for name, r in (("X", x), ("Bluesky", b)):
+        for key, what in (("alert_delay_s", "alert after its threshold, s"),
+                          ("seen_after_s", "seen after its creation, s")):
+            s = r[key]
+            if s["n"]:
+                out.append("| %s: %s | %d | %.3f | %.3f | %.3f |" %
+                           (name, what, s["n"], s["median"], s["p99"], s["max"]))
+    out.append("")
+    out.append("Cost: on X %d requests and %d posts read for %d cases in the run (%.1f posts "
+               "read per case); 10 staffed hours at this budget are %d search requests, "
+               "whatever the traffic (on Bluesky a read is one search per hashtag and "
+               "mention and one feed per staff member)." %
+               (x["requests"], x["reads"], x["cases"], x["reads_per_case"] or 0,
+                m["requests_10h"]))
+    out.append("")
+    xd, bd = x["alert_delay_s"], b["alert_delay_s"]
+    targets.append(("Care watch on X: alert within the search interval + 2 s of its "
+                    "threshold", xd["n"] > 0 and xd["max"] <= m["interval_s"] + 2,
+                    "max %.3f s (median %.3f s)" % (xd["max"] or 0, xd["median"] or 0)))
+    targets.append(("Care watch on Bluesky: alert within 5 s of its threshold (p99)",
+                    bd["n"] > 0 and bd["p99"] < 5,
+                    "p99 %.3f s (median %.3f s)" % (bd["p99"] or 0, bd["median"] or 0)))
+    return out
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: results.py OUT.md", file=sys.stderr)
@@ -422,6 +464,7 @@ def main():
     body += report(load("report.md"), targets)
     body += bsky(load("bsky.json"), targets)
     body += masto(load("masto.json"), targets)
+    body += care_section(load("care.json"), targets)
     out = ["# chathost benchmarks", "",
            "Written by `make bench` (bench/run); figures as min / median / max over at least "
            "5 runs unless said otherwise. Issue 9.", ""]

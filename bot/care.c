@@ -12,6 +12,7 @@
 #include "chtime.h"
 #include "log.h"
 #include "replylog.h"
+#include "state.h"
 
 #define EARLY_MAX 256    /* staff replies kept until their case opens */
 #define LOAD_DAYS 7
@@ -638,25 +639,17 @@ static void apply_line(struct ch_care *k, json_t *o)
 	}
 }
 
+static void apply_cb(void *ctx, json_t *o)
+{
+	apply_line(ctx, o);
+}
+
 static int load_file(struct ch_care *k, const char *path, struct ch_error *err)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!fp) {
+	if (ch_json_lines(path, apply_cb, k) < 0) {
 		ch_error_set(err, path, 0, "cannot read the care log");
 		return -1;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		json_t *o = json_loads(line, 0, NULL);
-
-		if (json_is_object(o))
-			apply_line(k, o);
-		json_decref(o);
-	}
-	free(line);
-	fclose(fp);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "state.h"
 #include "net/net.h"
 
 /* One case, as its events tell it; strings owned. */
@@ -103,25 +104,26 @@ static void apply(struct care_rp *r, json_t *o, const char *date)
 	}
 }
 
+struct log_ctx {
+	struct care_rp *r;
+	const char *date;
+};
+
+static void apply_cb(void *ctx, json_t *o)
+{
+	struct log_ctx *lc = ctx;
+
+	apply(lc->r, o, lc->date);
+}
+
 static int read_log(struct care_rp *r, const char *path, const char *date)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
+	struct log_ctx lc = { r, date };
 
-	if (!fp) {
+	if (ch_json_lines(path, apply_cb, &lc) < 0) {
 		fprintf(stderr, "chathost report: %s: cannot read\n", path);
 		return -1;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		json_t *o = json_loads(line, 0, NULL);
-
-		if (json_is_object(o))
-			apply(r, o, date);
-		json_decref(o);
-	}
-	free(line);
-	fclose(fp);
 	r->files++;
 	return 0;
 }

@@ -178,3 +178,24 @@ double ch_json_num(json_t *obj, const char *key, double dflt)
 
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
+
+int ch_json_lines(const char *path, void (*cb)(void *ctx, json_t *o),
+		  void *ctx)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!fp)
+		return -1;
+	while (getline(&line, &cap, fp) > 0) {
+		json_t *o = json_loads(line, 0, NULL);
+
+		if (json_is_object(o))
+			cb(ctx, o);
+		json_decref(o);
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+}

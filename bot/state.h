@@ -65,5 +65,10 @@ void ch_state_set_rehearsal(struct ch_state *st, double start, double speed,
 /* Small typed accessors on any object (borrowed strings). */
 const char *ch_json_str(json_t *obj, const char *key);
 double ch_json_num(json_t *obj, const char *key, double dflt);
+/* Each line of the JSON Lines file path that is an object, to cb (the
+ * object borrowed for the call); other lines are skipped. Returns 0, or
+ * -1 if the file cannot be read. */
+int ch_json_lines(const char *path, void (*cb)(void *ctx, json_t *o),
+		  void *ctx);
 
 #endif

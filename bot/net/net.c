@@ -294,3 +294,23 @@ int ch_net_whoami(struct ch_net *n, double deadline,
 			backoff *= 2;
 	}
 }
+
+bool ch_net_read_is_watch(const struct ch_net_read *r)
+{
+	return !r->tag && (r->n_tags || r->n_mentions || r->n_authors);
+}
+
+char *ch_net_describe_watch(const char *name, const struct ch_net_read *r)
+{
+	struct ch_buf b = {0};
+	size_t i;
+
+	ch_buf_printf(&b, "%s watch", name);
+	for (i = 0; i < r->n_tags; i++)
+		ch_buf_printf(&b, " #%s", r->tags[i]);
+	for (i = 0; i < r->n_mentions; i++)
+		ch_buf_printf(&b, " @%s", r->mentions[i]);
+	for (i = 0; i < r->n_authors; i++)
+		ch_buf_printf(&b, " from:%s", r->authors[i]);
+	return ch_buf_steal(&b);
+}

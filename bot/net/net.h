@@ -256,6 +256,11 @@ int ch_net_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 		size_t id_n, struct ch_error *err);
 int ch_net_read(struct ch_net *n, const struct ch_net_read *r,
 		struct ch_msg_page *page, struct ch_error *err);
+/* Whether r is a care watch's read (tags, mentions, authors; no tag). */
+bool ch_net_read_is_watch(const struct ch_net_read *r);
+/* "NAME watch #tag @mention from:author ...": a watch read described by a
+ * network without a query language of its own; caller frees. */
+char *ch_net_describe_watch(const char *name, const struct ch_net_read *r);
 /* A readable form of the read (X: its search query); caller frees. */
 char *ch_net_describe(const struct ch_net *n, const struct ch_net_read *r);
 /* Orders two "since" cursors (a page's newest, or a post id where the

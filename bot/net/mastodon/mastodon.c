@@ -669,7 +669,7 @@ static int m_read(struct ch_net *n, const struct ch_net_read *r,
 	d.end = bound(r->end_time);
 	d.since = r->since && is_instant(r->since) ? bound(r->since) : -1;
 	d.newest = d.since;
-	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
+	if (ch_net_read_is_watch(r)) {
 		if (watch_read(n, &d, page, err) < 0)
 			return -1;
 		goto done;
@@ -700,19 +700,8 @@ static char *m_describe(const struct ch_net_read *r)
 {
 	const char *tag = r->tag ? r->tag : "";
 
-	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors)) {
-		struct ch_buf b = {0};
-		size_t i;
-
-		ch_buf_puts(&b, "mastodon watch");
-		for (i = 0; i < r->n_tags; i++)
-			ch_buf_printf(&b, " #%s", r->tags[i]);
-		for (i = 0; i < r->n_mentions; i++)
-			ch_buf_printf(&b, " @%s", r->mentions[i]);
-		for (i = 0; i < r->n_authors; i++)
-			ch_buf_printf(&b, " from:%s", r->authors[i]);
-		return ch_buf_steal(&b);
-	}
+	if (ch_net_read_is_watch(r))
+		return ch_net_describe_watch("mastodon", r);
 	if (r->root_id)
 		return ch_xasprintf("mastodon #%s + context of %s", tag,
 				    r->root_id);

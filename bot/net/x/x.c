@@ -252,7 +252,7 @@ static char *x_describe(const struct ch_net_read *r)
 {
 	const char *tag = r->tag ? r->tag : "";
 
-	if (!r->tag && (r->n_tags || r->n_mentions || r->n_authors))
+	if (ch_net_read_is_watch(r))
 		return watch_query(r);
 
 	if (tag[0] == '#')
