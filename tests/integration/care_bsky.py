@@ -3,7 +3,8 @@
 PostgreSQL) and on the fake Mastodon server at once, rehearsed at 20x:
 attendees mention the event's account or use its hashtag on both
 networks; staff answer one in a minute, one never; a staff post that is
-no reply opens nothing; the watch is killed and restarted mid-event.
+no reply opens nothing; a staff handle with no account leaves the others
+watched; the watch is killed and restarted mid-event.
 Every alert arrives once at its threshold, per network; one network
 failing to start never stops the other's watch."""
 import json
@@ -39,7 +40,7 @@ def schedule(net, masto):
                 'watch = {\n'
                 '  accounts = { bluesky = [ "%s" ]; mastodon = [ "chatbot" ]; };\n'
                 '  hashtags = [ "ICMI27" ];\n'
-                '  staff = { bluesky = [ "%s" ]; mastodon = [ "ann" ]; };\n'
+                '  staff = { bluesky = [ "%s", "nobody.test" ]; mastodon = [ "ann", "nobody" ]; };\n'
                 '  hours = ( { days = "daily"; from = "00:00"; to = "24:00"; } );\n'
                 '  warn_after = 3;\n  sla = 5;\n'
                 '};\n' % (os.path.join(d, "logs"), net.pds, creds, masto.base, mcreds,

@@ -642,9 +642,17 @@ static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	}
 	if (d->r->n_mentions && mentions_read(n, d, page, err) < 0)
 		goto fail;
-	for (i = 0; i < d->r->n_authors; i++)
-		if (author_read(n, d, d->r->authors[i], page, err) < 0)
+	for (i = 0; i < d->r->n_authors; i++) {
+		if (author_read(n, d, d->r->authors[i], page, err) == 0)
+			continue;
+		if (n->last != CH_NETFAIL_REFUSED)
 			goto fail;
+		/* a staff handle with no account: the others still count */
+		ch_log(CH_LOG_INFO, "watch: staff %s: %s", d->r->authors[i],
+		       err->text);
+		ch_error_clear(err);
+		n->last = CH_NETFAIL_NONE;
+	}
 	return 0;
 fail:
 	ch_msg_page_free(page);
