@@ -15,11 +15,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Tap, run_bot, start_bot, workdir  # noqa: E402
+from itest import SLOW, Tap, run_bot, start_bot, workdir  # noqa: E402
 from bsky import BskyNet, creds_file  # noqa: E402
 from masto import MastoFake, creds_file as masto_creds  # noqa: E402
 
-SPEED = 20  # warn_after 3 min = 9 s: room for the AppView to index the answer
+SPEED = 10 if SLOW else 20  # warn_after 3 min = 9 s: room for the AppView to index
+MIN = 60.0 / SPEED           # a chat minute, in real seconds
 BOT, ANA, BO, STAFF = "eventbot.test", "anabel.test", "bobby.test", "carers.test"
 t = Tap()
 d = workdir("care_bsky")
@@ -64,22 +65,22 @@ with BskyNet([BOT, ANA, BO, STAFF], d) as net:
         t.ok(st == 0, "check: the watch over Bluesky and Mastodon is valid", out + err)
         logf = open(os.path.join(d, "watch1.log"), "w")
         p = start_bot(["watch", "--rehearse=%d" % SPEED, sched], log=logf)
-        time.sleep(1.5)
+        time.sleep(MIN / 2)
         q1 = net.post(ANA, "@%s where is the keynote room?" % BOT,
                       facets=None)
         q2 = net.post(BO, "the coffee ran out #ICMI27")
         net.post(STAFF, "Good morning #ICMI27!")                  # no reply
         m1 = masto.call("POST", "/_fake/statuses",
                         {"acct": "ben", "text": "@chatbot my badge is wrong #ICMI27"})
-        time.sleep(1.0)
+        time.sleep(MIN / 3)
         net.post(STAFF, "@%s room A, left of the stairs" % ANA,
                  reply={"root": strong(q1), "parent": strong(q1)})
-        time.sleep(9.0)       # warned (9 s); then the watch dies
+        time.sleep(3 * MIN)   # warned at 3 min; then the watch dies
         p.send_signal(signal.SIGKILL)
         p.wait()
         logf2 = open(os.path.join(d, "watch2.log"), "w")
         p = start_bot(["watch", "--rehearse=%d" % SPEED, sched], log=logf2)
-        time.sleep(8.0)       # breached at 15 s
+        time.sleep(8 * MIN / 3)  # breached at 5 min
         p.send_signal(signal.SIGTERM)
         try:
             rc = p.wait(20)

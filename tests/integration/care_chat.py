@@ -13,10 +13,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Fake, Tap, read_log, run_bot, workdir, write_schedule  # noqa: E402
+from itest import SLOW, Fake, Tap, run_bot, workdir, write_schedule  # noqa: E402
 from chatcheck import DATE  # noqa: E402
 
-SPEED = 120
+SPEED = 40 if SLOW else 120
 t = Tap()
 d = workdir("care_chat")
 fake = Fake(d, "--speed", str(SPEED), "--auto-answer")
@@ -44,7 +44,7 @@ try:
             tw = [x for x in fake.tweets() if x["username"] == welcomed and
                   not x["text"].startswith("RT @")]
             if tw:
-                time.sleep(0.5)
+                time.sleep(30.0 / SPEED)
                 fake.call("POST", "/_fake/tweets", {
                     "username": "chathost_demo", "in_reply_to": tw[0]["id"],
                     "text": "@%s welcome to #ICMIchat!" % welcomed})
