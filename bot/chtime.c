@@ -11,7 +11,9 @@
  *    (xapi.c shows a rate limit's reset in UTC, log.c stamps lines in UTC),
  *    nor do the network threads outside these conversions;
  *  - `report`: the loader threads (report.c load_all) read and count, and
- *    are joined before the writers convert times to the chat's zone.
+ *    are joined before the writers convert times to the chat's zone;
+ *  - `watch` and a chat's welcome: the networks' threads and the alerts'
+ *    (care.c, watchconf.c) convert only through these calls.
  */
 #include "chtime.h"
 
