@@ -22,6 +22,8 @@ static const char usage[] =
 	"  report  [--format text|csv|json|html] [--out FILE] [--since DATE]\n"
 	"          [--until DATE] [--tz ZONE] LOGDIR|LOGFILE...\n"
 	"                                   the participation review\n"
+	"  status  [--json] [--offline] SCHEDULE\n"
+	"                                   the next chat, its topic, poll, accounts, the last\n"
 	"  watch   [--rehearse[=SPEED]] [--api-base [NET=]URL] SCHEDULE\n"
 	"                                   the care watch: no one waits for an answer\n"
 	"\n"
@@ -44,6 +46,7 @@ int main(int argc, char **argv)
 		{"poll", ch_cmd_poll},
 		{"report", ch_cmd_report},
 		{"watch", ch_cmd_watch},
+		{"status", ch_cmd_status},
 	};
 	struct timespec ts;
 	size_t i;
