@@ -91,6 +91,31 @@ static int check_topic_file(struct check *k, const char *path)
 
 /* The topic files of the chats of the coming month: the next chat's must
  * exist; every one that exists must be valid. */
+/* Members abroad: a chat of the month whose time in one of also_zones is
+ * not its usual one (the weeks between two countries' clock changes). */
+static void check_also(struct check *k, const char *date, time_t start)
+{
+	size_t i;
+
+	for (i = 0; i < k->s->n_also_zones; i++) {
+		long usual = ch_schedule_also_usual(k->s, i, start);
+		long off = ch_schedule_also_offset(k->s, i, start);
+		struct tm tm;
+		char at[16], was[16];
+		time_t u = start + usual - off;
+
+		if (off == usual)
+			continue;
+		ch_utc_to_local(k->s->also_zones[i], start, &tm, NULL);
+		strftime(at, sizeof at, "%H:%M", &tm);
+		ch_utc_to_local(k->s->also_zones[i], u, &tm, NULL);
+		strftime(was, sizeof was, "%H:%M", &tm);
+		ch_diags_add(&k->w, k->s->path, k->s->line_also_zones,
+			     "the chat on %s is at %s in %s, not %s as usual (the clocks change there on another date): tell the members there",
+			     date, at, k->s->also_zones[i], was);
+	}
+}
+
 static void check_month(struct check *k)
 {
 	time_t from = k->now, start;
@@ -103,6 +128,7 @@ static void check_month(struct check *k)
 		if (ch_schedule_next(k->s, from, date, &start) < 0 ||
 		    start > k->now + CHECK_DAYS * 86400)
 			break;
+		check_also(k, date, start);
 		path = ch_topic_path(k->s->topics_dir, date);
 		if (access(path, F_OK) != 0) {
 			if (n == 0)

@@ -207,6 +207,12 @@ static void print_header(const struct ch_schedule *s, const char *date,
 	strftime(utc, sizeof utc, "%Y-%m-%d %H:%M UTC", &tm);
 	printf("%s %s: %s %s (%s) = %s, %d minutes\n", s->name, s->hashtag,
 	       when, s->timezone, offs, utc, s->duration);
+	if (s->n_also_zones) {
+		char also[CH_MAX_ALSO_ZONES * 64];
+
+		ch_schedule_also_times(s, start, also, sizeof also);
+		printf("also: %s\n", also);
+	}
 	{
 		int y, m, d, adjusted = 0;
 		time_t t;

@@ -64,6 +64,12 @@ static json_t *next_chat(const struct ch_schedule *s, time_t now)
 	json_object_set_new(o, "local", json_string(local));
 	json_object_set_new(o, "timezone", json_string(s->timezone));
 	json_object_set_new(o, "utc", json_string(utc));
+	if (s->n_also_zones) {
+		char also[CH_MAX_ALSO_ZONES * 64];
+
+		ch_schedule_also_times(s, start, also, sizeof also);
+		json_object_set_new(o, "also", json_string(also));
+	}
 	json_object_set_new(o, "in_hours", json_real((double)(start - now) / 3600.0));
 	json_object_set_new(o, "topic_file", json_string(path));
 	json_object_set_new(o, "topic_exists", json_boolean(access(path, F_OK) == 0));
@@ -198,6 +204,8 @@ static void print_text(const struct ch_schedule *s, json_t *o)
 		printf("  next chat   %s %s (%s; in %.1f h)\n", ch_json_str(n, "local"),
 		       ch_json_str(n, "timezone"), ch_json_str(n, "utc"),
 		       ch_json_num(n, "in_hours", 0));
+	if (ch_json_str(n, "also"))
+		printf("  also        %s\n", ch_json_str(n, "also"));
 	printf("  topic       %s: %s\n", ch_json_str(n, "topic_file"),
 	       json_is_true(json_object_get(n, "topic_ok")) ? "passes check"
 	       : json_is_true(json_object_get(n, "topic_exists")) ? "INVALID"

@@ -25,7 +25,7 @@ static const char *const top_keys[] = {
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
 	"notify", "networks", "x", "bluesky", "mastodon", "language", "watch",
-	NULL};
+	"also_zones", NULL};
 static const char *const api_keys[] = {"base_url", "credentials", "prices",
 						NULL};
 static const char *const price_keys[] = {"post", "post_with_url", "read",
@@ -473,6 +473,92 @@ static void load_language(struct ch_schedule *s, const struct ch_cfg *c,
 	s->language = ch_xstrdup(v);
 }
 
+/* also_zones = [ "Europe/London", "Australia/Sydney" ]; */
+static void load_also_zones(struct ch_schedule *s, const struct ch_cfg *c,
+			    const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *a = config_setting_get_member(root, "also_zones");
+	int i;
+
+	if (!a)
+		return;
+	s->line_also_zones = ch_cfg_line(c, a);
+	if (!config_setting_is_array(a) && !config_setting_is_list(a)) {
+		ch_cfg_type_error(c, a, "also_zones",
+				  "a list of zones [ \"Europe/London\" ]", d);
+		return;
+	}
+	for (i = 0; i < config_setting_length(a); i++) {
+		config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+		const char *v = config_setting_get_string(e);
+
+		if (!v || !ch_tz_valid(v)) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, e),
+				     "also_zones[%d] \"%s\" is not a zone of the tz database (e.g. \"Europe/London\")",
+				     i, v ? v : "");
+			continue;
+		}
+		if (s->n_also_zones < CH_MAX_ALSO_ZONES)
+			s->also_zones[s->n_also_zones++] = ch_xstrdup(v);
+	}
+}
+
+long ch_schedule_also_offset(const struct ch_schedule *s, size_t i, time_t t)
+{
+	long a = 0, b = 0;
+	struct tm tm;
+
+	ch_utc_to_local(s->timezone, t, &tm, &a);
+	ch_utc_to_local(s->also_zones[i], t, &tm, &b);
+	return b - a;
+}
+
+long ch_schedule_also_usual(const struct ch_schedule *s, size_t i,
+			   time_t start)
+{
+	long v[41];
+	time_t at[41], from = start - 20 * 7 * 86400;
+	char date[11];
+	int n = 0, me = -1, k, lo, hi;
+
+	/* the chats of the 20 weeks around start, each one's offset */
+	for (k = 0; k < 41 && ch_schedule_next(s, from, date, &at[n]) == 0; k++) {
+		v[n] = ch_schedule_also_offset(s, i, at[n]);
+		if (at[n] == start)
+			me = n;
+		from = at[n] + 86400;
+		n++;
+	}
+	if (me < 0)
+		return ch_schedule_also_offset(s, i, start);
+	/* a run of 5 weeks or more is usual; a shorter one lies between two
+	 * clock changes: the run before it is what the members know */
+	for (lo = me; lo > 0 && v[lo - 1] == v[me]; lo--)
+		;
+	for (hi = me; hi + 1 < n && v[hi + 1] == v[me]; hi++)
+		;
+	if (hi - lo + 1 >= 5 || lo == 0)
+		return v[me];
+	return v[lo - 1];
+}
+
+void ch_schedule_also_times(const struct ch_schedule *s, time_t start,
+			    char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->n_also_zones && len < size; i++) {
+		struct tm tm;
+		char hm[32];
+
+		ch_utc_to_local(s->also_zones[i], start, &tm, NULL);
+		strftime(hm, sizeof hm, "%H:%M (%a)", &tm);
+		len += (size_t)snprintf(buf + len, size - len, "%s%s %s",
+					i ? ", " : "", s->also_zones[i], hm);
+	}
+}
+
 static bool net_known(const char *name)
 {
 	size_t i;
@@ -863,6 +949,7 @@ static void load_all_networks(struct ch_schedule *s, const struct ch_cfg *c,
 	load_mastodon(s, c, root, d);
 	load_language(s, c, root, d);
 	load_networks(s, c, root, d);
+	load_also_zones(s, c, root, d);
 }
 
 int ch_schedule_load(struct ch_schedule *s, const char *path,
@@ -1052,6 +1139,8 @@ void ch_schedule_free(struct ch_schedule *s)
 	free(s->notify_webhook);
 	free(s->notify_command);
 	ch_watch_free(&s->watch);
+	for (i = 0; i < s->n_also_zones; i++)
+		free(s->also_zones[i]);
 	memset(s, 0, sizeof *s);
 }
 

@@ -11,6 +11,8 @@
 #include "common.h"
 #include "watchconf.h"
 
+#define CH_MAX_ALSO_ZONES 8
+
 #define CH_MAX_WARN_BEFORE 8
 #define CH_MAX_NETS 4
 
@@ -64,6 +66,10 @@ struct ch_schedule {
 	int warn_before[CH_MAX_WARN_BEFORE]; /* minutes; default 2880,1440,60 */
 	int n_warn_before;
 	struct ch_watch watch; /* the care watch (watch.on), owned */
+	char *also_zones[CH_MAX_ALSO_ZONES]; /* owned: where members abroad
+						live (also_zones), IANA names */
+	size_t n_also_zones;
+	int line_also_zones;
 	bool chat;             /* a chat is scheduled (weekday and time): a
 				  schedule with a watch group only has none */
 	char *notify_webhook;  /* owned or NULL */
@@ -72,6 +78,19 @@ struct ch_schedule {
 	int line_weekday, line_time, line_timezone, line_duration;
 	int line_topics, line_logs, line_credentials; /* 0: not set (default) */
 };
+
+/* The chat's start in each of s's also_zones: one line each, "Europe/London
+ * 18:00 (Tue)", into buf (caller's, at least 64 bytes per zone). */
+void ch_schedule_also_times(const struct ch_schedule *s, time_t start,
+			    char *buf, size_t size);
+/* The usual offset (seconds) of also-zone i to the chat's zone for the
+ * chat starting at start: its own, unless it holds for fewer than five
+ * weeks in a row (the weeks between two countries' clock changes): then
+ * the one of the weeks before. */
+long ch_schedule_also_usual(const struct ch_schedule *s, size_t i,
+			   time_t start);
+/* The offset of also-zone i to the chat's zone at instant t (seconds). */
+long ch_schedule_also_offset(const struct ch_schedule *s, size_t i, time_t t);
 
 /* X's prices since February 2026 (the defaults of api.prices). */
 #define CH_X_PRICE_POST 0.015
