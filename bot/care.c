@@ -688,7 +688,8 @@ int ch_care_open(struct ch_care *k, double now, struct ch_error *err)
 	}
 	if (dir)
 		closedir(dir);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_name);
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && load_file(k, names[i], err) < 0)
 			rc = -1;

@@ -155,7 +155,8 @@ static int read_dir(struct care_rp *r, const char *dir,
 	}
 	if (d)
 		closedir(d);
-	qsort(names, n, sizeof *names, cmp_name);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_name);
 	for (i = 0; i < n; i++) {
 		char *p = ch_xasprintf("%s/%s", dir, names[i]);
 		char date[11];
