@@ -1225,13 +1225,17 @@ static void probe_net(const struct chat *c, struct ch_net *n)
 		return;
 	}
 	ch_msg_page_free(&page);
-	if (n->last == CH_NETFAIL_RETRY || n->last == CH_NETFAIL_WAIT ||
-	    n->last == CH_NETFAIL_BAD_RESPONSE) {
+	if (n->last == CH_NETFAIL_WAIT || n->last == CH_NETFAIL_BAD_RESPONSE) {
 		ch_log(CH_LOG_INFO, "%s: reading %s on %s could not be checked now: %s",
 		       c->date, c->s->hashtag, n->ops->title, err.text);
 		return;
 	}
-	msg = ch_xasprintf(
+	if (n->last == CH_NETFAIL_RETRY)
+		msg = ch_xasprintf(
+			"the %s chat on %s: %s cannot be reached at its early warning (%s); chathost asks again before the chat",
+			c->s->hashtag, c->date, n->ops->title, err.text);
+	else
+		msg = ch_xasprintf(
 		"the %s chat on %s: reading its answers on %s does not work for this app (%s); fix it before the chat, or its answers are not captured",
 		c->s->hashtag, c->date, n->ops->title, err.text);
 	ch_error_clear(&err);
