@@ -32,6 +32,10 @@ int ch_cmd_status(int argc, char **argv);  /* cli_status.c */
  * (said, with the usage). */
 int ch_parse_now(const char *usage, const char *cmd, const char *arg,
 		 time_t *now);
+/* Parses --rehearse's SPEED of command cmd (NULL: the default, 60) into
+ * *speed: a number from 1 to 100000. Returns 0 or CH_EXIT_USAGE (said). */
+int ch_parse_speed(const char *usage, const char *cmd, const char *arg,
+		   double *speed);
 /* After getopt_long returned '?' (with opterr = 0): the one line that
  * names the option that is unknown or lacks its value, then the usage. */
 int ch_bad_option(const char *usage, const char *cmd, const char *optstring,

@@ -56,6 +56,22 @@ int ch_parse_now(const char *usage, const char *cmd, const char *arg,
 			      cmd, arg);
 }
 
+int ch_parse_speed(const char *usage, const char *cmd, const char *arg,
+		   double *speed)
+{
+	char *end;
+
+	*speed = 60;
+	if (!arg)
+		return 0;
+	*speed = strtod(arg, &end);
+	if (*end || end == arg || !(*speed >= 1 && *speed <= 100000))
+		return ch_usage_error(usage,
+				      "%s: --rehearse=%s: SPEED is a number from 1 to 100000",
+				      cmd, arg);
+	return 0;
+}
+
 int ch_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

@@ -69,15 +69,9 @@ int ch_cmd_run(int argc, char **argv)
 			o.date = optarg;
 			break;
 		case 'r':
-			o.speed = 60;
 			bare_rehearse = !optarg;
-			if (optarg) {
-				o.speed = strtod(optarg, &end);
-				if (*end || !(o.speed >= 1 && o.speed <= 100000))
-					return ch_usage_error(run_usage,
-							      "run: --rehearse=%s: SPEED is a number from 1 to 100000",
-							      optarg);
-			}
+			if (ch_parse_speed(run_usage, "run", optarg, &o.speed))
+				return CH_EXIT_USAGE;
 			break;
 		case 'n':
 			o.dry_run = true;

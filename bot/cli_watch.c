@@ -44,14 +44,8 @@ int ch_cmd_watch(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			o.speed = 60;
-			if (optarg) {
-				o.speed = strtod(optarg, &end);
-				if (*end || !(o.speed >= 1 && o.speed <= 100000))
-					return ch_usage_error(watch_usage,
-							      "watch: --rehearse=%s: SPEED is a number from 1 to 100000",
-							      optarg);
-			}
+			if (ch_parse_speed(watch_usage, "watch", optarg, &o.speed))
+				return CH_EXIT_USAGE;
 			break;
 		case 'a':
 			if (o.n_api_bases == 5)
