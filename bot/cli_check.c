@@ -249,6 +249,35 @@ static void check_creds(struct check *k, bool online)
 		check_net_creds(k, &k->s->nets[i], online);
 }
 
+/* The watch's read on X is one search query: X takes at most 512
+ * characters. */
+static void check_watch_query(struct check *k)
+{
+	const struct ch_watch *w = &k->s->watch;
+	const char *men[CH_WATCH_MAX], *auth[CH_WATCH_MAX];
+	struct ch_net_read r;
+	const struct ch_net_ops *x = ch_net_find("x");
+	char *q;
+
+	if (!w->on || !x || !ch_schedule_net(k->s, "x"))
+		return;
+	memset(&r, 0, sizeof r);
+	r.tags = (const char *const *)w->hashtags;
+	r.n_tags = w->n_hashtags;
+	r.mentions = men;
+	r.n_mentions = ch_watch_handles(w->accounts, w->n_accounts, "x", men,
+					CH_WATCH_MAX);
+	r.authors = auth;
+	r.n_authors = ch_watch_handles(w->staff, w->n_staff, "x", auth,
+				       CH_WATCH_MAX);
+	q = x->describe(&r);
+	if (strlen(q) > 512)
+		ch_diags_add(&k->d, k->s->path, w->line,
+			     "the watch's search on X is %zu characters long (X takes at most 512): watch fewer accounts, hashtags or staff there",
+			     strlen(q));
+	free(q);
+}
+
 /* Prints the errors, then the warnings (each sorted by file and line). */
 static void print_all(struct check *k)
 {
@@ -314,6 +343,7 @@ int ch_cmd_check(int argc, char **argv)
 	}
 	printf("%s: ok\n", s.path);
 	ch_schedule_warnings(&s, &k.w);
+	check_watch_query(&k);
 	check_folder(&k, s.logs_dir, "logs", s.line_logs, true);
 	check_creds(&k, online);
 	if (!s.chat)
