@@ -2,7 +2,7 @@
 """The service started while X cannot be reached, its chat days away: it
 says so through the notifiers, then waits in chathost-wait (small, no
 network libraries) instead of retrying in the full process, and stops on
-SIGTERM with exit 0. At the early warning it asks X again, and says it
+SIGTERM with exit 0 (its memory at rest is measured in bench/rest.py). At the early warning it asks X again, and says it
 could not be reached then."""
 import datetime
 import os
@@ -52,8 +52,10 @@ try:
          "chathost-wait", open(logf.name).read()[-800:])
     with open("/proc/%d/maps" % p.pid) as f:
         maps = f.read()
-    t.ok("libcurl" not in maps and rss_kib() < 4096,
-         "at rest: no network libraries, %d KiB resident (under 4 MiB)" % rss_kib())
+    # (its footprint is a benchmark figure: bench/rest.py, "API unreachable
+    # at start"; here what it maps)
+    t.ok("libcurl" not in maps and "liboauth" not in maps,
+         "at rest: no network libraries mapped (%d KiB resident)" % rss_kib())
     text = open(notes).read() if os.path.exists(notes) else ""
     t.ok("cannot reach X" in text, "the notifiers were told that X cannot be reached", text)
     t.ok(text.count("cannot be reached at its early warning") == 1,
