@@ -9,7 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Fake, Tap, bot_env, start_bot, workdir, write_schedule  # noqa: E402
+from itest import (Fake, Tap, bot_env, proc_exe, proc_rss_kib, start_bot,  # noqa: E402
+                   workdir, write_schedule)
 
 t = Tap()
 d = workdir("waiter")
@@ -27,17 +28,10 @@ try:
     p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
 
     def exe():
-        try:
-            return os.readlink("/proc/%d/exe" % p.pid)
-        except OSError:
-            return ""
+        return proc_exe(p.pid)
 
     def rss_kib():
-        with open("/proc/%d/status" % p.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return -1
+        return proc_rss_kib(p.pid)
 
     deadline = time.time() + 20
     while not exe().endswith("chathost-wait") and time.time() < deadline:

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Tap, start_bot, workdir, write_schedule  # noqa: E402
+from itest import Tap, proc_exe, proc_rss_kib, start_bot, workdir, write_schedule  # noqa: E402
 
 t = Tap()
 d = workdir("waiter_unreachable")
@@ -30,18 +30,11 @@ p = start_bot(["run", "--api-base", "http://127.0.0.1:%d" % port, sched], log=lo
 
 
 def exe():
-    try:
-        return os.readlink("/proc/%d/exe" % p.pid)
-    except OSError:
-        return ""
+    return proc_exe(p.pid)
 
 
 def rss_kib():
-    with open("/proc/%d/status" % p.pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+    return proc_rss_kib(p.pid)
 
 
 try:

@@ -45,6 +45,36 @@ def write_topic(d):
         f.write(');\n')
 
 
+def service(d, fake, faults, warn_before, until):
+    """The service for a chat 3 days ahead, telling its notes file; waits
+    (20 s at most) until the notes hold until. Returns (process, notes)."""
+    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+    notes = os.path.join(d, "notes.txt")
+    sched = write_schedule(d, weekday='"%s"' % day.strftime("%A"), time='"12:00"',
+                           timezone='"UTC"', warn_before=warn_before,
+                           notify='{ command = "cat >> %s"; }' % notes)
+    fake.faults(faults)
+    p = start_bot(["run", "--api-base", fake.base, sched],
+                  log=open(os.path.join(d, "bot.log"), "w"))
+    deadline = time.time() + 20
+    while time.time() < deadline and until not in read(notes):
+        time.sleep(0.1)
+    return p, notes
+
+
+def read(path):
+    return open(path).read() if os.path.exists(path) else ""
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        t.ok(False, "SIGTERM: exit 0")
+
+
 # 1. the poll, killed in flight, found after the restart
 d = workdir("x_poll_kill")
 fake = Fake(d)
@@ -80,19 +110,9 @@ finally:
 d = workdir("x_probe")
 fake = Fake(d)
 try:
-    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
-    notes = os.path.join(d, "notes.txt")
-    sched = write_schedule(d, weekday='"%s"' % day.strftime("%A"), time='"12:00"',
-                           timezone='"UTC"', warn_before='["96h", "48h"]',
-                           notify='{ command = "cat >> %s"; }' % notes)
-    fake.faults([fault("/2/tweets/search/recent", "credits", count=5)])
-    logf = open(os.path.join(d, "bot.log"), "w")
-    p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
-    deadline = time.time() + 20
-    text = ""
-    while time.time() < deadline and "does not work" not in text:
-        time.sleep(0.1)
-        text = open(notes).read() if os.path.exists(notes) else ""
+    p, notes = service(d, fake, [fault("/2/tweets/search/recent", "credits", count=5)],
+                       '["96h", "48h"]', "does not work")
+    text = read(notes)
     t.ok("reading its answers on X does not work for this app (402 Payment Required"
          in text and "credits" in text,
          "the host is told at the early warning that X refuses the reads, and why", text)
@@ -100,14 +120,8 @@ try:
     t.eq(len(searches), 1, "one search request checks it (no loop)")
     p.send_signal(signal.SIGHUP)      # a reload: checked once only
     time.sleep(1.5)
-    text = open(notes).read() if os.path.exists(notes) else ""
-    t.eq(text.count("does not work"), 1, "told once, across a reload")
-    p.send_signal(signal.SIGTERM)
-    try:
-        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
-    except subprocess.TimeoutExpired:
-        p.kill()
-        t.ok(False, "SIGTERM: exit 0")
+    t.eq(read(notes).count("does not work"), 1, "told once, across a reload")
+    stop(p)
 finally:
     fake.stop()
 
@@ -116,31 +130,16 @@ finally:
 d = workdir("x_credits")
 fake = Fake(d)
 try:
-    day = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
-    notes = os.path.join(d, "notes.txt")
-    sched = write_schedule(d, weekday='"%s"' % day.strftime("%A"), time='"12:00"',
-                           timezone='"UTC"', warn_before='["48h"]',
-                           notify='{ command = "cat >> %s"; }' % notes)
-    fake.faults([fault("/2/users/me", "credits", count=100)])
-    logf = open(os.path.join(d, "bot.log"), "w")
-    p = start_bot(["run", "--api-base", fake.base, sched], log=logf)
-    deadline = time.time() + 20
-    text = ""
-    while time.time() < deadline and "credits" not in text:
-        time.sleep(0.1)
-        text = open(notes).read() if os.path.exists(notes) else ""
+    p, notes = service(d, fake, [fault("/2/users/me", "credits", count=100)],
+                       '["48h"]', "credits")
     time.sleep(1.0)
+    text = read(notes)
     t.ok("cannot use its X account: 402 Payment Required" in text and
          "buy credits" in text, "credits used up at the start: the host is told, "
          "in X's words", text)
     t.eq(len(fake.requests("/2/users/me", "GET")), 1, "asked once, not in a loop")
     t.ok(p.poll() is None, "the service goes on waiting for its chat")
-    p.send_signal(signal.SIGTERM)
-    try:
-        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
-    except subprocess.TimeoutExpired:
-        p.kill()
-        t.ok(False, "SIGTERM: exit 0")
+    stop(p)
 finally:
     fake.stop()
 

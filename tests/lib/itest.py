@@ -193,6 +193,26 @@ def start_bot(args, env=None, log=None):
                             stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
 
 
+def proc_exe(pid):
+    """The program process pid runs now ("" once it is gone)."""
+    try:
+        return os.readlink("/proc/%d/exe" % pid)
+    except OSError:
+        return ""
+
+
+def proc_rss_kib(pid):
+    """Its resident memory (VmRSS, KiB), -1 if not known."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
 def read_log(path):
     """The JSON lines of a participation log (bad lines skipped)."""
     out = []
