@@ -469,8 +469,9 @@ int ch_care_take(struct ch_care *k, const char *net,
 
 /* ---- alerts ----------------------------------------------------------------- */
 
-static void say(struct ch_care *k, const struct ch_case *c, bool breach,
-		double waited)
+/* The alert's one line (caller frees). */
+static char *say(struct ch_care *k, const struct ch_case *c, bool breach,
+		 double waited)
 {
 	const struct ch_net_ops *ops = ch_net_find(c->net);
 	char *msg;
@@ -499,10 +500,8 @@ static void say(struct ch_care *k, const struct ch_case *c, bool breach,
 	/* the notifiers log it themselves */
 	ch_log(k->alert ? CH_LOG_DEBUG : breach ? CH_LOG_WARN : CH_LOG_INFO,
 	       "%s", msg);
-	if (k->alert)
-		k->alert(k->alert_ctx, msg);
 	k->alerts++;
-	free(msg);
+	return msg;
 }
 
 /* The case's next threshold: its instant, and whether it is the breach. */
@@ -521,7 +520,10 @@ static double next_due(const struct ch_care *k, const struct ch_case *c,
 double ch_care_tick(struct ch_care *k, double now)
 {
 	double next = HUGE_VAL;
-	size_t i;
+	struct ch_buf said = {0}; /* the alerts, sent once the lock is let go:
+				     a slow webhook never holds the reads */
+	size_t i, len;
+	const char *m;
 
 	pthread_mutex_lock(&k->mu);
 	for (i = 0; i < k->n; i++) {
@@ -548,13 +550,21 @@ double ch_care_tick(struct ch_care *k, double now)
 				c->breached = true;
 			else
 				c->warned = true;
-			if (breach || !k->welcome) /* a welcome: the breach only */
-				say(k, c, breach, waited);
+			if (breach || !k->welcome) { /* a welcome: the breach only */
+				char *msg = say(k, c, breach, waited);
+
+				ch_buf_append(&said, msg, strlen(msg) + 1);
+				free(msg);
+			}
 		}
 		if (due < next)
 			next = due;
 	}
 	pthread_mutex_unlock(&k->mu);
+	len = said.len;
+	for (m = said.data; k->alert && m && m < said.data + len; m += strlen(m) + 1)
+		k->alert(k->alert_ctx, m);
+	ch_buf_free(&said);
 	return next;
 }
 
