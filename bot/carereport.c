@@ -21,9 +21,7 @@ struct rcase {
 	char *answered_by, *reply_url;
 	bool answered, warned, breached;
 	double response_s;   /* answered: staffed seconds to the answer */
-	double waited_s;     /* the longest wait an alert gave */
 	int sla_s;           /* its SLA (the opening's sla_s; 300) */
-	int followups;
 };
 
 struct care_rp {
@@ -85,17 +83,10 @@ static void apply(struct care_rp *r, json_t *o, const char *date)
 	c = find(r, net, jstr(o, "id"));
 	if (!c)
 		c = add(r, o, net, date);
-	if (strcmp(ev, "joined") == 0) {
-		c->followups++;
-	} else if (strcmp(ev, "warned") == 0 || strcmp(ev, "breached") == 0) {
-		double w = json_number_value(json_object_get(o, "waited_s"));
-
-		if (w > c->waited_s)
-			c->waited_s = w;
-		if (ev[0] == 'b')
-			c->breached = true;
-		else
-			c->warned = true;
+	if (strcmp(ev, "warned") == 0) {
+		c->warned = true;
+	} else if (strcmp(ev, "breached") == 0) {
+		c->breached = true;
 	} else if (strcmp(ev, "answered") == 0 && !c->answered) {
 		c->answered = true;
 		c->answered_by = ch_xstrdup(jstr(o, "answered_by"));
