@@ -24,6 +24,9 @@ int ch_cmd_poll(int argc, char **argv);    /* cli_poll.c */
 int ch_cmd_report(int argc, char **argv);  /* cli_report.c */
 int ch_cmd_watch(int argc, char **argv);   /* cli_watch.c */
 int ch_cmd_status(int argc, char **argv);  /* cli_status.c */
+int ch_cmd_pause(int argc, char **argv);   /* cli_control.c */
+int ch_cmd_resume(int argc, char **argv);  /* cli_control.c */
+int ch_cmd_cancel(int argc, char **argv);  /* cli_control.c */
 
 /* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
  * returns CH_EXIT_USAGE. */

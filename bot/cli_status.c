@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "chtime.h"
+#include "control.h"
 #include "cli.h"
 #include "log.h"
 #include "notify.h"
@@ -28,6 +29,30 @@ static const char status_usage[] =
 	"  --json            for scripts\n"
 	"  --offline         do not ask the networks who the account is\n"
 	"  --now ISO8601     as if it were this instant\n";
+
+/* The content manager's decision about the chat on date (control.h) into
+ * o: "control" (running, paused, cancelled), with who decided and when. */
+static void control_of(const struct ch_schedule *s, const char *date, json_t *o)
+{
+	struct ch_control c;
+	struct ch_error err;
+	char *path = ch_chat_control_path(s, date, false);
+	json_t *last;
+
+	ch_error_clear(&err);
+	if (ch_control_read(&c, path, &err) < 0)
+		json_object_set_new(o, "control_problem", json_string(err.text));
+	json_object_set_new(o, "control", json_string(ch_control_state_name(c.state)));
+	last = json_array_get(c.events, json_array_size(c.events) - 1);
+	if (c.state != CH_CTL_RUNNING && last) {
+		json_object_set(o, "control_by", json_object_get(last, "by"));
+		json_object_set(o, "control_at", json_object_get(last, "at"));
+	}
+	if (c.notice)
+		json_object_set_new(o, "notice", json_string(c.notice));
+	ch_control_free(&c);
+	free(path);
+}
 
 /* The next chat: date, start, topic file and whether it passes check. */
 static json_t *next_chat(const struct ch_schedule *s, time_t now)
@@ -71,6 +96,7 @@ static json_t *next_chat(const struct ch_schedule *s, time_t now)
 		json_object_set_new(o, "also", json_string(also));
 	}
 	json_object_set_new(o, "in_hours", json_real((double)(start - now) / 3600.0));
+	control_of(s, date, o);
 	json_object_set_new(o, "topic_file", json_string(path));
 	json_object_set_new(o, "topic_exists", json_boolean(access(path, F_OK) == 0));
 	ch_notify_topic_problem(s, date, start, now, &problem);
@@ -152,7 +178,7 @@ static json_t *last_chat(const struct ch_schedule *s, const char *before)
 	json_t *o = NULL, *st, *posts, *p;
 	const char *key;
 	char *path;
-	long made = 0, skipped = 0;
+	long made = 0, skipped = 0, failed = 0;
 
 	while (d && (e = readdir(d)) != NULL)
 		if (strlen(e->d_name) == 16 && strcmp(e->d_name + 10, ".jsonl") == 0 &&
@@ -167,20 +193,32 @@ static json_t *last_chat(const struct ch_schedule *s, const char *before)
 	free(path);
 	posts = json_object_get(st, "posts");
 	json_object_foreach(posts, key, p) {
+		const char *why = ch_json_str(p, "skipped");
+
 		made += ch_json_str(p, "id") != NULL;
-		skipped += ch_json_str(p, "skipped") != NULL && !ch_json_str(p, "id");
+		if (!why || ch_json_str(p, "id"))
+			continue;
+		skipped++;
+		/* as decided (chathost cancel, pause): not a failure */
+		failed += strcmp(why, "cancelled") != 0 &&
+			  strcmp(why, "late (paused)") != 0;
 	}
-	o = json_pack("{s:s, s:I, s:I, s:b}", "date", last, "posts_made",
+	o = json_object();
+	control_of(s, last, o);
+	json_object_update_new(o, json_pack("{s:s, s:I, s:I, s:b}", "date", last, "posts_made",
 		      (json_int_t)made, "posts_skipped", (json_int_t)skipped,
-		      "done", json_is_true(json_object_get(st, "done")));
+		      "done", json_is_true(json_object_get(st, "done"))));
 	json_object_set_new(o, "answers_captured",
 			    json_integer((json_int_t)ch_json_num(
 				    json_object_get(st, "capture"), "logged", 0)));
 	if (ch_json_str(st, "not_hosted"))
 		json_object_set_new(o, "not_hosted", json_string(ch_json_str(st, "not_hosted")));
 	json_object_set_new(o, "outcome",
-			    json_string(ch_json_str(st, "not_hosted") ? "not hosted"
-					: skipped ? "posts skipped (exit 3)"
+			    json_string(ch_json_str(o, "control") &&
+						strcmp(ch_json_str(o, "control"), "cancelled") == 0
+					? "cancelled"
+					: ch_json_str(st, "not_hosted") ? "not hosted"
+					: failed ? "posts skipped (exit 3)"
 					: json_is_true(json_object_get(st, "done"))
 						? "ok" : "not finished"));
 	json_decref(st);
@@ -206,6 +244,17 @@ static void print_text(const struct ch_schedule *s, json_t *o)
 		       ch_json_num(n, "in_hours", 0));
 	if (ch_json_str(n, "also"))
 		printf("  also        %s\n", ch_json_str(n, "also"));
+	if (ch_json_str(n, "control") && strcmp(ch_json_str(n, "control"), "running"))
+		printf("  decided     %s by %s at %s%s%s%s\n",
+		       strcmp(ch_json_str(n, "control"), "paused") == 0
+			       ? "PAUSED (chathost resume goes on)" : "CANCELLED",
+		       ch_json_str(n, "control_by") ? ch_json_str(n, "control_by") : "?",
+		       ch_json_str(n, "control_at") ? ch_json_str(n, "control_at") : "?",
+		       ch_json_str(n, "notice") ? "; notice \"" : "",
+		       ch_json_str(n, "notice") ? ch_json_str(n, "notice") : "",
+		       ch_json_str(n, "notice") ? "\"" : "");
+	if (ch_json_str(n, "control_problem"))
+		printf("  decided     UNREADABLE: %s\n", ch_json_str(n, "control_problem"));
 	printf("  topic       %s: %s\n", ch_json_str(n, "topic_file"),
 	       json_is_true(json_object_get(n, "topic_ok")) ? "passes check"
 	       : json_is_true(json_object_get(n, "topic_exists")) ? "INVALID"

@@ -15,6 +15,7 @@
 #include "chtime.h"
 #include "cli.h"
 #include "clock.h"
+#include "control.h"
 #include "http.h"
 #include "lock.h"
 #include "net/net.h"
@@ -188,6 +189,13 @@ struct chat {
 	struct ch_welcome wel_store;   /* owned by the first network's chat */
 	char search_error[CH_ERROR_TEXT_LEN]; /* the last search failure */
 	int lock_fd;                   /* borrowed: the run lock (lock.h) */
+	enum ch_control_state ctl;     /* the content manager's decision
+					  (control.h), as last read */
+	char *notice;                  /* owned: a cancel's notice, or NULL */
+	bool ctl_bad;                  /* the control file is unreadable
+					  (said once) */
+	double resumed_at;             /* the real instant the last pause
+					  ended (0: none) */
 };
 
 static double real_at(const struct chat *c, time_t t)
@@ -633,6 +641,79 @@ static int do_post(struct chat *c, const struct ch_post *p, double due)
 	}
 }
 
+/* The control file's events not yet in the chat's log, logged once each
+ * ("control_logged" in the state counts them); only the chat that owns
+ * the log (the first network's) logs them. */
+static void control_log(struct chat *c, json_t *events)
+{
+	size_t i, n, size = json_array_size(events);
+
+	if (!c->log_open || c->log != &c->log_store || !c->state_open)
+		return;
+	n = (size_t)ch_json_num(c->st.root, "control_logged", 0);
+	for (i = n; i < size; i++)
+		ch_replylog_event(c->log, "control", json_array_get(events, i),
+				  NULL);
+	if (n == size)
+		return;
+	ch_replylog_flush(c->log, NULL);
+	json_object_set_new(c->st.root, "control_logged",
+			    json_integer((json_int_t)size));
+	save_state(c);
+}
+
+/* Reads the chat's control file (control.h): the decision, the notice,
+ * and the events for the log. An unreadable file changes nothing (said
+ * once). */
+static void control_read(struct chat *c)
+{
+	struct ch_control ctl;
+	struct ch_error err;
+	char *path;
+
+	if (c->o->dry_run || c->o->backfill)
+		return;
+	path = ch_chat_control_path(c->s, c->date, c->o->speed > 0);
+	ch_error_clear(&err);
+	if (ch_control_read(&ctl, path, &err) < 0) {
+		if (!c->ctl_bad)
+			ch_log(CH_LOG_WARN, "%s: %s; the chat goes on as it was",
+			       err.source, err.text);
+		c->ctl_bad = true;
+		goto cleanup;
+	}
+	c->ctl_bad = false;
+	if (ctl.state != c->ctl) {
+		json_t *last = json_array_get(ctl.events,
+					      json_array_size(ctl.events) - 1);
+		char on[48] = "";
+
+		if (c->x && strcmp(c->x->ops->name, "x") != 0)
+			snprintf(on, sizeof on, " on %s", c->x->ops->title);
+		ch_log(CH_LOG_INFO, "%s%s: the chat is %s (by %s)", c->date, on,
+		       ch_control_state_name(ctl.state),
+		       ch_json_str(last, "by") ? ch_json_str(last, "by") : "?");
+		c->ctl = ctl.state;
+	}
+	{
+		size_t i;
+		json_t *ev;
+
+		/* the last resume (late posts are then "late (paused)") */
+		json_array_foreach(ctl.events, i, ev)
+			if (ch_json_str(ev, "action") &&
+			    strcmp(ch_json_str(ev, "action"), "resume") == 0)
+				c->resumed_at = ch_json_num(ev, "at_s", 0);
+	}
+	free(c->notice);
+	c->notice = ctl.notice;
+	ctl.notice = NULL;
+	control_log(c, ctl.events);
+cleanup:
+	ch_control_free(&ctl);
+	free(path);
+}
+
 /* The capture's sleep (capture.h hook): a wait that a stop cuts short;
  * the capture's next request then fails or finishes at once, and what it
  * did not read is left to the next run's backfill. */
@@ -685,6 +766,10 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 		if (!warmed && now >= t - lead) {
 			struct ch_error err;
 
+			/* a pause or cancel not signalled is seen here */
+			control_read(c);
+			if (c->ctl != CH_CTL_RUNNING)
+				return 0;
 			ch_error_clear(&err);
 			if (!ch_state_post_pending(&c->st, p->key))
 				(void)write_intent(c, p, t); /* do_post retries */
@@ -736,6 +821,7 @@ static void chat_free(struct chat *c)
 	ch_plan_free(&c->plan);
 	ch_topic_free(&c->topic);
 	free(c->dir);
+	free(c->notice);
 }
 
 /* The candidate to host: the poll's recorded winner, else the first. */
@@ -803,6 +889,7 @@ static void reload(struct chat *c)
 
 	reload_done();
 	memset(&np, 0, sizeof np);
+	control_read(c);
 	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
 	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
 		for (i = 0; i < d.n; i++)
@@ -847,7 +934,29 @@ static int wait_reloading(struct chat *c, double t)
 		if (!reload_flag)
 			return 0;
 		reload(c);
+		if (c->ctl == CH_CTL_CANCELLED)
+			return 0;
 	}
+}
+
+/* A finished rehearsal's control file (DATE.control.json beside its
+ * state) goes aside with it as DATE.control.json.N, unless it was written
+ * after the rehearsal ended (a decision about the next one). */
+static void archive_control(const char *state_path, int n)
+{
+	size_t cut = strlen(state_path) - strlen(".state.json");
+	struct stat a, b;
+	char *path, *to;
+
+	if (strlen(state_path) < strlen(".state.json"))
+		return;
+	path = ch_xasprintf("%.*s.control.json", (int)cut, state_path);
+	to = ch_xasprintf("%s.%d", path, n);
+	if (stat(path, &a) == 0 && stat(state_path, &b) == 0 &&
+	    a.st_mtime <= b.st_mtime)
+		rename(path, to);
+	free(to);
+	free(path);
 }
 
 /* Moves a finished rehearsal's files aside so a new one starts afresh. */
@@ -862,6 +971,8 @@ static void archive_rehearsal(const char *state_path, const char *log_path)
 				(!b || access(b, F_OK) != 0);
 
 		if (free_slot) {
+			if (b)
+				archive_control(state_path, n);
 			rename(state_path, a);
 			if (b)
 				rename(log_path, b);
@@ -962,6 +1073,8 @@ static int poll_phase(struct chat *c)
 
 	if (ch_poll_winner(&c->st, &w))
 		goto build;
+	if (c->ctl == CH_CTL_CANCELLED)
+		return CH_EXIT_OK; /* no poll for a cancelled chat */
 	if (poll_post_at(c, &post_at) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: poll.post_at is not a local time",
 		       c->topic.path);
@@ -975,7 +1088,8 @@ static int poll_phase(struct chat *c)
 	/* decide at the latest 5 chat minutes before the chat starts */
 	decide_by = real_at(c, c->start) - 300.0 / c->tl.speed;
 	if (!json_object_get(ch_state_obj(&c->st, "poll"), "id")) {
-		if (wait_reloading(c, real_at(c, post_at)))
+		if (wait_reloading(c, real_at(c, post_at)) ||
+		    c->ctl == CH_CTL_CANCELLED)
 			return CH_EXIT_OK;
 		r = poll_post_until(c, closes, &err);
 		if (r == -2)
@@ -988,7 +1102,7 @@ static int poll_phase(struct chat *c)
 			goto build;
 		}
 	}
-	if (wait_reloading(c, closes))
+	if (wait_reloading(c, closes) || c->ctl == CH_CTL_CANCELLED)
 		return CH_EXIT_OK;
 	step = 0.5;
 	for (;;) {
@@ -1280,6 +1394,11 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 		double now = ch_now(), wake;
 		time_t load_at = start - 600, poll_at, next;
 
+		/* a cancel is obeyed at once: its notice goes out now */
+		control_read(c);
+		if (c->ctl == CH_CTL_CANCELLED)
+			return 0;
+
 		if (topic_poll_at(c, &poll_at) == 0 && poll_at - 600 < load_at)
 			load_at = poll_at - 600;
 		if (now >= (double)load_at ||
@@ -1320,8 +1439,8 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
  * tells the notifiers. Returns how many. */
 static size_t report_skipped(struct chat *c)
 {
-	struct ch_buf b = {0};
-	size_t i, n = 0;
+	struct ch_buf b = {0}, m = {0};
+	size_t i, n = 0, k = 0;
 
 	for (i = 0; i < c->plan.n_posts; i++) {
 		const char *key = c->plan.posts[i].key;
@@ -1329,6 +1448,14 @@ static size_t report_skipped(struct chat *c)
 
 		if (!why)
 			continue;
+		/* skipped as the content manager decided: listed, not a
+		 * failure */
+		if (strcmp(why, "cancelled") == 0 ||
+		    strcmp(why, "late (paused)") == 0) {
+			ch_buf_printf(&m, "%s%s (%s)", k ? ", " : "", key, why);
+			k++;
+			continue;
+		}
 		ch_buf_printf(&b, "%s%s (%s)", n ? ", " : "", key, why);
 		n++;
 	}
@@ -1343,7 +1470,11 @@ static size_t report_skipped(struct chat *c)
 		free(amsg);
 		free(msg);
 	}
+	if (k)
+		ch_log(CH_LOG_INFO, "%s: %zu of %zu posts were not posted as decided: %s",
+		       c->date, k, c->plan.n_posts, ch_buf_str(&m));
 	ch_buf_free(&b);
+	ch_buf_free(&m);
 	return n;
 }
 
@@ -1407,6 +1538,9 @@ static int load_plan_waiting(struct chat *c)
 		}
 		if (c->o->speed > 0 || c->o->dry_run || c->o->backfill)
 			break;
+		control_read(c);
+		if (c->ctl == CH_CTL_CANCELLED)
+			break; /* host_chat posts its notice, if any */
 		late = (double)c->start + (double)c->s->late_limit * 60.0;
 		if (now >= (double)c->start && !told) {
 			char *why = ch_xasprintf(
@@ -1604,6 +1738,108 @@ static int resolve_pending(struct chat *c, const struct ch_post *p, double due)
 	}
 }
 
+/* While the chat is paused: nothing is posted, the capture goes on, and
+ * the control file is read every 2 seconds (at once on SIGHUP, which
+ * also reloads the plan: *replanned is then set). Returns 1 if stopped,
+ * else 0 once it runs again or is cancelled. */
+static int pause_wait(struct chat *c, bool *replanned)
+{
+	ch_log(CH_LOG_INFO, "%s: paused: nothing is posted until chathost resume",
+	       c->date);
+	while (c->ctl == CH_CTL_PAUSED) {
+		if (wait_for(c, ch_now() + 2.0, NULL))
+			return 1;
+		if (reload_flag) {
+			reload(c);
+			*replanned = true;
+		} else {
+			control_read(c);
+		}
+	}
+	return 0;
+}
+
+/* The notice of a cancel (cancel --notice), posted once on this network
+ * with a post's exactly-once rules. Returns 0, -1 fatal, -2 stopped. */
+static int post_notice(struct chat *c)
+{
+	struct ch_post p;
+	double due;
+	int r = 0;
+
+	if (!c->notice || ch_state_post_id(&c->st, "notice") ||
+	    ch_state_post_skipped(&c->st, "notice"))
+		return 0;
+	memset(&p, 0, sizeof p);
+	p.kind = CH_POST_NOTICE;
+	snprintf(p.key, sizeof p.key, "notice");
+	p.text = ch_plan_with_hashtag(c->notice, c->s->hashtag);
+	p.at = time(NULL);
+	due = ch_json_num(json_object_get(ch_state_obj(&c->st, "posts"),
+					  "notice"), "due", ch_now());
+	if (ch_state_post_pending(&c->st, p.key))
+		r = resolve_pending(c, &p, due);
+	if (r == 0)
+		r = do_post(c, &p, due);
+	free(p.text);
+	return r == -2 ? -2 : r == -1 ? -1 : 0;
+}
+
+/* A cancelled chat: each post not made is skipped as "cancelled" (one
+ * whose fate is unknown is looked up first), then the notice is posted.
+ * Returns an exit status, or -2 if stopped. */
+static int cancel_rest(struct chat *c)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->plan.n_posts; i++) {
+		const struct ch_post *p = &c->plan.posts[i];
+
+		if (ch_state_post_id(&c->st, p->key) ||
+		    ch_state_post_skipped(&c->st, p->key))
+			continue;
+		if (ch_state_post_pending(&c->st, p->key)) {
+			r = resolve_pending(c, p, real_at(c, p->at));
+			if (r == -2)
+				return -2;
+			if (r == 1)
+				continue;
+		}
+		record_skipped(c, p, "cancelled");
+	}
+	r = post_notice(c);
+	return r == -2 ? -2 : r == -1 ? CH_EXIT_NETWORK : CH_EXIT_OK;
+}
+
+/* Before p: the content manager's decision. Returns 0 to go on with p, 1
+ * p is done with (skipped: it fell past late_limit while paused), 2 the
+ * chat is cancelled, 3 the plan was reloaded meanwhile (p is gone: walk
+ * the new one), -2 stopped. */
+static int obey_control(struct chat *c, const struct ch_post *p, double due)
+{
+	bool replanned = false;
+
+	control_read(c);
+	if (c->ctl == CH_CTL_PAUSED && pause_wait(c, &replanned))
+		return -2;
+	if (c->ctl == CH_CTL_CANCELLED)
+		return 2;
+	if (replanned)
+		return 3;
+	if (c->resumed_at >= due && ch_now() > late_at_of(c, due) &&
+	    !ch_state_post_pending(&c->st, p->key)) {
+		char what[48];
+
+		ch_log(CH_LOG_WARN, "%s %s skipped: it fell due while the chat was paused, more than late_limit (%d min) ago",
+		       c->date, net_label(c, p, what, sizeof what),
+		       c->s->late_limit);
+		record_skipped(c, p, "late (paused)");
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * The posts, each at its instant. Wall-clock jumps: every instant here is
  * CLOCK_REALTIME (the plan's times are wall-clock instants, and sleeps are
@@ -1639,6 +1875,17 @@ static int chat_posts(struct chat *c)
 			if (ch_state_post_id(&c->st, p->key) ||
 			    ch_state_post_skipped(&c->st, p->key))
 				continue;
+			r = obey_control(c, p, due);
+			if (r == -2)
+				return -2;
+			if (r == 2)
+				return cancel_rest(c);
+			if (r == 1)
+				continue;
+			if (r == 3) {
+				i = (size_t)-1;
+				continue;
+			}
 			if (ch_state_post_pending(&c->st, p->key)) {
 				r = resolve_pending(c, p, due);
 				if (r == -2)
@@ -1649,8 +1896,9 @@ static int chat_posts(struct chat *c)
 		}
 		if (wait_for(c, due, p))
 			return -2;
-		if (reload_flag) {
-			reload(c);
+		if (reload_flag || c->ctl != CH_CTL_RUNNING) {
+			if (reload_flag)
+				reload(c);
 			i = (size_t)-1; /* walk the new plan from its start */
 			continue;
 		}
@@ -1740,7 +1988,9 @@ static int chat_dry_run(struct chat *c)
 /* For the report: what the chat was about, and where. */
 static void chat_about(struct chat *c)
 {
-	const char *title = c->topic.candidates[chosen(c, &c->topic)].title;
+	const char *title = c->topic.n_candidates
+				    ? c->topic.candidates[chosen(c, &c->topic)].title
+				    : NULL;
 
 	if (title)
 		json_object_set_new(c->st.root, "title", json_string(title));
@@ -1778,6 +2028,17 @@ static void welcome_open(struct chat *c)
 		ch_welcome_me(c->wel, c->x->ops->name, c->me_id);
 }
 
+/* Whether any post of the plan was made on this network. */
+static bool posted_any(struct chat *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->plan.n_posts; i++)
+		if (ch_state_post_id(&c->st, c->plan.posts[i].key))
+			return true;
+	return false;
+}
+
 /* The chat on one network once its state is open: capture, the posts,
  * the capture until the window closes, the backfill, the closing lines.
  * Returns an exit status. */
@@ -1786,6 +2047,14 @@ static int chat_net_run(struct chat *c, double window_end,
 {
 	int r;
 
+	control_read(c);
+	if (c->ctl == CH_CTL_CANCELLED && !c->o->backfill && !posted_any(c)) {
+		/* cancelled before anything was posted: nothing to capture */
+		r = cancel_rest(c);
+		if (r != CH_EXIT_OK)
+			return r == -2 ? CH_EXIT_OK : r;
+		return chat_finish(c, log_path, true);
+	}
 	chat_capture_init(c, window_end);
 	if (!c->o->backfill) {
 		r = chat_posts(c);
@@ -1867,6 +2136,16 @@ cleanup:
 	return rc;
 }
 
+/* A cancelled chat's plan when its topic file is missing or invalid:
+ * no posts, the chat's start. */
+static void empty_plan(struct chat *c)
+{
+	ch_plan_free(&c->plan);
+	memset(&c->plan, 0, sizeof c->plan);
+	snprintf(c->plan.date, sizeof c->plan.date, "%s", c->date);
+	c->plan.start = c->plan.end = c->start;
+}
+
 /* Sets e up for network net beside the first network's chat pc. Returns
  * 0, 1 (nothing to do on this network) or -1 (logged). */
 static int net_chat_open(struct net_chat *e, struct chat *pc,
@@ -1900,8 +2179,11 @@ static int net_chat_open(struct net_chat *e, struct chat *pc,
 	r = net_chat_state(e, pc);
 	if (r != 0)
 		return r;
-	if (load_plan(c, &c->topic, &c->plan) < 0)
-		return -1;
+	if (load_plan(c, &c->topic, &c->plan) < 0) {
+		if (pc->ctl != CH_CTL_CANCELLED)
+			return -1;
+		empty_plan(c);
+	}
 	chat_about(c);
 	relog_host_posts(c);
 	return 0;
@@ -1989,7 +2271,14 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 	int rc, r;
 
 	memset(nets, 0, sizeof nets);
+	control_read(c);
 	r = load_plan_waiting(c);
+	if (r < 0 && c->ctl == CH_CTL_CANCELLED && !c->o->dry_run) {
+		/* cancelled with no valid topic file: its notice still goes
+		 * out */
+		empty_plan(c);
+		r = 0;
+	}
 	if (r != 0) {
 		rc = r > 0 ? CH_EXIT_OK : CH_EXIT_INPUT;
 		goto cleanup;

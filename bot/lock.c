@@ -97,6 +97,21 @@ cleanup:
 	return fd;
 }
 
+long ch_lock_holder(const char *dir)
+{
+	char *path = ch_xasprintf("%s/.lock", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	long pid = 0;
+
+	if (fd >= 0) {
+		if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+			pid = holder_pid(fd);
+		close(fd); /* drops a shared lock taken */
+	}
+	free(path);
+	return pid;
+}
+
 void ch_lock_pass_on(int fd)
 {
 	char v[16];

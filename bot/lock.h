@@ -24,6 +24,10 @@
  * (pid N)" when another process holds it. */
 int ch_lock_dir(const char *dir, struct ch_error *err);
 
+/* The pid of the process holding the lock on dir, or 0 if none does
+ * (the file is missing, or no one holds it). */
+long ch_lock_holder(const char *dir);
+
 /* Lets the lock cross an exec: clears close-on-exec on fd and names it in
  * CHATHOST_LOCK_FD. Call right before execv. */
 void ch_lock_pass_on(int fd);

@@ -24,6 +24,8 @@ static const char usage[] =
 	"                                   the participation review\n"
 	"  status  [--json] [--offline] SCHEDULE\n"
 	"                                   the next chat, its topic, poll, accounts, the last\n"
+	"  pause|resume|cancel [--date D] [--rehearse] [--notice TEXT] SCHEDULE\n"
+	"                                   stop a chat's posts for a while, or for good\n"
 	"  watch   [--rehearse[=SPEED]] [--api-base [NET=]URL] SCHEDULE\n"
 	"                                   the care watch: no one waits for an answer\n"
 	"\n"
@@ -47,6 +49,9 @@ int main(int argc, char **argv)
 		{"report", ch_cmd_report},
 		{"watch", ch_cmd_watch},
 		{"status", ch_cmd_status},
+		{"pause", ch_cmd_pause},
+		{"resume", ch_cmd_resume},
+		{"cancel", ch_cmd_cancel},
 	};
 	struct timespec ts;
 	size_t i;

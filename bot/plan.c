@@ -100,9 +100,12 @@ const char *ch_plan_post_label(const struct ch_post *p, char *buf,
 {
 	if (p->kind == CH_POST_QUESTION)
 		snprintf(buf, size, "Q%d", p->number);
+	else if (p->kind == CH_POST_REMINDER)
+		snprintf(buf, size, "reminder %d min before", -p->offset);
 	else
 		snprintf(buf, size, "%s",
-			 p->kind == CH_POST_INTRO ? "intro" : "wrap-up");
+			 p->kind == CH_POST_INTRO ? "intro"
+			 : p->kind == CH_POST_NOTICE ? "notice" : "wrap-up");
 	return buf;
 }
 
@@ -113,6 +116,11 @@ static const char *post_name(const struct ch_post *p, char *buf, size_t size)
 		return "the intro";
 	case CH_POST_WRAPUP:
 		return "the wrap-up";
+	case CH_POST_NOTICE:
+		return "the notice";
+	case CH_POST_REMINDER:
+		snprintf(buf, size, "the reminder %d minutes before", -p->offset);
+		return buf;
 	case CH_POST_QUESTION:
 		break;
 	}
@@ -254,7 +262,7 @@ static void check_posts(struct ch_plan *p, const struct ch_schedule *s,
 			const char *src, struct ch_diags *d)
 {
 	size_t i, j;
-	char buf[16], other[16];
+	char buf[48], other[48];
 
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];

@@ -12,13 +12,19 @@
 #include "schedule.h"
 #include "topic.h"
 
-enum ch_post_kind { CH_POST_INTRO, CH_POST_QUESTION, CH_POST_WRAPUP };
+enum ch_post_kind {
+	CH_POST_INTRO, CH_POST_QUESTION, CH_POST_WRAPUP,
+	CH_POST_REMINDER, /* before the chat (schedule's reminders) */
+	CH_POST_NOTICE    /* a cancelled chat's notice (control.h) */
+};
 
 struct ch_post {
 	enum ch_post_kind kind;
 	int number;        /* question number (1-based); 0 for intro/wrap-up */
-	char key[16];      /* stable id in the state: "intro", "q3", "wrapup" */
-	int offset;        /* minutes after the chat start */
+	char key[16];      /* stable id in the state: "intro", "q3",
+			      "wrapup", "remind1440", "notice" */
+	int offset;        /* minutes after the chat start (a reminder's:
+			      minus its minutes before) */
 	time_t at;         /* absolute instant */
 	char *text;        /* owned; exact text posted (hashtag added) */
 	int weighted;      /* twitter-text weighted length */

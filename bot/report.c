@@ -296,6 +296,42 @@ static void load_net_states(struct ch_rp_chat *c, const char *sp)
 	}
 }
 
+/* The content manager's decisions about the chat (control.h), from
+ * DATE.control.json beside the state sp, as one line. */
+static void load_decided(struct ch_rp_chat *c, const char *sp)
+{
+	size_t cut = strlen(sp) - strlen(".state.json");
+	char *path;
+	json_t *root, *ev;
+	struct ch_buf b = {0};
+	size_t i;
+
+	if (strlen(sp) < strlen(".state.json") ||
+	    strcmp(sp + cut, ".state.json") != 0)
+		return;
+	path = ch_xasprintf("%.*s.control.json", (int)cut, sp);
+	root = json_load_file(path, 0, NULL);
+	json_array_foreach(json_object_get(root, "events"), i, ev) {
+		const char *a = ch_json_str(ev, "action");
+
+		if (!a)
+			continue;
+		ch_buf_printf(&b, "%s%s by %s at %s", i ? ", " : "",
+			      strcmp(a, "pause") == 0 ? "paused"
+			      : strcmp(a, "resume") == 0 ? "resumed"
+			      : strcmp(a, "cancel") == 0 ? "cancelled" : a,
+			      ch_json_str(ev, "by") ? ch_json_str(ev, "by") : "?",
+			      ch_json_str(ev, "at") ? ch_json_str(ev, "at") : "?");
+		if (ch_json_str(ev, "notice"))
+			ch_buf_printf(&b, " (notice: \"%s\")", ch_json_str(ev, "notice"));
+	}
+	free(c->decided);
+	c->decided = b.len ? ch_buf_steal(&b) : NULL;
+	ch_buf_free(&b);
+	json_decref(root);
+	free(path);
+}
+
 /* What the state file beside the log tells (none of it is needed: no
  * state, an unreadable or an older one leaves things as they are):
  *  - "timezone": the chat's zone, for the times shown;
@@ -318,6 +354,7 @@ static void load_state_facts(struct load *L)
 	load_posts_facts(L->c, root, "");
 	load_cost(L->c, root);
 	load_net_states(L->c, sp);
+	load_decided(L->c, sp);
 	if (json_is_string(json_object_get(root, "not_hosted")))
 		L->c->not_hosted = ch_xstrdup(json_string_value(
 			json_object_get(root, "not_hosted")));
@@ -1343,6 +1380,7 @@ void ch_rp_free(struct ch_rp *r)
 		free(c->not_posted);
 		free(c->alone);
 		free(c->not_hosted);
+		free(c->decided);
 		free(c->title);
 		free(c->hashtag);
 	}

@@ -303,6 +303,11 @@ static void html_head(const struct ch_rp *r, const struct ch_rp_chat *c,
 		fprintf(fp, " &middot; a rehearsal at %gx, its times put back "
 			    "on the chat&rsquo;s own timeline", c->rehearsal);
 	fputs("</p>", fp);
+	if (c->decided) {
+		fputs("<p class=warn><b>Decided:</b> ", fp);
+		esc(fp, c->decided);
+		fputs("</p>", fp);
+	}
 	if (c->host_posts == 0 && (c->not_hosted || c->n_not_posted)) {
 		fputs("<p class=warn><b>Not hosted:</b> ", fp);
 		esc(fp, c->not_hosted ? c->not_hosted : c->not_posted);

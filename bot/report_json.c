@@ -72,6 +72,7 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 	json_object_set_new(o, "posted_on_their_own", jstr_or_null(c->alone));
 	json_object_set_new(o, "cost", cost_json(&c->cost));
 	json_object_set_new(o, "not_hosted_reason", jstr_or_null(c->not_hosted));
+	json_object_set_new(o, "decided", jstr_or_null(c->decided));
 	json_object_set_new(o, "participants",
 			    json_integer((json_int_t)c->n_authors));
 	json_object_set_new(o, "posts", json_integer(c->posts));

@@ -83,6 +83,9 @@ struct ch_rp_chat {
 		long posts, posts_url, reads, billed;
 		double price_post, price_post_url, price_read, dollars;
 	} cost;
+	char *decided;       /* owned; "paused by ana at ..., resumed by ana
+				at ...": the content manager's decisions
+				(DATE.control.json beside the log), or NULL */
 	char *not_hosted;    /* owned; why the chat was not hosted at all
 	                        (state "not_hosted"), or NULL */
 	double rehearsal;    /* > 0: a rehearsal at this speed, its times

@@ -423,6 +423,8 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 	fprintf(fp, "%s\n", c->path);
 
 	heading(fp, "This chat");
+	if (c->decided)
+		fprintf(fp, "  DECIDED: %s\n", c->decided);
 	if (c->host_posts == 0 && (c->not_hosted || c->n_not_posted))
 		fprintf(fp, "  NOT HOSTED: %s\n",
 			c->not_hosted ? c->not_hosted : c->not_posted);

@@ -1215,6 +1215,13 @@ char *ch_chat_net_state_path(const struct ch_schedule *s, const char *date,
 			    rehearsal ? "/rehearsal" : "", date, net);
 }
 
+char *ch_chat_control_path(const struct ch_schedule *s, const char *date,
+			   bool rehearsal)
+{
+	return ch_xasprintf("%s/%s%s/%s.control.json", s->logs_dir, s->name,
+			    rehearsal ? "/rehearsal" : "", date);
+}
+
 char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
 		       bool rehearsal)
 {

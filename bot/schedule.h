@@ -138,13 +138,16 @@ int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
 const char *ch_weekday_name(int wd);
 
 /* The chat's files, in one place: the folder LOGS/NAME (a rehearsal's:
- * LOGS/NAME/rehearsal), and in it DATE.state.json and DATE.jsonl. Each
- * returns a new string (caller frees). */
+ * LOGS/NAME/rehearsal), and in it DATE.state.json, DATE.jsonl and
+ * DATE.control.json (control.h). Each returns a new string (caller
+ * frees). */
 char *ch_chat_dir(const struct ch_schedule *s, bool rehearsal);
 char *ch_chat_state_path(const struct ch_schedule *s, const char *date,
 			 bool rehearsal);
 char *ch_chat_log_path(const struct ch_schedule *s, const char *date,
 		       bool rehearsal);
+char *ch_chat_control_path(const struct ch_schedule *s, const char *date,
+			   bool rehearsal);
 /* The state of the chat on network net: the first network's is
  * DATE.state.json (which also holds what the chat shares: the poll, the
  * title, the rehearsal's timeline), another's DATE.NET.state.json. */
