@@ -280,15 +280,45 @@ static void print_nets(const struct ch_schedule *s, const struct ch_plan *p)
 	}
 }
 
+/* The reminders of the plan (before the chat: each with its day). */
+static void print_reminders(const struct ch_schedule *s,
+			    const struct ch_plan *p)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < p->n_posts; i++) {
+		const struct ch_post *post = &p->posts[i];
+		char local[40], utc[16];
+		struct tm tm;
+
+		if (post->kind != CH_POST_REMINDER)
+			continue;
+		if (!any)
+			printf("\n  Reminders, before the chat:\n");
+		any = true;
+		ch_utc_to_local(s->timezone, post->at, &tm, NULL);
+		strftime(local, sizeof local, "%a %Y-%m-%d %H:%M", &tm);
+		gmtime_r(&post->at, &tm);
+		strftime(utc, sizeof utc, "%H:%MZ", &tm);
+		printf("  %s  %s  %3d  %s\n", local, utc, post->weighted,
+		       post->text);
+	}
+}
+
 static void print_plan(const struct ch_schedule *s, const struct ch_plan *p)
 {
 	size_t i;
 	char what[16];
 
+	print_reminders(s, p);
 	printf("\n  %-5s  %-6s  %3s  %-7s %s\n", "LOCAL", "UTC", "LEN", "POST",
 	       "TEXT");
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];
+
+		if (post->kind == CH_POST_REMINDER)
+			continue;
 
 		print_row(s, post->at,
 			  ch_plan_post_label(post, what, sizeof what),

@@ -196,6 +196,13 @@ struct chat {
 					  (said once) */
 	double resumed_at;             /* the real instant the last pause
 					  ended (0: none) */
+	bool remind_only;              /* this run of the chat posts only
+					  the reminders due at remind_at
+					  (a real chat, before it loads) */
+	time_t remind_at;
+	time_t remind_tried;           /* reminders up to this instant were
+					  tried (posted, skipped, or not:
+					  no valid topic file) */
 };
 
 static double real_at(const struct chat *c, time_t t)
@@ -1375,11 +1382,55 @@ static void probe_reads(const struct chat *c, struct run_net *extra,
 			probe_net(c, &extra[i].net);
 }
 
+/* How long before a reminder its run starts (seconds): the account
+ * look-ups, the topic and the connections are ready when it is due. */
+#define REMIND_LEAD 60
+
+/* The earliest of the chat's reminders still to post before it loads at
+ * load_at: not posted or skipped (the first network's state), not past
+ * its late_limit (the chat then records it as late). 0 if none. */
+static time_t next_reminder(const struct chat *c, time_t start,
+			    time_t load_at, double now)
+{
+	struct ch_state st;
+	struct ch_error err;
+	char *path = chat_state_path(c);
+	time_t best = 0;
+	size_t i;
+
+	memset(&st, 0, sizeof st);
+	ch_error_clear(&err);
+	if (c->s->n_reminders == 0 ||
+	    (access(path, F_OK) == 0 && ch_state_open(&st, path, &err) < 0))
+		goto cleanup;
+	for (i = 0; i < c->s->n_reminders; i++) {
+		time_t at = start - (time_t)c->s->reminders[i].before * 60;
+		char key[16];
+
+		snprintf(key, sizeof key, "remind%d", c->s->reminders[i].before);
+		if (at >= load_at || (double)at + c->s->late_limit * 60.0 < now)
+			continue;
+		if (st.root && (ch_state_post_id(&st, key) ||
+				ch_state_post_skipped(&st, key)))
+			continue;
+		if (at <= c->remind_tried)
+			continue;
+		if (!best || at < best)
+			best = at;
+	}
+cleanup:
+	if (st.root)
+		ch_state_free(&st);
+	free(path);
+	return best;
+}
+
 /* Before a real chat: waits (re-reading the clock at least every 5
  * minutes) until 10 minutes before the chat or its poll, sending the early
  * warnings about its topic file on the way; in the last hour a missing or
  * invalid topic file ends the wait at once (the chat's load then reads it
- * every minute). Long waits are spent in chathost-wait. Returns 1 if
+ * every minute). Long waits are spent in chathost-wait. Returns 2 when a
+ * reminder is due at c->remind_at (REMIND_LEAD ahead), 1 if
  * stopped. */
 static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 		    size_t n_extra)
@@ -1392,7 +1443,7 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 	done = load_warned(c);
 	for (;;) {
 		double now = ch_now(), wake;
-		time_t load_at = start - 600, poll_at, next;
+		time_t load_at = start - 600, poll_at, next, remind;
 
 		/* a cancel is obeyed at once: its notice goes out now */
 		control_read(c);
@@ -1401,6 +1452,11 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 
 		if (topic_poll_at(c, &poll_at) == 0 && poll_at - 600 < load_at)
 			load_at = poll_at - 600;
+		remind = next_reminder(c, start, load_at, now);
+		if (remind && now >= (double)(remind - REMIND_LEAD)) {
+			c->remind_at = remind;
+			return 2;
+		}
 		if (now >= (double)load_at ||
 		    (now >= (double)(start - 3600) && topic_bad(c, start))) {
 			before = done;
@@ -1419,6 +1475,8 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 		if (done != before)
 			save_warned(c, done);
 		wake = (double)load_at;
+		if (remind && (double)(remind - REMIND_LEAD) < wake)
+			wake = (double)(remind - REMIND_LEAD);
 		if (now < (double)(start - 3600) && (double)(start - 3600) < wake)
 			wake = (double)(start - 3600);
 		next = ch_notify_next(c->s, start, (time_t)now, done);
@@ -1536,7 +1594,8 @@ static int load_plan_waiting(struct chat *c)
 			rc = 0;
 			break;
 		}
-		if (c->o->speed > 0 || c->o->dry_run || c->o->backfill)
+		if (c->o->speed > 0 || c->o->dry_run || c->o->backfill ||
+		    c->remind_only)
 			break;
 		control_read(c);
 		if (c->ctl == CH_CTL_CANCELLED)
@@ -1566,7 +1625,10 @@ static int load_plan_waiting(struct chat *c)
 			reload_schedule(c);
 		}
 	}
-	if (rc < 0 && c->o->speed <= 0 && !c->o->dry_run && !c->o->backfill)
+	if (rc < 0 && c->remind_only)
+		ch_log(CH_LOG_ERROR, "%s: its reminder is not posted: no valid topic file",
+		       c->date);
+	else if (rc < 0 && c->o->speed <= 0 && !c->o->dry_run && !c->o->backfill)
 		ch_log(CH_LOG_ERROR, "%s: the chat was not hosted: no valid topic file",
 		       c->date);
 	free(path);
@@ -1580,6 +1642,9 @@ static void chat_timeline(struct chat *c)
 	c->tl.tbase = c->start;
 	if (c->topic.has_poll && poll_post_at(c, &c->tl.tbase) < 0)
 		c->tl.tbase = c->start;
+	/* a rehearsal plays the reminders too */
+	if (c->plan.n_posts && c->plan.posts[0].at < c->tl.tbase)
+		c->tl.tbase = c->plan.posts[0].at;
 	c->tl.speed = c->o->speed > 0 ? c->o->speed : 1.0;
 	/* a rehearsal starts a moment from now, so that the first post too
 	 * gets its intent written and its connection warmed ahead */
@@ -1871,6 +1936,9 @@ static int chat_posts(struct chat *c)
 		double due = real_at(c, p->at);
 		int r;
 
+		if (c->remind_only &&
+		    (p->kind != CH_POST_REMINDER || p->at > c->remind_at))
+			break;
 		if (!c->o->dry_run) {
 			if (ch_state_post_id(&c->st, p->key) ||
 			    ch_state_post_skipped(&c->st, p->key))
@@ -2055,6 +2123,10 @@ static int chat_net_run(struct chat *c, double window_end,
 			return r == -2 ? CH_EXIT_OK : r;
 		return chat_finish(c, log_path, true);
 	}
+	if (c->remind_only) {
+		r = chat_posts(c);
+		return r == -2 ? CH_EXIT_OK : r;
+	}
 	chat_capture_init(c, window_end);
 	if (!c->o->backfill) {
 		r = chat_posts(c);
@@ -2174,6 +2246,8 @@ static int net_chat_open(struct net_chat *e, struct chat *pc,
 	c->tl = pc->tl;
 	c->lock_fd = pc->lock_fd;
 	c->dir = ch_xstrdup(pc->dir);
+	c->remind_only = pc->remind_only;
+	c->remind_at = pc->remind_at;
 	c->log = pc->log;
 	c->log_open = pc->log_open;
 	r = net_chat_state(e, pc);
@@ -2291,13 +2365,14 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 	rc = chat_open(c, &state_path, &log_path);
 	if (rc != CH_EXIT_OK || c->done_already)
 		goto cleanup;
-	if (c->topic.has_poll && !c->o->backfill) {
+	if (c->topic.has_poll && !c->o->backfill && !c->remind_only) {
 		rc = poll_phase(c);
 		if (rc != CH_EXIT_OK || stop_flag)
 			goto cleanup;
 	}
 	chat_about(c);
-	welcome_open(c);
+	if (!c->remind_only)
+		welcome_open(c);
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->tl.speed;
 	for (i = 0; i < n_extra; i++) {
@@ -2672,24 +2747,96 @@ static long promote_net(struct run *r, const char *date)
 	return (long)k;
 }
 
-/* One chat: wait for it, then host it. Returns an exit status; *next is
- * set past a chat that needs no more work (a done chat). */
+/* Sets c up for the chat on date in r (nothing owned yet). */
+static void chat_init(struct chat *c, struct run *r, const char *date,
+		      time_t start)
+{
+	memset(c, 0, sizeof *c);
+	c->log = &c->log_store;
+	c->o = r->o;
+	c->s = &r->s;
+	c->x = r->have_x ? &r->x : NULL;
+	c->lock_fd = r->lock_fd;
+	c->start = start;
+	snprintf(c->date, sizeof c->date, "%s", date);
+}
+
+/* The networks' accounts, then the chat on them (host_chat); or, with
+ * c->remind_only, its reminders due now. Returns an exit status. */
+static int host_on_nets(struct run *r, struct chat *c, time_t start)
+{
+	const struct ch_host_opts *o = r->o;
+	const char *date = c->date;
+	long promoted = -1;
+	int rc;
+
+	if (!r->have_me && r->have_x && r->n_extra > 0 && !o->backfill &&
+	    !o->dry_run)
+		promoted = promote_net(r, date);
+	if (c->remind_only && !r->have_me && r->have_x) {
+		/* a reminder waits for no one: one more try, then without */
+		ensure_me(r, ch_now() + 30, NULL, false);
+		if (!r->have_me) {
+			ch_log(CH_LOG_ERROR, "%s: its reminder is not posted: %s cannot be reached",
+			       date, r->x.ops->title);
+			rc = CH_EXIT_NETWORK;
+			goto cleanup;
+		}
+	}
+	/* X cannot be reached: ask until the chat's start quietly, then say
+	 * at its start time that it is not being hosted, and go on asking
+	 * until its window has passed */
+	if (!r->have_me && r->have_x && o->speed <= 0 &&
+	    ensure_me(r, (double)start, NULL, false) != CH_EXIT_OK) {
+		char *msg = ch_xasprintf(
+			"the %s chat on %s is not being hosted: %s cannot be reached; chathost keeps trying until its window has passed",
+			r->s.hashtag, date, r->x.ops->title);
+		struct ch_error err;
+
+		/* refused credentials, credits used up: said already, no
+		 * point in asking */
+		if (stop_flag || r->x.last == CH_NETFAIL_CREDENTIALS ||
+		    r->x.last == CH_NETFAIL_REFUSED ||
+		    r->x.last == CH_NETFAIL_EXHAUSTED) {
+			free(msg);
+			rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
+			goto cleanup;
+		}
+		ch_log(CH_LOG_ERROR, "%s", msg);
+		ch_error_clear(&err);
+		if (ch_notify_send(&r->s, msg, &err) < 0)
+			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		free(msg);
+	}
+	rc = ensure_me(r, window_close(r, start), date, true);
+	if (rc != CH_EXIT_OK || stop_flag)
+		goto cleanup;
+	c->me_id = r->me_id[0] ? r->me_id : NULL;
+	c->me_username = r->me_user[0] ? r->me_user : NULL;
+	extra_me(r, date);
+	rc = host_chat(c, r->extra, r->n_extra);
+cleanup:
+	if (promoted >= 0) {
+		/* the first network is back in its place for the next chat;
+		 * this one was not hosted there */
+		swap_nets(r, (size_t)promoted);
+		if (rc == CH_EXIT_OK && !c->remind_only)
+			rc = CH_EXIT_NETWORK;
+	}
+	return rc;
+}
+
+/* The chat on date, starting at start: waits for it (posting its
+ * reminders on the way), then hosts it. *next is set past it when it
+ * is done already. Returns an exit status. */
 static int run_one(struct run *r, const char *date, time_t start,
 		   time_t *next)
 {
 	const struct ch_host_opts *o = r->o;
 	struct chat c;
-	long promoted = -1;
-	int rc;
+	int rc, w;
 
-	memset(&c, 0, sizeof c);
-	c.log = &c.log_store;
-	c.o = o;
-	c.s = &r->s;
-	c.x = r->have_x ? &r->x : NULL;
-	c.lock_fd = r->lock_fd;
-	c.start = start;
-	snprintf(c.date, sizeof c.date, "%s", date);
+	chat_init(&c, r, date, start);
 	if (o->speed <= 0 && !o->dry_run && !o->backfill && chat_done(r, date)) {
 		ch_log(CH_LOG_INFO, "the chat on %s is done already%s", date,
 		       o->once || o->date ? "" : "; on to the next one");
@@ -2710,48 +2857,24 @@ static int run_one(struct run *r, const char *date, time_t start,
 		       date);
 		return CH_EXIT_INPUT;
 	}
-	if (pre_wait(&c, start, r->extra, r->n_extra))
-		return CH_EXIT_OK;
-	if (!r->have_me && r->have_x && r->n_extra > 0 && !o->backfill &&
-	    !o->dry_run)
-		promoted = promote_net(r, date);
-	/* X cannot be reached: ask until the chat's start quietly, then say
-	 * at its start time that it is not being hosted, and go on asking
-	 * until its window has passed */
-	if (!r->have_me && r->have_x && o->speed <= 0 &&
-	    ensure_me(r, (double)start, NULL, false) != CH_EXIT_OK) {
-		char *msg = ch_xasprintf(
-			"the %s chat on %s is not being hosted: %s cannot be reached; chathost keeps trying until its window has passed",
-			r->s.hashtag, date, r->x.ops->title);
-		struct ch_error err;
+	for (;;) {
+		time_t tried;
 
-		/* refused credentials, credits used up: said already, no
-		 * point in asking */
-		if (stop_flag || r->x.last == CH_NETFAIL_CREDENTIALS ||
-		    r->x.last == CH_NETFAIL_REFUSED ||
-		    r->x.last == CH_NETFAIL_EXHAUSTED) {
-			free(msg);
-			return stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
-		}
-		ch_log(CH_LOG_ERROR, "%s", msg);
-		ch_error_clear(&err);
-		if (ch_notify_send(&r->s, msg, &err) < 0)
-			ch_log(CH_LOG_WARN, "notify: %s", err.text);
-		free(msg);
-	}
-	rc = ensure_me(r, window_close(r, start), date, true);
-	if (rc != CH_EXIT_OK || stop_flag)
-		return rc;
-	c.me_id = r->me_id[0] ? r->me_id : NULL;
-	c.me_username = r->me_user[0] ? r->me_user : NULL;
-	extra_me(r, date);
-	rc = host_chat(&c, r->extra, r->n_extra);
-	if (promoted >= 0) {
-		/* the first network is back in its place for the next chat;
-		 * this one was not hosted there */
-		swap_nets(r, (size_t)promoted);
-		if (rc == CH_EXIT_OK)
-			rc = CH_EXIT_NETWORK;
+		w = pre_wait(&c, start, r->extra, r->n_extra);
+		if (w == 1)
+			return CH_EXIT_OK;
+		c.remind_only = w == 2;
+		rc = host_on_nets(r, &c, start);
+		if (!c.remind_only || stop_flag)
+			break;
+		/* the reminders due now are done with: wait for the next */
+		tried = c.remind_at;
+		chat_free(&c);
+		chat_init(&c, r, date, start);
+		c.remind_tried = tried;
+		if (rc != CH_EXIT_OK)
+			ch_log(CH_LOG_WARN, "%s: a reminder was not posted everywhere; the chat goes on",
+			       date);
 	}
 	if (c.done_already)
 		*next = start + 86400;

@@ -128,6 +128,103 @@ static const char *post_name(const struct ch_post *p, char *buf, size_t size)
 	return buf;
 }
 
+/* "New York" of "America/New_York". */
+static void zone_city(const char *tz, char *buf, size_t size)
+{
+	const char *slash = strrchr(tz, '/');
+	size_t i;
+
+	snprintf(buf, size, "%s", slash ? slash + 1 : tz);
+	for (i = 0; buf[i]; i++)
+		if (buf[i] == '_')
+			buf[i] = ' ';
+}
+
+/* {also}: the chat's time in each of s's also_zones. */
+static void also_text(const struct ch_schedule *s, time_t start,
+		      struct ch_buf *b)
+{
+	struct tm home, tm;
+	size_t i;
+
+	ch_utc_to_local(s->timezone, start, &home, NULL);
+	for (i = 0; i < s->n_also_zones; i++) {
+		char city[64], hm[32];
+
+		ch_utc_to_local(s->also_zones[i], start, &tm, NULL);
+		zone_city(s->also_zones[i], city, sizeof city);
+		strftime(hm, sizeof hm,
+			 tm.tm_mday != home.tm_mday ? "%H:%M %a" : "%H:%M", &tm);
+		ch_buf_printf(b, "%s%s in %s", i ? ", " : "", hm, city);
+	}
+}
+
+char *ch_plan_reminder_text(const struct ch_schedule *s,
+			    const struct ch_reminder *r, const char *title,
+			    time_t start)
+{
+	struct ch_buf b = {0};
+	const char *p = r->text;
+	struct tm tm;
+	char *out;
+
+	ch_utc_to_local(s->timezone, start, &tm, NULL);
+	while (*p) {
+		char v[64], city[64];
+
+		if (strncmp(p, "{title}", 7) == 0) {
+			ch_buf_puts(&b, title ? title : "");
+			p += 7;
+		} else if (strncmp(p, "{time}", 6) == 0) {
+			strftime(v, sizeof v, "%H:%M", &tm);
+			zone_city(s->timezone, city, sizeof city);
+			ch_buf_printf(&b, "%s %s time", v, city);
+			p += 6;
+		} else if (strncmp(p, "{day}", 5) == 0) {
+			ch_buf_puts(&b, ch_weekday_name(tm.tm_wday));
+			p += 5;
+		} else if (strncmp(p, "{date}", 6) == 0) {
+			strftime(v, sizeof v, "%Y-%m-%d", &tm);
+			ch_buf_puts(&b, v);
+			p += 6;
+		} else if (strncmp(p, "{also}", 6) == 0) {
+			also_text(s, start, &b);
+			p += 6;
+		} else {
+			ch_buf_printf(&b, "%c", *p++);
+		}
+	}
+	out = ch_xstrdup(b.len ? ch_buf_str(&b) : "");
+	ch_buf_free(&b);
+	return out;
+}
+
+/* The schedule's reminders, before the intro (earliest first). */
+static void add_reminders(struct ch_plan *p, const struct ch_schedule *s,
+			  const char *title)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_reminders; i++) {
+		const struct ch_reminder *r = &s->reminders[i];
+		struct ch_post *post;
+		char *text;
+
+		p->posts = ch_xrealloc(p->posts, (p->n_posts + 1) * sizeof *p->posts);
+		post = &p->posts[p->n_posts++];
+		memset(post, 0, sizeof *post);
+		post->kind = CH_POST_REMINDER;
+		snprintf(post->key, sizeof post->key, "remind%d", r->before);
+		post->offset = -r->before;
+		post->at = p->start - (time_t)r->before * 60;
+		post->line = r->line;
+		text = ch_plan_reminder_text(s, r, title, p->start);
+		post->text = ch_plan_with_hashtag(text, s->hashtag);
+		post->weighted = ch_tweetlen_weighted(post->text);
+		free(text);
+	}
+}
+
 static void add_post(struct ch_plan *p, enum ch_post_kind kind, int number,
 		     int offset, const char *text, int line,
 		     const struct ch_schedule *s)
@@ -267,17 +364,19 @@ static void check_posts(struct ch_plan *p, const struct ch_schedule *s,
 	for (i = 0; i < p->n_posts; i++) {
 		const struct ch_post *post = &p->posts[i];
 		const char *name = post_name(post, buf, sizeof buf);
+		/* a reminder comes from the schedule */
+		const char *from = post->kind == CH_POST_REMINDER ? s->path : src;
 
-		ch_plan_check_nets(s, post->text, name, NULL, src, post->line,
+		ch_plan_check_nets(s, post->text, name, NULL, from, post->line,
 				   false, d);
-		check_price(p, s, post, name, src);
+		check_price(p, s, post, name, from);
 		if (post->given_label && post->given_label != post->number)
 			ch_diags_add(d, src, post->line,
 				     "%s starts with the label \"Q%d\": chathost numbers the questions itself (\"%s: ...\"); remove the label from the text",
 				     name, post->given_label, name);
 		for (j = 0; j < i; j++) {
 			if (strcmp(p->posts[j].text, post->text) == 0) {
-				ch_diags_add(d, src, post->line,
+				ch_diags_add(d, from, post->line,
 					     "%s has the same text as %s (line %d); X refuses duplicate posts: make them differ",
 					     name,
 					     post_name(&p->posts[j], other,
@@ -309,6 +408,7 @@ int ch_plan_build(struct ch_plan *p, const struct ch_schedule *s,
 	}
 	p->end = p->start + (time_t)s->duration * 60;
 
+	add_reminders(p, s, body->title);
 	add_post(p, CH_POST_INTRO, 0, 0, body->intro ? body->intro : "",
 		 body->intro_line, s);
 	for (i = 0; i < body->n_questions; i++) {
@@ -365,6 +465,25 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* A reminder that names the title ({title}) of a poll's topic must come
+ * after the poll has chosen it. */
+static void check_reminder_titles(const struct ch_topic *t,
+				  const struct ch_schedule *s, time_t start,
+				  time_t closes, struct ch_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_reminders; i++) {
+		const struct ch_reminder *r = &s->reminders[i];
+
+		if (strstr(r->text, "{title}") &&
+		    start - (time_t)r->before * 60 < closes)
+			ch_diags_add(d, s->path, r->line,
+				     "the reminder %d minutes before uses {title}, but the poll of %s chooses the title only when it closes, later: remind later, or leave {title} out",
+				     r->before, t->path);
+	}
+}
+
 int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
 			struct ch_diags *d)
 {
@@ -406,6 +525,7 @@ int ch_plan_check_topic(const struct ch_topic *t, const struct ch_schedule *s,
 					     "the poll closes at %s, after the chat starts (%s %s): post it earlier or shorten poll.duration",
 					     cbuf, sbuf, s->timezone);
 			}
+			check_reminder_titles(t, s, start, closes, d);
 		}
 	}
 	return d->n > before ? -1 : 0;

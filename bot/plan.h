@@ -80,6 +80,15 @@ void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
 			const char *name, const char *whole, const char *src,
 			int line, bool first_only, struct ch_diags *d);
 
+/* Reminder r of schedule s for the chat starting at start on the topic
+ * titled title, its placeholders filled: {title}, {time} ("13:00 New
+ * York time"), {day} ("Tuesday"), {date} ("2026-12-08"), {also} ("18:00
+ * in London, 05:00 Wed in Sydney": the also_zones). Without the hashtag.
+ * Returns a new string (caller frees). */
+char *ch_plan_reminder_text(const struct ch_schedule *s,
+			    const struct ch_reminder *r, const char *title,
+			    time_t start);
+
 /* "intro", "Q3", "wrap-up" into buf (>= 16 bytes); returns buf. */
 const char *ch_plan_post_label(const struct ch_post *p, char *buf,
 			       size_t size);

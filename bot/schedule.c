@@ -25,7 +25,8 @@ static const char *const top_keys[] = {
 	"first_question", "question_interval", "thread", "topics", "logs",
 	"api", "capture_after", "search_budget", "late_limit", "warn_before",
 	"notify", "networks", "x", "bluesky", "mastodon", "language", "watch",
-	"also_zones", NULL};
+	"also_zones", "reminders", NULL};
+static const char *const reminder_keys[] = {"before", "text", NULL};
 static const char *const api_keys[] = {"base_url", "credentials", "prices",
 						NULL};
 static const char *const price_keys[] = {"post", "post_with_url", "read",
@@ -471,6 +472,110 @@ static void load_language(struct ch_schedule *s, const struct ch_cfg *c,
 	}
 	free(s->language);
 	s->language = ch_xstrdup(v);
+}
+
+/* The placeholders a reminder's text may hold: NULL if all are known,
+ * else the first unknown one (borrowed from text, its length in *n). */
+static const char *bad_placeholder(const char *text, int *n)
+{
+	static const char *const known[] = {"{title}", "{time}", "{day}",
+					    "{date}", "{also}", NULL};
+	const char *p = text;
+	size_t i;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		const char *end = strchr(p, '}');
+
+		for (i = 0; known[i]; i++)
+			if (strncmp(p, known[i], strlen(known[i])) == 0)
+				break;
+		if (!known[i]) {
+			*n = end ? (int)(end - p + 1) : (int)strlen(p);
+			return p;
+		}
+		p += strlen(known[i]);
+	}
+	return NULL;
+}
+
+/* One entry of reminders: { before = MINUTES; text = "..."; } */
+static void load_reminder(struct ch_schedule *s, const struct ch_cfg *c,
+			  const config_setting_t *g, int k, struct ch_diags *d)
+{
+	struct ch_reminder r = {0};
+	const char *text = NULL, *bad;
+	int got, n, line;
+	size_t i;
+
+	r.line = ch_cfg_line(c, g);
+	if (!config_setting_is_group(g)) {
+		ch_cfg_type_error(c, g, "reminders entry",
+				  "a group { before = MINUTES; text = \"...\"; }", d);
+		return;
+	}
+	ch_cfg_check_keys(c, g, reminder_keys, "in a reminder", d);
+	got = ch_cfg_int(c, g, "before", "reminders.before",
+			 "a whole number of minutes", &r.before, &line, d);
+	if (got == 0)
+		ch_diags_add(d, s->path, r.line,
+			     "reminders[%d] has no before = MINUTES; (how long before the chat it is posted)",
+			     k);
+	else if (got == 1 && (r.before < 1 || r.before > MAX_WARN_MINUTES))
+		ch_diags_add(d, s->path, line,
+			     "reminders: before = %d is out of range: 1 to %d minutes (14 days)",
+			     r.before, MAX_WARN_MINUTES);
+	got = ch_cfg_string(c, g, "text", "reminders.text", "the reminder's text",
+			    &text, &line, d);
+	if (got == 0 || (got == 1 && ch_blank(text)))
+		ch_diags_add(d, s->path, got ? line : r.line,
+			     "reminders[%d] has no text = \"...\"; (what is posted)", k);
+	else if (got == 1 && (bad = bad_placeholder(text, &n)) != NULL)
+		ch_diags_add(d, s->path, line,
+			     "reminders: %.*s is not a placeholder; a reminder's text may use {title}, {time}, {day}, {date} and {also}",
+			     n, bad);
+	for (i = 0; i < s->n_reminders; i++)
+		if (s->reminders[i].before == r.before)
+			ch_diags_add(d, s->path, r.line,
+				     "reminders: two reminders %d minutes before (line %d): give each its own time",
+				     r.before, s->reminders[i].line);
+	if (got != 1 || !text || s->n_reminders >= CH_MAX_REMINDERS)
+		return;
+	r.text = ch_xstrdup(text);
+	s->reminders[s->n_reminders++] = r;
+}
+
+/* reminders = ( { before = 1440; text = "..."; }, ... ); earliest first */
+static void load_reminders(struct ch_schedule *s, const struct ch_cfg *c,
+			   const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *l = config_setting_get_member(root, "reminders");
+	int i, n;
+
+	if (!l)
+		return;
+	if (!config_setting_is_list(l) && !config_setting_is_array(l)) {
+		ch_cfg_type_error(c, l, "reminders",
+				  "a list ( { before = MINUTES; text = \"...\"; }, ... )", d);
+		return;
+	}
+	n = config_setting_length(l);
+	if (n > CH_MAX_REMINDERS)
+		ch_diags_add(d, s->path, ch_cfg_line(c, l),
+			     "reminders has %d entries; at most %d are kept",
+			     n, CH_MAX_REMINDERS);
+	for (i = 0; i < n; i++)
+		load_reminder(s, c, config_setting_get_elem(l, (unsigned)i), i + 1, d);
+	/* earliest first: the most minutes before */
+	for (i = 1; i < (int)s->n_reminders; i++) {
+		struct ch_reminder r = s->reminders[i];
+		int j = i - 1;
+
+		while (j >= 0 && s->reminders[j].before < r.before) {
+			s->reminders[j + 1] = s->reminders[j];
+			j--;
+		}
+		s->reminders[j + 1] = r;
+	}
 }
 
 /* also_zones = [ "Europe/London", "Australia/Sydney" ]; */
@@ -1085,6 +1190,7 @@ int ch_schedule_load(struct ch_schedule *s, const char *path,
 		    "a post more than 0 to 1440 minutes late is skipped",
 		    &s->late_limit, NULL, d);
 	load_warn_before(s, &c, root, d);
+	load_reminders(s, &c, root, d);
 	load_notify(s, &c, root, d);
 	if (config_setting_get_member(root, "watch"))
 		ch_watch_load(&s->watch, &c, config_setting_get_member(root, "watch"),
@@ -1141,6 +1247,8 @@ void ch_schedule_free(struct ch_schedule *s)
 	ch_watch_free(&s->watch);
 	for (i = 0; i < s->n_also_zones; i++)
 		free(s->also_zones[i]);
+	for (i = 0; i < s->n_reminders; i++)
+		free(s->reminders[i].text);
 	memset(s, 0, sizeof *s);
 }
 

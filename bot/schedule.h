@@ -14,6 +14,16 @@
 #define CH_MAX_ALSO_ZONES 8
 
 #define CH_MAX_WARN_BEFORE 8
+#define CH_MAX_REMINDERS 8
+
+/* A reminder posted before the chat (reminders = ( { before; text; } )):
+ * its text may hold {title}, {time}, {day}, {date} and {also}
+ * (ch_plan_reminder_text). */
+struct ch_reminder {
+	int before;  /* minutes before the chat's start, 1 to 20160 */
+	char *text;  /* owned */
+	int line;
+};
 #define CH_MAX_NETS 4
 
 /* One network the chat is hosted on (networks = [...]). */
@@ -66,6 +76,8 @@ struct ch_schedule {
 	int warn_before[CH_MAX_WARN_BEFORE]; /* minutes; default 2880,1440,60 */
 	int n_warn_before;
 	struct ch_watch watch; /* the care watch (watch.on), owned */
+	struct ch_reminder reminders[CH_MAX_REMINDERS]; /* earliest first */
+	size_t n_reminders;
 	char *also_zones[CH_MAX_ALSO_ZONES]; /* owned: where members abroad
 						live (also_zones), IANA names */
 	size_t n_also_zones;

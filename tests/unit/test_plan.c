@@ -287,6 +287,47 @@ START_TEST(test_with_hashtag)
 }
 END_TEST
 
+START_TEST(test_reminders)
+{
+	struct ch_schedule s;
+	struct ch_topic t;
+	struct ch_plan p;
+	struct ch_diags d = {0};
+	char label[48];
+
+	/* given latest first in the file; the plan has them earliest first,
+	 * before the intro, each with its placeholders filled */
+	load(&s, &t,
+	     "also_zones = [ \"Europe/London\", \"Australia/Sydney\" ];\n"
+	     "reminders = ( { before = 60; text = \"{title} in an hour: {time} ({also})\"; },\n"
+	     "  { before = 1440; text = \"Tomorrow, {day} {date}: {title}\"; } );\n",
+	     "date = \"2026-12-01\";\ntitle = \"Pet peeves\";\n"
+	     "intro = \"Welcome!\";\nquestions = ( \"First?\" );\nwrapup = \"Thanks!\";\n");
+	ck_assert_int_eq(ch_plan_build(&p, &s, &t.candidates[0], t.path,
+				       t.date, &d), 0);
+	ck_assert_uint_eq(p.n_posts, 5);
+	ck_assert_str_eq(p.posts[0].key, "remind1440");
+	ck_assert_int_eq(p.posts[0].kind, CH_POST_REMINDER);
+	ck_assert_int_eq(p.start - p.posts[0].at, 86400);
+	ck_assert_int_eq(p.posts[0].offset, -1440);
+	ck_assert_str_eq(p.posts[0].text,
+			 "Tomorrow, Tuesday 2026-12-01: Pet peeves #ICMIchat");
+	ck_assert_int_eq(p.posts[0].reply_to_intro, 0);
+	ck_assert_int_eq(p.posts[0].line, 8);
+	ck_assert_str_eq(p.posts[1].key, "remind60");
+	/* 13:00 in New York is 18:00 in London, 05:00 the next day in Sydney */
+	ck_assert_str_eq(p.posts[1].text,
+			 "Pet peeves in an hour: 13:00 New York time (18:00 in London, 05:00 Wed in Sydney) #ICMIchat");
+	ck_assert_str_eq(ch_plan_post_label(&p.posts[1], label, sizeof label),
+			 "reminder 60 min before");
+	ck_assert_str_eq(p.posts[2].key, "intro");
+	ch_plan_free(&p);
+	ch_diags_free(&d);
+	ch_topic_free(&t);
+	ch_schedule_free(&s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("plan");
@@ -294,6 +335,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_timeline);
+	tcase_add_test(tc, test_reminders);
 	tcase_add_test(tc, test_summer_time);
 	tcase_add_test(tc, test_errors_at_their_lines);
 	tcase_add_test(tc, test_question_at_end);
