@@ -46,80 +46,80 @@ def created(fake):
     return out
 
 
-# ---- 1. a rehearsal plays the reminders before the intro -------------------
-d = workdir("reminders_rehearsal")
-fake = Fake(d, "--speed", "200")
-try:
-    sched = write_schedule(d, capture_after="1", reminders=REMINDERS)
-    st, out, err = run_bot(["check", sched])
-    t.eq(st, 0, "check accepts the reminders")
-    st, out, err = run_bot(["preview", "--date", DATE, sched])
-    t.ok(st == 0 and "Reminders, before the chat:" in out and
-         "Tue 2026-12-01 12:50  17:50Z" in out and
-         "Soon: Customer service pet peeves, at 13:00 New York time #ICMIchat" in out,
-         "preview shows each reminder with its day, time and text", out[:1200] + err)
-    st, out, err = run_bot(["run", "--once", "--rehearse=200", "--date", DATE,
-                            "--api-base", fake.base, sched], timeout=120)
-    t.eq(st, 0, "the rehearsal with reminders exits 0")
-    texts = created(fake)
-    t.ok(len(texts) == 10 and texts[0].startswith("Soon: ") and
-         "at 13:00 New York time" in texts[0] and
-         texts[1].startswith("In 3 minutes, Tuesday: ") and
-         texts[2].startswith("Welcome"),
-         "the two reminders first, with title, time and day filled in, then the chat",
-         texts[:3])
-    t.eq(len(set(texts)), len(texts), "every post once")
-    rdir = os.path.join(d, "logs", "testchat", "rehearsal")
-    state = state_of(os.path.join(rdir, DATE + ".state.json"))
-    t.ok(all(state["posts"].get(k, {}).get("id") for k in ("remind10", "remind3")),
-         "the state keys them remind10 and remind3")
-    log = read_log(os.path.join(rdir, DATE + ".jsonl"))
-    t.eq(sum(1 for e in log if e.get("kind") == "host"), 10,
-         "the log holds every host post, reminders included")
-finally:
-    fake.stop()
-
-# ---- 2. a real service posts the reminders due now, once across a kill -----
-d = workdir("reminders_real")
-fake = Fake(d)
+# ---- 2 (started first: its second reminder is due within the minute, and
+# the rehearsal of part 1 runs meanwhile) ------------------------------------
+d2 = workdir("reminders_real")
+fake2 = Fake(d2)
 p = None
 try:
     now = time.time()
     start = (int(now) // 60 + 1) * 60 + 15 * 60
     tm = time.gmtime(start)
     date = time.strftime("%Y-%m-%d", tm)
-    tdir = os.path.join(d, "topics")
+    tdir = os.path.join(d2, "topics")
     os.makedirs(tdir)
     with open(os.path.join(tdir, date + ".conf"), "w") as f:
         f.write('date = "%s";\ntitle = "Hold times";\nintro = "Welcome!";\n'
                 'questions = ( "What makes a wait feel long?" );\nwrapup = "Thanks!";\n' % date)
     days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    sched = write_schedule(
-        d, topics=tdir, weekday='"%s"' % days[tm.tm_wday],
+    sched2 = write_schedule(
+        d2, topics=tdir, weekday='"%s"' % days[tm.tm_wday],
         time='"%02d:%02d"' % (tm.tm_hour, tm.tm_min), timezone='"UTC"',
-        late_limit="5", api='{ base_url = "%s"; }' % fake.base,
+        late_limit="5", api='{ base_url = "%s"; }' % fake2.base,
         reminders='( { before = 16; text = "Starting soon: {title}"; },\n'
                   '  { before = 15; text = "In 15 minutes: {title}"; } )')
     # X holds its answer to the first post 3 s: the service is killed after
     # X made it and before it knows
-    fake.faults([{"path": "/2/tweets", "method": "POST", "fault": "slow",
+    fake2.faults([{"path": "/2/tweets", "method": "POST", "fault": "slow",
                   "delay": 3.0, "apply": True, "count": 1}])
-    log1 = open(os.path.join(d, "bot1.log"), "w")
-    p = start_bot(["run", sched], log=log1)
-    t.ok(wait_until(lambda: len(created(fake)) >= 1, 30),
+    log1 = open(os.path.join(d2, "bot1.log"), "w")
+    p = start_bot(["run", sched2], log=log1)
+    t.ok(wait_until(lambda: len(created(fake2)) >= 1, 30),
          "real: the reminder due now is made at once")
     p.send_signal(signal.SIGKILL)
     p.wait()
-    log2 = open(os.path.join(d, "bot2.log"), "w")
-    p = start_bot(["run", sched], log=log2)
-    t.ok(wait_until(lambda: len(created(fake)) >= 2, 75),
+    log2 = open(os.path.join(d2, "bot2.log"), "w")
+    p = start_bot(["run", sched2], log=log2)
+    # ---- 1. a rehearsal plays the reminders before the intro ---------------
+    d = workdir("reminders_rehearsal")
+    fake = Fake(d, "--speed", "200")
+    try:
+        sched = write_schedule(d, capture_after="1", reminders=REMINDERS)
+        st, out, err = run_bot(["check", sched])
+        t.eq(st, 0, "check accepts the reminders")
+        st, out, err = run_bot(["preview", "--date", DATE, sched])
+        t.ok(st == 0 and "Reminders, before the chat:" in out and
+             "Tue 2026-12-01 12:50  17:50Z" in out and
+             "Soon: Customer service pet peeves, at 13:00 New York time #ICMIchat" in out,
+             "preview shows each reminder with its day, time and text", out[:1200] + err)
+        st, out, err = run_bot(["run", "--once", "--rehearse=200", "--date", DATE,
+                                "--api-base", fake.base, sched], timeout=120)
+        t.eq(st, 0, "the rehearsal with reminders exits 0")
+        texts = created(fake)
+        t.ok(len(texts) == 10 and texts[0].startswith("Soon: ") and
+             "at 13:00 New York time" in texts[0] and
+             texts[1].startswith("In 3 minutes, Tuesday: ") and
+             texts[2].startswith("Welcome"),
+             "the two reminders first, with title, time and day filled in, then the chat",
+             texts[:3])
+        t.eq(len(set(texts)), len(texts), "every post once")
+        rdir = os.path.join(d, "logs", "testchat", "rehearsal")
+        state = state_of(os.path.join(rdir, DATE + ".state.json"))
+        t.ok(all(state["posts"].get(k, {}).get("id") for k in ("remind10", "remind3")),
+             "the state keys them remind10 and remind3")
+        log = read_log(os.path.join(rdir, DATE + ".jsonl"))
+        t.eq(sum(1 for e in log if e.get("kind") == "host"), 10,
+             "the log holds every host post, reminders included")
+    finally:
+        fake.stop()
+    t.ok(wait_until(lambda: len(created(fake2)) >= 2, 75),
          "real: the second reminder is made within its minute")
     time.sleep(2)
-    texts = created(fake)
+    texts = created(fake2)
     t.eq(sorted(texts), ["In 15 minutes: Hold times #ICMIchat",
                          "Starting soon: Hold times #ICMIchat"],
          "each reminder once, and nothing of the chat yet")
-    state = state_of(os.path.join(d, "logs", "testchat", date + ".state.json"))
+    state = state_of(os.path.join(d2, "logs", "testchat", date + ".state.json"))
     posts = (state or {}).get("posts", {})
     t.ok(posts.get("remind16", {}).get("id") and posts.get("remind15", {}).get("id"),
          "the state holds both reminders' ids", posts)
@@ -137,5 +137,5 @@ try:
 finally:
     if p:
         p.kill()
-    fake.stop()
+    fake2.stop()
 t.done()
