@@ -343,6 +343,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		e.net = c->net->ops->name;
 		e.url = t->url;
 		e.edit_of = t->edit_of;
+		e.links = t->links;
 		r = ch_replylog_queue(c->log, &e, err);
 		if (r < 0)
 			return -1;

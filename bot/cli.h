@@ -27,6 +27,7 @@ int ch_cmd_status(int argc, char **argv);  /* cli_status.c */
 int ch_cmd_pause(int argc, char **argv);   /* cli_control.c */
 int ch_cmd_resume(int argc, char **argv);  /* cli_control.c */
 int ch_cmd_cancel(int argc, char **argv);  /* cli_control.c */
+int ch_cmd_recap(int argc, char **argv);   /* cli_recap.c */
 
 /* Prints "chathost CMD: MESSAGE" and the command's usage to stderr and
  * returns CH_EXIT_USAGE. */

@@ -22,6 +22,8 @@ static const char usage[] =
 	"  report  [--format text|csv|json|html] [--out FILE] [--since DATE]\n"
 	"          [--until DATE] [--tz ZONE] LOGDIR|LOGFILE...\n"
 	"                                   the participation review\n"
+	"  recap   [--format text|md|html] [--out FILE] [--post SCHEDULE --url URL] LOGFILE\n"
+	"                                   the chat's answers, links, contributors, first-timers\n"
 	"  status  [--json] [--offline] SCHEDULE\n"
 	"                                   the next chat, its topic, poll, accounts, the last\n"
 	"  pause|resume|cancel [--date D] [--rehearse] [--notice TEXT] SCHEDULE\n"
@@ -52,6 +54,7 @@ int main(int argc, char **argv)
 		{"pause", ch_cmd_pause},
 		{"resume", ch_cmd_resume},
 		{"cancel", ch_cmd_cancel},
+		{"recap", ch_cmd_recap},
 	};
 	struct timespec ts;
 	size_t i;

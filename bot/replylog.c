@@ -58,13 +58,14 @@ enum field {
 	F_NET,
 	F_URL,
 	F_EDIT,
+	F_LINKS,
 	F_N
 };
 
 static const char *const missing_msg[F_N] = {
 	"missing field \"id\"", "missing field \"created_at\"",
 	"missing field \"author_id\"", "", "", "missing field \"kind\"", "",
-	"", "", "missing field \"text\"", "", "", "", ""};
+	"", "", "missing field \"text\"", "", "", "", "", ""};
 static const char *const bad_msg[F_N] = {
 	"field \"id\" is not a string",
 	"field \"created_at\" is not a string",
@@ -79,7 +80,8 @@ static const char *const bad_msg[F_N] = {
 	"field \"event\" is not a string",
 	"field \"net\" is not a string",
 	"field \"url\" is not a string",
-	"field \"edit_of\" is not a string"};
+	"field \"edit_of\" is not a string",
+	"field \"links\" is not a string"};
 
 struct fval {
 	int type;
@@ -108,6 +110,8 @@ static int field_index(const char *k, size_t n)
 			return F_TEXT;
 		return -1;
 	case 5:
+		if (memcmp(k, "links", 5) == 0)
+			return F_LINKS;
 		return memcmp(k, "event", 5) == 0 ? F_EVENT : -1;
 	case 7:
 		return memcmp(k, "edit_of", 7) == 0 ? F_EDIT : -1;
@@ -187,7 +191,8 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 	    opt_str(&f[F_ATTR], F_ATTR, &attr, why) ||
 	    opt_str(&f[F_NET], F_NET, &e->net, why) ||
 	    opt_str(&f[F_URL], F_URL, &e->url, why) ||
-	    opt_str(&f[F_EDIT], F_EDIT, &e->edit_of, why))
+	    opt_str(&f[F_EDIT], F_EDIT, &e->edit_of, why) ||
+	    opt_str(&f[F_LINKS], F_LINKS, &e->links, why))
 		return -1;
 	if (!e->id[0] || !e->author_id[0]) {
 		*why = !e->id[0] ? "field \"id\" is empty"
@@ -971,6 +976,7 @@ enum wfield {
 	W_NET,
 	W_URL,
 	W_EDIT,
+	W_LINKS,
 	W_N
 };
 
@@ -978,7 +984,7 @@ enum wfield {
 static const char *const wkeys[W_N] = {
 	"id", "created_at", "author_id", "username", "name", "kind",
 	"question", "attributed_by", "in_reply_to_id", "text", "net", "url",
-	"edit_of"};
+	"edit_of", "links"};
 
 static json_t *enc_new(void)
 {
@@ -1087,6 +1093,7 @@ static int enc_fill(json_t *o, const struct ch_log_entry *e)
 	vals[W_NET] = e->net;
 	vals[W_URL] = e->url;
 	vals[W_EDIT] = e->edit_of;
+	vals[W_LINKS] = e->links;
 	for (i = 0; i < W_NET; i++, it = json_object_iter_next(o, it)) {
 		if (!it)
 			return -1;

@@ -113,6 +113,9 @@ struct ch_log_entry {
 	const char *edit_of;        /* an edited post: its first version's
 				       id (the line that this one replaces
 				       in the report); NULL if none */
+	const char *links;          /* the links it shares, expanded (the
+				       network's link data), separated by
+				       spaces; NULL if none */
 };
 
 /* "host", "answer", ...; "label", "reply", "time", NULL for NONE. */

@@ -600,6 +600,7 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 		p->username = ch_xstrdup(e->username);
 		p->name = ch_xstrdup(e->name);
 		p->text = ch_xstrdup(e->text);
+		p->links = ch_xstrdup(e->links);
 		p->ms = ms;
 		p->kind = e->kind;
 		p->attributed_by = e->attributed_by;
@@ -814,6 +815,7 @@ static void tpost_free(struct ch_rp_post *p)
 	free(p->username);
 	free(p->name);
 	free(p->text);
+	free(p->links);
 	memset(p, 0, sizeof *p);
 }
 
@@ -1564,6 +1566,8 @@ int ch_report_build(struct ch_rp *r, const char *tz)
 
 static int write_format(struct ch_rp *r, const char *format, FILE *fp)
 {
+	if (strncmp(format, "recap-", 6) == 0)
+		return ch_rp_write_recap(r, fp, format + 6);
 	if (strcmp(format, "text") == 0)
 		return ch_rp_write_text(r, fp);
 	if (strcmp(format, "csv") == 0)
@@ -1612,15 +1616,14 @@ static int write_report(struct ch_rp *r, const struct ch_report_opts *o)
 	return wrc ? -1 : 0;
 }
 
-int ch_report_run(const struct ch_report_opts *o)
+int ch_report_run_into(const struct ch_report_opts *o, struct ch_rp *r)
 {
 	struct flist fl = {0};
-	struct ch_rp r;
 	size_t k, dropped;
 	int i, rc = CH_EXIT_INPUT;
 
-	memset(&r, 0, sizeof r);
-	r.detail = -1;
+	memset(r, 0, sizeof *r);
+	r->detail = -1;
 	for (i = 0; i < o->n_inputs; i++)
 		if (add_arg(&fl, o->inputs[i]))
 			goto cleanup;
@@ -1636,17 +1639,25 @@ int ch_report_run(const struct ch_report_opts *o)
 		fprintf(stderr,
 			"chathost report: %zu rehearsal log%s left out (add --rehearsals to count them)\n",
 			dropped, dropped == 1 ? "" : "s");
-	if (pick_chats(&r, &fl, o) < 0 || ch_report_build(&r, o->tz) < 0 ||
-	    write_report(&r, o) < 0)
+	if (pick_chats(r, &fl, o) < 0 || ch_report_build(r, o->tz) < 0 ||
+	    write_report(r, o) < 0)
 		goto cleanup;
 	rc = CH_EXIT_OK;
 cleanup:
-	if (r.chats)
-		ch_rp_free(&r);
 	for (k = 0; k < fl.n; k++)
 		free(fl.paths[k]);
 	free(fl.paths);
 	free(fl.dates);
+	return rc;
+}
+
+int ch_report_run(const struct ch_report_opts *o)
+{
+	struct ch_rp r;
+	int rc = ch_report_run_into(o, &r);
+
+	if (r.chats)
+		ch_rp_free(&r);
 	return rc;
 }
 

@@ -66,6 +66,10 @@ struct ch_report_opts {
  * 0 ok, 1 a file cannot be read or is not a log, or the output cannot be
  * written, 2 --out names something the report must not replace. */
 int ch_report_run(const struct ch_report_opts *o);
+/* The same, and the report's model is left in *r for the caller
+ * (ch_rp_free when r->chats is set, also after a failure); recap.c's
+ * command reads the reviewed chat from it. */
+int ch_report_run_into(const struct ch_report_opts *o, struct ch_rp *r);
 
 /* Loads the chats of r (paths and dates set, the detail chat marked) and
  * computes every figure; times in tz (NULL: the chat's own zone). Returns

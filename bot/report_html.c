@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void esc(FILE *fp, const char *s)
+void ch_rp_html_esc(FILE *fp, const char *s)
 {
 	if (!s)
 		return;
@@ -20,6 +20,11 @@ static void esc(FILE *fp, const char *s)
 		default: fputc(*s, fp);
 		}
 	}
+}
+
+static void esc(FILE *fp, const char *s)
+{
+	ch_rp_html_esc(fp, s);
 }
 
 static void who(FILE *fp, const char *name, const char *username)

@@ -52,6 +52,8 @@ struct ch_rp_question {
 struct ch_rp_post {
 	char *id, *created_at, *username, *name, *text, *author_id;
 	char *net;     /* "x", "bluesky" */
+	char *links;   /* the links it shares, expanded, space-separated;
+			  NULL if none */
 	long long ms;
 	enum ch_entry_kind kind;
 	enum ch_attrib attributed_by;
@@ -180,9 +182,15 @@ int ch_rp_width(const char *s);
  * newlines and tabs become spaces). left: pad right. */
 void ch_rp_pad(struct ch_buf *b, const char *s, int width, bool left);
 
+/* Writes s with &, <, >, " and ' as HTML entities. */
+void ch_rp_html_esc(FILE *fp, const char *s);
+
 int ch_rp_write_text(const struct ch_rp *r, FILE *fp);
 int ch_rp_write_csv(const struct ch_rp *r, FILE *fp);
 int ch_rp_write_json(const struct ch_rp *r, FILE *fp);
 int ch_rp_write_html(const struct ch_rp *r, FILE *fp);
+/* The recap of the reviewed chat (recap.c): format "text", "md" or
+ * "html". Returns 0 or -1 (a write failed). */
+int ch_rp_write_recap(const struct ch_rp *r, FILE *fp, const char *format);
 
 #endif

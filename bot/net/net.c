@@ -43,6 +43,7 @@ void ch_msg_clear(struct ch_msg *t)
 	free(t->conversation_id);
 	free(t->in_reply_to_id);
 	free(t->edit_of);
+	free(t->links);
 	memset(t, 0, sizeof *t);
 }
 
@@ -313,4 +314,23 @@ char *ch_net_describe_watch(const char *name, const struct ch_net_read *r)
 	for (i = 0; i < r->n_authors; i++)
 		ch_buf_printf(&b, " from:%s", r->authors[i]);
 	return ch_buf_steal(&b);
+}
+
+void ch_links_add(char **links, const char *url)
+{
+	size_t n = url ? strlen(url) : 0, i;
+	const char *p;
+	char *joined;
+
+	if (n == 0 || n > 2000)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
+			return;
+	for (p = *links; p && (p = strstr(p, url)) != NULL; p += n)
+		if ((p == *links || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return;
+	joined = *links ? ch_xasprintf("%s %s", *links, url) : ch_xstrdup(url);
+	free(*links);
+	*links = joined;
 }

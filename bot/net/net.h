@@ -75,6 +75,9 @@ struct ch_msg {
 	bool is_repost;        /* a repost (retweet): never an answer */
 	char *edit_of;         /* an edit: its first version's id, which it
 				  replaces in the log's view; NULL */
+	char *links;           /* the links it shares, expanded from the
+				  network's own link data (not the shortened
+				  form), separated by spaces; NULL if none */
 };
 
 struct ch_msg_page {
@@ -98,6 +101,10 @@ void ch_msg_page_add_once(struct ch_msg_page *page, struct ch_msg *m);
  * case-insensitively: for networks whose servers do not filter by tag
  * themselves. */
 bool ch_text_has_tag(const char *text, const char *tag);
+/* Adds url to the space-separated list *links (owned; created when NULL)
+ * unless it is there already, or empty, or holds a space or a control
+ * character. */
+void ch_links_add(char **links, const char *url);
 
 /* One page of the chat's posts: the hashtag's posts and the thread of
  * the chat's first post, within a time range. */

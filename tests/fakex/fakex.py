@@ -543,7 +543,8 @@ DEFAULT_PARTICIPANTS = {
         {"user": "obrien_team", "after": 2.5, "kind": "post",
          "questions": [2, 4, 6, 8, 10],
          "text": "A{n}: \"It's not my department\" - never say it. "
-                 "Say \"let me find out\". {hashtag}"},
+                 "Say \"let me find out\". Our script: "
+                 "https://cx.example.org/playbooks/find-out-{n} {hashtag}"},
         {"user": "priya_helps", "after": 3.0, "kind": "reply_question",
          "text": "Totally agree with this one, closing the loop matters most."},
         {"user": "sam_ops", "after": 0.5, "kind": "retweet", "questions": [1]},
@@ -783,8 +784,15 @@ class Store:
 
     # -- posts
     def add_tweet(self, author_id, text, created=None, reply_to=None,
-                  retweet_of=None, poll=None, conversation_id=None, live=True):
-        """Stores a post; returns its dict. Caller validates."""
+                  retweet_of=None, poll=None, conversation_id=None, live=True,
+                  shorten=False):
+        """Stores a post; returns its dict. Caller validates. shorten: a
+        participant's post, whose links X keeps as t.co links in its text
+        and gives whole only in entities.urls (the host's own posts keep
+        their text as sent here)."""
+        urls = []
+        if shorten:
+            text, urls = tco_shorten(text)
         with self.lock:
             now = self.now()
             t = float(int(created if created is not None else now))
@@ -797,7 +805,7 @@ class Store:
                   "conversation_id": conversation_id or (
                       parent["conversation_id"] if parent else tid),
                   "retweet_of": retweet_of, "quote_of": None, "poll": None,
-                  "posted_real": time.time()}
+                  "posted_real": time.time(), "urls": urls}
             if poll:
                 pid = self._new_id(now, True)
                 tw["poll"] = {"id": pid, "options": list(poll["options"]),
@@ -967,11 +975,12 @@ class Store:
                     self.add_tweet(uid, "RT @%s: %s" % (host, target["text"]),
                                    retweet_of=target_id)
                 elif kind == "reply_question":
-                    self.add_tweet(uid, text, reply_to=target_id)
+                    self.add_tweet(uid, text, reply_to=target_id, shorten=True)
                 elif kind == "reply_intro":
-                    self.add_tweet(uid, text, reply_to=intro_id or target_id)
+                    self.add_tweet(uid, text, reply_to=intro_id or target_id,
+                                   shorten=True)
                 else:
-                    self.add_tweet(uid, text)
+                    self.add_tweet(uid, text, shorten=True)
         return act
 
 
@@ -1089,6 +1098,8 @@ class Render:
                 ments.append(e)
             if ments:
                 ents["mentions"] = ments
+            if tw.get("urls"):
+                ents["urls"] = [dict(u) for u in tw["urls"]]
             if ents:
                 out["entities"] = ents
         if not nested:
@@ -2038,7 +2049,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     conv = orig["conversation_id"]
                 tw = store.add_tweet(uid, text, created=created, reply_to=reply,
                                      retweet_of=rt, poll=poll, conversation_id=conv,
-                                     live=created is None)
+                                     live=created is None, shorten=True)
                 if edit_of is not None:
                     # X: every version lists the chain, oldest first
                     chain = orig.get("edit_history") or [orig["id"]]
@@ -2169,6 +2180,29 @@ def parse_args(argv):
     except ValueError as e:
         p.error(str(e))
     return a
+
+
+_URL = re.compile(r"https?://[^\s]+")
+
+
+def tco_shorten(text):
+    """X's link wrapping: each URL in text becomes a t.co link (23
+    characters); returns (text, entities.urls), the positions in code
+    points of the new text."""
+    out, urls, pos = [], [], 0
+    for m in _URL.finditer(text):
+        out.append(text[pos:m.start()])
+        url = m.group(0)
+        tco = "https://t.co/" + hashlib.sha256(url.encode()).hexdigest()[:10]
+        start = len("".join(out))
+        out.append(tco)
+        disp = re.sub(r"^https?://(www\.)?", "", url)
+        urls.append({"start": start, "end": start + len(tco), "url": tco,
+                     "expanded_url": url,
+                     "display_url": disp[:25] + ("\u2026" if len(disp) > 25 else "")})
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out), urls
 
 
 def write_port_file(path, port):

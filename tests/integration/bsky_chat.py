@@ -98,7 +98,14 @@ def answer_while_running(net, proc, answers, faults, old, state_path):
                     elif n == 2:
                         answers.append(net.post("bob.test", "the silent treatment",
                                                 reply={"root": root, "parent": seen[2]}))
-                        answers.append(net.post("carol.test", "A2 \U0001F600 me too #ICMIchat"))
+                        # a link shown shortened, whole in its facet
+                        txt = "A2 \U0001F600 me too, see cx.example.org/bsky\u2026 #ICMIchat"
+                        b0 = len(txt.encode()[:txt.encode().index(b"cx.example")])
+                        b1 = b0 + len("cx.example.org/bsky\u2026".encode())
+                        answers.append(net.post("carol.test", txt, facets=[{
+                            "index": {"byteStart": b0, "byteEnd": b1},
+                            "features": [{"$type": "app.bsky.richtext.facet#link",
+                                          "uri": LINK}]}]))
                     elif n == 3:
                         answers.append(net.post("alice.test", "one owner per queue",
                                                 reply={"root": root, "parent": seen[3]}))
@@ -167,6 +174,9 @@ def check_facets(intro, wrap):
          [(s, e, "https://example.com/t")], "the wrap-up's link facet, its full stop left out")
 
 
+LINK = "https://cx.example.org/bsky/links-2026?ref=chat"
+
+
 def check_log(d, date, mine, answers, name):
     log = read_log(os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl"))
     posts = [e for e in log if e.get("kind") != "event"]
@@ -186,6 +196,9 @@ def check_log(d, date, mine, answers, name):
          "got:  %r\nwant: %r" % (got, want))
     t.ok(all(by_id.get(a["uri"], {}).get("url", "").startswith("https://bsky.app/profile/")
              for a in answers), "%s: answers carry their web address" % name)
+    t.eq([by_id.get(a["uri"], {}).get("links") for a in answers],
+         [None, None, LINK, None],
+         "%s: the shared link logged whole, from its facet (the text shows it cut)" % name)
     return by_id
 
 

@@ -38,7 +38,8 @@ with Snac(["chatbot", "alice", "bob"], d) as s:
                 continue
             asked.add(st["id"])
             n = st["content"].split("Q", 1)[1][0]
-            answers.append(("alice", n, s.post("alice", "A%s from alice #ICMIchat" % n)))
+            answers.append(("alice", n, s.post(
+                "alice", "A%s from alice, see https://cx.example.org/snac/a%s #ICMIchat" % (n, n))))
             answers.append(("bob", n, s.post("bob", "bob thinks so too", reply_to=st["id"])))
         time.sleep(0.3)
     if proc.poll() is None:
@@ -66,6 +67,10 @@ with Snac(["chatbot", "alice", "bob"], d) as s:
     t.ok(len(want) == 6 and got == want,
          "alice's tagged and bob's threaded answers, each with its question", (got, want))
     t.ok(all(e.get("net") == "mastodon" for e in posts), "every line carries net mastodon")
+    links = sorted(e.get("links") for e in posts
+                   if e.get("kind") == "answer" and e["username"].startswith("alice"))
+    t.eq(links, ["https://cx.example.org/snac/a%d" % n for n in (1, 2, 3)],
+         "the link in each of alice's answers is logged, from the status's HTML")
     t.ok(all("@" in e["username"] for e in posts if e.get("kind") == "answer"),
          "accounts as acct (user@host)", [e["username"] for e in posts])
 t.done()

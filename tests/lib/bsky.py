@@ -297,6 +297,16 @@ def answer(info, host, people, limit=300):
                     net.post(who, ANSWERS.get(n, "A%d: yes" % n).split(": ", 1)[1],
                              reply={"root": r["value"]["reply"]["root"],
                                     "parent": {"uri": r["uri"], "cid": r["cid"]}})
+                elif n == 2 and k == 0:
+                    # a link, shortened in the text as the app shows it,
+                    # whole in its facet
+                    txt = "A2: macros that sound human, like cx.example.org/macros\u2026 #ICMIchat"
+                    b0 = txt.encode().index(b"cx.example")
+                    b1 = b0 + len("cx.example.org/macros\u2026".encode())
+                    net.post(who, txt, facets=[{
+                        "index": {"byteStart": b0, "byteEnd": b1},
+                        "features": [{"$type": "app.bsky.richtext.facet#link",
+                                      "uri": "https://cx.example.org/guides/human-macros"}]}])
                 else:
                     net.post(who, ANSWERS.get(n, "A%d: yes" % n) + " #ICMIchat")
         time.sleep(0.2)

@@ -179,6 +179,8 @@ def answer(info, host, people, limit=300):
                 a = ANSWERS.get(n, "A%d: yes" % n)
                 if k % 2:
                     s.post(who, a.split(": ", 1)[1], reply_to=st["id"])
+                elif n == 4 and k == 0:
+                    s.post(who, a + ", our checklist: https://cx.example.org/checklists/hour #ICMIchat")
                 else:
                     s.post(who, a + " #ICMIchat")
         time.sleep(0.3)

@@ -353,6 +353,29 @@ static char *dup_str(json_t *o, const char *key)
 	return ch_xstrdup(json_string_value(json_object_get(o, key)));
 }
 
+/* The links a post shares: its link facets' URIs (the whole address,
+ * which the text may show shortened) and an external embed's. */
+static void links_of(json_t *pv, json_t *rec, struct ch_msg *m)
+{
+	json_t *f, *x, *embed;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(rec, "facets"), i, f)
+		json_array_foreach(json_object_get(f, "features"), j, x) {
+			const char *type = json_string_value(json_object_get(x, "$type"));
+
+			if (type && strcmp(type, "app.bsky.richtext.facet#link") == 0)
+				ch_links_add(&m->links, json_string_value(
+						     json_object_get(x, "uri")));
+		}
+	embed = json_object_get(rec, "embed");
+	if (!json_is_object(embed))
+		embed = json_object_get(pv, "embed");
+	x = json_object_get(embed, "external");
+	if (json_is_object(x))
+		ch_links_add(&m->links, json_string_value(json_object_get(x, "uri")));
+}
+
 /* A postView (searchPosts, a thread node's "post") as a message. */
 static int msg_of(json_t *pv, struct ch_msg *m)
 {
@@ -381,6 +404,7 @@ static int msg_of(json_t *pv, struct ch_msg *m)
 		json_object_get(json_object_get(reply, "root"), "uri")));
 	if (!m->conversation_id)
 		m->conversation_id = ch_xstrdup(uri);
+	links_of(pv, rec, m);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common.h"
+#include "net/net.h"
 
 /* Appends code point cp as UTF-8 (an invalid one as U+FFFD). */
 static void put_cp(struct ch_buf *b, unsigned long cp)
@@ -190,6 +191,11 @@ static void paragraph(struct ch_buf *b)
 
 char *ch_masto_text(const char *html)
 {
+	return ch_masto_text_links(html, NULL);
+}
+
+char *ch_masto_text_links(const char *html, char **links)
+{
 	struct ch_buf b = {0};
 	const char *s = html ? html : "";
 	int skip_link = 0; /* inside a link shown as its URL */
@@ -224,6 +230,8 @@ char *ch_masto_text(const char *html)
 			   !strstr(ch_buf_str(&t.cls), "mention") &&
 			   !strstr(ch_buf_str(&t.cls), "hashtag")) {
 			ch_buf_append(&b, t.href.data, t.href.len);
+			if (links)
+				ch_links_add(links, ch_buf_str(&t.href));
 			skip_link = 1;
 		}
 		ch_buf_free(&t.href);

@@ -11,5 +11,8 @@
 
 /* The plain text of html (NULL: ""). Caller frees. */
 char *ch_masto_text(const char *html);
+/* The same, and the links it shares (each link's href, not a mention's
+ * or a hashtag's) added to *links (net.h: ch_links_add). */
+char *ch_masto_text_links(const char *html, char **links);
 
 #endif

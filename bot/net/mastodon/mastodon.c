@@ -299,7 +299,7 @@ static int msg_of(json_t *st, struct ch_msg *msg)
 	msg->username = ch_xstrdup(str(acct, "acct") ? str(acct, "acct")
 						     : str(acct, "username"));
 	msg->name = ch_xstrdup(str(acct, "display_name"));
-	msg->text = ch_masto_text(str(st, "content"));
+	msg->text = ch_masto_text_links(str(st, "content"), &msg->links);
 	msg->in_reply_to_id = ch_xstrdup(str(st, "in_reply_to_id"));
 	msg->is_repost = json_is_object(json_object_get(st, "reblog"));
 	return 0;

@@ -20,7 +20,8 @@
 
 #define CH_XSRC "X API"
 #define CH_TWEET_FIELDS "created_at,author_id,conversation_id," \
-	"referenced_tweets,in_reply_to_user_id,note_tweet,edit_history_tweet_ids"
+	"referenced_tweets,in_reply_to_user_id,note_tweet,edit_history_tweet_ids," \
+	"entities"
 
 /* ---------------------------------------------------------------- */
 /* small JSON helpers                                               */
@@ -289,6 +290,30 @@ static void ch_parse_edits(json_t *t, struct ch_msg *tw)
 		tw->edit_of = ch_xstrdup(first);
 }
 
+/* The links a post shares: entities.urls[].expanded_url (of the long
+ * post's note_tweet when there is one), not the t.co form in its text;
+ * a photo's or video's own link is not one. */
+static void ch_parse_links(json_t *t, json_t *note, struct ch_msg *tw)
+{
+	json_t *ents = json_object_get(note ? note : t, "entities");
+	json_t *u;
+	size_t j;
+
+	if (!json_is_object(ents) && note)
+		ents = json_object_get(t, "entities");
+	json_array_foreach(json_object_get(ents, "urls"), j, u) {
+		const char *x = ch_j_peek(u, "unwound_url");
+
+		if (json_object_get(u, "media_key"))
+			continue;
+		if (!x)
+			x = ch_j_peek(u, "expanded_url");
+		if (x && (strncmp(x, "https://", 8) == 0 ||
+			  strncmp(x, "http://", 7) == 0))
+			ch_links_add(&tw->links, x);
+	}
+}
+
 /* One post of a page into tw. Returns 0, or 1 when it cannot be used (no
  * id, no text): it is left out, said at debug level. Every other field
  * is optional: a missing created_at is taken from the id, a field of the
@@ -322,6 +347,7 @@ static int ch_parse_tweet(json_t *t, size_t i, struct ch_msg *tw,
 	tw->conversation_id = ch_j_dup(t, "conversation_id");
 	ch_parse_refs(t, tw);
 	ch_parse_edits(t, tw);
+	ch_parse_links(t, note, tw);
 	if (tw->author_id && n_users) {
 		struct ch_user_ref key = { tw->author_id, NULL };
 		const struct ch_user_ref *u =
