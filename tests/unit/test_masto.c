@@ -70,6 +70,29 @@ static long len_of(const char *s, long *limit)
 	return ops->length(s, strlen(s), limit);
 }
 
+/* The links a status shares: each link's href, once; a mention's and a
+ * hashtag's links are none. */
+START_TEST(test_text_links)
+{
+	char *links = NULL;
+	char *text = ch_masto_text_links(
+		"<p>A1 see <a href=\"https://cx.example.org/a?b=1&amp;c=2\" rel=\"nofollow\">"
+		"<span class=\"invisible\">https://</span>cx.example.org/a</a> "
+		"<span class=\"h-card\"><a href=\"https://m.example/@ann\" class=\"u-url mention\">@ann</a></span> "
+		"<a href=\"https://m.example/tags/ICMIchat\" class=\"mention hashtag\" rel=\"tag\">#ICMIchat</a> "
+		"again <a href=\"https://cx.example.org/a?b=1&amp;c=2\">x</a></p>", &links);
+
+	ck_assert_str_eq(links, "https://cx.example.org/a?b=1&c=2");
+	ck_assert_ptr_nonnull(strstr(text, "#ICMIchat"));
+	free(text);
+	free(links);
+	links = NULL;
+	text = ch_masto_text_links("<p>no links #ICMIchat</p>", &links);
+	ck_assert_ptr_null(links);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_length)
 {
 	long limit = 0;
@@ -181,6 +204,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("pure");
 
 	tcase_add_test(tc, test_text);
+	tcase_add_test(tc, test_text_links);
 	tcase_add_test(tc, test_length);
 	tcase_add_test(tc, test_link_next);
 	tcase_add_test(tc, test_classify);

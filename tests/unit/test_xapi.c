@@ -205,6 +205,35 @@ START_TEST(test_parse_long_edited_and_renamed)
 }
 END_TEST
 
+/* The links a post shares: entities.urls' whole addresses (unwound_url
+ * first), a long post's from its note_tweet, each once; a photo's own link
+ * and what is no web address are none. */
+START_TEST(test_parse_links)
+{
+	struct ch_msg_page page;
+
+	parse_ok("{\"data\":[{\"id\":\"20\",\"text\":\"see https://t.co/a and https://t.co/b\","
+		 "\"entities\":{\"urls\":[{\"url\":\"https://t.co/a\","
+		 "\"expanded_url\":\"https://bit.ly/x\",\"unwound_url\":\"https://cx.example.org/x\"},"
+		 "{\"url\":\"https://t.co/b\",\"expanded_url\":\"https://cx.example.org/y\"},"
+		 "{\"url\":\"https://t.co/c\",\"expanded_url\":\"https://cx.example.org/y\"},"
+		 "{\"url\":\"https://t.co/p\",\"expanded_url\":\"https://x.com/a/status/1/photo/1\","
+		 "\"media_key\":\"3_1\"},"
+		 "{\"url\":\"https://t.co/j\",\"expanded_url\":\"javascript:alert(1)\"},"
+		 "{\"expanded_url\":7}]}},"
+		 "{\"id\":\"30\",\"text\":\"cut\",\"note_tweet\":{\"text\":\"whole https://t.co/n\","
+		 "\"entities\":{\"urls\":[{\"expanded_url\":\"https://cx.example.org/long\"}]}}},"
+		 "{\"id\":\"40\",\"text\":\"none\",\"entities\":{\"urls\":\"oops\"}}]}",
+		 &page);
+	ck_assert_uint_eq(page.n, 3);
+	ck_assert_str_eq(page.msgs[0].links,
+			 "https://cx.example.org/x https://cx.example.org/y");
+	ck_assert_str_eq(page.msgs[1].links, "https://cx.example.org/long");
+	ck_assert_ptr_null(page.msgs[2].links);
+	ch_msg_page_free(&page);
+}
+END_TEST
+
 START_TEST(test_parse_huge_numbers)
 {
 	parse_fails("{\"meta\":{\"result_count\":99999999999999999999999}}", "malformed JSON");
@@ -557,7 +586,8 @@ START_TEST(test_search_query_encoding)
 		"GET /2/tweets/search/recent?query=%23ICMIchat%20caf%C3%A9%20-is%3Aretweet"
 		"&max_results=100&since_id=1000&start_time=2026-12-01T18%3A00%3A00Z"
 		"&tweet.fields=created_at%2Cauthor_id%2Cconversation_id%2Creferenced_tweets"
-		"%2Cin_reply_to_user_id%2Cnote_tweet%2Cedit_history_tweet_ids&expansions=author_id&user.fields=username%2Cname HTTP/1.1"));
+		"%2Cin_reply_to_user_id%2Cnote_tweet%2Cedit_history_tweet_ids%2Centities"
+			 "&expansions=author_id&user.fields=username%2Cname HTTP/1.1"));
 	ch_msg_page_free(&page);
 	/* bad request parameters are refused before sending */
 	req.max_results = 5;
@@ -723,6 +753,7 @@ static Suite *suite(void)
 	tcase_add_test(tp, test_parse_wrong_types);
 	tcase_add_test(tp, test_parse_skips_only_the_unusable);
 	tcase_add_test(tp, test_parse_long_edited_and_renamed);
+	tcase_add_test(tp, test_parse_links);
 	tcase_add_test(tp, test_parse_huge_numbers);
 	tcase_add_test(tp, test_parse_full_page_join);
 	tcase_add_test(tp, test_parse_poll);
