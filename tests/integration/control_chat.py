@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
+from itest import (wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
                    workdir, write_schedule)
 from chatcheck import DATE, state_of  # noqa: E402
 from masto import MastoFake, creds_file  # noqa: E402
@@ -27,13 +27,6 @@ t = Tap()
 SPEED = 60 if SLOW else 120
 
 
-def wait_until(cond, limit):
-    end = time.time() + limit
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def posted(state_path, key):

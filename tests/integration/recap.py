@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
+from itest import wait_until, Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
 from chatcheck import DATE  # noqa: E402
 from masto import MastoFake, creds_file  # noqa: E402
 
@@ -28,13 +28,6 @@ t = Tap()
 URL = "https://icmi.example/recaps/2026-12-01"
 
 
-def wait_until(cond, limit):
-    end = time.time() + limit
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 d = workdir("recap")

@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
+from itest import (wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
                    workdir, write_schedule)
 from chatcheck import DATE, state_of  # noqa: E402
 
@@ -27,13 +27,6 @@ REMINDERS = ('( { before = 10; text = "Soon: {title}, at {time}"; },\n'
              '  { before = 3; text = "In 3 minutes, {day}: {title}"; } )')
 
 
-def wait_until(cond, limit):
-    end = time.time() + limit
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def created(fake):

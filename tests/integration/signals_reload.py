@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import SLOW, Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
+from itest import wait_until, SLOW, Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
 from chatcheck import (DATE, created_counts, log_problems, planned,  # noqa: E402
                        post_records, raw_lines, state_of, window_end)
 
@@ -26,13 +26,6 @@ def paths(d):
     return os.path.join(r, DATE + ".state.json"), os.path.join(r, DATE + ".jsonl")
 
 
-def wait_until(cond, limit):
-    end = time.time() + limit
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def n_created(fake):

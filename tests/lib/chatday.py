@@ -10,7 +10,7 @@ once, within late_limit: a real chat that a test can run in seconds.
 import os
 import time
 
-from itest import WEEKDAYS, write_schedule
+from itest import WEEKDAYS, wait_until, write_schedule  # noqa: F401 (wait_until: for the chatday scripts)
 QUESTIONS = ["What is your biggest pet peeve?",
              "Which peeve do you see in your own team?",
              "What one change would fix it?"]
@@ -47,15 +47,6 @@ def minute_start(offset):
     """The start of the minute `offset` seconds from now (epoch)."""
     t = int(time.time() + offset)
     return t - t % 60
-
-
-def wait_until(cond, limit, step=0.02):
-    end = time.time() + limit
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def host_ids_of(fake, host_id="1700000000000000001"):

@@ -213,6 +213,17 @@ def proc_rss_kib(pid):
     return -1
 
 
+def wait_until(cond, limit, step=0.01):
+    """Polls cond() until it holds or limit seconds have passed; returns
+    whether it held (checked once more at the end)."""
+    end = time.time() + limit
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return bool(cond())
+
+
 def read_log(path):
     """The JSON lines of a participation log (bad lines skipped)."""
     out = []
