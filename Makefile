@@ -13,7 +13,7 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 DESTDIR  ?=
 
 CC       ?= cc
-PKGS     := libcurl oauth jansson libconfig libutf8proc
+PKGS     := libcurl oauth jansson libconfig libutf8proc libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -47,6 +47,14 @@ all: deps-check $(BIN) $(WAITER)
 deps-check:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "chathost: missing libraries ($(PKGS)); run 'make deps'" >&2; exit 1; }
+
+# the board's page, one self-contained HTML file, as a C string (the
+# generated file is committed, so a build needs no generator)
+bot/board_page.c: bot/board.html
+	{ echo '/* board_page.c - generated from board.html by make: do not edit */'; \
+	  echo 'const char ch_board_page[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
 
 # exact header dependencies: -MMD writes bot/X.d beside each object
 bot/%.o: bot/%.c

@@ -11,7 +11,8 @@
 static const char run_usage[] =
 	"usage: chathost run [--once] [--date YYYY-MM-DD] [--rehearse[=SPEED]]\n"
 	"                    [--dry-run] [--api-base [NET=]URL]... [--backfill [--full]]\n"
-	"                    [--yes] [-v | -q] SCHEDULE\n"
+	"                    [--yes] [--board ADDR:PORT [--board-token FILE]]\n"
+	"                    [-v | -q] SCHEDULE\n"
 	"  Hosts the chats of SCHEDULE: posts the intro, the questions and the\n"
 	"  wrap-up on time and captures the answers into the log.\n"
 	"  --once            host the next chat only, then exit\n"
@@ -28,6 +29,11 @@ static const char run_usage[] =
 	"                    --date (past chats, up to 7 days back; with\n"
 	"                    --rehearse: of that date's rehearsal)\n"
 	"  --full            with --backfill: sweep the whole capture window\n"
+	"  --board ADDR:PORT serve the live board of the hour there (read-only;\n"
+	"                    e.g. 127.0.0.1:8080; port 0: any free one, said\n"
+	"                    in the log); an address other than loopback needs\n"
+	"                    a token: --board-token FILE (mode 0600) or\n"
+	"                    CHATHOST_BOARD_TOKEN\n"
 	"  -v, --verbose     trace requests (secrets redacted)\n"
 	"  -q, --quiet       warnings and errors only\n";
 
@@ -42,6 +48,8 @@ int ch_cmd_run(int argc, char **argv)
 		{"backfill", no_argument, NULL, 'b'},
 		{"full", no_argument, NULL, 'f'},
 		{"yes", no_argument, NULL, 'y'},
+		{"board", required_argument, NULL, 'B'},
+		{"board-token", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -93,6 +101,12 @@ int ch_cmd_run(int argc, char **argv)
 		case 'y':
 			o.yes = true;
 			break;
+		case 'B':
+			o.board = optarg;
+			break;
+		case 'T':
+			o.board_token = optarg;
+			break;
 		case 'v':
 			level = CH_LOG_DEBUG;
 			break;
@@ -128,6 +142,8 @@ int ch_cmd_run(int argc, char **argv)
 				      "run: --backfill needs --date (the chat to backfill)");
 	if (o.full && !o.backfill)
 		return ch_usage_error(run_usage, "run: --full goes with --backfill");
+	if (o.board_token && !o.board)
+		return ch_usage_error(run_usage, "run: --board-token goes with --board");
 	if (o.backfill && o.dry_run)
 		return ch_usage_error(run_usage,
 				      "run: --backfill cannot be combined with --dry-run");

@@ -10,7 +10,8 @@
 
 static const char watch_usage[] =
 	"usage: chathost watch [--rehearse[=SPEED]] [--api-base [NET=]URL]...\n"
-	"                      [--for SECONDS] [-v|-q] SCHEDULE\n"
+	"                      [--for SECONDS] [--board ADDR:PORT [--board-token FILE]]\n"
+	"                      [-v|-q] SCHEDULE\n"
 	"  The care watch of the schedule's watch group: mentions of its\n"
 	"  accounts and posts with its hashtags open cases on every network;\n"
 	"  a staff reply answers them; the notifiers hear of a case unanswered\n"
@@ -20,6 +21,9 @@ static const char watch_usage[] =
 	"  --api-base [NET=]URL  use URL instead of the schedule's for network\n"
 	"                    NET (X without NET=); repeatable\n"
 	"  --for SECONDS     stop after this many seconds\n"
+	"  --board ADDR:PORT serve the live board of the open cases there (as\n"
+	"                    run's; not loopback: --board-token FILE or\n"
+	"                    CHATHOST_BOARD_TOKEN)\n"
 	"  -v, --verbose     trace every request; -q, --quiet: warnings only\n";
 
 int ch_cmd_watch(int argc, char **argv)
@@ -28,6 +32,8 @@ int ch_cmd_watch(int argc, char **argv)
 		{"rehearse", optional_argument, NULL, 'r'},
 		{"api-base", required_argument, NULL, 'a'},
 		{"for", required_argument, NULL, 'f'},
+		{"board", required_argument, NULL, 'B'},
+		{"board-token", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -60,6 +66,12 @@ int ch_cmd_watch(int argc, char **argv)
 						      "watch: --for %s: give a number of seconds",
 						      optarg);
 			break;
+		case 'B':
+			o.board = optarg;
+			break;
+		case 'T':
+			o.board_token = optarg;
+			break;
 		case 'v':
 			level = CH_LOG_DEBUG;
 			break;
@@ -75,6 +87,8 @@ int ch_cmd_watch(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return ch_usage_error(watch_usage, "watch: give one SCHEDULE file");
+	if (o.board_token && !o.board)
+		return ch_usage_error(watch_usage, "watch: --board-token goes with --board");
 	o.schedule_path = argv[optind];
 	ch_log_setup(level, NULL);
 	return ch_watch_main(&o);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "board.h"
 #include "capture.h"
 #include "chtime.h"
 #include "cli.h"
@@ -203,7 +204,12 @@ struct chat {
 	time_t remind_tried;           /* reminders up to this instant were
 					  tried (posted, skipped, or not:
 					  no valid topic file) */
+	struct ch_board **board;       /* borrowed: the run's board slot
+					  (board.h); NULL or *board NULL:
+					  none */
 };
+
+static void board_chat(struct chat *c, const char *log_path);
 
 static double real_at(const struct chat *c, time_t t)
 {
@@ -924,6 +930,8 @@ static void reload(struct chat *c)
 	memset(&np, 0, sizeof np);
 	memset(&nt, 0, sizeof nt);
 	ch_log(CH_LOG_INFO, "reloaded: %zu posts planned", c->plan.n_posts);
+	if (c->log == &c->log_store)
+		board_chat(c, NULL);
 cleanup:
 	ch_plan_free(&np);
 	ch_topic_free(&nt);
@@ -1294,6 +1302,12 @@ static void wait_in_waiter(const struct chat *c, double wake)
 		       at, c->s->timezone, waiter);
 	}
 	fflush(NULL);
+	if (c->board && *c->board) {
+		/* no board while waiting in chathost-wait: the next run of
+		 * this command starts it again */
+		ch_board_stop(*c->board);
+		*c->board = NULL;
+	}
 	ch_lock_pass_on(c->lock_fd);
 	exec_blocked(waiter, argv);
 	ch_log(CH_LOG_WARN, "cannot run %s: %s; waiting here", waiter,
@@ -2068,6 +2082,44 @@ static void chat_about(struct chat *c)
 				    json_string(c->x->ops->name));
 }
 
+/* The board (board.h): the chat, its zone and plan, and the files it
+ * tails (the chat's log; the care folder of a chat with a watch group). */
+static void board_chat(struct chat *c, const char *log_path)
+{
+	struct ch_board *b = c->board ? *c->board : NULL;
+	json_t *o, *posts, *nets;
+	size_t i;
+
+	if (!b || c->o->dry_run)
+		return;
+	posts = json_array();
+	for (i = 0; i < c->plan.n_posts; i++) {
+		const struct ch_post *p = &c->plan.posts[i];
+		char label[48];
+
+		json_array_append_new(posts, json_pack("{s:s, s:s, s:f, s:s}",
+			"key", p->key, "label", ch_plan_post_label(p, label, sizeof label),
+			"due", real_at(c, p->at), "text", p->text));
+	}
+	nets = json_array();
+	for (i = 0; i < c->s->n_nets; i++)
+		json_array_append_new(nets, json_string(c->s->nets[i].name));
+	o = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:o, s:o}", "hashtag",
+		      c->s->hashtag ? c->s->hashtag : "", "date", c->date,
+		      "timezone", c->s->timezone, "speed", c->tl.speed,
+		      "rstart", c->tl.rstart, "tbase", (double)c->tl.tbase,
+		      "networks", nets, "posts", posts);
+	if (ch_json_str(c->st.root, "title"))
+		json_object_set_new(o, "title",
+				    json_string(ch_json_str(c->st.root, "title")));
+	ch_board_chat(b, o);
+	json_decref(o);
+	if (log_path)
+		ch_board_tail(b, log_path, "line", false);
+	if (c->wel && c->wel->dir)
+		ch_board_tail(b, c->wel->dir, "care", true);
+}
+
 /* A "not welcomed" alert: the log line, and the notifiers of a real chat. */
 static void welcome_alert(void *ctx, const char *msg)
 {
@@ -2373,6 +2425,7 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 	chat_about(c);
 	if (!c->remind_only)
 		welcome_open(c);
+	board_chat(c, log_path);
 	window_end = real_at(c, c->plan.end) +
 		     (double)c->s->capture_after * 60.0 / c->tl.speed;
 	for (i = 0; i < n_extra; i++) {
@@ -2428,6 +2481,7 @@ struct run {
 	struct run_net extra[CH_MAX_NETS]; /* the further networks */
 	size_t n_extra;
 	int lock_fd;
+	struct ch_board *board;        /* owned: --board, or NULL */
 };
 
 /* The real instant the chat starting at start stops being worth trying:
@@ -2530,6 +2584,20 @@ static const char *real_url(const struct run *r)
 /* Loads the schedule and the credentials, takes the chat folder's lock,
  * and refuses a rehearsal on a real network without --yes. Returns an
  * exit status. */
+/* --board: the live board, for the run's chats. Returns 0 or -1 (said). */
+static int start_board(struct run *r)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	r->board = ch_board_open(r->o->board, r->o->board_token, &err);
+	if (!r->board) {
+		ch_error_print(&err, stderr);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_open(struct run *r)
 {
 	const struct ch_host_opts *o = r->o;
@@ -2572,6 +2640,10 @@ static int run_open(struct run *r)
 	free(dir);
 	if (r->lock_fd < 0) {
 		ch_error_print(&err, stderr);
+		goto cleanup;
+	}
+	if (o->board && !o->backfill && start_board(r) < 0) {
+		rc = CH_EXIT_USAGE;
 		goto cleanup;
 	}
 	if (ch_net_open_named(&r->x, r->s.nets[0].name,
@@ -2758,6 +2830,7 @@ static void chat_init(struct chat *c, struct run *r, const char *date,
 	c->x = r->have_x ? &r->x : NULL;
 	c->lock_fd = r->lock_fd;
 	c->start = start;
+	c->board = &r->board;
 	snprintf(c->date, sizeof c->date, "%s", date);
 }
 
@@ -2941,6 +3014,7 @@ cleanup:
 			ch_net_close(&r.extra[i].net);
 	if (r.lock_fd >= 0)
 		close(r.lock_fd);
+	ch_board_stop(r.board);
 	ch_schedule_free(&r.s);
 	return rc;
 }

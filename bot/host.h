@@ -24,6 +24,8 @@ struct ch_host_opts {
 	bool full;                 /* --full: backfill the whole window */
 	bool yes;                  /* --yes: a rehearsal may post to a real
 				      (not loopback) network */
+	const char *board;         /* borrowed: --board ADDR:PORT, or NULL */
+	const char *board_token;   /* borrowed: --board-token FILE, or NULL */
 	int argc;                  /* the run command's own arguments (argv[0] */
 	char **argv;               /* is "run"), borrowed: to exec again after
 				      a long wait in chathost-wait */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "capture.h"
 #include "care.h"
 #include "chtime.h"
@@ -58,6 +59,7 @@ struct ch_watch_run {
 	size_t n_nets;
 	char *dir;                   /* owned: the care folder */
 	double start;                /* real instant the watch started */
+	struct ch_board *board;      /* owned: --board, or NULL */
 };
 
 /* ---- the read and the sink (capture.h hooks) ---- */
@@ -381,6 +383,32 @@ static int start(struct ch_watch_run *w)
 	return 0;
 }
 
+/* --board: the watch's cases live (board.h: the care folder tailed).
+ * Returns 0 or an exit status (said). */
+static int watch_board(struct ch_watch_run *w)
+{
+	struct ch_error err;
+	json_t *o, *nets = json_array();
+	size_t i;
+
+	ch_error_clear(&err);
+	w->board = ch_board_open(w->o->board, w->o->board_token, &err);
+	if (!w->board) {
+		ch_error_print(&err, stderr);
+		json_decref(nets);
+		return CH_EXIT_USAGE;
+	}
+	for (i = 0; i < w->s.n_nets; i++)
+		json_array_append_new(nets, json_string(w->s.nets[i].name));
+	o = json_pack("{s:s, s:s, s:s, s:f, s:o, s:[]}", "hashtag", w->s.name,
+		      "title", "care watch", "timezone", w->s.timezone, "speed",
+		      w->o->speed > 0 ? w->o->speed : 1.0, "networks", nets, "posts");
+	ch_board_chat(w->board, o);
+	json_decref(o);
+	ch_board_tail(w->board, w->dir, "care", true);
+	return 0;
+}
+
 int ch_watch_main(const struct ch_watch_opts *o)
 {
 	struct ch_watch_run *w = ch_xcalloc(1, sizeof *w);
@@ -400,6 +428,8 @@ int ch_watch_main(const struct ch_watch_opts *o)
 		     w->s.name);
 	rc = start(w);
 	if (rc)
+		goto cleanup;
+	if (o->board && (rc = watch_board(w)) != 0)
 		goto cleanup;
 	ch_log(CH_LOG_INFO, "watch: %zu network%s, %zu open case%s", w->n_nets,
 	       w->n_nets == 1 ? "" : "s", ch_care_open_cases(&w->care),
@@ -423,6 +453,7 @@ cleanup:
 	for (i = 0; i < w->n_nets; i++)
 		if (w->nets[i].open)
 			ch_net_close(&w->nets[i].net);
+	ch_board_stop(w->board);
 	if (w->care_open)
 		ch_care_close(&w->care);
 	ch_schedule_free(&w->s);

@@ -31,6 +31,8 @@ struct ch_watch_opts {
 	size_t n_api_bases;
 	double stop_after;           /* > 0: stop after this many real
 					seconds (tests, benchmarks) */
+	const char *board;           /* --board ADDR:PORT, or NULL */
+	const char *board_token;     /* --board-token FILE, or NULL */
 };
 
 /* Runs the watch until stopped. Returns an exit status. */
