@@ -1,5 +1,5 @@
 /* board.c - the live board (board.h). */
-#define _DEFAULT_SOURCE /* getaddrinfo's flags, IN6_IS_ADDR_LOOPBACK */
+#define _GNU_SOURCE /* getaddrinfo's flags, IN6_IS_ADDR_LOOPBACK, gettid */
 #include "board.h"
 
 #include <arpa/inet.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -58,7 +59,18 @@ struct ch_board {
 
 /* ---- the events ---------------------------------------------------------- */
 
-/* Appends an event (data: one line of JSON). Locked by the caller. */
+/* The board's threads yield the CPU to the posting and the capture: on
+ * Linux each runs at nice 10 (a tenth of their share), elsewhere at the
+ * process's own priority. A post never waits for a page. */
+static void background(void)
+{
+#ifdef __linux__
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+#endif
+}
+
+/* Appends an event (data: one line of JSON). Locked by the caller, who
+ * wakes the streams once its events are in. */
 static void push_locked(struct ch_board *b, const char *type, const char *data)
 {
 	long id = b->first_id + (long)b->n;
@@ -79,7 +91,6 @@ static void push_locked(struct ch_board *b, const char *type, const char *data)
 	}
 	b->frames[b->n++] = ch_xasprintf("id: %ld\nevent: %s\ndata: %s\n\n", id,
 					 type, data);
-	pthread_cond_broadcast(&b->cv);
 }
 
 void ch_board_chat(struct ch_board *b, json_t *chat)
@@ -93,6 +104,7 @@ void ch_board_chat(struct ch_board *b, json_t *chat)
 		return;
 	pthread_mutex_lock(&b->mu);
 	push_locked(b, "chat", data);
+	pthread_cond_broadcast(&b->cv);
 	pthread_mutex_unlock(&b->mu);
 	free(data);
 }
@@ -193,10 +205,10 @@ static void *feeder_main(void *arg)
 {
 	struct ch_board *b = arg;
 
+	background();
 	for (;;) {
 		struct timespec ts;
 		size_t i, n;
-
 		bool last;
 
 		pthread_mutex_lock(&b->mu);
@@ -207,6 +219,9 @@ static void *feeder_main(void *arg)
 		 * n_tails counts it); their file and offset are this thread's */
 		for (i = 0; i < n; i++)
 			tail_once(b, &b->tails[i]);
+		pthread_mutex_lock(&b->mu);
+		pthread_cond_broadcast(&b->cv); /* the streams: once a pass */
+		pthread_mutex_unlock(&b->mu);
 		if (last)
 			break;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -263,7 +278,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct ch_board *b = s->b;
 	size_t n;
 
-	(void)pos;
+	if (pos == 0)
+		background(); /* this connection's thread */
 	if (s->off == s->len) {
 		struct timespec ts;
 		int r = 0;

@@ -1,0 +1,175 @@
+/* test_board.c - the live board's server (board.h): which addresses are
+ * loopback, where its token comes from and what it must be, and one
+ * board on 127.0.0.1 serving its page and its events: the chat given,
+ * then each line written to a tailed file, resumed after Last-Event-ID. */
+#include <check.h>
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "board.h"
+
+static char dir[] = "/tmp/chathost-board-XXXXXX";
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	unsetenv("CHATHOST_BOARD_TOKEN");
+}
+
+static void teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(dir, sizeof dir, "/tmp/chathost-board-XXXXXX");
+}
+
+START_TEST(test_loopback)
+{
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_board_loopback("127.0.0.1:8080", &err), 1);
+	ck_assert_int_eq(ch_board_loopback("127.1.2.3:0", &err), 1);
+	ck_assert_int_eq(ch_board_loopback("[::1]:8080", &err), 1);
+	ck_assert_int_eq(ch_board_loopback("0.0.0.0:8080", &err), 0);
+	ck_assert_int_eq(ch_board_loopback("[::]:8080", &err), 0);
+	ck_assert_int_eq(ch_board_loopback("192.168.1.5:80", &err), 0);
+	ck_assert_int_eq(ch_board_loopback("8080", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "ADDRESS:PORT"));
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_board_loopback("127.0.0.1:http", &err), -1);
+}
+END_TEST
+
+START_TEST(test_token)
+{
+	struct ch_error err;
+	char path[300];
+	char *tok;
+	FILE *fp;
+
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_board_token(NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "needs a token"));
+	setenv("CHATHOST_BOARD_TOKEN", "short", 1);
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_board_token(NULL, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "16 characters"));
+	setenv("CHATHOST_BOARD_TOKEN", "a-long-enough-token-1234", 1);
+	tok = ch_board_token(NULL, &err);
+	ck_assert_str_eq(tok, "a-long-enough-token-1234");
+	free(tok);
+	snprintf(path, sizeof path, "%s/token", dir);
+	fp = fopen(path, "w");
+	fputs("from-the-file-0123456789\nsecond line\n", fp);
+	fclose(fp);
+	chmod(path, 0640);
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_board_token(path, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "chmod 600"));
+	chmod(path, 0600);
+	tok = ch_board_token(path, &err);
+	ck_assert_str_eq(tok, "from-the-file-0123456789");
+	free(tok);
+}
+END_TEST
+
+/* GET target with extra headers; up to size-1 bytes of the answer (the
+ * stream's first, then the connection is closed). */
+static void get(int port, const char *target, const char *headers, char *out,
+		size_t size, const char *until)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t n = 0;
+	char req[512];
+	ssize_t r;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
+		 target, headers);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	out[0] = '\0';
+	while (n < size - 1 && (r = read(fd, out + n, size - 1 - n)) > 0) {
+		n += (size_t)r;
+		out[n] = '\0';
+		if (until && strstr(out, until))
+			break;
+	}
+	close(fd);
+}
+
+START_TEST(test_serve)
+{
+	struct ch_error err;
+	struct ch_board *b;
+	char url[128], buf[8192], path[300];
+	json_t *chat = json_pack("{s:s, s:s}", "hashtag", "#ICMIchat",
+				 "timezone", "America/New_York");
+	int port;
+	FILE *fp;
+
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_board_start("0.0.0.0:0", NULL, url, sizeof url, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "needs a token"));
+	b = ch_board_start("127.0.0.1:0", NULL, url, sizeof url, &err);
+	ck_assert_msg(b != NULL, "%s", err.text);
+	ck_assert_int_eq(sscanf(url, "http://127.0.0.1:%d/", &port), 1);
+	ck_assert_int_gt(port, 0);
+	ch_board_chat(b, chat);
+	snprintf(path, sizeof path, "%s/2026-12-01.jsonl", dir);
+	fp = fopen(path, "w");
+	fputs("{\"kind\":\"answer\",\"id\":\"1\",\"text\":\"A1 <b>x</b>\"}\nnot json\n", fp);
+	fclose(fp);
+	ch_board_tail(b, path, "line", false);
+	get(port, "/", "", buf, sizeof buf, "</html>");
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+	ck_assert_ptr_nonnull(strstr(buf, "Content-Security-Policy: default-src 'none'"));
+	ck_assert_ptr_null(strstr(buf, "{{NONCE}}"));
+	get(port, "/events", "", buf, sizeof buf, "event: line");
+	ck_assert_ptr_nonnull(strstr(buf, "id: 1\nevent: chat\ndata: {\"hashtag\":\"#ICMIchat\""));
+	ck_assert_ptr_nonnull(strstr(buf, "id: 2\nevent: line\ndata: {\"kind\":\"answer\",\"id\":\"1\",\"text\":\"A1 <b>x</b>\"}"));
+	/* a line written later; a reconnect after id 2 gets only it */
+	fp = fopen(path, "a");
+	fputs("{\"kind\":\"answer\",\"id\":\"2\",\"text\":\"A2\"}\n", fp);
+	fclose(fp);
+	get(port, "/events", "Last-Event-ID: 2\r\n", buf, sizeof buf, "\"A2\"");
+	ck_assert_ptr_null(strstr(buf, "id: 1\n"));
+	ck_assert_ptr_null(strstr(buf, "id: 2\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "id: 3\nevent: line\n"));
+	get(port, "/nope", "", buf, sizeof buf, NULL);
+	ck_assert_ptr_nonnull(strstr(buf, "404"));
+	ch_board_stop(b);
+	json_decref(chat);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("board");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_loopback);
+	tcase_add_test(tc, test_token);
+	tcase_add_test(tc, test_serve);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#include "unit.h"
