@@ -31,7 +31,7 @@ from itest import (ROOT, SLOW, Fake, Tap, bot_env, run_bot, start_bot,  # noqa: 
 from chatcheck import DATE  # noqa: E402
 from cdp import Browser  # noqa: E402
 
-SPEED = 60 if SLOW else 120
+SPEED = 120 if SLOW else 240
 t = Tap()
 SHOTS = os.path.join(ROOT, "tests", "out", "board-shots")
 shutil.rmtree(SHOTS, ignore_errors=True)

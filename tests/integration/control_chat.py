@@ -24,7 +24,7 @@ from chatcheck import DATE, state_of  # noqa: E402
 from masto import MastoFake, creds_file  # noqa: E402
 
 t = Tap()
-SPEED = 60 if SLOW else 120
+SPEED = 120 if SLOW else 240
 
 
 
