@@ -128,14 +128,16 @@ try:
         b.screenshot(os.path.join(SHOTS, "2-mid-chat.png"))
         # a page opened now shows the whole hour so far
         n_now = b.eval("document.querySelectorAll('.a').length")
-        with Browser(d) as b2:
-            b2.open(url)
+        with b.page(url, width=390, height=844) as b2:   # a phone
             wait_until(lambda: b2.eval("document.querySelectorAll('.a').length") >= n_now, 5)
             n_late = b2.eval("document.querySelectorAll('.a').length")
             posted = b2.eval("document.querySelectorAll('#tl .posted').length")
+            wide = b2.eval("document.documentElement.scrollWidth")
+            b2.screenshot(os.path.join(SHOTS, "2b-mid-chat-on-a-phone.png"))
         t.ok(n_now > 0 and n_late >= n_now and posted >= 5,
              "a page opened mid-chat shows every answer so far (%d of %d) and the posts made"
              % (n_late, n_now))
+        t.ok(wide <= 392, "on a phone's width (390 px) nothing runs off the side (%s px)" % wide)
         t.ok(wait_until(lambda: p.poll() is not None, 90), "the chat ended")
         time.sleep(1.0)
         b.screenshot(os.path.join(SHOTS, "3-after-the-wrap-up.png"))

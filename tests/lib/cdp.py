@@ -99,8 +99,36 @@ class WebSocket:
             pass
 
 
+class Page:
+    """A further page (tab) of a Browser: the same calls, on its own
+    connection. Close it before its browser."""
+
+    def __init__(self, port, url, width, height):
+        with urllib.request.urlopen(urllib.request.Request(
+                "http://127.0.0.1:%d/json/new?about:blank" % port, method="PUT"),
+                timeout=10) as r:
+            info = json.loads(r.read())
+        self.ws = WebSocket(info["webSocketDebuggerUrl"])
+        self.seq = 0
+        self.events = []
+        self.call("Page.enable")
+        self.call("Runtime.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=width < 600)
+        self.open(url)
+
+    def close(self):
+        self.ws.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class Browser:
-    """One headless Chromium with one page."""
+    """One headless Chromium with one page (and Page for more)."""
 
     def __init__(self, d, width=1280, height=1500):
         self.dir = tempfile.mkdtemp(prefix="chromium.", dir=d)
@@ -119,7 +147,7 @@ class Browser:
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("chromium did not start; see %s" % self.log.name)
             time.sleep(0.05)
-        port = int(open(port_file).read().split()[0])
+        port = self.port = int(open(port_file).read().split()[0])
         pages = []
         while not pages and time.time() < deadline:
             with urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port, timeout=10) as r:
@@ -166,6 +194,10 @@ class Browser:
     def console_errors(self):
         return [e for e in self.events if e.get("method") == "Runtime.exceptionThrown"]
 
+    def page(self, url, width=1280, height=1500):
+        """Another page of this browser on url, at width x height."""
+        return Page(self.port, url, width, height)
+
     def close(self):
         self.ws.close()
         if self.proc.poll() is None:
@@ -183,3 +215,8 @@ class Browser:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# a further page speaks the same protocol as the first
+for _name in ("call", "open", "eval", "screenshot", "console_errors"):
+    setattr(Page, _name, getattr(Browser, _name))
