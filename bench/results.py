@@ -473,7 +473,7 @@ def board_section(m, targets):
                     m[key + "_rss_kib"] / 1024.0))
     out.append("")
     out.append("Each reading client got at least %d events. The board's threads "
-               "run at nice 10 (Linux): they take the CPU the posting and the capture leave; "
+               "that serve the clients run at nice 10 (Linux): they take the CPU the posting and the capture leave; "
                "a first version without that let one post of 40 arrive 111 ms late with 200 "
                "clients on this 2-core machine." % m["events_min"])
     out.append("")

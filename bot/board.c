@@ -59,9 +59,10 @@ struct ch_board {
 
 /* ---- the events ---------------------------------------------------------- */
 
-/* The board's threads yield the CPU to the posting and the capture: on
- * Linux each runs at nice 10 (a tenth of their share), elsewhere at the
- * process's own priority. A post never waits for a page. */
+/* The clients' threads yield the CPU to the posting and the capture: on
+ * Linux each runs at nice 10, elsewhere at the process's own priority.
+ * (The one thread that reads the files keeps its priority: it is cheap,
+ * and the pages' freshness depends on it.) A post never waits for a page. */
 static void background(void)
 {
 #ifdef __linux__
@@ -205,7 +206,6 @@ static void *feeder_main(void *arg)
 {
 	struct ch_board *b = arg;
 
-	background();
 	for (;;) {
 		struct timespec ts;
 		size_t i, n;

@@ -103,11 +103,14 @@ class Page:
     """A further page (tab) of a Browser: the same calls, on its own
     connection. Close it before its browser."""
 
-    def __init__(self, port, url, width, height):
-        with urllib.request.urlopen(urllib.request.Request(
-                "http://127.0.0.1:%d/json/new?about:blank" % port, method="PUT"),
-                timeout=10) as r:
-            info = json.loads(r.read())
+    def __init__(self, browser, url, width, height):
+        # a background tab: the first page stays in front (a page in the
+        # background has its timers and rendering throttled)
+        tid = browser.call("Target.createTarget", url="about:blank",
+                           background=True)["targetId"]
+        with urllib.request.urlopen("http://127.0.0.1:%d/json/list" % browser.port,
+                                    timeout=10) as r:
+            info = next(p for p in json.loads(r.read()) if p.get("id") == tid)
         self.ws = WebSocket(info["webSocketDebuggerUrl"])
         self.seq = 0
         self.events = []
@@ -196,7 +199,7 @@ class Browser:
 
     def page(self, url, width=1280, height=1500):
         """Another page of this browser on url, at width x height."""
-        return Page(self.port, url, width, height)
+        return Page(self, url, width, height)
 
     def close(self):
         self.ws.close()
