@@ -140,7 +140,7 @@ try:
         t.ok(wide <= 392, "on a phone's width (390 px) nothing runs off the side (%s px)" % wide)
         t.ok(wait_until(lambda: p.poll() is not None, 90), "the chat ended")
         time.sleep(1.0)
-        b.screenshot(os.path.join(SHOTS, "3-after-the-wrap-up.png"))
+        b.screenshot(os.path.join(SHOTS, "3-after-the-wrap-up.png"), whole=True)
         seen = b.eval("window.__seen") or {}
         cls = b.eval("window.__cls") or {}
         late = [(i, round(seen[i]["t"] - ms)) for i, (ms, q) in logged.items()

@@ -189,8 +189,10 @@ class Browser:
             raise RuntimeError("page: %s" % r["exceptionDetails"].get("text"))
         return r.get("result", {}).get("value")
 
-    def screenshot(self, path):
-        r = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    def screenshot(self, path, whole=False):
+        """The viewport (whole: the whole page, which holds the page's
+        thread longer: not while its timing is measured)."""
+        r = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=whole)
         with open(path, "wb") as f:
             f.write(base64.b64decode(r["data"]))
 
