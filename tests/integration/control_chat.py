@@ -44,7 +44,7 @@ def n_created(fake):
 d = workdir("control_pause")
 fake = Fake(d, "--speed", str(SPEED))
 try:
-    sched = write_schedule(d, capture_after="1", late_limit="3")
+    sched = write_schedule(d, capture_after="1", late_limit="5")
     rdir = os.path.join(d, "logs", "testchat", "rehearsal")
     state_path = os.path.join(rdir, DATE + ".state.json")
     log_path = os.path.join(rdir, DATE + ".jsonl")
@@ -58,9 +58,10 @@ try:
          "pause exits 0 and tells the running service", o + e)
     n_at_pause = n_created(fake)
     # Q2 is due 10 chat minutes after Q1, Q3 20: wait until Q3's
-    # late_limit (3 min) has passed, then resume
+    # late_limit (5 min) has passed, then resume (Q4, at 35, is then 4
+    # minutes away: time enough for a slow run to post it)
     t0 = json.load(open(state_path))["rehearsal"]["start"]
-    q3_late = t0 + (25 + 3 + 1) * 60.0 / SPEED
+    q3_late = t0 + (25 + 5 + 1) * 60.0 / SPEED
     time.sleep(max(0, q3_late - time.time()))
     t.eq(n_created(fake), n_at_pause, "pause: nothing was posted while paused")
     st, o, e = run_bot(["pause", "--rehearse", "--date", DATE, sched])
