@@ -334,3 +334,15 @@ void ch_links_add(char **links, const char *url)
 	free(*links);
 	*links = joined;
 }
+
+int ch_net_sync(struct ch_net *n, const struct ch_net_outcome *o, int r)
+{
+	n->last = r < 0 ? o->last : CH_NETFAIL_NONE;
+	n->last_status = o->status;
+	n->wait_until = n->last == CH_NETFAIL_WAIT ? o->wait_until : 0;
+	n->rate_remaining = o->rate_remaining;
+	n->rate_reset = o->rate_reset;
+	n->last_sent = o->last_sent;
+	n->last_connects = o->last_connects;
+	return r;
+}

@@ -106,6 +106,7 @@ bool ch_text_has_tag(const char *text, const char *tag);
  * character. */
 void ch_links_add(char **links, const char *url);
 
+
 /* One page of the chat's posts: the hashtag's posts and the thread of
  * the chat's first post, within a time range. */
 struct ch_net_read {
@@ -216,6 +217,23 @@ struct ch_net_ops {
 	 * --dry-run; NULL: nothing (caller frees) */
 	char *(*post_detail)(const char *text);
 };
+
+/* How an API client's last call ended, in the neutral terms: the Bluesky
+ * and Mastodon clients each keep one, and ch_net_sync copies it into the
+ * struct ch_net their implementation serves. */
+struct ch_net_outcome {
+	enum ch_netfail last;
+	long status;               /* HTTP status, 0 if none */
+	double wait_until;         /* WAIT: the rate limit's reset, 0 */
+	long rate_remaining;       /* the rate limit's remaining, -1 */
+	double rate_reset;         /* its reset (epoch s), 0 */
+	struct timespec last_sent; /* wall clock the last request went out */
+	long last_connects;        /* connections the last request opened */
+};
+struct ch_net;
+/* After a call of n's client that returned r: copies o into n's neutral
+ * fields (n->last is NONE when r >= 0). Returns r. */
+int ch_net_sync(struct ch_net *n, const struct ch_net_outcome *o, int r);
 
 /* What a network's requests used, as the network counts them (X bills
  * posts and reads: its pay-per-use); counted from the open. */

@@ -61,16 +61,7 @@ static struct bsky *B(struct ch_net *n)
 /* After every call: what the XRPC client saw, in the neutral terms. */
 static int sync_(struct ch_net *n, int r)
 {
-	struct ch_xrpc *x = &B(n)->x;
-
-	n->last = r < 0 ? x->last : CH_NETFAIL_NONE;
-	n->last_status = x->status;
-	n->wait_until = n->last == CH_NETFAIL_WAIT ? x->wait_until : 0;
-	n->rate_remaining = x->rate_remaining;
-	n->rate_reset = x->rate_reset;
-	n->last_sent = x->last_sent;
-	n->last_connects = x->last_connects;
-	return r;
+	return ch_net_sync(n, &B(n)->x.out, r);
 }
 
 static int b_check_credentials(const char *file, struct ch_error *err)
@@ -202,7 +193,7 @@ static int get_record(struct ch_net *n, const char *uri, json_t **rec,
 	r = ch_xrpc_call(x, "com.atproto.repo.getRecord", ch_buf_str(&q),
 			 NULL, rec, &e);
 	ch_buf_free(&q);
-	if (r < 0 && x->status == 400 && strcmp(x->error, "RecordNotFound") == 0) {
+	if (r < 0 && x->out.status == 400 && strcmp(x->error, "RecordNotFound") == 0) {
 		sync_(n, 0);
 		return 0;
 	}
@@ -295,7 +286,7 @@ static int b_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 	sync_(n, r);
 	/* the key is taken: by this post, made before (the reference PDS
 	 * answers 500 then, a RETRY, which is looked up all the same) */
-	if (r < 0 && x->status >= 400 && x->status < 500 && p->key &&
+	if (r < 0 && x->out.status >= 400 && x->out.status < 500 && p->key &&
 	    *p->key && (strcmp(x->error, "RecordAlreadyExists") == 0 ||
 			strstr(err->text, "already exists"))) {
 		n->last = CH_NETFAIL_MAYBE_SENT;

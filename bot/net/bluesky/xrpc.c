@@ -28,7 +28,7 @@ int ch_xrpc_init(struct ch_xrpc *x, const char *service,
 	size_t n;
 
 	memset(x, 0, sizeof *x);
-	x->rate_remaining = -1;
+	x->out.rate_remaining = -1;
 	ch_error_clear(&uerr);
 	if (ch_http_check_url(service, &uerr) != 0) {
 		ch_error_set(err, SRC, 0, "service URL: %s", uerr.text);
@@ -186,9 +186,9 @@ static int request(struct ch_xrpc *x, const char *nsid, const char *query,
 	int ret = -1;
 
 	*out = NULL;
-	x->last = CH_NETFAIL_NONE;
+	x->out.last = CH_NETFAIL_NONE;
 	x->error[0] = '\0';
-	x->wait_until = 0;
+	x->out.wait_until = 0;
 	ch_error_clear(&e);
 	url = query && *query
 		? ch_xasprintf("%s/xrpc/%s?%s", x->service, nsid, query)
@@ -205,28 +205,28 @@ static int request(struct ch_xrpc *x, const char *nsid, const char *query,
 	}
 	ch_http_set_verbose(x->http, x->verbose);
 	ret = ch_http_request(x->http, &req, &resp, &e);
-	x->status = resp.status;
-	x->last_sent = resp.sent_at;
-	x->last_connects = resp.num_connects;
-	x->rate_remaining = resp.rate_remaining;
-	x->rate_reset = (double)resp.rate_reset;
+	x->out.status = resp.status;
+	x->out.last_sent = resp.sent_at;
+	x->out.last_connects = resp.num_connects;
+	x->out.rate_remaining = resp.rate_remaining;
+	x->out.rate_reset = (double)resp.rate_reset;
 	if (ret != 0) {
-		x->last = resp.fail == CH_HTTP_FAIL_TOO_LARGE
+		x->out.last = resp.fail == CH_HTTP_FAIL_TOO_LARGE
 				  ? CH_NETFAIL_BAD_RESPONSE
 			  : resp.fail == CH_HTTP_FAIL_URL ? CH_NETFAIL_REFUSED
 							  : CH_NETFAIL_RETRY;
 		ch_error_set(err, SRC, 0, "%s%s",
-			     x->last == CH_NETFAIL_RETRY ? "network error: " : "",
+			     x->out.last == CH_NETFAIL_RETRY ? "network error: " : "",
 			     e.text);
 		ret = -1;
 		goto cleanup;
 	}
 	if (resp.status < 200 || resp.status > 299) {
-		x->last = ch_xrpc_classify(resp.status, resp.body.data,
+		x->out.last = ch_xrpc_classify(resp.status, resp.body.data,
 					   resp.body.len, x->error,
 					   sizeof x->error, err);
-		if (x->last == CH_NETFAIL_WAIT)
-			x->wait_until = resp.rate_reset > 0
+		if (x->out.last == CH_NETFAIL_WAIT)
+			x->out.wait_until = resp.rate_reset > 0
 						? (double)resp.rate_reset
 						: ch_clock_now() + 60;
 		ret = -1;
@@ -237,7 +237,7 @@ static int request(struct ch_xrpc *x, const char *nsid, const char *query,
 	if (!json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
-		x->last = CH_NETFAIL_BAD_RESPONSE;
+		x->out.last = CH_NETFAIL_BAD_RESPONSE;
 		ch_error_set(err, SRC, 0, "%s: the answer is not a JSON object",
 			     nsid);
 		ret = -1;
@@ -262,7 +262,7 @@ static int take_session(struct ch_xrpc *x, json_t *s, struct ch_error *err)
 	const char *handle = json_string_value(json_object_get(s, "handle"));
 
 	if (!a || !r || !did) {
-		x->last = CH_NETFAIL_BAD_RESPONSE;
+		x->out.last = CH_NETFAIL_BAD_RESPONSE;
 		ch_error_set(err, SRC, 0,
 			     "the session answer lacks accessJwt, refreshJwt or did");
 		return -1;
@@ -291,8 +291,8 @@ static int login(struct ch_xrpc *x, struct ch_error *err)
 		    NULL, &out, err);
 	if (r == 0)
 		r = take_session(x, out, err);
-	else if (x->last == CH_NETFAIL_REFUSED && x->status == 401)
-		x->last = CH_NETFAIL_CREDENTIALS;
+	else if (x->out.last == CH_NETFAIL_REFUSED && x->out.status == 401)
+		x->out.last = CH_NETFAIL_CREDENTIALS;
 	json_decref(out);
 	json_decref(body);
 	return r;
@@ -311,7 +311,7 @@ static int refresh(struct ch_xrpc *x, struct ch_error *err)
 	if (r == 0)
 		r = take_session(x, out, err);
 	json_decref(out);
-	if (r < 0 && x->last == CH_NETFAIL_CREDENTIALS) {
+	if (r < 0 && x->out.last == CH_NETFAIL_CREDENTIALS) {
 		/* the refresh token expired or was revoked: log in again */
 		ch_log(CH_LOG_INFO, "Bluesky: %s; logging in again", e.text);
 		return login(x, err);
@@ -363,10 +363,10 @@ int ch_xrpc_warm(struct ch_xrpc *x, struct ch_error *err)
 
 	ch_error_clear(&e);
 	ch_http_set_verbose(x->http, x->verbose);
-	r = ch_http_warm(x->http, url, &x->last_connects, &e);
+	r = ch_http_warm(x->http, url, &x->out.last_connects, &e);
 	free(url);
 	if (r != 0) {
-		x->last = CH_NETFAIL_RETRY;
+		x->out.last = CH_NETFAIL_RETRY;
 		ch_error_set(err, SRC, 0, "cannot connect: %s", e.text);
 	}
 	return r;

@@ -36,15 +36,9 @@ struct ch_xrpc {
 	int verbose;
 	long sessions;          /* createSession calls made */
 	long refreshes;         /* refreshSession calls made */
-	/* the last call */
-	enum ch_netfail last;
-	long status;            /* HTTP status, 0 if none */
+	/* the last call (RateLimit-Remaining and -Reset) */
+	struct ch_net_outcome out;
 	char error[64];         /* the XRPC error name ("ExpiredToken"), "" */
-	double wait_until;      /* WAIT: the rate limit's reset */
-	long rate_remaining;    /* RateLimit-Remaining, -1 */
-	double rate_reset;      /* RateLimit-Reset, 0 */
-	struct timespec last_sent;
-	long last_connects;
 };
 
 /* Refresh this long before the access token expires (seconds). */

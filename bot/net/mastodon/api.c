@@ -19,7 +19,7 @@ int ch_masto_api_init(struct ch_masto_api *a, const char *base,
 	size_t n;
 
 	memset(a, 0, sizeof *a);
-	a->rate_remaining = -1;
+	a->out.rate_remaining = -1;
 	ch_error_clear(&uerr);
 	if (ch_http_check_url(base, &uerr) != 0) {
 		ch_error_set(err, SRC, 0, "instance URL: %s", uerr.text);
@@ -146,7 +146,7 @@ static int parse_answer(struct ch_masto_api *a, const char *path,
 		return 0;
 	json_decref(*out);
 	*out = NULL;
-	a->last = CH_NETFAIL_BAD_RESPONSE;
+	a->out.last = CH_NETFAIL_BAD_RESPONSE;
 	ch_error_set(err, SRC, 0, "%.80s: the answer is not JSON", path);
 	return -1;
 }
@@ -163,8 +163,8 @@ int ch_masto_call(struct ch_masto_api *a, const char *method,
 	int ret = -1;
 
 	*out = NULL;
-	a->last = CH_NETFAIL_NONE;
-	a->wait_until = 0;
+	a->out.last = CH_NETFAIL_NONE;
+	a->out.wait_until = 0;
 	a->next[0] = '\0';
 	ch_error_clear(&e);
 	url = url_of(a, path, post ? NULL : form);
@@ -184,27 +184,27 @@ int ch_masto_call(struct ch_masto_api *a, const char *method,
 		req.header = idem = ch_xasprintf("Idempotency-Key: %s", idem_key);
 	ch_http_set_verbose(a->http, a->verbose);
 	ret = ch_http_request(a->http, &req, &resp, &e);
-	a->status = resp.status;
-	a->last_sent = resp.sent_at;
-	a->last_connects = resp.num_connects;
-	a->rate_remaining = resp.rate_remaining;
-	a->rate_reset = (double)resp.rate_reset;
+	a->out.status = resp.status;
+	a->out.last_sent = resp.sent_at;
+	a->out.last_connects = resp.num_connects;
+	a->out.rate_remaining = resp.rate_remaining;
+	a->out.rate_reset = (double)resp.rate_reset;
 	if (ret != 0) {
-		a->last = resp.fail == CH_HTTP_FAIL_TOO_LARGE
+		a->out.last = resp.fail == CH_HTTP_FAIL_TOO_LARGE
 				  ? CH_NETFAIL_BAD_RESPONSE
 			  : resp.fail == CH_HTTP_FAIL_URL ? CH_NETFAIL_REFUSED
 							  : CH_NETFAIL_RETRY;
 		ch_error_set(err, SRC, 0, "%s%s",
-			     a->last == CH_NETFAIL_RETRY ? "network error: " : "",
+			     a->out.last == CH_NETFAIL_RETRY ? "network error: " : "",
 			     e.text);
 		ret = -1;
 		goto cleanup;
 	}
 	if (resp.status < 200 || resp.status > 299) {
-		a->last = ch_masto_classify(resp.status, resp.body.data,
+		a->out.last = ch_masto_classify(resp.status, resp.body.data,
 					    resp.body.len, err);
-		if (a->last == CH_NETFAIL_WAIT)
-			a->wait_until = resp.rate_reset > 0
+		if (a->out.last == CH_NETFAIL_WAIT)
+			a->out.wait_until = resp.rate_reset > 0
 						? (double)resp.rate_reset
 						: ch_clock_now() + 60;
 		ret = -1;
@@ -228,10 +228,10 @@ int ch_masto_warm(struct ch_masto_api *a, struct ch_error *err)
 
 	ch_error_clear(&e);
 	ch_http_set_verbose(a->http, a->verbose);
-	r = ch_http_warm(a->http, url, &a->last_connects, &e);
+	r = ch_http_warm(a->http, url, &a->out.last_connects, &e);
 	free(url);
 	if (r != 0) {
-		a->last = CH_NETFAIL_RETRY;
+		a->out.last = CH_NETFAIL_RETRY;
 		ch_error_set(err, SRC, 0, "cannot connect: %s", e.text);
 	}
 	return r;

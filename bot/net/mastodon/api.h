@@ -24,15 +24,9 @@ struct ch_masto_api {
 	char *token;            /* owned, wiped: the access token */
 	struct ch_http *http;   /* owned */
 	int verbose;
-	/* the last call */
-	enum ch_netfail last;
-	long status;            /* HTTP status, 0 if none */
-	double wait_until;      /* WAIT: the rate limit's reset, 0 */
-	long rate_remaining;    /* X-RateLimit-Remaining, -1 */
-	double rate_reset;      /* X-RateLimit-Reset, 0 */
+	/* the last call (X-RateLimit-Remaining and -Reset) */
+	struct ch_net_outcome out;
 	char next[1024];        /* the Link header's rel="next", "" */
-	struct timespec last_sent;
-	long last_connects;
 };
 
 /* Sets up a for the instance (https://, or http:// to loopback). Returns 0

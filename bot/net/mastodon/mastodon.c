@@ -69,16 +69,7 @@ static struct masto *M(const struct ch_net *n)
 /* Copies the API's last call into the neutral fields; returns r. */
 static int sync_(struct ch_net *n, int r)
 {
-	struct ch_masto_api *a = &M(n)->a;
-
-	n->last = r < 0 ? a->last : CH_NETFAIL_NONE;
-	n->last_status = a->status;
-	n->wait_until = n->last == CH_NETFAIL_WAIT ? a->wait_until : 0;
-	n->rate_remaining = a->rate_remaining;
-	n->rate_reset = a->rate_reset;
-	n->last_sent = a->last_sent;
-	n->last_connects = a->last_connects;
-	return r;
+	return ch_net_sync(n, &M(n)->a.out, r);
 }
 
 static int m_check_credentials(const char *file, struct ch_error *err)
@@ -158,7 +149,7 @@ static int m_whoami(struct ch_net *n, char *id, size_t id_n, char *user,
 			      NULL, &out, err);
 
 	if (r == 0 && (!str(out, "id") || !str(out, "acct"))) {
-		M(n)->a.last = CH_NETFAIL_BAD_RESPONSE;
+		M(n)->a.out.last = CH_NETFAIL_BAD_RESPONSE;
 		ch_error_set(err, SRC, 0,
 			     "verify_credentials: no id or acct in the answer");
 		r = -1;
@@ -232,7 +223,7 @@ static int m_post(struct ch_net *n, const struct ch_net_post *p, char *id,
 			  p->key && *p->key ? p->key : NULL, &out, err);
 	free(form);
 	if (r == 0 && !str(out, "id")) {
-		m->a.last = CH_NETFAIL_BAD_RESPONSE;
+		m->a.out.last = CH_NETFAIL_BAD_RESPONSE;
 		ch_error_set(err, SRC, 0, "the status was answered without an id");
 		r = -1;
 	}
