@@ -17,8 +17,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -26,7 +24,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (ROOT, SLOW, Fake, Tap, bot_env, run_bot, start_bot,  # noqa: E402
+from itest import (sigterm_exits_0, ROOT, SLOW, Fake, Tap, bot_env, run_bot, start_bot,  # noqa: E402
                    wait_until, workdir, write_schedule)
 from chatcheck import DATE  # noqa: E402
 from cdp import Browser  # noqa: E402
@@ -248,11 +246,7 @@ try:
     csp = get(base, {"Authorization": "Bearer " + token})[1].get("Content-Security-Policy", "")
     t.ok("default-src 'none'" in csp and "script-src 'nonce-" in csp,
          "the page's policy allows only its own nonce-bearing script")
-    p.send_signal(signal.SIGTERM)
-    try:
-        t.eq(p.wait(20), 0, "the run stops on SIGTERM, its board with it")
-    except subprocess.TimeoutExpired:
-        t.ok(False, "the run stops on SIGTERM, its board with it")
+    sigterm_exits_0(t, p, "the run stops on SIGTERM, its board with it")
     p = None
 finally:
     if p:

@@ -12,13 +12,12 @@
 import datetime
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
+from itest import (sigterm_exits_0, wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
                    workdir, write_schedule)
 from chatcheck import DATE, state_of  # noqa: E402
 from masto import MastoFake, creds_file  # noqa: E402
@@ -164,8 +163,7 @@ try:
          nxt.get("notice") == notice, "status shows the chat cancelled, by whom, its notice", o + e)
     st, o, e = run_bot(["resume", "--date", date, sched])
     t.ok(st != 0 and "over" in e, "a cancelled chat that is over cannot be resumed", o + e)
-    p.send_signal(signal.SIGTERM)
-    t.eq(p.wait(20), 0, "the service stops on SIGTERM")
+    sigterm_exits_0(t, p, "the service stops on SIGTERM")
     p = None
     st, o, e = run_bot(["run", "--once", "--date", date, sched], timeout=60)
     t.eq(st, 0, "a second run of the cancelled chat exits 0")

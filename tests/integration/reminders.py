@@ -9,16 +9,14 @@ same exactly-once rules as any post.
    X holds its answer to the first (the restart finds it among the
    account's posts and never posts it again); nothing of the chat itself
    is posted yet."""
-import calendar
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import (wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
+from itest import (sigterm_exits_0, wait_until, SLOW, Fake, Tap, read_log, run_bot, start_bot,  # noqa: E402
                    workdir, write_schedule)
 from chatcheck import DATE, state_of  # noqa: E402
 
@@ -121,11 +119,7 @@ try:
     b2 = open(log2.name).read()
     t.ok("was posted before the restart" in b2,
          "the restart found the first reminder among the account's posts", b2[-1500:])
-    p.send_signal(signal.SIGTERM)
-    try:
-        t.eq(p.wait(20), 0, "the service stops on SIGTERM")
-    except subprocess.TimeoutExpired:
-        t.ok(False, "the service stops on SIGTERM")
+    sigterm_exits_0(t, p, "the service stops on SIGTERM")
     p = None
 finally:
     if p:

@@ -9,12 +9,11 @@ the reads once, at the early-warning time, and tells the host."""
 import datetime
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
+from itest import sigterm_exits_0, Fake, Tap, run_bot, start_bot, workdir, write_schedule  # noqa: E402
 from faultlib import fault  # noqa: E402
 
 t = Tap()
@@ -67,12 +66,7 @@ def read(path):
 
 
 def stop(p):
-    p.send_signal(signal.SIGTERM)
-    try:
-        t.eq(p.wait(20), 0, "SIGTERM: exit 0")
-    except subprocess.TimeoutExpired:
-        p.kill()
-        t.ok(False, "SIGTERM: exit 0")
+    sigterm_exits_0(t, p, "SIGTERM: exit 0")
 
 
 # 1. the poll, killed in flight, found after the restart

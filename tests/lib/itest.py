@@ -224,6 +224,18 @@ def wait_until(cond, limit, step=0.01):
     return bool(cond())
 
 
+def sigterm_exits_0(t, p, desc, limit=20):
+    """Sends SIGTERM to process p and asserts that it exits 0 within limit
+    seconds (killed if not)."""
+    p.send_signal(signal.SIGTERM)
+    try:
+        t.eq(p.wait(limit), 0, desc)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        t.ok(False, desc)
+
+
 def read_log(path):
     """The JSON lines of a participation log (bad lines skipped)."""
     out = []
