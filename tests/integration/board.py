@@ -107,6 +107,10 @@ try:
     with Browser(d) as b:
         t.ok(b.open(url), "the page loads")
         b.eval(OBSERVER)
+        # answers logged before this were there when the page opened:
+        # shown, but not timed (under load Chromium starts after the
+        # first ones)
+        t_open = time.time() * 1000
         wait_until(lambda: re.match(r"^\d+:\d\d$", b.eval(
             "document.getElementById('countdown').textContent") or ""), 10)
         c1 = b.eval("document.getElementById('countdown').textContent")
@@ -141,13 +145,15 @@ try:
         b.screenshot(os.path.join(SHOTS, "3-after-the-wrap-up.png"), whole=True)
         seen = b.eval("window.__seen") or {}
         cls = b.eval("window.__cls") or {}
-        late = [(i, round(seen[i]["t"] - ms)) for i, (ms, q) in logged.items()
-                if i in seen and seen[i]["t"] - ms > 2000]
+        timed = [i for i, (ms, q) in logged.items() if ms > t_open]
+        late = [(i, round(seen[i]["t"] - logged[i][0])) for i in timed
+                if i in seen and seen[i]["t"] - logged[i][0] > 2000]
         missing = [i for i in logged if i not in seen]
         wrong = [(i, q, seen[i]["q"]) for i, (ms, q) in logged.items()
                  if i in seen and seen[i]["q"] != q]
-        t.ok(len(logged) >= 20 and not missing and not late,
-             "each of the %d answers on the page within 2 s of being logged" % len(logged),
+        t.ok(len(logged) >= 20 and len(timed) >= 15 and not missing and not late,
+             "each of the %d answers on the page; the %d logged while it was open "
+             "within 2 s of being logged" % (len(logged), len(timed)),
              {"missing": missing, "late": late})
         t.eq(wrong, [], "each under its question")
         marked = b.eval("Array.from(document.querySelectorAll('.a .text')).map(e => e.textContent)"
