@@ -452,3 +452,12 @@ cleanup:
 	free(dir);
 	return rc;
 }
+
+char *ch_path_swap_end(const char *path, const char *from, const char *to)
+{
+	size_t n = strlen(path), k = strlen(from);
+
+	if (n < k || strcmp(path + n - k, from) != 0)
+		return NULL;
+	return ch_xasprintf("%.*s%s", (int)(n - k), path, to);
+}

@@ -102,6 +102,11 @@ int ch_write_file_atomic(const char *path, const void *data, size_t len,
  * Returns 0, or -1 with errno set. */
 int ch_mkdir_p(const char *path);
 
+/* path with its ending from replaced by to ("D.state.json" ->
+ * "D.control.json"), or NULL when path does not end with from. Caller
+ * frees. */
+char *ch_path_swap_end(const char *path, const char *from, const char *to);
+
 /* Directory part of path ("." if none); caller frees. */
 char *ch_dirname(const char *path);
 /* path resolved against base_dir unless absolute; a leading "~/" expands to

@@ -959,13 +959,12 @@ static int wait_reloading(struct chat *c, double t)
  * after the rehearsal ended (a decision about the next one). */
 static void archive_control(const char *state_path, int n)
 {
-	size_t cut = strlen(state_path) - strlen(".state.json");
+	char *path = ch_path_swap_end(state_path, ".state.json", ".control.json");
 	struct stat a, b;
-	char *path, *to;
+	char *to;
 
-	if (strlen(state_path) < strlen(".state.json"))
+	if (!path)
 		return;
-	path = ch_xasprintf("%.*s.control.json", (int)cut, state_path);
 	to = ch_xasprintf("%s.%d", path, n);
 	if (stat(path, &a) == 0 && stat(state_path, &b) == 0 &&
 	    a.st_mtime <= b.st_mtime)

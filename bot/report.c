@@ -272,17 +272,14 @@ static void load_cost(struct ch_rp_chat *c, json_t *root)
 static void load_net_states(struct ch_rp_chat *c, const char *sp)
 {
 	const char *names = ch_net_names(), *p = names;
-	size_t cut = strlen(sp) - strlen(".state.json");
 
-	if (strlen(sp) < strlen(".state.json") ||
-	    strcmp(sp + cut, ".state.json") != 0)
-		return; /* a rehearsal's archived DATE.state.json.N */
+	/* (a rehearsal's archived DATE.state.json.N has none) */
 	while (*p) {
 		size_t n = strcspn(p, ", ");
-		char *path = ch_xasprintf("%.*s.%.*s.state.json", (int)cut, sp,
-					  (int)n, p);
+		char *end = ch_xasprintf(".%.*s.state.json", (int)n, p);
+		char *path = ch_path_swap_end(sp, ".state.json", end);
 		char *on = ch_xasprintf(" on %.*s", (int)n, p);
-		json_t *root = json_load_file(path, 0, NULL);
+		json_t *root = path ? json_load_file(path, 0, NULL) : NULL;
 
 		if (json_is_object(root)) {
 			load_posts_facts(c, root, on);
@@ -291,6 +288,7 @@ static void load_net_states(struct ch_rp_chat *c, const char *sp)
 		json_decref(root);
 		free(on);
 		free(path);
+		free(end);
 		p += n;
 		p += strspn(p, ", ");
 	}
@@ -300,16 +298,13 @@ static void load_net_states(struct ch_rp_chat *c, const char *sp)
  * DATE.control.json beside the state sp, as one line. */
 static void load_decided(struct ch_rp_chat *c, const char *sp)
 {
-	size_t cut = strlen(sp) - strlen(".state.json");
-	char *path;
+	char *path = ch_path_swap_end(sp, ".state.json", ".control.json");
 	json_t *root, *ev;
 	struct ch_buf b = {0};
 	size_t i;
 
-	if (strlen(sp) < strlen(".state.json") ||
-	    strcmp(sp + cut, ".state.json") != 0)
+	if (!path)
 		return;
-	path = ch_xasprintf("%.*s.control.json", (int)cut, sp);
 	root = json_load_file(path, 0, NULL);
 	json_array_foreach(json_object_get(root, "events"), i, ev) {
 		const char *a = ch_json_str(ev, "action");

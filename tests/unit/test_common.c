@@ -197,6 +197,22 @@ START_TEST(test_lock)
 }
 END_TEST
 
+START_TEST(test_path_swap_end)
+{
+	char *p = ch_path_swap_end("logs/c/2026-12-01.state.json", ".state.json",
+				   ".control.json");
+
+	ck_assert_str_eq(p, "logs/c/2026-12-01.control.json");
+	free(p);
+	p = ch_path_swap_end("a.state.json", ".state.json", ".mastodon.state.json");
+	ck_assert_str_eq(p, "a.mastodon.state.json");
+	free(p);
+	/* a rehearsal's archived state, a shorter name: not one */
+	ck_assert_ptr_null(ch_path_swap_end("a.state.json.2", ".state.json", ".x"));
+	ck_assert_ptr_null(ch_path_swap_end("json", ".state.json", ".x"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -209,6 +225,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_read_file_cap);
 	tcase_add_test(tc, test_regular_only);
 	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_path_swap_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
