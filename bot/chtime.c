@@ -5,11 +5,21 @@
  * one call (setenv + tzset), then restore the previous value, holding one
  * process-wide mutex meanwhile, so two conversions never overlap (`run`
  * hosts each further network of a chat in a thread of its own, and a
- * SIGHUP there rebuilds that thread's plan). What else could read the zone
- * while it is switched does not:
+ * SIGHUP there rebuilds that thread's plan).
+ *
+ * The environment itself stays safe for the other threads: main() calls
+ * ch_tz_init() before any thread starts, so TZ is always present and a
+ * switch only replaces its value in place (glibc keeps every value it
+ * was given, and never moves the environment's array for a replacement).
+ * A getenv() elsewhere (libcurl's proxy variables, the resolver) reads
+ * the old or the new value, never freed memory; unsetenv() is never
+ * called.
+ *
+ * What else could read the zone while it is switched does not:
  *  - `run`: the capture's prefetch worker (capture.c) reads no zone
  *    (xapi.c shows a rate limit's reset in UTC, log.c stamps lines in UTC),
- *    nor do the network threads outside these conversions;
+ *    nor do the network threads outside these conversions, nor the board
+ *    (board.c sends instants as epoch numbers; the page shows them);
  *  - `report`: the loader threads (report.c load_all) read and count, and
  *    are joined before the writers convert times to the chat's zone;
  *  - `watch` and a chat's welcome: the networks' threads and the alerts'
@@ -123,10 +133,22 @@ static bool valid_date(int y, int m, int d)
 
 /* The saved TZ while a zone is switched in; owned by tz_enter/tz_leave. */
 struct tz_saved {
-	char *old; /* owned copy of the previous TZ, or NULL if unset */
+	char *old; /* owned copy of the previous TZ (TZ_SYSTEM for unset) */
 };
 
 static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The system's zone spelled as TZ: what an unset TZ means to glibc. */
+#define TZ_SYSTEM ":/etc/localtime"
+
+void ch_tz_init(void)
+{
+	const char *tz = getenv("TZ");
+
+	if (!tz)
+		setenv("TZ", TZ_SYSTEM, 1);
+	tzset();
+}
 
 static int tz_enter(const char *tz, struct tz_saved *sv)
 {
@@ -134,7 +156,7 @@ static int tz_enter(const char *tz, struct tz_saved *sv)
 
 	pthread_mutex_lock(&tz_mu);
 	old = getenv("TZ");
-	sv->old = ch_xstrdup(old);
+	sv->old = ch_xstrdup(old ? old : TZ_SYSTEM);
 	if (setenv("TZ", tz, 1) != 0) {
 		free(sv->old);
 		sv->old = NULL;
@@ -145,12 +167,11 @@ static int tz_enter(const char *tz, struct tz_saved *sv)
 	return 0;
 }
 
+/* Puts the previous zone back: a replacement, never an unsetenv (see the
+ * top of this file). */
 static void tz_leave(struct tz_saved *sv)
 {
-	if (sv->old)
-		setenv("TZ", sv->old, 1);
-	else
-		unsetenv("TZ");
+	setenv("TZ", sv->old, 1);
 	tzset();
 	free(sv->old);
 	sv->old = NULL;

@@ -18,6 +18,12 @@
 
 #include "common.h"
 
+/* Makes TZ present in the environment (the system's zone, as glibc reads
+ * an unset TZ, when it is unset; an empty TZ is UTC and is kept), so that the zone conversions
+ * below only ever replace its value. Call it once, before any thread
+ * starts (main() does). */
+void ch_tz_init(void);
+
 /* true if tz names a zone in the tz database (a file under
  * /usr/share/zoneinfo or $TZDIR that is a TZif file). */
 bool ch_tz_valid(const char *tz);

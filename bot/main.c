@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chtime.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
 	 * lot (poll.c) */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	srand((unsigned)ts.tv_nsec ^ (unsigned)ts.tv_sec ^ (unsigned)getpid());
+	/* TZ present before any thread starts (chtime.c) */
+	ch_tz_init();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CH_EXIT_USAGE;

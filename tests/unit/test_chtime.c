@@ -208,11 +208,44 @@ START_TEST(test_tz_restored)
 	now = getenv("TZ");
 	ck_assert_ptr_nonnull(now);
 	ck_assert_str_eq(now, "Asia/Tokyo");
+}
+END_TEST
+
+/* An unset TZ becomes the system's zone, present in the environment, and
+ * a conversion only replaces the value: the environment's array never
+ * moves under another thread's getenv(), and the local zone is the same. */
+START_TEST(test_tz_init_in_place)
+{
+	extern char **environ;
+	char **env0;
+	struct tm a, b;
+	time_t t = 1790000000, u;
+	int i;
+
 	unsetenv("TZ");
 	tzset();
-	ck_assert_int_eq(ch_local_to_utc("Europe/London", 2026, 1, 1, 0, 0, &t,
+	localtime_r(&t, &a);
+	ch_tz_init();
+	ck_assert_ptr_nonnull(getenv("TZ"));
+	ck_assert_str_eq(getenv("TZ"), ":/etc/localtime");
+	localtime_r(&t, &b);
+	ck_assert_int_eq(a.tm_hour, b.tm_hour);
+	ck_assert_int_eq(a.tm_min, b.tm_min);
+	env0 = environ;
+	for (i = 0; i < 200; i++) {
+		ck_assert_int_eq(ch_local_to_utc(i % 2 ? "Europe/London" :
+						 "Australia/Sydney", 2026, 1,
+						 1, 0, 0, &u, NULL), 0);
+		ck_assert_ptr_eq(environ, env0);
+	}
+	ck_assert_str_eq(getenv("TZ"), ":/etc/localtime");
+	/* an empty TZ (UTC to glibc) is kept as it is */
+	setenv("TZ", "", 1);
+	ch_tz_init();
+	ck_assert_str_eq(getenv("TZ"), "");
+	ck_assert_int_eq(ch_local_to_utc("Europe/London", 2026, 1, 1, 0, 0, &u,
 					 NULL), 0);
-	ck_assert_ptr_null(getenv("TZ"));
+	ck_assert_str_eq(getenv("TZ"), "");
 }
 END_TEST
 
@@ -345,6 +378,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_london_sydney_kolkata_utc);
 	tcase_add_test(tc, test_gap_at_midnight);
 	tcase_add_test(tc, test_tz_restored);
+	tcase_add_test(tc, test_tz_init_in_place);
 	tcase_add_test(tc, test_local_errors);
 	tcase_add_test(tc, test_utc_to_local);
 	tcase_add_test(tc, test_parse_date_hhmm);
