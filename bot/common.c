@@ -399,32 +399,69 @@ char *ch_path_resolve(const char *base_dir, const char *path)
 	return path_join(base_dir, path);
 }
 
-int ch_write_file_atomic(const char *path, const void *data, size_t len,
-			 unsigned mode, struct ch_error *err)
+/* Writes all of data to fd; 0, or -1 with err about name. */
+static int write_all(int fd, const char *name, const char *p, size_t len,
+		     struct ch_error *err)
 {
-	char *tmp = ch_xasprintf("%s.tmp%ld", path, (long)getpid());
-	char *dir = ch_dirname(path);
-	const char *p = data;
-	int fd = -1, dfd = -1, rc = -1;
 	size_t off = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-	if (fd < 0) {
-		ch_error_set(err, tmp, 0, "%s", strerror(errno));
-		goto cleanup;
-	}
 	while (off < len) {
 		ssize_t n = write(fd, p + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ch_error_set(err, tmp, 0, "%s",
+			ch_error_set(err, name, 0, "%s",
 				     n < 0 ? strerror(errno) : "short write (disk full?)");
-			goto cleanup;
+			return -1;
 		}
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+/* A target that is not a regular file (/dev/null, /dev/stdout, a FIFO)
+ * is written in place: renaming over it would replace the device. */
+static int write_in_place(const char *path, const void *data, size_t len,
+			  struct ch_error *err)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		ch_error_set(err, path, 0, "%s", strerror(errno));
+		return -1;
+	}
+	rc = write_all(fd, path, data, len, err);
+	if (close(fd) != 0 && rc == 0) {
+		ch_error_set(err, path, 0, "%s", strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+int ch_write_file_atomic(const char *path, const void *data, size_t len,
+			 unsigned mode, struct ch_error *err)
+{
+	char *real = NULL, *tmp, *dir;
+	int fd = -1, dfd = -1, rc = -1;
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return write_in_place(path, data, len, err);
+	/* a symbolic link stays one: its file is replaced */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+		real = realpath(path, NULL);
+	if (real)
+		path = real;
+	tmp = ch_xasprintf("%s.tmp%ld", path, (long)getpid());
+	dir = ch_dirname(path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0) {
+		ch_error_set(err, tmp, 0, "%s", strerror(errno));
+		goto cleanup;
+	}
+	if (write_all(fd, tmp, data, len, err) < 0)
+		goto cleanup;
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		fd = -1;
 		ch_error_set(err, tmp, 0, "%s", strerror(errno));
@@ -450,6 +487,7 @@ cleanup:
 		close(dfd);
 	free(tmp);
 	free(dir);
+	free(real);
 	return rc;
 }
 

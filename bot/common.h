@@ -94,7 +94,11 @@ char *ch_read_file(const char *path, size_t max, size_t *len_out,
 /* The one atomic file write: data to a temp file beside path (mode),
  * fsync, rename over path, fsync of the folder. A crash leaves the old
  * file or the new one, never a part. Returns 0, or -1 with err filled
- * (the file it concerns and the system's reason; the temp file removed). Used by the state and the report's --out. */
+ * (the file it concerns and the system's reason; the temp file removed).
+ * A symbolic link stays in place and its file is replaced; a path that is
+ * not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place,
+ * never renamed over. Used by the state and the --out of report and
+ * recap. */
 int ch_write_file_atomic(const char *path, const void *data, size_t len,
 			 unsigned mode, struct ch_error *err);
 

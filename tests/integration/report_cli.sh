@@ -34,6 +34,16 @@ for f in text csv json html; do
 done
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/r.json"
 t $? "json output parses"
+# --out onto what is not a regular file writes into it, never renames
+# over it (as root, a rename would replace /dev/null with a file)
+mkfifo "$tmp/fifo"
+timeout 20 cat "$tmp/fifo" >"$tmp/from-fifo" &
+"$CHATHOST" report --format json --out "$tmp/fifo" "$LOGS" 2>/dev/null; rc=$?
+wait
+[ $rc -eq 0 ] && [ -p "$tmp/fifo" ] && cmp -s "$tmp/from-fifo" "$tmp/r.json"
+t $? "--out a FIFO: the report goes through it, the FIFO stays"
+"$CHATHOST" report --format json --out /dev/stdout "$LOGS" 2>/dev/null | cmp -s - "$tmp/r.json"
+t $? "--out /dev/stdout writes the report on stdout"
 python3 -c '
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig")))

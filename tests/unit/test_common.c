@@ -147,6 +147,38 @@ START_TEST(test_regular_only)
 		ck_assert_ptr_nonnull(strstr(e.source, "nope/out"));
 		free(g);
 	}
+	/* not a regular file (as /dev/null is): written in place, never
+	 * renamed over */
+	{
+		struct stat sb;
+		char buf[8] = "";
+		int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+
+		ck_assert_int_ge(rd, 0);
+		ch_error_clear(&e);
+		ck_assert_int_eq(ch_write_file_atomic(fifo, "hi", 2, 0644, &e), 0);
+		ck_assert_int_eq((int)read(rd, buf, sizeof buf), 2);
+		ck_assert_str_eq(buf, "hi");
+		close(rd);
+		ck_assert_int_eq(lstat(fifo, &sb), 0);
+		ck_assert(S_ISFIFO(sb.st_mode));
+	}
+	/* a symbolic link stays a link; its file gets the data */
+	{
+		struct stat sb;
+		char *l = ch_xasprintf("%s/link", dir), *t;
+
+		ck_assert_int_eq(symlink(f, l), 0);
+		ch_error_clear(&e);
+		ck_assert_int_eq(ch_write_file_atomic(l, "new\n", 4, 0600, &e), 0);
+		ck_assert_int_eq(lstat(l, &sb), 0);
+		ck_assert(S_ISLNK(sb.st_mode));
+		t = ch_read_file(f, 100, NULL, &e);
+		ck_assert_str_eq(t, "new\n");
+		free(t);
+		unlink(l);
+		free(l);
+	}
 	unlink(f);
 	unlink(fifo);
 	rmdir(dir);
