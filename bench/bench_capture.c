@@ -99,24 +99,25 @@ static char *make_page(long long top, long long t0, int next)
 
 /* The search hook: the canned body of the requested page, parsed as
  * ch_xapi_search parses the body it receives. */
-static int feed_search(struct ch_capture *c, const struct ch_net_read *req,
-		       struct ch_msg_page *page, struct ch_error *err)
+static int feed_search(void *ctx, struct ch_net *net,
+		       const struct ch_net_read *req, struct ch_msg_page *page,
+		       struct ch_error *err)
 {
-	struct feed *f = c->hook_ctx;
+	struct feed *f = ctx;
 	int p = req->cursor ? atoi(req->cursor + 1)
 				: f->cycle * f->per_cycle;
 	double a = now_mono();
 	int r;
 
-	c->net->rate_remaining = -1;
-	c->net->rate_reset = 0;
+	net->rate_remaining = -1;
+	net->rate_reset = 0;
 	if (p < 0 || p >= f->pages) {
-		c->net->last = CH_NETFAIL_REFUSED;
+		net->last = CH_NETFAIL_REFUSED;
 		ch_error_set(err, "bench", 0, "no page %d", p);
 		return -1;
 	}
 	r = ch_xapi_parse_page(f->bodies[p], strlen(f->bodies[p]), page, err);
-	c->net->last = r < 0 ? CH_NETFAIL_BAD_RESPONSE : CH_NETFAIL_NONE;
+	net->last = r < 0 ? CH_NETFAIL_BAD_RESPONSE : CH_NETFAIL_NONE;
 	f->t_parse += now_mono() - a;
 	f->calls++;
 	return r;
@@ -146,20 +147,20 @@ static int run_once(struct feed *f, const char *dir, int cycles, bool serial,
 	struct ch_schedule s;
 	struct ch_net x; /* X's table, opened on nothing */
 	struct ch_state st;
-	struct ch_replylog lg;
-	struct ch_capture c;
+	struct ch_replylog *lg;
+	struct ch_capture *c = NULL;
+	struct ch_capture_conf k;
 	char logpath[256], statepath[256];
 	double start;
 	int rc = -1;
-	bool st_open = false, cap_open = false;
+	bool st_open = false;
+	struct ch_capture_counts n;
 
 	memset(&s, 0, sizeof s);
 	memset(&x, 0, sizeof x);
 	x.ops = ch_net_find("x");
-	memset(&lg, 0, sizeof lg);
-	memset(&c, 0, sizeof c);
+	lg = NULL;
 	memset(res, 0, sizeof *res);
-	lg.fd = -1;
 	f->t_parse = 0;
 	s.hashtag = (char *)"#ICMIchat";
 	s.thread = true;
@@ -179,15 +180,26 @@ static int run_once(struct feed *f, const char *dir, int cycles, bool serial,
 	ch_state_set_posted(&st, "q3", "1869000000000000103", (double)t0 + 1500);
 	ch_state_set_posted(&st, "wrapup", "1869000000000000104",
 			    (double)t0 + 3000);
-	if (ch_replylog_open(&lg, logpath, err) < 0)
+	lg = ch_replylog_open(logpath, err);
+	if (!lg)
 		goto cleanup;
-	if (ch_capture_init(&c, &s, &x, &st, &lg, "1", "chathost_demo",
-			    (double)t0, (double)t0 + 4800, 1, 3, err) < 0)
+	memset(&k, 0, sizeof k);
+	k.s = &s;
+	k.net = &x;
+	k.st = &st;
+	k.log = lg;
+	k.host_id = "1";
+	k.host_username = "chathost_demo";
+	k.window_start = (double)t0;
+	k.window_end = (double)t0 + 4800;
+	k.speed = 1;
+	k.n_questions = 3;
+	k.search = feed_search;
+	k.search_ctx = f;
+	k.serial = serial;
+	c = ch_capture_new(&k, err);
+	if (!c)
 		goto cleanup;
-	cap_open = true;
-	c.search = feed_search;
-	c.hook_ctx = f;
-	c.serial = serial;
 	start = now_mono();
 	for (f->cycle = 0; f->cycle < cycles; f->cycle++) {
 		struct timespec ts;
@@ -195,21 +207,21 @@ static int run_once(struct feed *f, const char *dir, int cycles, bool serial,
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-		if (ch_capture_poll(&c, now, now + 3600, err) < 0)
+		if (ch_capture_poll(c, now, now + 3600, err) < 0)
 			goto cleanup;
 	}
 	res->secs = now_mono() - start;
 	res->t_parse = f->t_parse;
-	res->posts = c.reads;
-	res->logged = c.logged;
+	ch_capture_counts(c, &n);
+	res->posts = n.reads;
+	res->logged = n.logged;
 	if (ch_replylog_read(logpath, count_post, &res->in_log, NULL, NULL, 0,
 			     err) < 0)
 		goto cleanup;
 	rc = 0;
 cleanup:
-	if (cap_open)
-		ch_capture_free(&c);
-	ch_replylog_close(&lg, NULL);
+	ch_capture_free(c);
+	ch_replylog_close(lg, NULL);
 	if (st_open)
 		ch_state_free(&st);
 	unlink(logpath);

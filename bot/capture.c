@@ -26,17 +26,61 @@
 #define MAX_RATE_WAIT 960.0    /* backfill: longest wait for a reset */
 #define MAX_GAPS 64
 
+/* The capture (capture.h): its settings, copied from the conf, and its
+ * own bookkeeping; pointers borrowed unless noted. */
+struct ch_capture {
+	const struct ch_schedule *s;
+	struct ch_net *net;
+	struct ch_state *st;
+	struct ch_replylog *log;
+	const char *host_id;
+	const char *host_username;
+	double window_start;
+	double window_end;
+	double speed;
+	int n_questions;
+	void (*read)(void *sink_ctx, struct ch_net_read *req);
+	int (*take)(void *sink_ctx, const struct ch_msg_page *page,
+		    struct ch_error *err);
+	void *sink_ctx;
+	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
+	void *seen_ctx;
+	double (*clock)(void *clock_ctx);
+	void (*sleep_until)(void *clock_ctx, double t);
+	void *clock_ctx;
+	int (*search)(void *search_ctx, struct ch_net *net,
+		      const struct ch_net_read *req, struct ch_msg_page *page,
+		      struct ch_error *err);
+	void *search_ctx;
+	bool serial;
+	bool wait_worker;
+	/* budget */
+	double budget_window_start;
+	int budget_used;
+	double wait_until;           /* 429 / exhausted budget: no search before */
+	long reads;                  /* posts read from the API (billing) */
+	long logged;                 /* lines written */
+	long requests;               /* search requests made */
+	double last_poll;            /* real instant of the last cycle, 0: none */
+	int last_pages;              /* requests the last cycle made */
+	int fails;                   /* consecutive failed cycles (backoff) */
+	double not_before;           /* a cycle refused for lack of time */
+	long rate_remaining;         /* search's x-rate-limit-remaining, -1 */
+	double rate_reset;           /* search's x-rate-limit-reset, 0 */
+	void *prefetch;              /* owned: the worker (struct prefetch) */
+};
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static double now_of(struct ch_capture *c)
 {
-	return c->clock ? c->clock(c) : ch_clock_now();
+	return c->clock ? c->clock(c->clock_ctx) : ch_clock_now();
 }
 
 static void sleep_to(struct ch_capture *c, double t)
 {
 	if (c->sleep_until) {
-		c->sleep_until(c, t);
+		c->sleep_until(c->clock_ctx, t);
 		return;
 	}
 	for (;;) {
@@ -305,8 +349,14 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 	size_t i;
 
 	c->reads += (long)page->n;
-	if (c->take)
-		return c->take(c->sink_ctx, c, page, err);
+	if (c->take) {
+		int r = c->take(c->sink_ctx, page, err);
+
+		if (r < 0)
+			return -1;
+		c->logged += r;
+		return 0;
+	}
 	learn_foreign(c, x, page);
 	for (i = 0; i < page->n; i++) {
 		const struct ch_msg *t = &page->msgs[i];
@@ -372,13 +422,13 @@ static void search_prep(struct ch_capture *c, double budget_s)
 }
 
 /* The request itself: the only part the prefetch worker runs (it touches
- * c->net and the hook's context, nothing else of c). */
+ * c->net and the search hook's context, nothing else of c). */
 static int search_call(struct ch_capture *c, const struct ch_net_read *req,
 		       struct ch_msg_page *page, struct ch_error *err)
 {
 	if (c->search) {
 		memset(page, 0, sizeof *page);
-		return c->search(c, req, page, err);
+		return c->search(c->search_ctx, c->net, req, page, err);
 	}
 	return ch_net_read(c->net, req, page, err);
 }
@@ -665,36 +715,45 @@ static double budget_due(struct ch_capture *c, double now)
 
 /* ---- init / next_due --------------------------------------------------------- */
 
-int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
-		    struct ch_net *net, struct ch_state *st,
-		    struct ch_replylog *log, const char *host_id,
-		    const char *host_username, double window_start,
-		    double window_end, double speed, int n_questions,
-		    struct ch_error *err)
+struct ch_capture *ch_capture_new(const struct ch_capture_conf *k,
+				  struct ch_error *err)
 {
+	struct ch_capture *c;
 	json_t *cap;
 
-	memset(c, 0, sizeof *c);
-	if (!s || !net || !st) {
+	if (!k || !k->s || !k->net || !k->st) {
 		ch_error_set(err, "capture", 0,
 			     "internal error: capture needs the schedule, the network and the state");
-		return -1;
+		return NULL;
 	}
-	if (!(speed > 0) || !(window_end > window_start)) {
+	if (!(k->speed > 0) || !(k->window_end > k->window_start)) {
 		ch_error_set(err, "capture", 0,
 			     "internal error: bad capture window or speed");
-		return -1;
+		return NULL;
 	}
-	c->s = s;
-	c->net = net;
-	c->st = st;
-	c->log = log;
-	c->host_id = host_id;
-	c->host_username = host_username;
-	c->window_start = window_start;
-	c->window_end = window_end;
-	c->speed = speed;
-	c->n_questions = n_questions > 0 ? n_questions : 0;
+	c = ch_xcalloc(1, sizeof *c);
+	c->s = k->s;
+	c->net = k->net;
+	c->st = k->st;
+	c->log = k->log;
+	c->host_id = k->host_id;
+	c->host_username = k->host_username;
+	c->window_start = k->window_start;
+	c->window_end = k->window_end;
+	c->speed = k->speed;
+	c->n_questions = k->n_questions > 0 ? k->n_questions : 0;
+	c->read = k->read;
+	c->take = k->take;
+	c->sink_ctx = k->sink_ctx;
+	c->seen = k->seen;
+	c->seen_ctx = k->seen_ctx;
+	c->clock = k->clock;
+	c->sleep_until = k->sleep_until;
+	c->clock_ctx = k->clock_ctx;
+	c->search = k->search;
+	c->search_ctx = k->search_ctx;
+	c->serial = k->serial;
+	c->wait_worker = k->wait_worker;
 	c->rate_remaining = -1;
 	cap = cap_obj(c);
 	c->reads = (long)ch_json_num(cap, "reads", 0);
@@ -702,20 +761,28 @@ int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
 	c->requests = (long)ch_json_num(cap, "requests", 0);
 	if (!json_is_array(json_object_get(cap, "covered")))
 		json_object_set_new(cap, "covered", json_array());
-	return 0;
+	return c;
+}
+
+void ch_capture_counts(const struct ch_capture *c,
+		       struct ch_capture_counts *out)
+{
+	out->reads = c->reads;
+	out->logged = c->logged;
+	out->requests = c->requests;
+	out->last_pages = c->last_pages;
 }
 
 void ch_capture_free(struct ch_capture *c)
 {
 	/* everything else is borrowed; the state keeps what must survive */
+	if (!c)
+		return;
 	if (c->prefetch) {
 		prefetch_end(c->prefetch);
 		free(c->prefetch);
-		c->prefetch = NULL;
 	}
-	c->search = NULL;
-	c->clock = NULL;
-	c->sleep_until = NULL;
+	free(c);
 }
 
 double ch_capture_next_due(struct ch_capture *c, double now)

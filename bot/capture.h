@@ -60,49 +60,58 @@
 #include "state.h"
 #include "net/net.h"
 
-struct ch_capture {
-	const struct ch_schedule *s; /* borrowed */
-	struct ch_net *net;          /* borrowed: the network read */
-	struct ch_state *st;         /* borrowed; posts' ids and times read
-					from it on every cycle */
-	struct ch_replylog *log;     /* borrowed; NULL where a sink (take)
-					writes what it reads itself */
-	const char *host_id;         /* borrowed: the account's user id */
-	const char *host_username;   /* borrowed */
+/* A capture's settings: what it reads, where it goes, its window; all
+ * borrowed for the capture's life. */
+struct ch_capture_conf {
+	const struct ch_schedule *s;
+	struct ch_net *net;          /* the network read */
+	struct ch_state *st;         /* posts' ids and times read from it on
+					every cycle; the capture's own state
+					in it under "capture" */
+	struct ch_replylog *log;     /* NULL where a sink (take) writes what
+					it reads itself */
+	const char *host_id;         /* the account's user id */
+	const char *host_username;
 	double window_start;         /* real instants of the capture window */
 	double window_end;
 	double speed;                /* 1 for a real chat */
 	int n_questions;             /* Qn keys "q1".."qN" in the state */
-	/* budget bookkeeping (private to capture.c) */
-	double budget_window_start;
-	int budget_used;
-	double wait_until;           /* 429 / exhausted budget: no search before */
-	long reads;                  /* posts read from the API (billing) */
-	long logged;                 /* lines written */
-	/* extensions (private to capture.c unless noted) */
-	long requests;               /* search requests made */
-	double last_poll;            /* real instant of the last cycle, 0: none */
-	int last_pages;              /* requests the last cycle made */
-	int fails;                   /* consecutive failed cycles (backoff) */
-	double not_before;           /* a cycle refused for lack of time */
-	long rate_remaining;         /* search's x-rate-limit-remaining, -1 */
-	double rate_reset;           /* search's x-rate-limit-reset, 0 */
-	/* Test hooks, NULL for the real thing (set after ch_capture_init):
-	 * search instead of ch_net_read (it must set c->net->last,
-	 * wait_until, rate_remaining and rate_reset as ch_net_read does;
-	 * c->net may then be opened on nothing);
-	 * clock instead of the wall clock; sleep_until instead of sleeping
-	 * (the backfill waits for a rate-limit reset). */
-	int (*search)(struct ch_capture *c, const struct ch_net_read *req,
-		      struct ch_msg_page *page, struct ch_error *err);
-	double (*clock)(struct ch_capture *c);
-	void (*sleep_until)(struct ch_capture *c, double t);
-	void *hook_ctx;              /* borrowed; for the hooks */
+	/* What is read and what becomes of each page: NULL for the chat's
+	 * own (its hashtag and its thread; each post attributed to a
+	 * question and queued in the log). The care watch sets both
+	 * (watch.c): everything else - budget, cursors, coverage, crash
+	 * safety, the backfill - is the same capture. read fills req (its
+	 * strings borrowed from sink_ctx); take gets each page (its posts
+	 * not yet seen) and returns how many it logged, or -1 (err) to undo
+	 * the cycle. */
+	void (*read)(void *sink_ctx, struct ch_net_read *req);
+	int (*take)(void *sink_ctx, const struct ch_msg_page *page,
+		    struct ch_error *err);
+	void *sink_ctx;
+	/* The chat's own capture: called with each post it logs (new to the
+	 * log), after its line is queued; NULL: none (the chat's welcome,
+	 * host.c) */
+	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
+	void *seen_ctx;
+	/* The clock: now and sleep_until (the backfill waits for a
+	 * rate-limit reset) instead of the wall clock's, for a chat on an
+	 * injected clock (host.c) and for tests; NULL: the wall clock. */
+	double (*clock)(void *clock_ctx);
+	void (*sleep_until)(void *clock_ctx, double t);
+	void *clock_ctx;
+	/* The request, for tests and benchmarks: search instead of
+	 * ch_net_read (it must set net->last, wait_until, rate_remaining and
+	 * rate_reset as ch_net_read does; net may then be opened on
+	 * nothing); NULL: ch_net_read. */
+	int (*search)(void *search_ctx, struct ch_net *net,
+		      const struct ch_net_read *req, struct ch_msg_page *page,
+		      struct ch_error *err);
+	void *search_ctx;
 	/* Pipeline: while a cycle attributes and queues page N, a worker
 	 * thread (no request of it outlives the cycle) fetches and
 	 * parses page N+1, whose next_token page N gave; it runs only the
 	 * search itself (ch_net_read or the search hook, which must then
-	 * touch nothing but c->net and hook_ctx), the same budget and time
+	 * touch nothing but net and search_ctx), the same budget and time
 	 * checks come before every request, and the log receives the same
 	 * lines in the same order. serial: true turns it off (tests, bench).
 	 * The worker is started at the first such page and kept (idle, no
@@ -112,32 +121,27 @@ struct ch_capture {
 	 * (tests that must see the worker do it). */
 	bool serial;
 	bool wait_worker;
-	void *prefetch;              /* owned, private to capture.c */
-	/* What is read and what becomes of each page: NULL for the chat's
-	 * own (its hashtag and its thread; each post attributed to a
-	 * question and queued in the log). The care watch sets both
-	 * (watch.c): everything else - budget, cursors, coverage, crash
-	 * safety, the backfill - is the same capture. read fills req (its
-	 * strings borrowed from sink_ctx); take gets each page (its posts
-	 * not yet seen) and returns 0, or -1 (err) to undo the cycle. */
-	void (*read)(void *sink_ctx, struct ch_net_read *req);
-	int (*take)(void *sink_ctx, struct ch_capture *c,
-		    const struct ch_msg_page *page, struct ch_error *err);
-	void *sink_ctx;              /* borrowed */
-	/* The chat's own capture: called with each post it logs (new to the
-	 * log), after its line is queued; NULL: none (the chat's welcome,
-	 * host.c) */
-	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
-	void *seen_ctx;              /* borrowed */
 };
 
-/* Sets up c (all pointers borrowed). Returns 0 or -1. */
-int ch_capture_init(struct ch_capture *c, const struct ch_schedule *s,
-		    struct ch_net *net, struct ch_state *st,
-		    struct ch_replylog *log, const char *host_id,
-		    const char *host_username, double window_start,
-		    double window_end, double speed, int n_questions,
-		    struct ch_error *err);
+/* A capture; its state is private to capture.c. */
+struct ch_capture;
+
+/* What a capture has done, counted across runs of its chat (the state
+ * keeps them). */
+struct ch_capture_counts {
+	long reads;      /* posts read from the network (billing) */
+	long logged;     /* lines written (or taken by the sink) */
+	long requests;   /* search requests made */
+	int last_pages;  /* requests the last cycle made */
+};
+
+/* A capture on conf (copied; what it points to stays borrowed). Returns
+ * it, owned by the caller (ch_capture_free), or NULL with err. */
+struct ch_capture *ch_capture_new(const struct ch_capture_conf *conf,
+				  struct ch_error *err);
+/* Its counts so far. */
+void ch_capture_counts(const struct ch_capture *c,
+		       struct ch_capture_counts *out);
 /* The real instant when the next poll cycle may run (budget, rate limit,
  * window); > window_end when no more live polls are due. */
 double ch_capture_next_due(struct ch_capture *c, double now); /* rolls the
@@ -151,8 +155,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 /* After the window: searches the uncovered ranges (all of the window when
  * full) with start_time/end_time. Returns 0 or -1. */
 int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err);
-/* Stops the prefetch worker (if one was started) and frees what c owns;
- * call it once for every ch_capture_init() that returned 0. */
+/* Stops the prefetch worker (if one was started) and frees c (NULL:
+ * nothing to do). */
 void ch_capture_free(struct ch_capture *c);
 
 /* ---- extensions, exposed for the host loop's messages and for tests ---- */

@@ -212,24 +212,24 @@ static void thresholds(const struct ch_care *k, json_t *o)
 static int log_event(struct ch_care *k, double now, const char *event,
 		     json_t *fields, struct ch_error *err)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg = NULL;
 	char *path = log_path(k, now);
 	int rc = -1;
 
 	set_time(fields, "at", now);
-	memset(&lg, 0, sizeof lg);
 	if (ch_mkdir_p(k->dir) < 0) {
 		ch_error_set(err, k->dir, 0, "cannot create the care log folder");
 		goto cleanup;
 	}
-	if (ch_replylog_open(&lg, path, err) < 0)
+	lg = ch_replylog_open(path, err);
+	if (!lg)
 		goto cleanup;
-	if (ch_replylog_event(&lg, event, fields, err) < 0 ||
-	    ch_replylog_flush(&lg, err) < 0) {
-		ch_replylog_close(&lg, NULL);
+	if (ch_replylog_event(lg, event, fields, err) < 0 ||
+	    ch_replylog_flush(lg, err) < 0) {
+		ch_replylog_close(lg, NULL);
 		goto cleanup;
 	}
-	rc = ch_replylog_close(&lg, err);
+	rc = ch_replylog_close(lg, err);
 cleanup:
 	json_decref(fields);
 	free(path);

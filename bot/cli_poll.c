@@ -43,9 +43,9 @@ struct pctx {
 	struct ch_schedule s;
 	struct ch_topic t;
 	struct ch_state st;
-	struct ch_replylog log;
+	struct ch_replylog *log; /* owned, NULL until open */
 	struct ch_net x;
-	bool state_open, log_open, have_x, rehearsal;
+	bool state_open, have_x, rehearsal;
 	const char *api_base; /* borrowed */
 	char date[11];
 	time_t start;         /* the chat's start */
@@ -114,12 +114,12 @@ static int open_files(struct pctx *c, bool write)
 	if (!write)
 		goto cleanup;
 	log_path = ch_chat_log_path(&c->s, c->date, c->rehearsal);
-	if (ch_replylog_open(&c->log, log_path, &err) < 0) {
+	c->log = ch_replylog_open(log_path, &err);
+	if (!c->log) {
 		ch_error_print(&err, stderr);
 		rc = CH_EXIT_INPUT;
 		goto cleanup;
 	}
-	c->log_open = true;
 cleanup:
 	free(path);
 	free(log_path);
@@ -348,7 +348,7 @@ static int do_post(struct pctx *c)
 	pb.me_id = me;
 	/* by hand: a failing network is tried again for a minute */
 	pb.late_at = ch_clock_now() + 60.0;
-	r = ch_poll_post(&pb, &c->s, &c->t, &c->st, &c->log, &err);
+	r = ch_poll_post(&pb, &c->s, &c->t, &c->st, c->log, &err);
 	if (r == 1) {
 		ch_error_print(&err, stderr);
 		return CH_EXIT_NETWORK;
@@ -392,7 +392,7 @@ static int do_close(struct pctx *c)
 		return rc;
 	ch_error_clear(&err);
 	r = ch_poll_decide(c->have_x ? &c->x : NULL, &c->s, &c->t, &c->st,
-			   &c->log, true, &w, &err);
+			   c->log, true, &w, &err);
 	if (r < 0) {
 		ch_error_print(&err, stderr);
 		return c->have_x && c->x.last != CH_NETFAIL_NONE ? CH_EXIT_NETWORK
@@ -415,8 +415,7 @@ static int do_close(struct pctx *c)
 
 static void pctx_free(struct pctx *c)
 {
-	if (c->log_open)
-		ch_replylog_close(&c->log, NULL);
+	ch_replylog_close(c->log, NULL);
 	if (c->state_open)
 		ch_state_free(&c->st);
 	if (c->have_x)

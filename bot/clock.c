@@ -32,3 +32,18 @@ double ch_timeline_real(const struct ch_timeline *tl, time_t t)
 {
 	return tl->rstart + (double)(t - tl->tbase) / tl->speed;
 }
+
+static double wall_now(void *ctx)
+{
+	(void)ctx;
+	return ch_clock_now();
+}
+
+static int wall_sleep(void *ctx, double t, double max_chunk,
+		      bool (*stop)(void))
+{
+	(void)ctx;
+	return ch_clock_sleep_until(t, max_chunk, stop);
+}
+
+const struct ch_clock ch_clock_wall = {wall_now, wall_sleep, NULL};

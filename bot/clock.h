@@ -22,6 +22,21 @@ double ch_clock_now(void);
  * t. */
 int ch_clock_sleep_until(double t, double max_chunk, bool (*stop)(void));
 
+/* A clock as the chat loop uses it (host.h: ch_host_opts.clock): now, and
+ * a sleep until the instant t, at most max_chunk seconds at a time, that
+ * returns 1 at once when stop (may be NULL) says so, 0 at t. The wall
+ * clock is ch_clock_wall; a test passes one whose time only moves when
+ * the loop sleeps, so a whole chat runs in a moment, exactly on time. */
+struct ch_clock {
+	double (*now)(void *ctx);
+	int (*sleep_until)(void *ctx, double t, double max_chunk,
+			   bool (*stop)(void));
+	void *ctx;
+};
+
+/* The wall clock: ch_clock_now and ch_clock_sleep_until. */
+extern const struct ch_clock ch_clock_wall;
+
 /* A chat's timeline: chat time tbase happens at the real instant rstart,
  * and chat time runs speed times faster (1 for a real chat). */
 struct ch_timeline {

@@ -114,9 +114,13 @@ static void exec_blocked(const char *path, char **argv)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The run's clock (ch_host_opts.clock): set once by ch_host_main before
+ * any thread starts, read by every thread of the run. */
+static const struct ch_clock *clk = &ch_clock_wall;
+
 double ch_now(void)
 {
-	return ch_clock_now();
+	return clk->now(clk->ctx);
 }
 
 static bool stopped(void)
@@ -133,7 +137,7 @@ static bool stopped_or_reload(void)
  * caller looks at which). */
 int ch_sleep_until(double t, double max_chunk)
 {
-	return ch_clock_sleep_until(t, max_chunk, stopped_or_reload);
+	return clk->sleep_until(clk->ctx, t, max_chunk, stopped_or_reload);
 }
 
 /* A backoff or rate-limit wait: returns 1 only if stopped (a reload is
@@ -141,7 +145,7 @@ int ch_sleep_until(double t, double max_chunk)
  * short: the flag stays raised and would turn them into busy loops). */
 static int nap_until(double t)
 {
-	return ch_clock_sleep_until(t, MAX_SLEEP_CHUNK, stopped);
+	return clk->sleep_until(clk->ctx, t, MAX_SLEEP_CHUNK, stopped);
 }
 
 /* A further network of the run (networks = [...] beyond the first). */
@@ -163,12 +167,12 @@ struct chat {
 	struct ch_topic topic;         /* owned */
 	struct ch_plan plan;           /* owned */
 	struct ch_state st;            /* owned */
-	struct ch_replylog *log;       /* the chat's one log: &log_store,
-					  or (a further network's chat) the
+	struct ch_replylog *log;       /* the chat's one log, NULL until
+					  open: owned when log_owner (the
+					  first network's chat), else the
 					  first network's, borrowed */
-	struct ch_replylog log_store;  /* owned when log == &log_store */
-	bool log_open, state_open, capture_on;
-	struct ch_capture cap;         /* owned when capture_on */
+	bool log_owner, state_open;
+	struct ch_capture *cap;        /* owned; NULL: no capture */
 	time_t start;                  /* the chat's start (plan time) */
 	struct ch_timeline tl;         /* real = rstart + (t - tbase) / speed;
 					  tbase: the chat's start, or its
@@ -246,7 +250,7 @@ static void log_host_post(struct chat *c, const struct ch_post *p,
 	char created[40];
 	char *url;
 
-	if (!c->log_open)
+	if (!c->log)
 		return;
 	ch_error_clear(&err);
 	memset(&e, 0, sizeof e);
@@ -276,7 +280,7 @@ static void log_skip(struct chat *c, const struct ch_post *p, const char *why)
 {
 	json_t *f;
 
-	if (!c->log_open)
+	if (!c->log)
 		return;
 	f = json_pack("{s:s, s:s, s:s}", "key", p->key, "reason", why, "text",
 		      p->text);
@@ -460,6 +464,40 @@ static int publish_nap(void *ctx, double t)
 	return nap_until(t);
 }
 
+/* The network named name: the run's own lookup (ch_host_opts.net_find)
+ * or the registry's. */
+static const struct ch_net_ops *find_ops(const struct ch_host_opts *o,
+					 const char *name)
+{
+	return o->net_find ? o->net_find(name) : ch_net_find(name);
+}
+
+/* ch_net_open_named through the run's lookup. */
+static int open_net(const struct ch_host_opts *o, struct ch_net *n,
+		    const char *name, const struct ch_net_conf *conf,
+		    struct ch_error *err)
+{
+	const struct ch_net_ops *ops;
+
+	if (!o->net_find)
+		return ch_net_open_named(n, name, conf, err);
+	ops = find_ops(o, name);
+	if (!ops) {
+		memset(n, 0, sizeof *n);
+		ch_error_set(err, "networks", 0, "unknown network \"%.40s\"",
+			     name ? name : "");
+		return -1;
+	}
+	return ch_net_open(n, ops, conf, err);
+}
+
+/* The run's clock, for publish.h and capture.h. */
+static double run_now(void *ctx)
+{
+	(void)ctx;
+	return ch_now();
+}
+
 /* Sets pb up to post or look up p, due at the real instant due; what is
  * the caller's buffer for its label (at least 64 bytes). */
 static void publish_of(struct chat *c, const struct ch_post *p, double due,
@@ -481,6 +519,7 @@ static void publish_of(struct chat *c, const struct ch_post *p, double due,
 	pb->what = what;
 	pb->rate_wait = 60.0 / c->tl.speed;
 	pb->nap = publish_nap;
+	pb->now = run_now;
 	np->text = p->text;
 	np->key = post_key(c, p);
 	/* the thread, as the post is made: a look-up matches it too */
@@ -498,7 +537,7 @@ static void dry_run_nets(const struct chat *c, const struct ch_post *p)
 	if (c->s->n_nets == 1 && strcmp(c->s->nets[0].name, "x") == 0)
 		return;
 	for (i = 0; i < c->s->n_nets; i++) {
-		const struct ch_net_ops *ops = ch_net_find(c->s->nets[i].name);
+		const struct ch_net_ops *ops = find_ops(c->o, c->s->nets[i].name);
 		char *detail;
 		long limit = 0, n;
 
@@ -661,7 +700,7 @@ static void control_log(struct chat *c, json_t *events)
 {
 	size_t i, n, size = json_array_size(events);
 
-	if (!c->log_open || c->log != &c->log_store || !c->state_open)
+	if (!c->log || !c->log_owner || !c->state_open)
 		return;
 	n = (size_t)ch_json_num(c->st.root, "control_logged", 0);
 	for (i = n; i < size; i++)
@@ -730,9 +769,9 @@ cleanup:
 /* The capture's sleep (capture.h hook): a wait that a stop cuts short;
  * the capture's next request then fails or finishes at once, and what it
  * did not read is left to the next run's backfill. */
-static void capture_sleep(struct ch_capture *cap, double t)
+static void capture_sleep(void *ctx, double t)
 {
-	(void)cap;
+	(void)ctx;
 	nap_until(t);
 }
 
@@ -803,14 +842,14 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 			wake = t - SPIN_LEAD;
 		if (c->wel)
 			wake = fmin(wake, fmax(ch_welcome_tick(c->wel, now), now + 0.05));
-		if (c->capture_on) {
-			double due = ch_capture_next_due(&c->cap, now);
+		if (c->cap) {
+			double due = ch_capture_next_due(c->cap, now);
 
 			if (due <= now && t - now > guard) {
 				struct ch_error err;
 
 				ch_error_clear(&err);
-				if (ch_capture_poll(&c->cap, now, t - guard,
+				if (ch_capture_poll(c->cap, now, t - guard,
 						    &err) < 0)
 					search_failed(c, &err);
 				continue;
@@ -825,9 +864,8 @@ static int wait_for(struct chat *c, double t, const struct ch_post *p)
 
 static void chat_free(struct chat *c)
 {
-	if (c->capture_on)
-		ch_capture_free(&c->cap);
-	if (c->log_open && c->log == &c->log_store)
+	ch_capture_free(c->cap);
+	if (c->log_owner)
 		ch_replylog_close(c->log, NULL);
 	if (c->state_open)
 		ch_state_free(&c->st);
@@ -930,7 +968,7 @@ static void reload(struct chat *c)
 	memset(&np, 0, sizeof np);
 	memset(&nt, 0, sizeof nt);
 	ch_log(CH_LOG_INFO, "reloaded: %zu posts planned", c->plan.n_posts);
-	if (c->log == &c->log_store)
+	if (c->log_owner)
 		board_chat(c, NULL);
 cleanup:
 	ch_plan_free(&np);
@@ -1054,6 +1092,7 @@ static int poll_post_until(struct chat *c, double closes, struct ch_error *err)
 		pb.late_at = closes;
 		pb.rate_wait = 60.0 / c->tl.speed;
 		pb.nap = publish_nap;
+		pb.now = run_now;
 		ch_error_clear(err);
 		r = ch_poll_post(&pb, c->s, &c->topic, &c->st, c->log, err);
 		if (r == 0) {
@@ -1278,7 +1317,7 @@ static void wait_in_waiter(const struct chat *c, double wake)
 	char *waiter, **argv;
 	int i;
 
-	if (!c->o->argv || getenv("CHATHOST_NO_WAITER"))
+	if (!c->o->argv || getenv("CHATHOST_NO_WAITER") || clk != &ch_clock_wall)
 		return;
 	waiter = find_waiter(self, sizeof self);
 	if (!waiter)
@@ -1319,7 +1358,8 @@ static void wait_in_waiter(const struct chat *c, double wake)
 static bool topic_bad(const struct chat *c, time_t start)
 {
 	char *msg = NULL;
-	int bad = ch_notify_topic_problem(c->s, c->date, start, time(NULL), &msg);
+	int bad = ch_notify_topic_problem(c->s, c->date, start,
+					  (time_t)floor(ch_now()), &msg);
 
 	free(msg);
 	return bad != 0;
@@ -1553,16 +1593,17 @@ static size_t report_skipped(struct chat *c)
  * report says why instead of showing nothing. */
 static void log_not_hosted(struct chat *c, const char *why)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	char *dir = ch_chat_dir(c->s, false);
 	char *path = ch_chat_log_path(c->s, c->date, false);
 	json_t *f = json_pack("{s:s}", "reason", why);
 
 	ch_error_clear(&err);
-	if (ch_mkdir_p(dir) == 0 && ch_replylog_open(&lg, path, &err) == 0) {
-		ch_replylog_event(&lg, "not_hosted", f, &err);
-		ch_replylog_close(&lg, &err);
+	if (ch_mkdir_p(dir) == 0 &&
+	    (lg = ch_replylog_open(path, &err)) != NULL) {
+		ch_replylog_event(lg, "not_hosted", f, &err);
+		ch_replylog_close(lg, &err);
 	}
 	if (err.text[0])
 		ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
@@ -1760,35 +1801,41 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 	cost_start(c);
 	if (save_state(c) < 0 && !c->o->backfill)
 		return CH_EXIT_NETWORK;
-	if (ch_replylog_open(c->log, *log_path, &err) < 0) {
+	c->log = ch_replylog_open(*log_path, &err);
+	if (!c->log) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
 		return CH_EXIT_INPUT;
 	}
-	c->log_open = true;
 	relog_host_posts(c);
 	return CH_EXIT_OK;
 }
 
 static void chat_capture_init(struct chat *c, double window_end)
 {
+	struct ch_capture_conf k = {
+		.s = c->s,
+		.net = c->x,
+		.st = &c->st,
+		.log = c->log,
+		.host_id = c->me_id,
+		.host_username = c->me_username,
+		.window_start = real_at(c, c->plan.start),
+		.window_end = window_end,
+		.speed = c->tl.speed,
+		.n_questions = (int)c->topic.candidates[0].n_questions,
+		/* the backfill's waits (end_time lag, rate-limit resets of
+		 * up to 16 minutes) end on SIGTERM/SIGINT too */
+		.clock = run_now,
+		.sleep_until = capture_sleep,
+		.seen = c->wel ? ch_welcome_seen : NULL,
+		.seen_ctx = c->wel,
+	};
 	struct ch_error err;
 
 	ch_error_clear(&err);
-	if (ch_capture_init(&c->cap, c->s, c->x, &c->st, c->log, c->me_id,
-			    c->me_username, real_at(c, c->plan.start),
-			    window_end, c->tl.speed,
-			    (int)c->topic.candidates[0].n_questions, &err) == 0) {
-		c->capture_on = true;
-		/* the backfill's waits (end_time lag, rate-limit resets of up
-		 * to 16 minutes) end on SIGTERM/SIGINT too */
-		c->cap.sleep_until = capture_sleep;
-		if (c->wel) {
-			c->cap.seen = ch_welcome_seen;
-			c->cap.seen_ctx = c->wel;
-		}
-	} else {
+	c->cap = ch_capture_new(&k, &err);
+	if (!c->cap)
 		ch_log(CH_LOG_WARN, "capture: %s", err.text);
-	}
 }
 
 /* The crash window of p: an intent without an id. Returns 0 to go on and
@@ -1852,7 +1899,7 @@ static int post_notice(struct chat *c)
 	p.kind = CH_POST_NOTICE;
 	snprintf(p.key, sizeof p.key, "notice");
 	p.text = ch_plan_with_hashtag(c->notice, c->s->hashtag);
-	p.at = time(NULL);
+	p.at = (time_t)floor(ch_now());
 	due = ch_json_num(json_object_get(ch_state_obj(&c->st, "posts"),
 					  "notice"), "due", ch_now());
 	if (ch_state_post_pending(&c->st, p.key))
@@ -1995,12 +2042,13 @@ static int chat_posts(struct chat *c)
 /* The backfill and its line. Returns an exit status, or -2 if stopped. */
 static int chat_backfill(struct chat *c)
 {
+	struct ch_capture_counts n;
 	struct ch_error err;
 
-	if (!c->capture_on)
+	if (!c->cap)
 		return CH_EXIT_OK;
 	ch_error_clear(&err);
-	if (ch_capture_backfill(&c->cap, c->o->full, &err) < 0) {
+	if (ch_capture_backfill(c->cap, c->o->full, &err) < 0) {
 		ch_log(CH_LOG_WARN, "backfill: %s", err.text);
 		if (!c->search_error[0])
 			snprintf(c->search_error, sizeof c->search_error, "%s",
@@ -2008,8 +2056,9 @@ static int chat_backfill(struct chat *c)
 		c->polls_failed++;
 		return CH_EXIT_NETWORK;
 	}
+	ch_capture_counts(c->cap, &n);
 	ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
-	       c->cap.logged, c->cap.reads);
+	       n.logged, n.reads);
 	/* stopped in the middle: the next run backfills the rest */
 	return stop_flag ? -2 : CH_EXIT_OK;
 }
@@ -2019,11 +2068,14 @@ static int chat_backfill(struct chat *c)
  * backfills again). Returns the exit status. */
 static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
 {
+	struct ch_capture_counts n;
 	struct ch_error err;
 	int rc = backfilled ? CH_EXIT_OK : CH_EXIT_NETWORK;
 
 	ch_error_clear(&err);
-	if (c->capture_on && c->cap.logged == 0 && c->polls_failed > 0) {
+	if (c->cap)
+		ch_capture_counts(c->cap, &n);
+	if (c->cap && n.logged == 0 && c->polls_failed > 0) {
 		char *msg = ch_xasprintf(
 			"%s: no answers were captured and %ld searches failed (the last: %s); within 7 days, run: chathost run --backfill --date %s%s %s",
 			c->date, c->polls_failed, c->search_error, c->date,
@@ -2035,7 +2087,7 @@ static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
 		free(msg);
 		rc = CH_EXIT_NETWORK;
 	}
-	if (c->log_open && ch_replylog_flush(c->log, &err) < 0) {
+	if (c->log && ch_replylog_flush(c->log, &err) < 0) {
 		char *msg = ch_xasprintf(
 			"%s: %zu bytes of the log %s could not be written (%s); free space and run again: the posts are looked up and captured again",
 			c->date, ch_replylog_queued(c->log), log_path, err.text);
@@ -2184,7 +2236,7 @@ static int chat_net_run(struct chat *c, double window_end,
 		if (r == -2 || r != CH_EXIT_OK)
 			return r == -2 ? CH_EXIT_OK : r;
 		/* capture until the window closes */
-		while (c->capture_on) {
+		while (c->cap) {
 			if (wait_for(c, window_end, NULL))
 				return CH_EXIT_OK;
 			if (!reload_flag)
@@ -2300,7 +2352,6 @@ static int net_chat_open(struct net_chat *e, struct chat *pc,
 	c->remind_only = pc->remind_only;
 	c->remind_at = pc->remind_at;
 	c->log = pc->log;
-	c->log_open = pc->log_open;
 	r = net_chat_state(e, pc);
 	if (r != 0)
 		return r;
@@ -2554,7 +2605,7 @@ static int run_urls(struct run *r)
 		}
 	}
 	for (k = 0; k < r->s.n_nets; k++) {
-		const struct ch_net_ops *ops = ch_net_find(r->s.nets[k].name);
+		const struct ch_net_ops *ops = find_ops(r->o, r->s.nets[k].name);
 
 		ch_error_clear(&err);
 		ch_error_clear(&uerr);
@@ -2645,9 +2696,9 @@ static int run_open(struct run *r)
 		rc = CH_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (ch_net_open_named(&r->x, r->s.nets[0].name,
-			      ch_schedule_net_conf(&r->s, &r->s.nets[0], &conf),
-			      &err) < 0) {
+	if (open_net(o, &r->x, r->s.nets[0].name,
+		     ch_schedule_net_conf(&r->s, &r->s.nets[0], &conf),
+		     &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
@@ -2656,10 +2707,9 @@ static int run_open(struct run *r)
 		struct run_net *e = &r->extra[r->n_extra++];
 
 		ch_error_clear(&err);
-		if (ch_net_open_named(&e->net, r->s.nets[i].name,
-				      ch_schedule_net_conf(&r->s, &r->s.nets[i],
-							   &conf),
-				      &err) < 0) {
+		if (open_net(o, &e->net, r->s.nets[i].name,
+			     ch_schedule_net_conf(&r->s, &r->s.nets[i], &conf),
+			     &err) < 0) {
 			ch_error_print(&err, stderr);
 			goto cleanup;
 		}
@@ -2677,7 +2727,7 @@ static int next_chat(struct run *r, time_t not_before, char *date,
 		     time_t *start)
 {
 	int y, m, dd;
-	time_t from = time(NULL);
+	time_t from = (time_t)floor(ch_now());
 
 	if (r->o->date) {
 		snprintf(date, 11, "%s", r->o->date);
@@ -2823,7 +2873,7 @@ static void chat_init(struct chat *c, struct run *r, const char *date,
 		      time_t start)
 {
 	memset(c, 0, sizeof *c);
-	c->log = &c->log_store;
+	c->log_owner = true;
 	c->o = r->o;
 	c->s = &r->s;
 	c->x = r->have_x ? &r->x : NULL;
@@ -2964,6 +3014,7 @@ int ch_host_main(const struct ch_host_opts *o)
 	memset(&r, 0, sizeof r);
 	r.o = o;
 	r.lock_fd = -1;
+	clk = o->clock ? o->clock : &ch_clock_wall;
 	install_signals();
 	rc = run_open(&r);
 	if (rc != CH_EXIT_OK)

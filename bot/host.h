@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 
+#include "clock.h"
+#include "net/net.h"
+
 struct ch_host_opts {
 	const char *schedule_path; /* borrowed */
 	bool once;                 /* the next chat only, then exit */
@@ -26,6 +29,15 @@ struct ch_host_opts {
 				      (not loopback) network */
 	const char *board;         /* borrowed: --board ADDR:PORT, or NULL */
 	const char *board_token;   /* borrowed: --board-token FILE, or NULL */
+	const struct ch_clock *clock; /* borrowed; NULL: the wall clock.
+				      Another clock (a test's) is the
+				      chat loop's time: its waits, posts'
+				      instants, the capture's and the
+				      publishing's clock; such a run never
+				      becomes chathost-wait */
+	/* borrowed; NULL: ch_net_find. The networks a run opens by name
+	 * (a test's in-memory network) */
+	const struct ch_net_ops *(*net_find)(const char *name);
 	int argc;                  /* the run command's own arguments (argv[0] */
 	char **argv;               /* is "run"), borrowed: to exec again after
 				      a long wait in chathost-wait */

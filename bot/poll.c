@@ -480,7 +480,7 @@ static void log_result(struct ch_state *st, struct ch_replylog *log)
 	const char *k;
 	json_t *v;
 
-	if (!log || log->fd < 0 || !json_is_object(p) ||
+	if (!log || !json_is_object(p) ||
 	    json_is_true(json_object_get(p, "logged")))
 		return;
 	f = json_object();
@@ -643,7 +643,7 @@ static void log_posted(const struct ch_topic *t, struct ch_replylog *log,
 	json_t *f, *opts;
 	size_t i;
 
-	if (!log || log->fd < 0)
+	if (!log)
 		return;
 	opts = json_array();
 	for (i = 0; i < t->n_candidates; i++)

@@ -32,6 +32,27 @@ const char *ch_attrib_name(enum ch_attrib a)
 	return attrib_names[a];
 }
 
+/* The writer (replylog.h); everything owned. */
+struct ch_replylog {
+	int fd;           /* -1 when closed */
+	char *path;       /* owned */
+	char **ids;       /* owned hash set (open addressing) of owned ids */
+	size_t n_ids;
+	size_t cap_ids;   /* power of two */
+	bool dirty;       /* written since the last fdatasync */
+	char *out;        /* owned: queued whole lines, not yet written */
+	size_t out_len;
+	size_t out_cap;
+	bool out_stuck;   /* the last write failed: no early writes until a
+			     flush succeeds */
+	bool torn;        /* the file ends in a torn fragment: the next write
+			     starts with a newline */
+	json_t *enc;      /* owned: the reusable line object */
+	pthread_mutex_t *mu; /* owned: held by every call that reads or
+				writes the writer's state (the networks'
+				threads share one log) */
+};
+
 /* ---- time -------------------------------------------------------------- */
 
 int ch_replylog_parse_time(const char *s, long long *ms)
@@ -687,6 +708,8 @@ int ch_replylog_read(const char *path, ch_replylog_cb cb, void *ctx,
 
 /* ---- writer ------------------------------------------------------------- */
 
+
+
 #define OUT_HIGH (256u * 1024u) /* queued bytes that are written early */
 
 static uint64_t hash_str(const char *s)
@@ -738,17 +761,15 @@ static bool has_id(const struct ch_replylog *lg, const char *id)
 }
 
 /* Every public writer call holds the log's mutex (several networks'
- * threads share one log); a log never opened has none. */
+ * threads share one log). */
 static void lock(const struct ch_replylog *lg)
 {
-	if (lg->mu)
-		pthread_mutex_lock(lg->mu);
+	pthread_mutex_lock(lg->mu);
 }
 
 static void unlock(const struct ch_replylog *lg)
 {
-	if (lg->mu)
-		pthread_mutex_unlock(lg->mu);
+	pthread_mutex_unlock(lg->mu);
 }
 
 bool ch_replylog_has(const struct ch_replylog *lg, const char *id)
@@ -910,15 +931,13 @@ static int cut_torn_tail(int fd, struct stat *sb)
 	return 0;
 }
 
-int ch_replylog_open(struct ch_replylog *lg, const char *path,
-		     struct ch_error *err)
+struct ch_replylog *ch_replylog_open(const char *path, struct ch_error *err)
 {
+	struct ch_replylog *lg = ch_xcalloc(1, sizeof *lg);
 	struct ch_error rerr;
 	struct stat sb;
 	char last;
 
-	memset(lg, 0, sizeof *lg);
-	lg->fd = -1;
 	lg->path = ch_xstrdup(path);
 	lg->mu = ch_xmalloc(sizeof *lg->mu);
 	pthread_mutex_init(lg->mu, NULL);
@@ -954,10 +973,10 @@ int ch_replylog_open(struct ch_replylog *lg, const char *path,
 		if (lg->torn && out_write(lg, err))
 			goto fail;
 	}
-	return 0;
+	return lg;
 fail:
 	ch_replylog_close(lg, NULL);
-	return -1;
+	return NULL;
 }
 
 /* ---- the line encoder: one reusable object, values replaced in place ---- */
@@ -1271,6 +1290,8 @@ int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
 	size_t i;
 	int rc = 0;
 
+	if (!lg)
+		return 0;
 	if (lg->fd >= 0) {
 		if (flush_locked(lg, err))
 			rc = -1;
@@ -1280,24 +1301,14 @@ int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err)
 			rc = -1;
 		}
 	}
-	lg->fd = -1;
 	for (i = 0; i < lg->cap_ids; i++)
 		free(lg->ids[i]);
 	free(lg->ids);
 	free(lg->path);
 	free(lg->out);
 	json_decref(lg->enc);
-	lg->ids = NULL;
-	lg->path = NULL;
-	lg->out = NULL;
-	lg->enc = NULL;
-	lg->out_len = lg->out_cap = 0;
-	lg->n_ids = lg->cap_ids = 0;
-	lg->torn = lg->out_stuck = false;
-	if (lg->mu) {
-		pthread_mutex_destroy(lg->mu);
-		free(lg->mu);
-		lg->mu = NULL;
-	}
+	pthread_mutex_destroy(lg->mu);
+	free(lg->mu);
+	free(lg);
 	return rc;
 }

@@ -124,30 +124,16 @@ const char *ch_attrib_name(enum ch_attrib a);
 
 /* ---- writer ------------------------------------------------------------ */
 
-struct ch_replylog {
-	int fd;           /* -1 when closed */
-	char *path;       /* owned */
-	char **ids;       /* owned hash set (open addressing) of owned ids */
-	size_t n_ids;
-	size_t cap_ids;   /* power of two */
-	bool dirty;       /* written since the last fdatasync */
-	char *out;        /* owned: queued whole lines, not yet written */
-	size_t out_len;
-	size_t out_cap;
-	bool out_stuck;   /* the last write failed: no early writes until a
-			     flush succeeds */
-	bool torn;        /* the file ends in a torn fragment: the next write
-			     starts with a newline */
-	json_t *enc;      /* owned: the reusable line object */
-	pthread_mutex_t *mu; /* owned: held by every call that reads or
-				writes the writer's state (the networks'
-				threads share one log) */
-};
+/* The log's writer; its state is private to replylog.c. A writer is
+ * shared by the threads of one chat (one per network): every call below
+ * holds its mutex. */
+struct ch_replylog;
 
 /* Opens (creating, mode 0644) the log at path for appending; the folder
- * must exist. Loads the ids already in the file. Returns 0 or -1. */
-int ch_replylog_open(struct ch_replylog *lg, const char *path,
-		     struct ch_error *err);
+ * must exist. Loads the ids already in the file, and ends a torn last
+ * line. Returns the writer, owned by the caller (ch_replylog_close frees
+ * it), or NULL with err. */
+struct ch_replylog *ch_replylog_open(const char *path, struct ch_error *err);
 /* true if a line for id is in the log. */
 bool ch_replylog_has(const struct ch_replylog *lg, const char *id);
 /* Queues e as one line unless its id is already logged or queued; the
@@ -178,9 +164,9 @@ int ch_replylog_event(struct ch_replylog *lg, const char *event,
 int ch_replylog_flush(struct ch_replylog *lg, struct ch_error *err);
 /* Bytes queued and not yet written (0 after a successful flush). */
 size_t ch_replylog_queued(const struct ch_replylog *lg);
-/* Flushes, closes and frees everything, the queue too (safe on a closed
- * log). Returns 0, or -1 if the final flush/close failed (then the lines
- * it could not write are lost). */
+/* Flushes, closes and frees lg with everything it holds, the queue too
+ * (NULL: nothing to do). Returns 0, or -1 if the final flush/close failed
+ * (then the lines it could not write are lost). */
 int ch_replylog_close(struct ch_replylog *lg, struct ch_error *err);
 
 /* Serialises e as one line ending in "\n" (caller frees), or NULL if a

@@ -77,15 +77,12 @@ static void watch_read(void *ctx, struct ch_net_read *req)
 	req->n_authors = n->n_authors;
 }
 
-static int watch_take(void *ctx, struct ch_capture *c,
-		      const struct ch_msg_page *page, struct ch_error *err)
+static int watch_take(void *ctx, const struct ch_msg_page *page,
+		      struct ch_error *err)
 {
 	struct wnet *n = ctx;
-	int r = ch_care_take(&n->w->care, n->name, page, ch_clock_now(), err);
 
-	if (r > 0)
-		c->logged += r;
-	return r < 0 ? -1 : 0;
+	return ch_care_take(&n->w->care, n->name, page, ch_clock_now(), err);
 }
 
 /* ---- one network ---- */
@@ -125,9 +122,9 @@ static double window_from(struct ch_watch_run *w, double from)
 	return (double)prev;
 }
 
-static void capture_sleep(struct ch_capture *c, double t)
+static void capture_sleep(void *ctx, double t)
 {
-	(void)c;
+	(void)ctx;
 	ch_clock_sleep_until(t, NAP, stopped);
 }
 
@@ -136,7 +133,8 @@ static void capture_sleep(struct ch_capture *c, double t)
 static void run_period(struct wnet *n, double from, double to)
 {
 	struct ch_watch_run *w = n->w;
-	struct ch_capture cap;
+	struct ch_capture *cap = NULL;
+	struct ch_capture_conf k;
 	struct ch_state st;
 	struct ch_error err;
 	struct tm tm;
@@ -148,9 +146,19 @@ static void run_period(struct wnet *n, double from, double to)
 	if (ch_utc_to_local(w->s.timezone, (time_t)from, &tm, NULL) == 0)
 		strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	path = ch_xasprintf("%s/%s.%s.state.json", w->dir, day, n->name);
+	memset(&k, 0, sizeof k);
+	k.s = &w->s;
+	k.net = &n->net;
+	k.st = &st;
+	k.window_start = wfrom;
+	k.window_end = to;
+	k.speed = w->o->speed > 0 ? w->o->speed : 1;
+	k.read = watch_read;
+	k.take = watch_take;
+	k.sink_ctx = n;
+	k.sleep_until = capture_sleep;
 	if (ch_mkdir_p(w->dir) < 0 || ch_state_open(&st, path, &err) < 0 ||
-	    ch_capture_init(&cap, &w->s, &n->net, &st, NULL, NULL, NULL, wfrom,
-			    to, w->o->speed > 0 ? w->o->speed : 1, 0, &err) < 0) {
+	    !(cap = ch_capture_new(&k, &err))) {
 		ch_log(CH_LOG_ERROR, "watch on %s: %s", n->net.ops->title,
 		       err.text[0] ? err.text : "cannot open the state");
 		ch_state_free(&st);
@@ -158,20 +166,16 @@ static void run_period(struct wnet *n, double from, double to)
 		ch_clock_sleep_until(fmin(to, ch_clock_now() + 60), NAP, stopped);
 		return;
 	}
-	cap.read = watch_read;
-	cap.take = watch_take;
-	cap.sink_ctx = n;
-	cap.sleep_until = capture_sleep;
 	ch_log(CH_LOG_INFO, "watch on %s: staffed until %.0f s from now",
 	       n->net.ops->title, to - ch_clock_now());
 	while (!stopped()) {
-		double now = ch_clock_now(), due = ch_capture_next_due(&cap, now);
+		double now = ch_clock_now(), due = ch_capture_next_due(cap, now);
 
 		if (now >= to)
 			break;
 		if (due <= now) {
 			ch_error_clear(&err);
-			if (ch_capture_poll(&cap, now, fmin(to, now + 30), &err) < 0)
+			if (ch_capture_poll(cap, now, fmin(to, now + 30), &err) < 0)
 				ch_log(CH_LOG_WARN, "watch on %s: %s",
 				       n->net.ops->title, err.text);
 			continue;
@@ -180,11 +184,11 @@ static void run_period(struct wnet *n, double from, double to)
 	}
 	if (!stopped()) {
 		ch_error_clear(&err);
-		if (ch_capture_backfill(&cap, false, &err) < 0)
+		if (ch_capture_backfill(cap, false, &err) < 0)
 			ch_log(CH_LOG_WARN, "watch on %s: backfill: %s",
 			       n->net.ops->title, err.text);
 	}
-	ch_capture_free(&cap);
+	ch_capture_free(cap);
 	ch_state_free(&st);
 	free(path);
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -57,8 +59,51 @@ static char logpath[128], statepath[128];
 static struct ch_schedule S;
 static struct ch_net X; /* X's table, opened on nothing */
 static struct ch_state ST;
-static struct ch_replylog LG;
-static struct ch_capture C;
+static struct ch_replylog *LG;
+
+/* The threads of this process (/proc/self/task). */
+static int threads(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The descriptor this process holds open on path (the log's writer keeps
+ * its own): a disk failure is injected by putting /dev/full in its place
+ * with dup2, from outside the writer. -1 if none. */
+static int fd_of(const char *path)
+{
+	char want[PATH_MAX], link[300], got[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int fd = -1;
+	ssize_t n;
+
+	if (!realpath(path, want) || !(d = opendir("/proc/self/fd")))
+		return -1;
+	while (fd < 0 && (de = readdir(d)) != NULL) {
+		snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, got, sizeof got - 1);
+		if (n <= 0)
+			continue;
+		got[n] = '\0';
+		if (strcmp(got, want) == 0)
+			fd = atoi(de->d_name);
+	}
+	closedir(d);
+	return fd;
+}
+static struct ch_capture *C;
+static bool OPT_SERIAL, OPT_WAIT; /* the next open_capture's pipeline */
 
 static void add(const char *author, const char *text, const char *reply_to,
 		const char *conv, double at, int rt)
@@ -93,18 +138,21 @@ static int idlt(const char *a, const char *b)
 	return la != lb ? la < lb : strcmp(a, b) < 0;
 }
 
-static int fake_search(struct ch_capture *c, const struct ch_net_read *req,
-		       struct ch_msg_page *page, struct ch_error *err)
+static int fake_search(void *ctx, struct ch_net *net,
+		       const struct ch_net_read *req, struct ch_msg_page *page,
+		       struct ch_error *err)
 {
 	double st = -1, et = -1;
+
 	int i, k = 0;
 	size_t cap = 0;
 
+	(void)ctx;
 	F->calls++;
 	if (!pthread_equal(pthread_self(), main_thread))
 		F->off_main++;
 	{
-		char *q = ch_net_describe(c->net, req);
+		char *q = ch_net_describe(net, req);
 
 		snprintf(F->q, sizeof F->q, "%s", q);
 		free(q);
@@ -114,21 +162,21 @@ static int fake_search(struct ch_capture *c, const struct ch_net_read *req,
 	snprintf(F->end, sizeof F->end, "%s", req->end_time ? req->end_time : "");
 	snprintf(F->token, sizeof F->token, "%s", req->cursor ? req->cursor : "");
 	ck_assert_int_eq(req->max, 100);
-	c->net->rate_remaining = F->remaining;
-	c->net->rate_reset = (double)(time_t)F->reset;
-	c->net->wait_until = 0;
+	net->rate_remaining = F->remaining;
+	net->rate_reset = (double)(time_t)F->reset;
+	net->wait_until = 0;
 	memset(page, 0, sizeof *page);
 	if (F->calls >= F->fail_from && F->calls <= F->fail_to) {
-		c->net->last = F->fail_kind;
+		net->last = F->fail_kind;
 		if (F->fail_kind == CH_NETFAIL_WAIT) {
-			c->net->rate_remaining = 0;
-			c->net->rate_reset = (double)(time_t)F->fail_reset;
-			c->net->wait_until = (double)(time_t)F->fail_reset;
+			net->rate_remaining = 0;
+			net->rate_reset = (double)(time_t)F->fail_reset;
+			net->wait_until = (double)(time_t)F->fail_reset;
 		}
 		ch_error_set(err, "x-api", 0, "scripted failure %d", F->calls);
 		return -1;
 	}
-	c->net->last = CH_NETFAIL_NONE;
+	net->last = CH_NETFAIL_NONE;
 	if (req->start_time)
 		ck_assert_int_eq(ch_attrib_parse_time(req->start_time, &st), 0);
 	if (req->end_time)
@@ -175,15 +223,15 @@ static int fake_search(struct ch_capture *c, const struct ch_net_read *req,
 	return 0;
 }
 
-static double fake_clock(struct ch_capture *c)
+static double fake_clock(void *ctx)
 {
-	(void)c;
+	(void)ctx;
 	return F->now;
 }
 
-static void fake_sleep(struct ch_capture *c, double t)
+static void fake_sleep(void *ctx, double t)
 {
-	(void)c;
+	(void)ctx;
 	if (t > F->now)
 		F->now = t;
 }
@@ -239,25 +287,58 @@ static int find(struct tally *t, const char *id)
 	return -1;
 }
 
+/* The capture's settings on the test's globals (speed 1: a real chat). */
+static struct ch_capture_conf conf_of(double speed)
+{
+	struct ch_capture_conf k;
+
+	memset(&k, 0, sizeof k);
+	k.s = &S;
+	k.net = &X;
+	k.st = &ST;
+	k.log = LG;
+	k.host_id = "9";
+	k.host_username = "host";
+	k.window_start = T0;
+	k.window_end = T0 + 3600 / speed;
+	k.speed = speed;
+	k.n_questions = 3;
+	k.search = fake_search;
+	k.clock = fake_clock;
+	k.sleep_until = fake_sleep;
+	k.serial = OPT_SERIAL;
+	k.wait_worker = OPT_WAIT;
+	return k;
+}
+
 static void open_capture(double speed)
 {
+	struct ch_capture_conf k;
 	struct ch_error err;
 
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_state_open(&ST, statepath, &err), 0);
-	ck_assert_int_eq(ch_replylog_open(&LG, logpath, &err), 0);
-	ck_assert_int_eq(ch_capture_init(&C, &S, &X, &ST, &LG, "9", "host",
-					 T0, T0 + 3600 / speed, speed, 3, &err),
-			 0);
-	C.search = fake_search;
-	C.clock = fake_clock;
-	C.sleep_until = fake_sleep;
+	LG = ch_replylog_open(logpath, &err);
+	ck_assert_ptr_nonnull(LG);
+	k = conf_of(speed);
+	C = ch_capture_new(&k, &err);
+	ck_assert_msg(C != NULL, "%s", err.text);
+}
+
+/* The capture's counts. */
+static struct ch_capture_counts N(void)
+{
+	struct ch_capture_counts n;
+
+	ch_capture_counts(C, &n);
+	return n;
 }
 
 static void close_capture(void)
 {
-	ch_capture_free(&C);
-	ck_assert_int_eq(ch_replylog_close(&LG, NULL), 0);
+	ch_capture_free(C);
+	C = NULL;
+	ck_assert_int_eq(ch_replylog_close(LG, NULL), 0);
 	ch_state_free(&ST);
 }
 
@@ -308,7 +389,7 @@ static int poll_at(double t)
 
 	F->now = t;
 	ch_error_clear(&err);
-	return ch_capture_poll(&C, t, t + 60, &err);
+	return ch_capture_poll(C, t, t + 60, &err);
 }
 
 static json_t *capst(void)
@@ -318,17 +399,17 @@ static json_t *capst(void)
 
 START_TEST(query_forms)
 {
-	char *q = ch_capture_query(&C);
+	char *q = ch_capture_query(C);
 
 	ck_assert_str_eq(q, "(#chat OR conversation_id:100) -is:retweet");
 	free(q);
 	S.thread = false;
-	q = ch_capture_query(&C);
+	q = ch_capture_query(C);
 	ck_assert_str_eq(q, "#chat -is:retweet");
 	free(q);
 	S.thread = true;
 	json_object_del(json_object_get(ST.root, "posts"), "intro");
-	q = ch_capture_query(&C);
+	q = ch_capture_query(C);
 	ck_assert_str_eq(q, "#chat -is:retweet");
 	free(q);
 }
@@ -372,7 +453,7 @@ START_TEST(first_poll_and_since_id)
 
 	add("7", "last week #chat", NULL, NULL, T0 - 86400, 0);
 	add("7", "early bird #chat", NULL, NULL, T0 - 100, 0);
-	ck_assert(ch_capture_next_due(&C, T0) <= T0);
+	ck_assert(ch_capture_next_due(C, T0) <= T0);
 	ck_assert_int_eq(poll_at(T0 + 10), 0);
 	/* first cycle: from the window's start minus the margin */
 	ck_assert_str_eq(F->since, "");
@@ -388,9 +469,9 @@ START_TEST(first_poll_and_since_id)
 	/* nothing new: since_id stays */
 	ck_assert_int_eq(poll_at(T0 + 400), 0);
 	ck_assert_str_eq(ch_json_str(cap, "since_id"), "1002");
-	ck_assert_int_eq(C.reads, 2);
-	ck_assert_int_eq(C.logged, 2);
-	ck_assert_int_eq(C.requests, 3);
+	ck_assert_int_eq(N().reads, 2);
+	ck_assert_int_eq(N().logged, 2);
+	ck_assert_int_eq(N().requests, 3);
 	/* one continuous covered range */
 	ck_assert_uint_eq(json_array_size(json_object_get(cap, "covered")), 1);
 	t = read_log();
@@ -422,8 +503,8 @@ START_TEST(attribution_into_log)
 	t = read_log();
 	ck_assert_int_eq(t->posts, 8);
 	ck_assert_int_lt(find(t, "1005"), 0);
-	ck_assert_int_eq(C.reads, 9);
-	ck_assert_int_eq(C.logged, 8);
+	ck_assert_int_eq(N().reads, 9);
+	ck_assert_int_eq(N().logged, 8);
 	i = find(t, "1000");
 	ck_assert_int_eq(t->kind[i], CH_KIND_OTHER);
 	ck_assert_int_eq(t->q[i], 0);
@@ -461,14 +542,14 @@ START_TEST(pagination)
 	ck_assert_int_eq(poll_at(T0 + 600), 0);
 	ck_assert_int_eq(F->calls, 3);
 	ck_assert_str_ne(F->token, "");
-	ck_assert_int_eq(C.reads, 250);
-	ck_assert_int_eq(C.logged, 250);
-	ck_assert_int_eq(C.last_pages, 3);
+	ck_assert_int_eq(N().reads, 250);
+	ck_assert_int_eq(N().logged, 250);
+	ck_assert_int_eq(N().last_pages, 3);
 	ck_assert_ptr_null(json_object_get(capst(), "pending"));
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1249");
 	ck_assert_int_eq(read_log()->posts, 250);
 	/* the budget counts pages: the next cycle waits 3 intervals */
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 600) - (T0 + 600 + 3 * 15)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 600) - (T0 + 600 + 3 * 15)) < 1e-6);
 }
 END_TEST
 
@@ -483,17 +564,17 @@ START_TEST(ratelimit_mid_pagination)
 	F->fail_kind = CH_NETFAIL_WAIT;
 	F->fail_reset = T0 + 700;
 	ck_assert_int_eq(poll_at(T0 + 600), -1);
-	ck_assert_int_eq(C.reads, 100);
+	ck_assert_int_eq(N().reads, 100);
 	ck_assert_ptr_nonnull(json_object_get(capst(), "pending"));
 	ck_assert_ptr_null(json_object_get(capst(), "since_id"));
 	/* waits for the reset */
-	due = ch_capture_next_due(&C, T0 + 601);
+	due = ch_capture_next_due(C, T0 + 601);
 	ck_assert(due >= T0 + 700);
 	/* resumes from the token: nothing read twice */
 	ck_assert_int_eq(poll_at(due), 0);
 	ck_assert_str_ne(F->token, "");
-	ck_assert_int_eq(C.reads, 250);
-	ck_assert_int_eq(C.logged, 250);
+	ck_assert_int_eq(N().reads, 250);
+	ck_assert_int_eq(N().logged, 250);
 	ck_assert_ptr_null(json_object_get(capst(), "pending"));
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1249");
 	ck_assert_int_eq(read_log()->posts, 250);
@@ -516,50 +597,55 @@ START_TEST(failure_keeps_since_id)
 	F->fail_kind = CH_NETFAIL_RETRY;
 	F->now = T0 + 340;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_poll(&C, T0 + 340, T0 + 400, &err), -1);
+	ck_assert_int_eq(ch_capture_poll(C, T0 + 340, T0 + 400, &err), -1);
 	ck_assert_str_eq(err.text, "scripted failure 2");
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1000");
 	/* backoff: 2 intervals */
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 340) - (T0 + 340 + 30)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 340) - (T0 + 340 + 30)) < 1e-6);
 	ck_assert_int_eq(poll_at(T0 + 370), -1);
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 370) - (T0 + 370 + 60)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 370) - (T0 + 370 + 60)) < 1e-6);
 	ck_assert_int_eq(poll_at(T0 + 430), 0);
 	ck_assert_str_eq(F->since, "1000");
 	ck_assert_int_eq(read_log()->posts, 2);
-	ck_assert_int_eq(C.reads, 2);
+	ck_assert_int_eq(N().reads, 2);
 	ck_assert_uint_eq(json_array_size(json_object_get(capst(), "covered")), 1);
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 430) - (T0 + 445)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 430) - (T0 + 445)) < 1e-6);
 }
 END_TEST
 
 START_TEST(budget_and_rate_headers)
 {
 	double due;
+	int calls;
 
 	S.search_budget = 4; /* one request per 225 s */
 	ck_assert_int_eq(poll_at(T0 + 5), 0);
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 5) - (T0 + 230)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 5) - (T0 + 230)) < 1e-6);
 	/* the headers say fewer remain than the budget would spend */
 	F->remaining = 1;
 	F->reset = T0 + 1200;
 	ck_assert_int_eq(poll_at(T0 + 230), 0);
-	due = ch_capture_next_due(&C, T0 + 230);
+	due = ch_capture_next_due(C, T0 + 230);
 	ck_assert(fabs(due - (T0 + 230 + 970)) < 1e-6);
 	/* none remain: wait for the reset */
 	F->remaining = 0;
 	ck_assert_int_eq(poll_at(T0 + 1200 - 1), 0);
-	ck_assert(ch_capture_next_due(&C, T0 + 1200) >= T0 + 1200);
-	/* the budget itself: 4 requests per 900 s */
+	ck_assert(ch_capture_next_due(C, T0 + 1200) >= T0 + 1200);
+	/* the budget itself: 2 requests per 900 s, both spent from T0+2100
+	 * (after the reset, the headers say nothing more) */
 	S.search_budget = 2;
 	F->remaining = -1;
-	C.rate_remaining = -1;
-	C.budget_window_start = T0 + 2000;
-	C.budget_used = 2;
-	C.last_poll = T0 + 2000;
-	ck_assert(ch_capture_next_due(&C, T0 + 2001) >= T0 + 2900);
-	/* a cycle never exceeds it, even with pages to go */
-	ck_assert_int_eq(poll_at(T0 + 2001), 0);
-	ck_assert_int_eq(C.last_pages, 0);
+	calls = F->calls;
+	ck_assert_int_eq(poll_at(T0 + 2100), 0);
+	due = ch_capture_next_due(C, T0 + 2100);
+	ck_assert(due < T0 + 3000);
+	ck_assert_int_eq(poll_at(due), 0);
+	ck_assert_int_eq(F->calls, calls + 2);
+	ck_assert(ch_capture_next_due(C, due + 1) >= T0 + 3000);
+	/* a cycle never exceeds it */
+	ck_assert_int_eq(poll_at(due + 1), 0);
+	ck_assert_int_eq(N().last_pages, 0);
+	ck_assert_int_eq(F->calls, calls + 2);
 }
 END_TEST
 
@@ -570,12 +656,12 @@ START_TEST(no_time_no_request)
 
 	ch_error_clear(&err);
 	F->now = T0 + 100;
-	ck_assert_int_eq(ch_capture_poll(&C, T0 + 100, T0 + 100.1, &err), 0);
+	ck_assert_int_eq(ch_capture_poll(C, T0 + 100, T0 + 100.1, &err), 0);
 	ck_assert_int_eq(F->calls, calls);
-	ck_assert(ch_capture_next_due(&C, T0 + 100) >= T0 + 100.1);
+	ck_assert(ch_capture_next_due(C, T0 + 100) >= T0 + 100.1);
 	/* past the window: no more live polls once it is covered */
 	ck_assert_int_eq(poll_at(T0 + 3700), 0);
-	ck_assert(isinf(ch_capture_next_due(&C, T0 + 3700)));
+	ck_assert(isinf(ch_capture_next_due(C, T0 + 3700)));
 }
 END_TEST
 
@@ -586,7 +672,7 @@ START_TEST(window_end_not_skipped)
 	F->reset = T0 + 3000 + 9000;
 	ck_assert_int_eq(poll_at(T0 + 3000), 0);
 	/* the next would be at T0+3900, but the window ends at T0+3600 */
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 3001) - (T0 + 3600)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 3001) - (T0 + 3600)) < 1e-6);
 }
 END_TEST
 
@@ -609,25 +695,25 @@ START_TEST(backfill_after_outage)
 	F->fail_to = 0;
 	F->now = T0 + 2 * 86400;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(ch_capture_backfill(C, false, &err), 0);
 	ck_assert_str_eq(F->since, "");
 	ck_assert_str_eq(F->start, "2026-12-01T18:05:20Z"); /* live_to */
 	ck_assert_str_eq(F->end, "2026-12-01T19:00:00Z");   /* window end */
 	t = read_log();
 	ck_assert_int_eq(t->posts, 3);
 	ck_assert_int_eq(t->q[find(t, "1002")], 3);
-	ck_assert_int_eq(C.reads, 3);
+	ck_assert_int_eq(N().reads, 3);
 	/* covered now: a second backfill reads nothing */
 	ck_assert_uint_eq(json_array_size(json_object_get(capst(), "covered")), 1);
 	F->calls = 0;
-	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(ch_capture_backfill(C, false, &err), 0);
 	ck_assert_int_eq(F->calls, 0);
 	/* full: sweeps the whole window, logs nothing twice */
-	ck_assert_int_eq(ch_capture_backfill(&C, true, &err), 0);
+	ck_assert_int_eq(ch_capture_backfill(C, true, &err), 0);
 	ck_assert_int_eq(F->calls, 1);
 	ck_assert_str_eq(F->start, "2026-12-01T17:55:00Z");
 	ck_assert_int_eq(read_log()->posts, 3);
-	ck_assert_int_eq(C.logged, 3);
+	ck_assert_int_eq(N().logged, 3);
 }
 END_TEST
 
@@ -646,12 +732,12 @@ START_TEST(backfill_right_after_window)
 	 * search picks up the tail, no range search needed */
 	F->now = T0 + 3601;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(ch_capture_backfill(C, false, &err), 0);
 	ck_assert_str_eq(F->since, "1000");
 	ck_assert_str_eq(F->end, "");
 	ck_assert_int_eq(read_log()->posts, 2);
-	ck_assert_int_eq(C.reads, 2);
-	ck_assert(isinf(ch_capture_next_due(&C, F->now)));
+	ck_assert_int_eq(N().reads, 2);
+	ck_assert(isinf(ch_capture_next_due(C, F->now)));
 }
 END_TEST
 
@@ -661,7 +747,7 @@ START_TEST(backfill_too_old)
 
 	F->now = T0 + 9 * 86400;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), -1);
+	ck_assert_int_eq(ch_capture_backfill(C, false, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.text, "7 days"));
 	ck_assert_int_eq(F->calls, 0);
 }
@@ -677,7 +763,7 @@ START_TEST(backfill_waits_out_429)
 	F->now = T0 + 86400;
 	F->fail_reset = F->now + 300;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_backfill(&C, false, &err), 0);
+	ck_assert_int_eq(ch_capture_backfill(C, false, &err), 0);
 	ck_assert_int_eq(F->calls, 2);
 	ck_assert(F->now >= T0 + 86400 + 300);
 	ck_assert_int_eq(read_log()->posts, 1);
@@ -696,31 +782,37 @@ START_TEST(restart_no_duplicates)
 	for (i = 0; i < 30; i++)
 		add("8", "A2 #chat", NULL, NULL, T0 + 901 + i, 0);
 	open_capture(1);
-	ck_assert_int_eq(C.reads, 30);
+	ck_assert_int_eq(N().reads, 30);
 	ck_assert_int_eq(poll_at(T0 + 1000), 0);
 	ck_assert_str_eq(F->since, "1029");
-	ck_assert_int_eq(C.reads, 60);
+	ck_assert_int_eq(N().reads, 60);
 	ck_assert_int_eq(read_log()->posts, 60);
 	/* a host post logged by the host loop first is not logged again */
 	add("9", "Q3: last #chat", "100", "100", T0 + 1500, 0);
 	ck_assert_int_eq(poll_at(T0 + 1510), 0);
-	ck_assert_int_eq(C.logged, 61);
+	ck_assert_int_eq(N().logged, 61);
 }
 END_TEST
 
 START_TEST(log_write_failure)
 {
 	struct ch_error err;
+	int logfd, saved, full;
 
 	add("7", "A1 #chat", NULL, NULL, T0 + 310, 0);
 	ck_assert_int_eq(poll_at(T0 + 320), 0);
 	/* a cycle whose log cannot be written: -1, not a crash */
 	add("7", "A2 #chat", NULL, NULL, T0 + 910, 0);
-	close(LG.fd);
-	LG.fd = open("/dev/full", 1);
+	logfd = fd_of(logpath);
+	ck_assert_int_ge(logfd, 0);
+	saved = dup(logfd);
+	full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	ck_assert_int_eq(dup2(full, logfd), logfd);
+	close(full);
 	F->now = T0 + 920;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_poll(&C, T0 + 920, T0 + 980, &err), -1);
+	ck_assert_int_eq(ch_capture_poll(C, T0 + 920, T0 + 980, &err), -1);
 	ck_assert_str_ne(err.text, "");
 	/* the cursor did not pass the line that is not on disk */
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1000");
@@ -735,19 +827,18 @@ START_TEST(log_write_failure)
 					     "since_id"), "1000");
 		ch_state_free(&st2);
 	}
-	ck_assert_uint_gt(ch_replylog_queued(&LG), 0);
-	ck_assert(ch_replylog_has(&LG, "1001"));
+	ck_assert_uint_gt(ch_replylog_queued(LG), 0);
+	ck_assert(ch_replylog_has(LG, "1001"));
 	/* the disk is back: the next cycle reads the post again, and its
 	 * flush writes the queued line, once */
-	close(LG.fd);
-	LG.fd = open(logpath, O_WRONLY | O_APPEND);
-	ck_assert_int_ge(LG.fd, 0);
+	ck_assert_int_eq(dup2(saved, logfd), logfd);
+	close(saved);
 	ck_assert_int_eq(poll_at(T0 + 1000), 0);
 	ck_assert_str_eq(F->since, "1000");
 	ck_assert_str_eq(ch_json_str(capst(), "since_id"), "1001");
-	ck_assert_uint_eq(ch_replylog_queued(&LG), 0);
+	ck_assert_uint_eq(ch_replylog_queued(LG), 0);
 	ck_assert_int_eq(read_log()->posts, 2);
-	ck_assert_int_eq(C.logged, 2);
+	ck_assert_int_eq(N().logged, 2);
 }
 END_TEST
 
@@ -812,14 +903,15 @@ static char *run_polls(int mode, const double *at, int n_at, int fail_call,
 	F->off_main = 0;
 	F->fail_from = F->fail_to = fail_call;
 	F->fail_kind = CH_NETFAIL_RETRY;
+	OPT_SERIAL = mode == 0;
+	OPT_WAIT = mode == 1;
 	open_capture(1);
+	OPT_SERIAL = OPT_WAIT = false;
 	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
 	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);
 	ch_state_set_posted(&ST, "q2", "102", T0 + 900.2);
 	ch_state_set_posted(&ST, "q3", "103", T0 + 1500.2);
 	ch_state_set_posted(&ST, "wrapup", "104", T0 + 2400.2);
-	C.serial = mode == 0;
-	C.wait_worker = mode == 1;
 	for (i = 0; i < n_at; i++)
 		poll_at(at[i]);
 	*cap = json_deep_copy(capst());
@@ -840,8 +932,8 @@ static void same_both_ways(const double *at, int n_at, int fail_call,
 	char *a = run_polls(0, at, n_at, fail_call, &l1, &c1, &calls1, &off1);
 	char *b;
 
-	reads1 = C.reads;
-	logged1 = C.logged;
+	reads1 = N().reads;
+	logged1 = N().logged;
 	ck_assert_int_eq(off1, 0);
 	for (mode = 1; mode <= 2; mode++) {
 		b = run_polls(mode, at, n_at, fail_call, &l2, &c2, &calls2,
@@ -852,8 +944,8 @@ static void same_both_ways(const double *at, int n_at, int fail_call,
 		ck_assert_uint_eq(l1, l2);
 		ck_assert_int_eq(memcmp(a, b, l1), 0);
 		ck_assert(json_equal(c1, c2));
-		ck_assert_int_eq(C.reads, reads1);
-		ck_assert_int_eq(C.logged, logged1);
+		ck_assert_int_eq(N().reads, reads1);
+		ck_assert_int_eq(N().logged, logged1);
 		ck_assert_int_eq(read_log()->posts, want_posts);
 		json_decref(c2);
 		free(b);
@@ -869,7 +961,7 @@ START_TEST(pipeline_same_log_as_serial)
 	add_crowd(1150); /* 12 pages of 100 */
 	same_both_ways(at, 1, 0, crowd_posts(1150));
 	ck_assert_int_eq(F->calls, 12);
-	ck_assert_int_eq(C.last_pages, 12);
+	ck_assert_int_eq(N().last_pages, 12);
 }
 END_TEST
 
@@ -905,7 +997,7 @@ START_TEST(pipeline_cut_by_budget)
 	add_crowd(550);
 	same_both_ways(at, 4, 0, crowd_posts(550));
 	ck_assert_int_eq(F->calls, 6);
-	ck_assert_int_eq(C.last_pages, 2);
+	ck_assert_int_eq(N().last_pages, 2);
 }
 END_TEST
 
@@ -917,7 +1009,7 @@ START_TEST(rehearsal_speed)
 	open_capture(60);
 	/* 15 chat minutes = 15 real seconds; budget 60: one per 0.25 s */
 	ck_assert_int_eq(poll_at(T0 + 1), 0);
-	ck_assert(fabs(ch_capture_next_due(&C, T0 + 1) - (T0 + 1.25)) < 1e-6);
+	ck_assert(fabs(ch_capture_next_due(C, T0 + 1) - (T0 + 1.25)) < 1e-6);
 	/* margin of 5 chat minutes = 5 real seconds */
 	ck_assert_str_eq(F->start, "2026-12-01T17:59:55Z");
 }
@@ -925,19 +1017,26 @@ END_TEST
 
 START_TEST(init_checks)
 {
-	struct ch_capture c2;
+	struct ch_capture_conf k;
 	struct ch_error err;
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_init(&c2, &S, &X, &ST, &LG, "9", "h", T0,
-					 T0 - 1, 1, 3, &err), -1);
+	k = conf_of(1);
+	k.window_end = T0 - 1;
+	ck_assert_ptr_null(ch_capture_new(&k, &err));
 	ck_assert_str_ne(err.text, "");
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_init(&c2, NULL, &X, &ST, &LG, "9", "h", T0,
-					 T0 + 1, 1, 3, &err), -1);
+	k = conf_of(1);
+	k.s = NULL;
+	ck_assert_ptr_null(ch_capture_new(&k, &err));
+	ck_assert_str_ne(err.text, "");
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_capture_init(&c2, &S, &X, &ST, &LG, "9", "h", T0,
-					 T0 + 1, 0, 3, &err), -1);
+	k = conf_of(1);
+	k.speed = 0;
+	ck_assert_ptr_null(ch_capture_new(&k, &err));
+	ck_assert_str_ne(err.text, "");
+	ck_assert_ptr_null(ch_capture_new(NULL, &err));
+	ch_capture_free(NULL);
 }
 END_TEST
 
@@ -958,11 +1057,20 @@ START_TEST(pipeline_worker_takes_no_signal)
 	sigset_t one, old;
 	struct timespec ts = {0, 100 * 1000 * 1000};
 
+	close_capture();
+	OPT_WAIT = true;
+	open_capture(1);
+	OPT_WAIT = false;
+	ch_state_set_posted(&ST, "intro", "100", T0 + 0.3);
+	ch_state_set_posted(&ST, "q1", "101", T0 + 300.4);
+	ch_state_set_posted(&ST, "q2", "102", T0 + 900.2);
+	ch_state_set_posted(&ST, "q3", "103", T0 + 1500.2);
+	ch_state_set_posted(&ST, "wrapup", "104", T0 + 2400.2);
 	add_crowd(350);
-	C.wait_worker = true;
+	ck_assert_int_eq(threads(), 1);
 	ck_assert_int_eq(poll_at(T0 + 3000), 0);
 	ck_assert_int_gt(F->off_main, 0);
-	ck_assert_ptr_nonnull(C.prefetch); /* the worker is still there */
+	ck_assert_int_eq(threads(), 2); /* the worker is still there */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_usr1;
 	sigemptyset(&sa.sa_mask);

@@ -379,7 +379,7 @@ START_TEST(test_fallback_and_winner)
 {
 	struct ch_topic t;
 	struct ch_state st = {0}, st2 = {0};
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	char *sp, *lp;
 	size_t w = 99;
@@ -391,16 +391,17 @@ START_TEST(test_fallback_and_winner)
 	make_topic(&t, 3, L3, CH_TIE_FIRST, NULL);
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_state_open(&st, sp, &err), 0);
-	ck_assert_int_eq(ch_replylog_open(&lg, lp, &err), 0);
+	lg = ch_replylog_open(lp, &err);
+	ck_assert_ptr_nonnull(lg);
 	ck_assert_int_eq(ch_poll_winner(&st, &w), 0);
-	ck_assert_uint_eq(ch_poll_fallback(&t, &st, &lg, "HTTP 500"), 0);
+	ck_assert_uint_eq(ch_poll_fallback(&t, &st, lg, "HTTP 500"), 0);
 	ck_assert_int_eq(ch_poll_winner(&st, &w), 1);
 	ck_assert_uint_eq(w, 0);
 	/* a second fallback (or decide) keeps the decision, logs nothing */
-	ck_assert_uint_eq(ch_poll_fallback(&t, &st, &lg, "again"), 0);
-	ck_assert_int_eq(ch_poll_decide(NULL, NULL, &t, &st, &lg, false, &w,
+	ck_assert_uint_eq(ch_poll_fallback(&t, &st, lg, "again"), 0);
+	ck_assert_int_eq(ch_poll_decide(NULL, NULL, &t, &st, lg, false, &w,
 					&err), 1);
-	ch_replylog_close(&lg, NULL);
+	ch_replylog_close(lg, NULL);
 	/* saved: read back from disk */
 	ck_assert_int_eq(ch_state_open(&st2, sp, &err), 0);
 	p = json_object_get(st2.root, "poll");
@@ -621,7 +622,7 @@ START_TEST(test_decide_open_then_closed)
 {
 	struct ch_topic t;
 	struct ch_state st = {0};
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	char *sp = tmp_path("s.state.json"), *lp = tmp_path("s.jsonl");
 	char *cp = tmp_path("votes.csv");
@@ -632,10 +633,11 @@ START_TEST(test_decide_open_then_closed)
 	make_topic(&t, 3, L3, CH_TIE_FIRST, cp);
 	state_with_id(&st, sp);
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, lp, &err), 0);
+	lg = ch_replylog_open(lp, &err);
+	ck_assert_ptr_nonnull(lg);
 	srv.canned_status = 200;
 	srv.canned_body = POLL_BODY("open", 4, 7, 1);
-	ck_assert_int_eq(ch_poll_decide(&x, NULL, &t, &st, &lg, false, &w, &err),
+	ck_assert_int_eq(ch_poll_decide(&x, NULL, &t, &st, lg, false, &w, &err),
 			 0);
 	ck_assert_uint_eq(w, 1); /* 4, 7, 1+5 */
 	ck_assert_int_eq(ch_poll_winner(&st, &w), 0);
@@ -644,7 +646,7 @@ START_TEST(test_decide_open_then_closed)
 	ck_assert_ptr_nonnull(strstr(srv.last_req, "attachments.poll_ids"));
 	/* closed, and the extra votes turn it: 4, 7, 3+5 */
 	srv.canned_body = POLL_BODY("closed", 4, 7, 3);
-	ck_assert_msg(ch_poll_decide(&x, NULL, &t, &st, &lg, false, &w, &err) == 1,
+	ck_assert_msg(ch_poll_decide(&x, NULL, &t, &st, lg, false, &w, &err) == 1,
 		      "%s", err.text);
 	ck_assert_uint_eq(w, 2);
 	p = json_object_get(st.root, "poll");
@@ -657,11 +659,11 @@ START_TEST(test_decide_open_then_closed)
 	{
 		int before = srv.requests;
 
-		ck_assert_int_eq(ch_poll_decide(&x, NULL, &t, &st, &lg, false,
+		ck_assert_int_eq(ch_poll_decide(&x, NULL, &t, &st, lg, false,
 						&w, &err), 1);
 		ck_assert_int_eq(srv.requests, before);
 	}
-	ch_replylog_close(&lg, NULL);
+	ch_replylog_close(lg, NULL);
 	ck_assert_int_eq(scan_log(lp).results, 1);
 	ch_state_free(&st);
 	ch_topic_free(&t);
@@ -707,7 +709,7 @@ START_TEST(test_post_once)
 	struct ch_topic t;
 	struct ch_schedule s;
 	struct ch_state st = {0};
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	char *sp = tmp_path("s.state.json"), *lp = tmp_path("s.jsonl");
 	json_t *p;
@@ -716,10 +718,11 @@ START_TEST(test_post_once)
 	make_topic(&t, 3, L3, CH_TIE_FIRST, NULL);
 	ch_error_clear(&err);
 	ck_assert_int_eq(ch_state_open(&st, sp, &err), 0);
-	ck_assert_int_eq(ch_replylog_open(&lg, lp, &err), 0);
+	lg = ch_replylog_open(lp, &err);
+	ck_assert_ptr_nonnull(lg);
 	srv.canned_status = 201;
 	srv.canned_body = "{\"data\":{\"id\":\"555\",\"text\":\"x\"}}";
-	ck_assert_msg(post_poll(&x, "1", &s, &t, &st, &lg, &err) == 0, "%s",
+	ck_assert_msg(post_poll(&x, "1", &s, &t, &st, lg, &err) == 0, "%s",
 		      err.text);
 	ck_assert_int_eq(srv.requests, 1);
 	ck_assert_ptr_nonnull(strstr(srv.last_req, "POST /2/tweets"));
@@ -732,9 +735,9 @@ START_TEST(test_post_once)
 	ck_assert_str_eq(ch_json_str(p, "text"),
 			 "What should we chat about? #ICMIchat");
 	/* again: nothing sent */
-	ck_assert_int_eq(post_poll(&x, "1", &s, &t, &st, &lg, &err), 0);
+	ck_assert_int_eq(post_poll(&x, "1", &s, &t, &st, lg, &err), 0);
 	ck_assert_int_eq(srv.requests, 1);
-	ch_replylog_close(&lg, NULL);
+	ch_replylog_close(lg, NULL);
 	ck_assert_int_eq(scan_log(lp).posted, 1);
 	ch_state_free(&st);
 	/* on disk */

@@ -126,7 +126,7 @@ static void check_same(const struct got *g, size_t i,
 
 START_TEST(round_trip_exact)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	struct got g = {0};
@@ -134,11 +134,12 @@ START_TEST(round_trip_exact)
 	size_t i, len;
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(ch_replylog_append(&lg, &sample[i], &err), 1);
-	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+		ck_assert_int_eq(ch_replylog_append(lg, &sample[i], &err), 1);
+	ck_assert_int_eq(ch_replylog_flush(lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 
 	data = ch_read_file(path, 1 << 20, &len, &err);
 	ck_assert_ptr_nonnull(data);
@@ -182,7 +183,7 @@ static int edit_cb(const struct ch_log_entry *e, void *ctx)
 
 START_TEST(edit_of_round_trip)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_log_entry e = sample[0];
 	char *path = tpath("2026-12-01.jsonl"), *data, seen[64] = "";
@@ -191,9 +192,10 @@ START_TEST(edit_of_round_trip)
 	ch_error_clear(&err);
 	e.id = "1864000000000000009";
 	e.edit_of = "1864000000000000001";
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &e, &err), 1);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_int_eq(ch_replylog_append(lg, &e, &err), 1);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	data = ch_read_file(path, 1 << 20, &len, &err);
 	ck_assert_ptr_nonnull(strstr(data, ",\"edit_of\":\"1864000000000000001\"}"));
 	free(data);
@@ -205,24 +207,26 @@ END_TEST
 
 START_TEST(restart_never_duplicates)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	char *path = tpath("log.jsonl");
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 1);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
-	ck_assert(ch_replylog_has(&lg, sample[0].id));
-	ck_assert(!ch_replylog_has(&lg, sample[1].id));
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), 1);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), 0);
+	ck_assert(ch_replylog_has(lg, sample[0].id));
+	ck_assert(!ch_replylog_has(lg, sample[1].id));
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert(ch_replylog_has(&lg, sample[0].id));
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert(ch_replylog_has(lg, sample[0].id));
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[1], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
 			 0);
@@ -234,7 +238,7 @@ END_TEST
 
 START_TEST(reopen_after_torn_line)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	struct ch_diags bad = {0};
@@ -260,11 +264,12 @@ START_TEST(reopen_after_torn_line)
 	ch_diags_free(&bad);
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	/* the torn post is not taken as logged: its capture writes it again */
-	ck_assert(!ch_replylog_has(&lg, "77"));
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert(!ch_replylog_has(lg, "77"));
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[1], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	memset(&st, 0, sizeof st);
 	ck_assert_int_eq(ch_replylog_read(path, collect, &g, &st, &bad, 5,
 					  &err),
@@ -369,7 +374,7 @@ END_TEST
 
 START_TEST(event_lines)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	struct got g = {0};
@@ -378,11 +383,12 @@ START_TEST(event_lines)
 			      "kind", "sneaky");
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert_int_eq(ch_replylog_event(&lg, "poll_result", f, &err), 0);
-	ck_assert_int_eq(ch_replylog_event(&lg, "skipped", NULL, &err), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[2], &err), 1);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_int_eq(ch_replylog_event(lg, "poll_result", f, &err), 0);
+	ck_assert_int_eq(ch_replylog_event(lg, "skipped", NULL, &err), 0);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[2], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	json_decref(f);
 	data = ch_read_file(path, 1 << 20, NULL, &err);
 	ck_assert_ptr_nonnull(strstr(data, "{\"kind\":\"event\",\"event\":"
@@ -404,39 +410,40 @@ END_TEST
 
 START_TEST(append_rejects_incomplete_and_full_disk)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_log_entry e = sample[0];
 	char *path = tpath("x.jsonl");
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	e.text = NULL;
-	ck_assert_int_eq(ch_replylog_append(&lg, &e, &err), -1);
+	ck_assert_int_eq(ch_replylog_append(lg, &e, &err), -1);
 	ck_assert_ptr_nonnull(strstr(err.text, "without id"));
-	ck_assert_int_eq(ch_replylog_close(&lg, NULL), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, NULL), 0);
 	free(path);
 
 	if (access("/dev/full", W_OK) == 0) {
 		ch_error_clear(&err);
-		ck_assert_int_eq(ch_replylog_open(&lg, "/dev/full", &err), 0);
-		ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), -1);
+		lg = ch_replylog_open("/dev/full", &err);
+	ck_assert_ptr_nonnull(lg);
+		ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), -1);
 		ck_assert_ptr_nonnull(strstr(err.text, "cannot write"));
 		/* the line stays queued (its id too) for the next flush */
-		ck_assert(ch_replylog_has(&lg, sample[0].id));
-		ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
-		ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+		ck_assert(ch_replylog_has(lg, sample[0].id));
+		ck_assert_uint_gt(ch_replylog_queued(lg), 0);
+		ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), 0);
 		ch_error_clear(&err);
-		ck_assert_int_eq(ch_replylog_flush(&lg, &err), -1);
+		ck_assert_int_eq(ch_replylog_flush(lg, &err), -1);
 		ck_assert_ptr_nonnull(strstr(err.text, "stay queued"));
-		ck_assert_int_eq(ch_replylog_close(&lg, NULL), -1);
+		ck_assert_int_eq(ch_replylog_close(lg, NULL), -1);
 	}
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, "/nonexistent/dir/x.jsonl",
-					  &err),
-			 -1);
+	lg = ch_replylog_open("/nonexistent/dir/x.jsonl", &err);
+	ck_assert_ptr_null(lg);
 	ck_assert_ptr_nonnull(strstr(err.text, "cannot open the log"));
-	ck_assert_int_eq(ch_replylog_close(&lg, NULL), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, NULL), 0);
 }
 END_TEST
 
@@ -513,7 +520,7 @@ static size_t count_lines(const char *path, size_t *bytes)
 
 START_TEST(queued_lines_written_by_flush_and_close)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	char *path = tpath("q.jsonl"), id[32], *data, *want;
@@ -521,19 +528,20 @@ START_TEST(queued_lines_written_by_flush_and_close)
 	int i;
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	for (i = 0; i < 20; i++) {
 		struct ch_log_entry e = mixed(i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
-		ck_assert(ch_replylog_has(&lg, id));
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
+		ck_assert(ch_replylog_has(lg, id));
 	}
 	/* queued, not written */
 	ck_assert_uint_eq(count_lines(path, &bytes), 0);
 	ck_assert_uint_eq(bytes, 0);
-	ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
-	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
-	ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+	ck_assert_uint_gt(ch_replylog_queued(lg), 0);
+	ck_assert_int_eq(ch_replylog_flush(lg, &err), 0);
+	ck_assert_uint_eq(ch_replylog_queued(lg), 0);
 	ck_assert_uint_eq(count_lines(path, &bytes), 20);
 	/* the lines are what the old writer made, byte for byte */
 	data = ch_read_file(path, 1 << 20, &len, &err);
@@ -553,19 +561,19 @@ START_TEST(queued_lines_written_by_flush_and_close)
 	{
 		struct ch_log_entry e = mixed(20, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
-		ck_assert_int_eq(ch_replylog_event(&lg, "after", NULL, &err), 0);
-		ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_event(lg, "after", NULL, &err), 0);
+		ck_assert_uint_eq(ch_replylog_queued(lg), 0);
 		ck_assert_uint_eq(count_lines(path, &bytes), 22);
 	}
 	/* close writes what is still queued */
 	for (i = 21; i < 30; i++) {
 		struct ch_log_entry e = mixed(i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
 	}
 	ck_assert_uint_eq(count_lines(path, &bytes), 22);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	ck_assert_uint_eq(count_lines(path, &bytes), 31);
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
 			 0);
@@ -578,30 +586,32 @@ END_TEST
 
 START_TEST(queued_id_never_written_twice)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	char *path = tpath("dup.jsonl");
 	size_t bytes;
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 1);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[0], &err), 1);
 	/* queued but not yet written: still one line per id */
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), 0);
 	ck_assert_uint_eq(count_lines(path, &bytes), 0);
-	ck_assert_int_eq(ch_replylog_append(&lg, &sample[1], &err), 1);
+	ck_assert_int_eq(ch_replylog_append(lg, &sample[1], &err), 1);
 	/* append wrote the queue: both lines, in order */
 	ck_assert_uint_eq(count_lines(path, &bytes), 2);
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[1], &err), 0);
-	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[0], &err), 0);
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[1], &err), 0);
-	ck_assert_int_eq(ch_replylog_queue(&lg, &sample[2], &err), 1);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[1], &err), 0);
+	ck_assert_int_eq(ch_replylog_flush(lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[0], &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[1], &err), 0);
+	ck_assert_int_eq(ch_replylog_queue(lg, &sample[2], &err), 1);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
 			 0);
 	ck_assert_int_eq(st.posts, 3);
@@ -612,11 +622,12 @@ START_TEST(queued_id_never_written_twice)
 
 		e.id = "5";
 		e.created_at = NULL;
-		ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), -1);
-		ck_assert(!ch_replylog_has(&lg, "5"));
-		ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
-		ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+		lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), -1);
+		ck_assert(!ch_replylog_has(lg, "5"));
+		ck_assert_uint_eq(ch_replylog_queued(lg), 0);
+		ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	}
 	free(path);
 }
@@ -624,7 +635,7 @@ END_TEST
 
 START_TEST(queued_after_torn_tail)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	struct ch_diags bad = {0};
@@ -635,14 +646,15 @@ START_TEST(queued_after_torn_tail)
 
 	write_file(path, s);
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	for (i = 0; i < 5; i++) {
 		struct ch_log_entry e = mixed(100 + i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
 	}
-	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_flush(lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, &bad, 5, &err),
 			 0);
 	ck_assert_int_eq(st.posts, 6);
@@ -660,7 +672,7 @@ END_TEST
  * queued and a later flush writes it, each id once. */
 START_TEST(short_write_keeps_the_queue)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	struct rlimit rl, old;
@@ -671,11 +683,12 @@ START_TEST(short_write_keeps_the_queue)
 
 	signal(SIGXFSZ, SIG_IGN);
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	for (i = 0; i < 40; i++) {
 		struct ch_log_entry e = mixed(200 + i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
 	}
 	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
 	rl = old;
@@ -683,7 +696,7 @@ START_TEST(short_write_keeps_the_queue)
 	/* no ck_assert while the limit holds: Check's own messages go
 	 * through a file too */
 	lim = setrlimit(RLIMIT_FSIZE, &rl);
-	r = ch_replylog_flush(&lg, &err);
+	r = ch_replylog_flush(lg, &err);
 	back = setrlimit(RLIMIT_FSIZE, &old);
 	ck_assert_int_eq(lim, 0);
 	ck_assert_int_eq(back, 0);
@@ -698,17 +711,17 @@ START_TEST(short_write_keeps_the_queue)
 			 0);
 	ck_assert_int_eq(st.bad, 0);
 	ck_assert_int_eq(st.posts, n);
-	ck_assert_uint_gt(ch_replylog_queued(&lg), 0);
+	ck_assert_uint_gt(ch_replylog_queued(lg), 0);
 	/* queueing again never duplicates, whether written or still queued */
 	for (i = 0; i < 40; i++) {
 		struct ch_log_entry e = mixed(200 + i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 0);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 0);
 	}
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_flush(&lg, &err), 0);
-	ck_assert_uint_eq(ch_replylog_queued(&lg), 0);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_flush(lg, &err), 0);
+	ck_assert_uint_eq(ch_replylog_queued(lg), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	memset(&st, 0, sizeof st);
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
 			 0);
@@ -722,7 +735,7 @@ END_TEST
 /* A large queue goes to the file early, in whole lines. */
 START_TEST(large_queue_written_early)
 {
-	struct ch_replylog lg;
+	struct ch_replylog *lg;
 	struct ch_error err;
 	struct ch_replylog_stats st = {0};
 	char *path = tpath("big.jsonl"), id[32];
@@ -730,11 +743,12 @@ START_TEST(large_queue_written_early)
 	int i;
 
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_replylog_open(&lg, path, &err), 0);
+	lg = ch_replylog_open(path, &err);
+	ck_assert_ptr_nonnull(lg);
 	for (i = 0; i < 3000; i++) {
 		struct ch_log_entry e = mixed(1000 + i, id, sizeof id);
 
-		ck_assert_int_eq(ch_replylog_queue(&lg, &e, &err), 1);
+		ck_assert_int_eq(ch_replylog_queue(lg, &e, &err), 1);
 	}
 	before = count_lines(path, &bytes);
 	ck_assert_uint_gt(bytes, 256 * 1024 - 1024);
@@ -743,7 +757,7 @@ START_TEST(large_queue_written_early)
 	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err),
 			 0);
 	ck_assert_int_eq(st.bad, 0);
-	ck_assert_int_eq(ch_replylog_close(&lg, &err), 0);
+	ck_assert_int_eq(ch_replylog_close(lg, &err), 0);
 	ck_assert_uint_eq(count_lines(path, &bytes), 3000);
 	free(path);
 }
