@@ -16,6 +16,9 @@
 //   POST /expire-tokens   every access token issued so far answers as an
 //                         expired one does (HTTP 400 ExpiredToken) from
 //                         now on; refresh tokens still work
+//   POST /accounts?handles=A,B  creates these accounts (as ACCOUNTS does)
+//                         and answers with them as a JSON array: a test
+//                         joining a network another process started
 import http from 'node:http';
 import { TestNetwork } from '@atproto/dev-env';
 
@@ -118,6 +121,12 @@ function control(network) {
       } else if (req.method === 'POST' && url.pathname === '/expire-tokens') {
         for (const t of seen) expired.add(t);
         res.end(JSON.stringify({ expired: expired.size }));
+      } else if (req.method === 'POST' && url.pathname === '/accounts') {
+        const made = [];
+        for (const h of (url.searchParams.get('handles') || '').split(',').filter(Boolean))
+          made.push(await makeAccount(network.pds.url, h));
+        await network.processAll();
+        res.end(JSON.stringify(made));
       } else if (req.method === 'POST' && url.pathname === '/sync') {
         await network.processAll();
         res.end('{}');

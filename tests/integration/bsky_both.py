@@ -93,7 +93,8 @@ def run(net, name, password, answer, x_base=None, snac=None):
         fake.stop()
 
 
-with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net")) as net, \
+with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net"),
+             shared=True) as net, \
         Snac(["chatbot", "carol"], workdir("bsky_both_snac")) as snac:
     # 1. all three networks, every post once on each
     host = HOSTS["both"]

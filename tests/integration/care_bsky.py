@@ -57,7 +57,7 @@ def strong(p):
     return {"uri": p["uri"], "cid": p["cid"]}
 
 
-with BskyNet([BOT, ANA, BO, STAFF], d) as net:
+with BskyNet([BOT, ANA, BO, STAFF], d, shared=True) as net:
     masto = MastoFake(d)
     try:
         sched = schedule(net, masto)

@@ -4,6 +4,12 @@ port, fsync off) and tests/bsky/devnet.mjs on Node 22 (PLC, PDS, AppView).
 Both are stopped by PID. A network that cannot start raises: a failure,
 never a skip.
 
+Under tests/run-all (CH_BSKY_SHARED names the INFO file of a network it
+started for the whole run), a test that injects no fault into the servers
+(shared=True) joins that network with accounts of its own instead of
+starting one: the devnet's start is most of such a test's CPU. Each test
+then keeps to its own handles and hashtags.
+
     with BskyNet(["chatbot.test", "alice.test"], workdir) as net:
         net.pds, net.accounts[0]["app_password"], net.post(...)
 """
@@ -104,20 +110,48 @@ class Postgres:
 
 
 class BskyNet:
-    def __init__(self, handles, workdir):
+    def __init__(self, handles, workdir, shared=False):
         self.handles = handles
         self.workdir = workdir
         self.pg = Postgres(workdir)
         self.proc = None
         self.sessions = {}
+        self.shared = shared and os.environ.get("CH_BSKY_SHARED")
 
     def __enter__(self):
         try:
-            self.start()
+            if self.shared:
+                self.join(self.shared)
+            else:
+                self.start()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def join(self, info, limit=180):
+        """Joins the network whose INFO file run-all's starter writes (it
+        writes INFO.failed if the network could not start), creating this
+        test's accounts on it."""
+        t0 = time.time()
+        while not os.path.exists(info):
+            if os.path.exists(info + ".failed"):
+                with open(info + ".failed") as f:
+                    raise RuntimeError("the shared Bluesky network did not start:\n"
+                                       + f.read()[-2000:])
+            if time.time() - t0 > limit:
+                raise RuntimeError("the shared Bluesky network did not start in %d s" % limit)
+            time.sleep(0.2)
+        with open(info) as f:
+            i = json.load(f)
+        self.pds, self.appview, self.control = i["pds"], i["appview"], i["control"]
+        req = urllib.request.Request(
+            self.control + "/accounts?handles=" + ",".join(self.handles),
+            data=b"", method="POST")
+        with urllib.request.urlopen(req, timeout=120) as r:
+            self.accounts = json.loads(r.read())
+        self.by_handle = {a["handle"]: a for a in self.accounts}
+        self.start_seconds = time.time() - t0
 
     def __exit__(self, *exc):
         self.stop()
@@ -150,6 +184,8 @@ class BskyNet:
         self.start_seconds = time.time() - t0
 
     def stop(self):
+        if self.shared:
+            return  # run-all's network: it stops it
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -326,13 +362,21 @@ def main(argv):
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-    with BskyNet(handles, workdir) as net:
+    try:
+        net = BskyNet(handles, workdir).__enter__()
+    except Exception as e:  # said to whoever waits for INFO
+        with open(info + ".failed", "w") as f:
+            f.write("%s\n" % e)
+        raise
+    try:
         with open(info + ".tmp", "w") as f:
             json.dump({"pds": net.pds, "appview": net.appview,
-                       "accounts": net.accounts}, f)
+                       "control": net.control, "accounts": net.accounts}, f)
         os.rename(info + ".tmp", info)
         while not stop:
             time.sleep(0.2)
+    finally:
+        net.stop()
     return 0
 
 
