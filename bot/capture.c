@@ -26,34 +26,9 @@
 #define MAX_RATE_WAIT 960.0    /* backfill: longest wait for a reset */
 #define MAX_GAPS 64
 
-/* The capture (capture.h): its settings, copied from the conf, and its
- * own bookkeeping; pointers borrowed unless noted. */
+/* The capture (capture.h): its settings and its own bookkeeping. */
 struct ch_capture {
-	const struct ch_schedule *s;
-	struct ch_net *net;
-	struct ch_state *st;
-	struct ch_replylog *log;
-	const char *host_id;
-	const char *host_username;
-	double window_start;
-	double window_end;
-	double speed;
-	int n_questions;
-	void (*read)(void *sink_ctx, struct ch_net_read *req);
-	int (*take)(void *sink_ctx, const struct ch_msg_page *page,
-		    struct ch_error *err);
-	void *sink_ctx;
-	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
-	void *seen_ctx;
-	double (*clock)(void *clock_ctx);
-	void (*sleep_until)(void *clock_ctx, double t);
-	void *clock_ctx;
-	int (*search)(void *search_ctx, struct ch_net *net,
-		      const struct ch_net_read *req, struct ch_msg_page *page,
-		      struct ch_error *err);
-	void *search_ctx;
-	bool serial;
-	bool wait_worker;
+	struct ch_capture_conf k;    /* a copy; n_questions >= 0 */
 	/* budget */
 	double budget_window_start;
 	int budget_used;
@@ -74,13 +49,13 @@ struct ch_capture {
 
 static double now_of(struct ch_capture *c)
 {
-	return c->clock ? c->clock(c->clock_ctx) : ch_clock_now();
+	return c->k.clock ? c->k.clock(c->k.clock_ctx) : ch_clock_now();
 }
 
 static void sleep_to(struct ch_capture *c, double t)
 {
-	if (c->sleep_until) {
-		c->sleep_until(c->clock_ctx, t);
+	if (c->k.sleep_until) {
+		c->k.sleep_until(c->k.clock_ctx, t);
 		return;
 	}
 	for (;;) {
@@ -97,19 +72,19 @@ static void sleep_to(struct ch_capture *c, double t)
 
 static double window_len(const struct ch_capture *c)
 {
-	return 15.0 * 60.0 / c->speed;
+	return 15.0 * 60.0 / c->k.speed;
 }
 
 static double interval(const struct ch_capture *c)
 {
-	int budget = c->s->search_budget > 0 ? c->s->search_budget : 1;
+	int budget = c->k.s->search_budget > 0 ? c->k.s->search_budget : 1;
 
 	return window_len(c) / budget;
 }
 
 static double margin(const struct ch_capture *c)
 {
-	return CHAT_MARGIN / c->speed;
+	return CHAT_MARGIN / c->k.speed;
 }
 
 static void iso_at(double t, char *buf, size_t size, int round_up)
@@ -121,7 +96,7 @@ static void iso_at(double t, char *buf, size_t size, int round_up)
 
 static json_t *cap_obj(struct ch_capture *c)
 {
-	return ch_state_obj(c->st, "capture");
+	return ch_state_obj(c->k.st, "capture");
 }
 
 static void set_counter(json_t *cap, const char *key, long v)
@@ -240,7 +215,7 @@ struct actx {
 
 static void actx_load(struct ch_capture *c, struct actx *x)
 {
-	int i, n = c->n_questions > 0 ? c->n_questions : 0;
+	int i, n = c->k.n_questions > 0 ? c->k.n_questions : 0;
 	char key[24];
 
 	memset(x, 0, sizeof *x);
@@ -248,16 +223,16 @@ static void actx_load(struct ch_capture *c, struct actx *x)
 	x->times = ch_xcalloc((size_t)n + 1, sizeof *x->times);
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof key, "q%d", i + 1);
-		x->ids[i] = ch_state_post_id(c->st, key);
-		x->times[i] = ch_state_post_time(c->st, key);
+		x->ids[i] = ch_state_post_id(c->k.st, key);
+		x->times[i] = ch_state_post_time(c->k.st, key);
 	}
-	x->a.host_id = c->host_id;
-	x->a.intro_id = ch_state_post_id(c->st, "intro");
-	x->a.wrapup_id = ch_state_post_id(c->st, "wrapup");
+	x->a.host_id = c->k.host_id;
+	x->a.intro_id = ch_state_post_id(c->k.st, "intro");
+	x->a.wrapup_id = ch_state_post_id(c->k.st, "wrapup");
 	x->a.n_questions = n;
 	x->a.q_ids = x->ids;
 	x->a.q_times = x->times;
-	x->a.wrapup_time = ch_state_post_time(c->st, "wrapup");
+	x->a.wrapup_time = ch_state_post_time(c->k.st, "wrapup");
 }
 
 /* Whether host post t is a copy of one of this chat's posts that is not
@@ -267,7 +242,7 @@ static void actx_load(struct ch_capture *c, struct actx *x)
 static bool foreign_copy(struct ch_capture *c, const struct actx *x,
 			 const struct ch_msg *t)
 {
-	json_t *posts = json_object_get(c->st->root, "posts"), *p;
+	json_t *posts = json_object_get(c->k.st->root, "posts"), *p;
 	const char *key;
 
 	if (!t->id || !t->text || !x->a.host_id ||
@@ -278,7 +253,7 @@ static bool foreign_copy(struct ch_capture *c, const struct actx *x,
 
 		if (id && strcmp(id, t->id) == 0)
 			return false;
-		if (text && ch_net_same_text(c->net, t->text, text) &&
+		if (text && ch_net_same_text(c->k.net, t->text, text) &&
 		    (!id || strcmp(id, t->id) != 0))
 			return true;
 	}
@@ -303,7 +278,7 @@ static bool in_ids(json_t *ids, const char *id)
 static void learn_foreign(struct ch_capture *c, const struct actx *x,
 			  const struct ch_msg_page *page)
 {
-	json_t *cap = ch_state_obj(c->st, "capture");
+	json_t *cap = ch_state_obj(c->k.st, "capture");
 	json_t *ids = json_object_get(cap, "foreign");
 	size_t i;
 
@@ -327,7 +302,7 @@ static void learn_foreign(struct ch_capture *c, const struct actx *x,
 
 static bool is_foreign(struct ch_capture *c, const struct ch_msg *t)
 {
-	json_t *ids = json_object_get(ch_state_obj(c->st, "capture"), "foreign");
+	json_t *ids = json_object_get(ch_state_obj(c->k.st, "capture"), "foreign");
 
 	return json_is_array(ids) &&
 	       (in_ids(ids, t->id) || in_ids(ids, t->in_reply_to_id) ||
@@ -349,8 +324,8 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 	size_t i;
 
 	c->reads += (long)page->n;
-	if (c->take) {
-		int r = c->take(c->sink_ctx, page, err);
+	if (c->k.take) {
+		int r = c->k.take(c->k.sink_ctx, page, err);
 
 		if (r < 0)
 			return -1;
@@ -374,7 +349,7 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 				 : !t->author_id ? "author_id" : "text");
 			continue;
 		}
-		if (ch_replylog_has(c->log, t->id) || is_foreign(c, t))
+		if (ch_replylog_has(c->k.log, t->id) || is_foreign(c, t))
 			continue;
 		if (ch_attrib_parse_time(t->created_at, &created) < 0)
 			created = NAN;
@@ -390,16 +365,16 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 		e.attributed_by = a.by;
 		e.in_reply_to_id = t->in_reply_to_id;
 		e.text = t->text;
-		e.net = c->net->ops->name;
+		e.net = c->k.net->ops->name;
 		e.url = t->url;
 		e.edit_of = t->edit_of;
 		e.links = t->links;
-		r = ch_replylog_queue(c->log, &e, err);
+		r = ch_replylog_queue(c->k.log, &e, err);
 		if (r < 0)
 			return -1;
 		c->logged += r;
-		if (r > 0 && c->seen)
-			c->seen(c->seen_ctx, c->net->ops->name, t);
+		if (r > 0 && c->k.seen)
+			c->k.seen(c->k.seen_ctx, c->k.net->ops->name, t);
 	}
 	return 0;
 }
@@ -409,12 +384,12 @@ static int take_page(struct ch_capture *c, const struct actx *x,
 /* Before a request: its timeout cut to budget_s. */
 static void search_prep(struct ch_capture *c, double budget_s)
 {
-	if (c->net) {
+	if (c->k.net) {
 		long total = (long)(budget_s * 1000.0);
 
 		if (total > CH_HTTP_TIMEOUT_MS)
 			total = CH_HTTP_TIMEOUT_MS;
-		ch_net_set_timeouts(c->net,
+		ch_net_set_timeouts(c->k.net,
 				    total < CH_HTTP_CONNECT_TIMEOUT_MS
 					    ? total : CH_HTTP_CONNECT_TIMEOUT_MS,
 				    total);
@@ -422,37 +397,37 @@ static void search_prep(struct ch_capture *c, double budget_s)
 }
 
 /* The request itself: the only part the prefetch worker runs (it touches
- * c->net and the search hook's context, nothing else of c). */
+ * c->k.net and the search hook's context, nothing else of c). */
 static int search_call(struct ch_capture *c, const struct ch_net_read *req,
 		       struct ch_msg_page *page, struct ch_error *err)
 {
-	if (c->search) {
+	if (c->k.search) {
 		memset(page, 0, sizeof *page);
-		return c->search(c->search_ctx, c->net, req, page, err);
+		return c->k.search(c->k.search_ctx, c->k.net, req, page, err);
 	}
-	return ch_net_read(c->net, req, page, err);
+	return ch_net_read(c->k.net, req, page, err);
 }
 
 /* After a request (r: its result): counters, budget, rate limits. */
 static void search_done(struct ch_capture *c, int r)
 {
-	if (c->net)
-		ch_net_set_timeouts(c->net, 0, 0);
+	if (c->k.net)
+		ch_net_set_timeouts(c->k.net, 0, 0);
 	c->requests++;
 	c->budget_used++;
-	if (c->net) {
-		if (c->net->rate_remaining >= 0) {
-			c->rate_remaining = c->net->rate_remaining;
-			c->rate_reset = c->net->rate_reset;
+	if (c->k.net) {
+		if (c->k.net->rate_remaining >= 0) {
+			c->rate_remaining = c->k.net->rate_remaining;
+			c->rate_reset = c->k.net->rate_reset;
 		}
 		/* a rate limit, or the usage cap or the credits used up: no
 		 * read until the reset (not known: 15 chat minutes, then one
 		 * request to see) */
-		if (r < 0 && (c->net->last == CH_NETFAIL_WAIT ||
-			      c->net->last == CH_NETFAIL_EXHAUSTED)) {
+		if (r < 0 && (c->k.net->last == CH_NETFAIL_WAIT ||
+			      c->k.net->last == CH_NETFAIL_EXHAUSTED)) {
 			double now = now_of(c);
-			double until = c->net->wait_until > 0
-					       ? c->net->wait_until
+			double until = c->k.net->wait_until > 0
+					       ? c->k.net->wait_until
 					       : now + window_len(c) / 4;
 
 			if (until < now + interval(c))
@@ -639,7 +614,7 @@ static int prefetch_take(struct prefetch *f, struct ch_msg_page *page,
 	int rc;
 
 	pthread_mutex_lock(&f->mu);
-	if (f->slot == PF_WORK && !f->c->wait_worker) {
+	if (f->slot == PF_WORK && !f->c->k.wait_worker) {
 		f->slot = PF_IDLE; /* not started yet: do it here */
 		mine = true;
 	}
@@ -698,7 +673,7 @@ static void prefetch_end(struct prefetch *f)
 static double budget_due(struct ch_capture *c, double now)
 {
 	double due = now, w = window_len(c);
-	int budget = c->s->search_budget > 0 ? c->s->search_budget : 1;
+	int budget = c->k.s->search_budget > 0 ? c->k.s->search_budget : 1;
 
 	if (now >= c->budget_window_start + w) {
 		c->budget_window_start = now;
@@ -732,28 +707,9 @@ struct ch_capture *ch_capture_new(const struct ch_capture_conf *k,
 		return NULL;
 	}
 	c = ch_xcalloc(1, sizeof *c);
-	c->s = k->s;
-	c->net = k->net;
-	c->st = k->st;
-	c->log = k->log;
-	c->host_id = k->host_id;
-	c->host_username = k->host_username;
-	c->window_start = k->window_start;
-	c->window_end = k->window_end;
-	c->speed = k->speed;
-	c->n_questions = k->n_questions > 0 ? k->n_questions : 0;
-	c->read = k->read;
-	c->take = k->take;
-	c->sink_ctx = k->sink_ctx;
-	c->seen = k->seen;
-	c->seen_ctx = k->seen_ctx;
-	c->clock = k->clock;
-	c->sleep_until = k->sleep_until;
-	c->clock_ctx = k->clock_ctx;
-	c->search = k->search;
-	c->search_ctx = k->search_ctx;
-	c->serial = k->serial;
-	c->wait_worker = k->wait_worker;
+	c->k = *k;
+	if (c->k.n_questions < 0)
+		c->k.n_questions = 0;
 	c->rate_remaining = -1;
 	cap = cap_obj(c);
 	c->reads = (long)ch_json_num(cap, "reads", 0);
@@ -792,7 +748,7 @@ double ch_capture_next_due(struct ch_capture *c, double now)
 	double due, spacing = interval(c), hard;
 	int pages = c->last_pages > 0 ? c->last_pages : 1;
 
-	if (live_to >= c->window_end)
+	if (live_to >= c->k.window_end)
 		return HUGE_VAL;
 	/* adapted from the rate-limit headers: spread what remains */
 	if (c->rate_remaining > 0 && c->rate_reset > now) {
@@ -804,12 +760,12 @@ double ch_capture_next_due(struct ch_capture *c, double now)
 	if (c->fails > 0)
 		spacing *= (double)(1 << (c->fails < 3 ? c->fails : 3));
 	due = c->last_poll > 0 ? c->last_poll + spacing * pages
-			       : c->window_start;
+			       : c->k.window_start;
 	/* never later than needed: the window's end must be searched */
-	if (due > c->window_end && c->last_poll < c->window_end)
-		due = c->window_end;
-	if (due < c->window_start)
-		due = c->window_start;
+	if (due > c->k.window_end && c->last_poll < c->k.window_end)
+		due = c->k.window_end;
+	if (due < c->k.window_start)
+		due = c->k.window_start;
 	if (c->not_before > due)
 		due = c->not_before;
 	hard = budget_due(c, now);
@@ -822,17 +778,17 @@ double ch_capture_next_due(struct ch_capture *c, double now)
  * once that is posted (a threaded chat). Strings borrowed from c. */
 static void chat_read(struct ch_capture *c, struct ch_net_read *req)
 {
-	const char *intro = ch_state_post_id(c->st, "intro");
-	const char *tag = c->s->hashtag ? c->s->hashtag : "";
+	const char *intro = ch_state_post_id(c->k.st, "intro");
+	const char *tag = c->k.s->hashtag ? c->k.s->hashtag : "";
 
 	memset(req, 0, sizeof *req);
-	if (c->read) {
-		c->read(c->sink_ctx, req);
+	if (c->k.read) {
+		c->k.read(c->k.sink_ctx, req);
 		req->max = MAX_RESULTS;
 		return;
 	}
 	req->tag = tag[0] == '#' ? tag + 1 : tag;
-	req->root_id = c->s->thread ? intro : NULL;
+	req->root_id = c->k.s->thread ? intro : NULL;
 	req->max = MAX_RESULTS;
 }
 
@@ -841,7 +797,7 @@ char *ch_capture_query(struct ch_capture *c)
 	struct ch_net_read req;
 
 	chat_read(c, &req);
-	return ch_net_describe(c->net, &req);
+	return ch_net_describe(c->k.net, &req);
 }
 
 /* ---- one live cycle --------------------------------------------------------- */
@@ -891,12 +847,12 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 {
 	json_t *p = json_object_get(cap, "pending");
 	const char *since = ch_json_str(cap, "since_id");
-	const char *intro = ch_state_post_id(c->st, "intro");
+	const char *intro = ch_state_post_id(c->k.st, "intro");
 	const char *prevq = ch_json_str(cap, "query");
 
 	memset(y, 0, sizeof *y);
 	y->query = ch_capture_query(c);
-	y->root = c->s->thread && !c->read ? ch_xstrdup(intro) : NULL;
+	y->root = c->k.s->thread && !c->k.read ? ch_xstrdup(intro) : NULL;
 	if (json_is_object(p) && ch_json_str(p, "next_token") &&
 	    ch_json_str(p, "query") &&
 	    strcmp(ch_json_str(p, "query"), y->query) == 0) {
@@ -904,20 +860,20 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 		y->newest = ch_xstrdup(ch_json_str(p, "newest_id"));
 		y->since_id = ch_xstrdup(ch_json_str(p, "since_id"));
 		y->start_time = ch_xstrdup(ch_json_str(p, "start_time"));
-		y->from = ch_json_num(p, "from", c->window_start - margin(c));
+		y->from = ch_json_num(p, "from", c->k.window_start - margin(c));
 		y->started = ch_json_num(p, "started", now);
 		return;
 	}
 	json_object_del(cap, "pending");
 	y->from = ch_json_num(cap, "live_to", 0);
 	if (y->from <= 0)
-		y->from = c->window_start - margin(c);
+		y->from = c->k.window_start - margin(c);
 	y->started = now;
 	if (since) {
 		/* the query gained the chat's conversation: its posts are
 		 * all newer than the intro, so search from there once */
 		if (prevq && strcmp(prevq, y->query) != 0 && intro &&
-		    ch_net_cursor_cmp(c->net, intro, since) < 0)
+		    ch_net_cursor_cmp(c->k.net, intro, since) < 0)
 			since = intro;
 		y->since_id = ch_xstrdup(since);
 	} else {
@@ -945,7 +901,7 @@ static void cycle_req(struct ch_capture *c, const struct cycle *y,
 		      struct ch_net_read *req)
 {
 	chat_read(c, req);
-	if (!c->read)
+	if (!c->k.read)
 		req->root_id = y->root;
 	req->since = y->since_id;
 	req->start_time = y->start_time;
@@ -975,7 +931,7 @@ static int commit_reads(struct ch_capture *c, json_t *cap, json_t *snap,
 	int rc = 0;
 
 	ch_error_clear(&serr);
-	if (c->log && ch_replylog_flush(c->log, &serr) < 0) {
+	if (c->k.log && ch_replylog_flush(c->k.log, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
 		undo = true;
@@ -984,7 +940,7 @@ static int commit_reads(struct ch_capture *c, json_t *cap, json_t *snap,
 		cap_rollback(cap, snap);
 	save_counters(c);
 	ch_error_clear(&serr);
-	if (ch_state_save(c->st, &serr) < 0) {
+	if (ch_state_save(c->k.st, &serr) < 0) {
 		ch_error_set(err, serr.source, serr.line, "%s", serr.text);
 		rc = -1;
 	}
@@ -1044,7 +1000,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 				     serr.text);
 			failed = 1;
 			/* a resumed token the API refuses: start afresh */
-			if (y.token && c->net->last == CH_NETFAIL_REFUSED) {
+			if (y.token && c->k.net->last == CH_NETFAIL_REFUSED) {
 				free(y.token);
 				y.token = NULL;
 				json_object_del(cap, "pending");
@@ -1061,7 +1017,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 			t = now_of(c);
 			if (!may_search(c, t, must_return_by)) {
 				cut = true;
-			} else if (!pf_off && !c->serial) {
+			} else if (!pf_off && !c->k.serial) {
 				cycle_req(c, &y, &req);
 				search_prep(c, must_return_by - t);
 				if (prefetch_give(pf, &req) == 0) {
@@ -1089,7 +1045,7 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	if (done) {
 		const char *since = ch_json_str(cap, "since_id");
 
-		if (y.newest && (!since || ch_net_cursor_cmp(c->net, y.newest, since) > 0))
+		if (y.newest && (!since || ch_net_cursor_cmp(c->k.net, y.newest, since) > 0))
 			json_object_set_new(cap, "since_id",
 					    json_string(y.newest));
 		json_object_set_new(cap, "query", json_string(y.query));
@@ -1102,8 +1058,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 	} else {
 		if (y.token)
 			pending_save(cap, &y);
-		if (failed && c->net->last != CH_NETFAIL_WAIT &&
-		    c->net->last != CH_NETFAIL_EXHAUSTED)
+		if (failed && c->k.net->last != CH_NETFAIL_WAIT &&
+		    c->k.net->last != CH_NETFAIL_EXHAUSTED)
 			c->fails++;
 		rc = failed ? -1 : 0;
 	}
@@ -1165,7 +1121,7 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 		pages++;
 		if (do_search(c, &req, &page, CH_HTTP_TIMEOUT_MS / 1000.0,
 			      &serr) < 0) {
-			enum ch_netfail f = c->net->last;
+			enum ch_netfail f = c->k.net->last;
 
 			ch_msg_page_free(&page);
 			if (retries < 3 && (f == CH_NETFAIL_WAIT ||
@@ -1229,7 +1185,7 @@ static void final_live(struct ch_capture *c, double hi)
 		c->not_before = 0;
 		if (ch_capture_poll(c, now, now + MAX_RATE_WAIT, &e) < 0) {
 			ch_log(CH_LOG_WARN, "search: %s", e.text);
-			if (c->net->last != CH_NETFAIL_WAIT)
+			if (c->k.net->last != CH_NETFAIL_WAIT)
 				return;
 		}
 	}
@@ -1240,10 +1196,10 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 	json_t *cap = cap_obj(c), *snap = NULL;
 	json_t *covered = json_object_get(cap, "covered");
 	double gaps[MAX_GAPS][2];
-	double lo = c->window_start - margin(c), hi = c->window_end;
+	double lo = c->k.window_start - margin(c), hi = c->k.window_end;
 	double now = now_of(c), reach = now - SEARCH_REACH;
 	double live_to = ch_json_num(cap, "live_to", 0);
-	double lag = c->net->ops->end_lag;
+	double lag = c->k.net->ops->end_lag;
 	size_t n, i;
 	struct actx x;
 	struct ch_error serr;
@@ -1306,7 +1262,7 @@ int ch_capture_backfill(struct ch_capture *c, bool full, struct ch_error *err)
 			ch_error_set(err, serr.source, serr.line, "%s",
 				     serr.text);
 			rc = -1;
-			if (c->net->last == CH_NETFAIL_CREDENTIALS)
+			if (c->k.net->last == CH_NETFAIL_CREDENTIALS)
 				break;
 			continue;
 		}

@@ -11,8 +11,10 @@
 // The control server (loopback) takes:
 //   POST /pds/down?ms=N   the PDS refuses connections for N ms (a restart)
 //   POST /sync            waits until the AppView has indexed every post
-//   POST /slow-create?ms=N  createRecord answers N ms late (the record is
-//                         made at once): a crash can land in between
+//   POST /slow-create?ms=N[&did=DID]  createRecord answers N ms late (the
+//                         record is made at once): a crash can land in
+//                         between; with did, only that account's calls
+//                         (a shared network's other tests are not slowed)
 //   POST /expire-tokens   every access token issued so far answers as an
 //                         expired one does (HTTP 400 ExpiredToken) from
 //                         now on; refresh tokens still work
@@ -72,6 +74,7 @@ function pdsDown(network, ms) {
 const seen = new Set();
 const expired = new Set();
 let slowCreateMs = 0;
+let slowCreateDid = null; // null: every account's
 
 function jwtPayload(header) {
   const m = /^Bearer ([^.]+)\.([^.]+)\./.exec(header || '');
@@ -98,7 +101,8 @@ function expiryGate(network) {
       res.end(JSON.stringify({ error: 'ExpiredToken', message: 'Token has expired' }));
       return;
     }
-    if (slowCreateMs > 0 && req.url.startsWith('/xrpc/com.atproto.repo.createRecord')) {
+    if (slowCreateMs > 0 && req.url.startsWith('/xrpc/com.atproto.repo.createRecord') &&
+        (!slowCreateDid || (p && p.sub === slowCreateDid))) {
       const end = res.end.bind(res);
       const ms = slowCreateMs;
       res.end = (...a) => { setTimeout(() => end(...a), ms); return res; };
@@ -117,6 +121,7 @@ function control(network) {
         res.end('{}');
       } else if (req.method === 'POST' && url.pathname === '/slow-create') {
         slowCreateMs = Number(url.searchParams.get('ms') || '0');
+        slowCreateDid = url.searchParams.get('did');
         res.end('{}');
       } else if (req.method === 'POST' && url.pathname === '/expire-tokens') {
         for (const t of seen) expired.add(t);

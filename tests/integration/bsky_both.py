@@ -19,17 +19,20 @@ from snac import Snac  # noqa: E402
 
 SPEED = 60
 HOSTS = {"both": "bothbot.test", "badcreds": "badbot.test", "xdown": "xdownbot.test"}
+# its own hashtag: the other tests on run-all's shared network post #ICMIchat
+HASHTAG = '"#BothChat"'
+
 t = Tap()
 
 TOPIC = """date = "%s";
 title = "Pet peeves";
-intro = "Welcome to #ICMIchat! Today: pet peeves. Answer with A1, A2...";
+intro = "Welcome to #BothChat! Today: pet peeves. Answer with A1, A2...";
 questions = (
   "What is your biggest pet peeve?",
   "Which peeve do you see in your own team?",
   "What one change would fix it?"
 );
-wrapup = "Thanks for joining #ICMIchat!";
+wrapup = "Thanks for joining #BothChat!";
 """
 
 
@@ -39,12 +42,12 @@ def setup(d, net, host, password, snac=None):
     creds = creds_file(d, host, password)
     if snac is None:
         return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC, ["x", "bluesky"],
-                          creds)
+                          creds, hashtag=HASHTAG)
     mcreds = masto.creds_file(d, snac.token["chatbot"])
     return write_chat(d, time.gmtime(int(time.time()) + 5), TOPIC,
                       ["x", "bluesky", "mastodon"], creds,
                       mastodon='{ instance = "%s"; credentials = "%s"; }' % (snac.base, mcreds),
-                      capture_after="6")
+                      capture_after="6", hashtag=HASHTAG)
 
 
 def closed_port():
@@ -74,11 +77,11 @@ def run(net, name, password, answer, x_base=None, snac=None):
                 except OSError:
                     q1 = []
                 if q1:
-                    posted = net.post("alice.test", "A1: meetings without agendas #ICMIchat")
+                    posted = net.post("alice.test", "A1: meetings without agendas #BothChat")
             if snac and answer and mposted is None:
                 try:
                     if any("Q1:" in x["content"] for x in snac.statuses("chatbot")):
-                        mposted = snac.post("carol", "A1: long holds #ICMIchat")
+                        mposted = snac.post("carol", "A1: long holds #BothChat")
                 except OSError:
                     pass
             time.sleep(0.1)

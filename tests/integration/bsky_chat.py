@@ -4,10 +4,12 @@ AppView of npm @atproto/dev-env, on PostgreSQL): a rehearsed chat posted
 in order, once each, threaded with strong refs, facets byte-exact for
 ASCII, emoji and CJK hashtags; answers by seeded accounts (a label, a
 reply to a question, an emoji tag, a post in the thread without the tag)
-captured once each with the right question; a token that expires
-mid-chat; the PDS down for a moment mid-chat; SIGKILL at 25 or more
-points (between a record's creation and its answer among them) with no
-record created twice and no answer lost."""
+captured once each with the right question; SIGKILL at 25 or more points
+(between a record's creation and its answer among them) with no record
+created twice and no answer lost. These join run-all's shared network
+(their slow createRecord is their account's only); bsky_faults.py runs
+the same chat with a token that expires and the PDS down for a moment,
+on a network of its own (main(["faults"]))."""
 import json
 import os
 import random
@@ -23,7 +25,8 @@ from bsky import BskyNet, creds_file, write_chat  # noqa: E402
 HOSTS = {"clean": "chatbot.test", "faults": "faultbot.test", "crash": "killbot.test"}
 MIN_KILLS = 25
 HOST = HOSTS["clean"]
-PEOPLE = ["alice.test", "bob.test", "carol.test"]
+PEOPLE = ["chatalice.test", "chatbob.test", "chatcarol.test"]
+ALICE, BOB, CAROL = PEOPLE
 SPEED = 60  # a 10-minute chat in 10 s
 t = Tap()
 
@@ -92,22 +95,22 @@ def answer_while_running(net, proc, answers, faults, old, state_path):
                     seen[n] = {"uri": r["uri"], "cid": r["cid"]}
                     root = r["value"]["reply"]["root"]
                     if n == 1:
-                        answers.append(net.post("alice.test", "A1: slow replies #ICMIchat"))
+                        answers.append(net.post(ALICE, "A1: slow replies #ICMIchat"))
                         if faults:
                             net.expire_tokens()
                     elif n == 2:
-                        answers.append(net.post("bob.test", "the silent treatment",
+                        answers.append(net.post(BOB, "the silent treatment",
                                                 reply={"root": root, "parent": seen[2]}))
                         # a link shown shortened, whole in its facet
                         txt = "A2 \U0001F600 me too, see cx.example.org/bsky\u2026 #ICMIchat"
                         b0 = len(txt.encode()[:txt.encode().index(b"cx.example")])
                         b1 = b0 + len("cx.example.org/bsky\u2026".encode())
-                        answers.append(net.post("carol.test", txt, facets=[{
+                        answers.append(net.post(CAROL, txt, facets=[{
                             "index": {"byteStart": b0, "byteEnd": b1},
                             "features": [{"$type": "app.bsky.richtext.facet#link",
                                           "uri": LINK}]}]))
                     elif n == 3:
-                        answers.append(net.post("alice.test", "one owner per queue",
+                        answers.append(net.post(ALICE, "one owner per queue",
                                                 reply={"root": root, "parent": seen[3]}))
         time.sleep(0.1)
     return seen
@@ -214,7 +217,7 @@ def crash_chat(net):
     state = os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json")
     rng = random.Random()
     kills, runs, answers, asked, rc = 0, 0, [], set(), None
-    net.slow_create(2000)
+    net.slow_create(2000, HOST)
     deadline = time.time() + 120
     while time.time() < deadline:
         log = open(os.path.join(d, "bot%d.log" % runs), "w")
@@ -268,29 +271,42 @@ def crash_chat(net):
          "crash: every post recorded with its id, none skipped")
 
 
-with BskyNet(list(HOSTS.values()) + PEOPLE, workdir("bsky_net")) as net:
-    # (how long they take is the machine's business: 30 s alone, over a
-    # minute beside the rest of make check)
-    t.ok(net.call("com.atproto.server.describeServer", get={}).get("did"),
-         "the reference servers started and the PDS answers (%.1f s)" % net.start_seconds)
-    # 1. a clean rehearsed chat
-    d, date, mine, answers = run_chat(net, "clean", faults=False)
-    if len(mine) == 5:
-        check_facets(mine[0], mine[4])
-        check_log(d, date, mine, answers, "clean")
-    # 2. the same with the access token expiring after Q1 and the PDS
-    #    down for 2 s over Q3's instant
-    d, date, mine, answers = run_chat(net, "faults", faults=True)
-    if len(mine) == 5:
-        check_log(d, date, mine, answers, "faults")
-        out = open(os.path.join(d, "bot.log")).read()
-        t.ok("access token expired; refreshing" in out,
-             "faults: the expired token was refreshed (ExpiredToken is a 400)")
-        q3 = [l for l in out.splitlines() if " Q3" in l]
-        t.ok(any("connect" in l.lower() for l in q3) and
-             sum("posted Q3" in l for l in q3) == 1,
-             "faults: Q3 met the PDS down, and was posted once when it came back",
-             [l for l in out.splitlines() if "Q3" in l][-5:])
-    # 3. SIGKILL at 25+ points
-    crash_chat(net)
-t.done()
+def main(parts):
+    """Runs the parts ("clean", "crash", "faults"): the first two on the
+    shared network when run-all has one, "faults" on a network of its
+    own (it takes the PDS down and expires every token)."""
+    faults = "faults" in parts
+    hosts = [HOSTS[p] for p in parts]
+    with BskyNet(hosts + PEOPLE, workdir("bsky_net"), shared=not faults) as net:
+        # (how long they take is the machine's business: 30 s alone, over a
+        # minute beside the rest of make check)
+        t.ok(net.call("com.atproto.server.describeServer", get={}).get("did"),
+             "the reference servers started and the PDS answers (%.1f s)" % net.start_seconds)
+        if "clean" in parts:
+            # 1. a clean rehearsed chat
+            d, date, mine, answers = run_chat(net, "clean", faults=False)
+            if len(mine) == 5:
+                check_facets(mine[0], mine[4])
+                check_log(d, date, mine, answers, "clean")
+        if faults:
+            # 2. the same with the access token expiring after Q1 and the
+            #    PDS down for 2 s over Q3's instant
+            d, date, mine, answers = run_chat(net, "faults", faults=True)
+            if len(mine) == 5:
+                check_log(d, date, mine, answers, "faults")
+                out = open(os.path.join(d, "bot.log")).read()
+                t.ok("access token expired; refreshing" in out,
+                     "faults: the expired token was refreshed (ExpiredToken is a 400)")
+                q3 = [l for l in out.splitlines() if " Q3" in l]
+                t.ok(any("connect" in l.lower() for l in q3) and
+                     sum("posted Q3" in l for l in q3) == 1,
+                     "faults: Q3 met the PDS down, and was posted once when it came back",
+                     [l for l in out.splitlines() if "Q3" in l][-5:])
+        if "crash" in parts:
+            # 3. SIGKILL at 25+ points
+            crash_chat(net)
+    t.done()
+
+
+if __name__ == "__main__":
+    main(["clean", "crash"])

@@ -101,7 +101,17 @@ try:
             time.sleep(rng.uniform(0, 0.02))
         p.send_signal(signal.SIGKILL)
         p.wait()
-        kills.append((kind, round(time.time() - t0, 3)))
+        elapsed = time.time() - t0
+        if kind != "post" and elapsed < 3.0:
+            # the post may have been created after the loop's last look:
+            # its answer is held 3 s from then, so a kill within 3 s of the
+            # run's start landed between its creation and its answer too
+            for r in fake.call("GET", "/_fake/requests?since=%d" % last_seq)["requests"]:
+                last_seq = max(last_seq, r["seq"])
+                if r["path"] == "/2/tweets" and r["method"] == "POST" and \
+                        r.get("status") == 201 and str(r.get("reason", "")).startswith("slow"):
+                    kind = "post"
+        kills.append((kind, round(elapsed, 3)))
         post_kills += kind == "post"
         if all_posted:
             after_wrapup += 1

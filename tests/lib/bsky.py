@@ -258,8 +258,12 @@ class BskyNet:
         urllib.request.urlopen(req, timeout=10).read()
         self.sessions.clear()
 
-    def slow_create(self, ms):
-        req = urllib.request.Request(self.control + "/slow-create?ms=%d" % ms,
+    def slow_create(self, ms, handle=None):
+        """createRecord answers ms late: handle's calls only, or all."""
+        q = "ms=%d" % ms
+        if handle:
+            q += "&did=" + urllib.parse.quote(self.by_handle[handle]["did"])
+        req = urllib.request.Request(self.control + "/slow-create?" + q,
                                      data=b"", method="POST")
         urllib.request.urlopen(req, timeout=10).read()
 
