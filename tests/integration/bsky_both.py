@@ -6,6 +6,7 @@ question, one report that merges the three; and Bluesky refusing its
 credentials does not stop the chat on X, and X out of reach does not stop
 it on Bluesky."""
 import json
+from concurrent.futures import ThreadPoolExecutor
 import os
 import socket
 import sys
@@ -90,8 +91,7 @@ def run(net, name, password, answer, x_base=None, snac=None):
         proc.wait()
         log.close()
         xposts = [json.loads(p["body"])["text"] for p in fake.posts()]
-        run.mastodon_answer = mposted
-        return d, date, proc.returncode, xposts, posted, open(log.name).read()
+        return d, date, proc.returncode, xposts, posted, open(log.name).read(), mposted
     finally:
         fake.stop()
 
@@ -99,11 +99,19 @@ def run(net, name, password, answer, x_base=None, snac=None):
 with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net"),
              shared=True) as net, \
         Snac(["chatbot", "carol"], workdir("bsky_both_snac")) as snac:
+    # the three chats at once (each its own accounts, folder and fake X),
+    # then what each shows:
     # 1. all three networks, every post once on each
+    # 2. Bluesky refuses the credentials: the chat goes on on X
+    # 3. X cannot be reached (a closed port): the chat goes on on Bluesky
     host = HOSTS["both"]
-    d, date, rc, xposts, answer, out = run(net, "both", net.by_handle[host]["app_password"],
-                                           True, snac=snac)
-    manswer = run.mastodon_answer
+    with ThreadPoolExecutor(3) as ex:
+        both = ex.submit(run, net, "both", net.by_handle[host]["app_password"], True,
+                         snac=snac)
+        badcreds = ex.submit(run, net, "badcreds", "wrong-password", False)
+        xdown = ex.submit(run, net, "xdown", net.by_handle[HOSTS["xdown"]]["app_password"],
+                          False, x_base="http://127.0.0.1:%d" % closed_port())
+    d, date, rc, xposts, answer, out, manswer = both.result()
     t.eq(rc, 0, "three: the rehearsed chat exits 0")
     bposts = sorted(net.records(host), key=lambda r: r["value"]["createdAt"])
     xt = xposts
@@ -142,15 +150,14 @@ with BskyNet(list(HOSTS.values()) + ["alice.test"], workdir("bsky_both_net"),
          "three: the text report gives each network its figures and marks the transcript",
          out[-2500:])
 
-    # 2. Bluesky refuses the credentials: the chat goes on on X
-    d, date, rc, xposts, _, out = run(net, "badcreds", "wrong-password", False)
+    # 2.
+    d, date, rc, xposts, _, out, _ = badcreds.result()
     t.eq(len(xposts), 5, "bad Bluesky credentials: X still gets its 5 posts")
     t.ok("not hosted on Bluesky" in out, "bad Bluesky credentials: said", out[-1500:])
     t.eq(len(net.records(HOSTS["badcreds"])), 0, "bad Bluesky credentials: nothing on Bluesky")
 
-    # 3. X cannot be reached (a closed port): the chat goes on on Bluesky
-    d, date, rc, xposts, _, out = run(net, "xdown", net.by_handle[HOSTS["xdown"]]["app_password"],
-                                      False, x_base="http://127.0.0.1:%d" % closed_port())
+    # 3.
+    d, date, rc, xposts, _, out, _ = xdown.result()
     bt = [r["value"]["text"] for r in net.records(HOSTS["xdown"])]
     t.eq(len(bt), 5, "X down: Bluesky still gets its 5 posts, each once")
     t.ok("goes on without X" in out, "X down: said", out[-1500:])

@@ -48,27 +48,35 @@ while pos < len(data):
     pos += 12 + ln
 raw = zlib.decompress(idat)
 stride = w * bpp
+# the Up filter (most rows) as one big-integer addition of bytes without
+# carries from one byte into the next
+LOW, HIGH = int.from_bytes(b"\x7f" * stride, "big"), int.from_bytes(b"\x80" * stride, "big")
+white = b"\xff" * stride if bpp == 3 else None
 prev = bytearray(stride)
 total = nonwhite = blue = orange = 0
 i = 0
 for y in range(h):
     f = raw[i]; line = bytearray(raw[i + 1:i + 1 + stride]); i += 1 + stride
-    for x in range(stride):
-        a = line[x - bpp] if x >= bpp else 0
-        b = prev[x]
-        c = prev[x - bpp] if x >= bpp else 0
-        if f == 1: line[x] = (line[x] + a) & 255
-        elif f == 2: line[x] = (line[x] + b) & 255
-        elif f == 3: line[x] = (line[x] + ((a + b) >> 1)) & 255
-        elif f == 4:
-            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-            line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp):
-        r, g, bl = line[x], line[x + 1], line[x + 2]
-        total += 1
-        if min(r, g, bl) < 230: nonwhite += 1
-        if bl > r + 80 and bl > g + 20: blue += 1
-        if r > bl + 100 and r > 200: orange += 1
+    if f == 2:
+        a, b = int.from_bytes(line, "big"), int.from_bytes(prev, "big")
+        line = bytearray((((a & LOW) + (b & LOW)) ^ ((a ^ b) & HIGH)).to_bytes(stride, "big"))
+    elif f in (1, 3, 4):
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 3: line[x] = (line[x] + ((a + b) >> 1)) & 255
+            else:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    total += w
+    if line != white:
+        for x in range(0, stride, bpp):
+            r, g, bl = line[x], line[x + 1], line[x + 2]
+            if min(r, g, bl) < 230: nonwhite += 1
+            if bl > r + 80 and bl > g + 20: blue += 1
+            if r > bl + 100 and r > 200: orange += 1
     prev = line
 print(total, nonwhite, blue, orange)
 PY
