@@ -402,7 +402,7 @@ static void teardown(void)
 		fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-static int run_chat(double from)
+static int run_chat_at(double from, double speed)
 {
 	struct ch_host_opts o;
 
@@ -410,10 +410,17 @@ static int run_chat(double from)
 	o.schedule_path = sched;
 	o.once = true;
 	o.date = "2026-12-01";
+	o.speed = speed;
+	o.yes = speed > 0; /* the in-memory network has X's address */
 	o.clock = &vclock;
 	o.net_find = mem_find;
 	vnow = from;
 	return ch_host_main(&o);
+}
+
+static int run_chat(double from)
+{
+	return run_chat_at(from, 0);
 }
 
 /* The host's post with text starting with prefix, or NULL. */
@@ -586,6 +593,34 @@ START_TEST(restart_resolves_intent)
 }
 END_TEST
 
+/* A rehearsal at 60x, begun on any day: the plan's intervals divided by
+ * 60, to the millisecond, in order; its own state, not the chat's. */
+START_TEST(rehearsal_compressed)
+{
+	double t0 = T0 + 86400 * 3 + 1234.5;
+	int i, k = 0;
+	double first = 0;
+
+	ck_assert_int_eq(run_chat_at(t0, 60), CH_EXIT_OK);
+	ck_assert_int_eq(host_posts(), 5);
+	for (i = 0; i < n_posts; i++) {
+		double want;
+
+		if (posts[i].answer)
+			continue;
+		if (k == 0)
+			first = posts[i].at;
+		ck_assert_str_eq(posts[i].text, plan.posts[k].text);
+		want = first + (double)(plan.posts[k].at - plan.posts[0].at) / 60;
+		ck_assert_msg(posts[i].at >= want && posts[i].at < want + 0.001,
+			      "%s at %+.6f s", plan.posts[k].key, posts[i].at - want);
+		k++;
+	}
+	ck_assert(first > t0 && first < t0 + 60);
+	ck_assert_int_eq(access(statepath, F_OK), -1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("host");
@@ -597,6 +632,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, late_limit_skips);
 	tcase_add_test(tc, maybe_sent_not_twice);
 	tcase_add_test(tc, restart_resolves_intent);
+	tcase_add_test(tc, rehearsal_compressed);
 	suite_add_tcase(s, tc);
 	return s;
 }
