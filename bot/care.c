@@ -29,6 +29,21 @@ struct ch_case {
 	char *answered_by, *reply_id;
 };
 
+/* The cases (care.h). */
+struct ch_care {
+	struct ch_care_conf c;       /* a copy; speed > 0 */
+	/* the bot's own account per network ("x", its id) */
+	struct { char net[16]; char id[CH_NET_ID_MAX]; } me[CH_CARE_NETS];
+	size_t n_me;
+	pthread_mutex_t mu;
+	struct ch_case *cases;       /* owned */
+	size_t n, cap;
+	struct ch_case *early;       /* owned: staff replies read before
+					their case (a small ring) */
+	size_t n_early;
+	long alerts;                 /* alerts sent by this process */
+};
+
 static void case_free(struct ch_case *c)
 {
 	size_t i;
@@ -97,15 +112,15 @@ double ch_care_staffed(const struct ch_care *k, double from, double to)
 
 	if (!(to > from))
 		return 0;
-	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0) {
-		double start = from > k->staffed_from ? from : k->staffed_from;
+	if (k->c.staffed_from > 0 || !k->c.w || k->c.w->n_hours == 0) {
+		double start = from > k->c.staffed_from ? from : k->c.staffed_from;
 
 		return to > start ? to - start : 0;
 	}
 	while (t < to && guard++ < 2000) {
 		time_t a, b;
 
-		if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1 ||
+		if (ch_watch_period(k->c.w, k->c.tz, (time_t)floor(t), &a, &b) != 1 ||
 		    (double)a >= to)
 			break;
 		if ((double)a > t)
@@ -122,9 +137,9 @@ static double clock_of(const struct ch_care *k, double t)
 {
 	time_t a, b;
 
-	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0)
-		return t > k->staffed_from ? t : k->staffed_from;
-	if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1)
+	if (k->c.staffed_from > 0 || !k->c.w || k->c.w->n_hours == 0)
+		return t > k->c.staffed_from ? t : k->c.staffed_from;
+	if (ch_watch_period(k->c.w, k->c.tz, (time_t)floor(t), &a, &b) != 1)
 		return HUGE_VAL;
 	return (double)a > t ? (double)a : t;
 }
@@ -136,12 +151,12 @@ static double due_at(const struct ch_care *k, double clock, double wait)
 	double t = clock;
 	int guard = 0;
 
-	if (k->staffed_from > 0 || !k->w || k->w->n_hours == 0)
+	if (k->c.staffed_from > 0 || !k->c.w || k->c.w->n_hours == 0)
 		return clock + wait;
 	while (guard++ < 2000) {
 		time_t a, b;
 
-		if (ch_watch_period(k->w, k->tz, (time_t)floor(t), &a, &b) != 1)
+		if (ch_watch_period(k->c.w, k->c.tz, (time_t)floor(t), &a, &b) != 1)
 			return HUGE_VAL;
 		if ((double)a > t)
 			t = (double)a;
@@ -160,9 +175,9 @@ static char *log_path(const struct ch_care *k, double now)
 	struct tm tm;
 	char day[16] = "unknown";
 
-	if (ch_utc_to_local(k->tz, (time_t)floor(now), &tm, NULL) == 0)
+	if (ch_utc_to_local(k->c.tz, (time_t)floor(now), &tm, NULL) == 0)
 		strftime(day, sizeof day, "%Y-%m-%d", &tm);
-	return ch_xasprintf("%s/%s.jsonl", k->dir, day);
+	return ch_xasprintf("%s/%s.jsonl", k->c.dir, day);
 }
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -204,8 +219,8 @@ static json_t *case_fields(const struct ch_case *c)
 /* The watch's thresholds on an opening (chat seconds), for the report. */
 static void thresholds(const struct ch_care *k, json_t *o)
 {
-	json_object_set_new(o, "warn_after_s", json_integer(k->w->warn_after * 60));
-	json_object_set_new(o, "sla_s", json_integer(k->w->sla * 60));
+	json_object_set_new(o, "warn_after_s", json_integer(k->c.w->warn_after * 60));
+	json_object_set_new(o, "sla_s", json_integer(k->c.w->sla * 60));
 }
 
 /* One event line, durable before anything is said. Steals fields. */
@@ -217,8 +232,8 @@ static int log_event(struct ch_care *k, double now, const char *event,
 	int rc = -1;
 
 	set_time(fields, "at", now);
-	if (ch_mkdir_p(k->dir) < 0) {
-		ch_error_set(err, k->dir, 0, "cannot create the care log folder");
+	if (ch_mkdir_p(k->c.dir) < 0) {
+		ch_error_set(err, k->c.dir, 0, "cannot create the care log folder");
 		goto cleanup;
 	}
 	lg = ch_replylog_open(path, err);
@@ -283,7 +298,7 @@ static int answer(struct ch_care *k, struct ch_case *c, const struct ch_case *r,
 	set_time(f, "answered_at", r->created);
 	/* chat seconds: a rehearsal's are put back on its own timeline */
 	json_object_set_new(f, "response_s",
-			    json_real(floor(resp * k->speed * 10) / 10));
+			    json_real(floor(resp * k->c.speed * 10) / 10));
 	if (log_event(k, now, "answered", f, err) < 0)
 		return -1;
 	c->answered = true;
@@ -375,8 +390,8 @@ static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 
 	case_of(c, net, m, now);
 	c->clock = clock_of(k, c->created);
-	c->category = ch_xstrdup(k->welcome ? "first-timer"
-					    : ch_watch_category(k->w, m->text));
+	c->category = ch_xstrdup(k->c.welcome ? "first-timer"
+					    : ch_watch_category(k->c.w, m->text));
 	f = case_fields(c);
 	thresholds(k, f);
 	if (log_event(k, now, "opened", f, err) < 0) {
@@ -409,16 +424,16 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 	/* the bot's own posts answer nothing, but in a chat its account is
 	 * the host's, whose replies by hand welcome */
 	if (is_me(k, net, m->author_id))
-		return k->welcome && m->in_reply_to_id
+		return k->c.welcome && m->in_reply_to_id
 			       ? take_staff(k, net, m, now, err) : 0;
-	if (ch_watch_is_staff(k->w, net, m->username))
+	if (ch_watch_is_staff(k->c.w, net, m->username))
 		return take_staff(k, net, m, now, err);
 	for (i = 0; i < k->n; i++) {
 		struct ch_case *c = &k->cases[i];
 
 		if (c->answered || !c->author_id || !m->author_id ||
 		    strcmp(c->author_id, m->author_id) != 0 ||
-		    strcmp(c->net, net) != 0 || (!k->welcome && !in_thread(c, net, m)))
+		    strcmp(c->net, net) != 0 || (!k->c.welcome && !in_thread(c, net, m)))
 			continue;
 		f = case_fields(c);
 		set_str(f, "post_id", m->id);
@@ -483,22 +498,22 @@ static char *say(struct ch_care *k, const struct ch_case *c, bool breach,
 		if (txt[n] == '\n' || txt[n] == '\r')
 			txt[n] = ' ';
 
-	if (k->welcome)
+	if (k->c.welcome)
 		msg = ch_xasprintf(
 			"welcome: first-timer @%s on %s has not been welcomed after %.0f min: \"%s\" %s",
 			c->username ? c->username : "?", ops ? ops->title : c->net,
-			floor(waited * k->speed / 60.0 + 0.5), txt,
+			floor(waited * k->c.speed / 60.0 + 0.5), txt,
 			c->url ? c->url : "");
 	else
 		msg = ch_xasprintf(
 		"%s: @%s on %s has waited %.0f min for an answer%s (%s): \"%s\" %s",
 		breach ? "SLA breached" : "care", c->username ? c->username : "?",
-		ops ? ops->title : c->net, floor(waited * k->speed / 60.0 + 0.5),
+		ops ? ops->title : c->net, floor(waited * k->c.speed / 60.0 + 0.5),
 		breach ? ", past the SLA" : "",
 		c->category ? c->category : "uncategorised", txt,
 		c->url ? c->url : "");
 	/* the notifiers log it themselves */
-	ch_log(k->alert ? CH_LOG_DEBUG : breach ? CH_LOG_WARN : CH_LOG_INFO,
+	ch_log(k->c.alert ? CH_LOG_DEBUG : breach ? CH_LOG_WARN : CH_LOG_INFO,
 	       "%s", msg);
 	k->alerts++;
 	return msg;
@@ -508,8 +523,8 @@ static char *say(struct ch_care *k, const struct ch_case *c, bool breach,
 static double next_due(const struct ch_care *k, const struct ch_case *c,
 		       bool *breach)
 {
-	double warn = (double)k->w->warn_after * 60.0 / k->speed;
-	double sla = (double)k->w->sla * 60.0 / k->speed;
+	double warn = (double)k->c.w->warn_after * 60.0 / k->c.speed;
+	double sla = (double)k->c.w->sla * 60.0 / k->c.speed;
 
 	*breach = c->warned;
 	if (c->answered || c->breached || !isfinite(c->clock))
@@ -538,7 +553,7 @@ double ch_care_tick(struct ch_care *k, double now)
 
 			f = case_fields(c);
 			json_object_set_new(f, "waited_s",
-					    json_real(floor(waited * k->speed * 10) / 10));
+					    json_real(floor(waited * k->c.speed * 10) / 10));
 			ch_error_clear(&err);
 			if (log_event(k, now, breach ? "breached" : "warned", f,
 				      &err) < 0) {
@@ -550,7 +565,7 @@ double ch_care_tick(struct ch_care *k, double now)
 				c->breached = true;
 			else
 				c->warned = true;
-			if (breach || !k->welcome) { /* a welcome: the breach only */
+			if (breach || !k->c.welcome) { /* a welcome: the breach only */
 				char *msg = say(k, c, breach, waited);
 
 				ch_buf_append(&said, msg, strlen(msg) + 1);
@@ -562,8 +577,8 @@ double ch_care_tick(struct ch_care *k, double now)
 	}
 	pthread_mutex_unlock(&k->mu);
 	len = said.len;
-	for (m = said.data; k->alert && m && m < said.data + len; m += strlen(m) + 1)
-		k->alert(k->alert_ctx, m);
+	for (m = said.data; k->c.alert && m && m < said.data + len; m += strlen(m) + 1)
+		k->c.alert(k->c.alert_ctx, m);
 	ch_buf_free(&said);
 	return next;
 }
@@ -668,8 +683,10 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ch_care_open(struct ch_care *k, double now, struct ch_error *err)
+struct ch_care *ch_care_open(const struct ch_care_conf *conf, double now,
+			     struct ch_error *err)
 {
+	struct ch_care *k = ch_xcalloc(1, sizeof *k);
 	DIR *dir;
 	struct dirent *e;
 	char **names = NULL, first[16] = "";
@@ -677,24 +694,21 @@ int ch_care_open(struct ch_care *k, double now, struct ch_error *err)
 	struct tm tm;
 	int rc = 0;
 
+	k->c = *conf;
 	pthread_mutex_init(&k->mu, NULL);
-	k->cases = NULL;
-	k->n = k->cap = 0;
 	k->early = ch_xcalloc(EARLY_MAX, sizeof *k->early);
-	k->n_early = 0;
-	k->alerts = 0;
-	if (!(k->speed > 0))
-		k->speed = 1;
-	if (ch_utc_to_local(k->tz, (time_t)floor(now) - LOAD_DAYS * 86400, &tm,
+	if (!(k->c.speed > 0))
+		k->c.speed = 1;
+	if (ch_utc_to_local(k->c.tz, (time_t)floor(now) - LOAD_DAYS * 86400, &tm,
 			    NULL) == 0)
 		strftime(first, sizeof first, "%Y-%m-%d", &tm);
-	dir = opendir(k->dir);
+	dir = opendir(k->c.dir);
 	while (dir && (e = readdir(dir)) != NULL) {
 		if (strlen(e->d_name) != 16 || strcmp(e->d_name + 10, ".jsonl") != 0 ||
 		    strncmp(e->d_name, first, 10) < 0)
 			continue;
 		names = ch_xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = ch_xasprintf("%s/%s", k->dir, e->d_name);
+		names[n++] = ch_xasprintf("%s/%s", k->c.dir, e->d_name);
 	}
 	if (dir)
 		closedir(dir);
@@ -706,20 +720,36 @@ int ch_care_open(struct ch_care *k, double now, struct ch_error *err)
 		free(names[i]);
 	}
 	free(names);
-	return rc;
+	if (rc < 0) {
+		ch_care_close(k);
+		return NULL;
+	}
+	return k;
+}
+
+void ch_care_add_me(struct ch_care *k, const char *net, const char *id)
+{
+	pthread_mutex_lock(&k->mu);
+	if (id && k->n_me < CH_CARE_NETS) {
+		snprintf(k->me[k->n_me].net, sizeof k->me[0].net, "%s", net);
+		snprintf(k->me[k->n_me].id, sizeof k->me[0].id, "%s", id);
+		k->n_me++;
+	}
+	pthread_mutex_unlock(&k->mu);
 }
 
 void ch_care_close(struct ch_care *k)
 {
 	size_t i;
 
+	if (!k)
+		return;
 	for (i = 0; i < k->n; i++)
 		case_free(&k->cases[i]);
 	free(k->cases);
 	for (i = 0; k->early && i < k->n_early; i++)
 		case_free(&k->early[i]);
 	free(k->early);
-	k->cases = k->early = NULL;
-	k->n = k->cap = k->n_early = 0;
 	pthread_mutex_destroy(&k->mu);
+	free(k);
 }

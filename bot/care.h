@@ -31,11 +31,11 @@
  * set) is staffed from then on and its minutes pass speed times faster.
  * now is passed in (unit tests use their own clock).
  *
- * Threads: take and tick may be called from different threads (one per
- * network, and the watch's main thread): struct ch_care locks itself.
+ * Threads: take, tick and add_me may be called from different threads (one
+ * per network, and the watch's main thread): struct ch_care locks itself.
  *
- * Ownership: ch_care_open() allocates what the struct owns; ch_care_close()
- * frees it. Pointers in the settings are borrowed and must outlive it.
+ * Ownership: ch_care_open() returns the cases, ch_care_close() frees them.
+ * Pointers in the settings are borrowed and must outlive them.
  */
 #ifndef CHATHOST_CARE_H
 #define CHATHOST_CARE_H
@@ -52,8 +52,8 @@
 
 struct ch_case;
 
-struct ch_care {
-	/* settings (borrowed) */
+/* The settings of a watch's cases (all borrowed, for the cases' life). */
+struct ch_care_conf {
 	const struct ch_watch *w;
 	const char *tz;              /* the schedule's zone */
 	const char *dir;             /* the care logs' folder */
@@ -69,24 +69,21 @@ struct ch_care {
 	 * only of a breach (sla): "not welcomed". The caller passes only
 	 * first-timers' posts and the replies that may welcome them. */
 	bool welcome;
-	/* the bot's own account per network ("x", its id) */
-	struct { char net[16]; char id[CH_NET_ID_MAX]; } me[CH_CARE_NETS];
-	size_t n_me;
-	/* private to care.c */
-	pthread_mutex_t mu;
-	struct ch_case *cases;       /* owned */
-	size_t n, cap;
-	struct ch_case *early;       /* owned: staff replies read before
-					their case (a small ring) */
-	size_t n_early;
-	long alerts;                 /* alerts sent by this process */
 };
 
-/* Opens the watch's cases: the settings must be filled; rebuilds the cases
- * from the logs in dir of the last 7 days before now. Returns 0 or -1
- * (err: a log cannot be read). */
-int ch_care_open(struct ch_care *k, double now, struct ch_error *err);
+/* A watch's cases; the state is private to care.c. */
+struct ch_care;
+
+/* Opens the watch's cases on conf (copied): rebuilds them from the logs in
+ * conf->dir of the last 7 days before now. Returns them, owned by the
+ * caller (ch_care_close), or NULL (err: a log cannot be read). */
+struct ch_care *ch_care_open(const struct ch_care_conf *conf, double now,
+			     struct ch_error *err);
+/* Frees k (NULL: nothing to do). */
 void ch_care_close(struct ch_care *k);
+/* The bot's own account on network net ("x", its id): its posts change
+ * nothing. At most CH_CARE_NETS; safe beside take and tick. */
+void ch_care_add_me(struct ch_care *k, const char *net, const char *id);
 
 /* The posts of a page read on network net (its name). Returns how many
  * events were logged, or -1 (err) if one could not be written (the

@@ -47,14 +47,14 @@ struct wnet {
 	/* the read, borrowed from the schedule's watch */
 	const char *mentions[CH_WATCH_MAX], *authors[CH_WATCH_MAX];
 	size_t n_mentions, n_authors;
+	char me_id[CH_NET_ID_MAX];   /* the bot's account here; "": unknown */
 	int rc;
 };
 
 struct ch_watch_run {
 	const struct ch_watch_opts *o;
 	struct ch_schedule s;        /* owned */
-	struct ch_care care;         /* owned once opened */
-	bool care_open;
+	struct ch_care *care;        /* owned once opened */
 	struct wnet nets[CH_MAX_NETS];
 	size_t n_nets;
 	char *dir;                   /* owned: the care folder */
@@ -82,7 +82,7 @@ static int watch_take(void *ctx, const struct ch_msg_page *page,
 {
 	struct wnet *n = ctx;
 
-	return ch_care_take(&n->w->care, n->name, page, ch_clock_now(), err);
+	return ch_care_take(n->w->care, n->name, page, ch_clock_now(), err);
 }
 
 /* ---- one network ---- */
@@ -255,13 +255,8 @@ static size_t open_nets(struct ch_watch_run *w)
 		}
 		n->open = true;
 		if (ch_net_whoami(&n->net, ch_clock_now() + 10, NULL, id, sizeof id,
-				  user, sizeof user, &err) == 0 &&
-		    w->care.n_me < CH_CARE_NETS) {
-			snprintf(w->care.me[w->care.n_me].net, sizeof w->care.me[0].net,
-				 "%s", sn->name);
-			snprintf(w->care.me[w->care.n_me].id, sizeof w->care.me[0].id,
-				 "%s", id);
-			w->care.n_me++;
+				  user, sizeof user, &err) == 0) {
+			snprintf(n->me_id, sizeof n->me_id, "%s", id);
 			ch_log(CH_LOG_INFO, "watch on %s as @%s", n->net.ops->title, user);
 		}
 		n->n_mentions = ch_watch_handles(w->s.watch.accounts,
@@ -352,6 +347,7 @@ static void rehearsal_start(struct ch_watch_run *w)
 
 static int start(struct ch_watch_run *w)
 {
+	struct ch_care_conf k;
 	struct ch_error err;
 	sigset_t all, old;
 	size_t i;
@@ -360,23 +356,27 @@ static int start(struct ch_watch_run *w)
 			      w->o->speed > 0 ? "/rehearsal" : "");
 	if (w->o->speed > 0)
 		rehearsal_start(w);
-	w->care.w = &w->s.watch;
-	w->care.tz = w->s.timezone;
-	w->care.dir = w->dir;
-	w->care.speed = w->o->speed > 0 ? w->o->speed : 1;
-	w->care.staffed_from = w->o->speed > 0 ? w->start : 0;
-	w->care.alert = on_alert;
-	w->care.alert_ctx = w;
+	memset(&k, 0, sizeof k);
+	k.w = &w->s.watch;
+	k.tz = w->s.timezone;
+	k.dir = w->dir;
+	k.speed = w->o->speed > 0 ? w->o->speed : 1;
+	k.staffed_from = w->o->speed > 0 ? w->start : 0;
+	k.alert = on_alert;
+	k.alert_ctx = w;
 	if (open_nets(w) == 0) {
 		ch_log(CH_LOG_ERROR, "watch: no network could be opened");
 		return CH_EXIT_NETWORK;
 	}
 	ch_error_clear(&err);
-	if (ch_care_open(&w->care, ch_clock_now(), &err) < 0) {
+	w->care = ch_care_open(&k, ch_clock_now(), &err);
+	if (!w->care) {
 		ch_log(CH_LOG_ERROR, "watch: %s: %s", err.source, err.text);
 		return CH_EXIT_INPUT;
 	}
-	w->care_open = true;
+	for (i = 0; i < w->n_nets; i++)
+		if (w->nets[i].me_id[0])
+			ch_care_add_me(w->care, w->nets[i].name, w->nets[i].me_id);
 	/* the threads take no signal: the main thread sees them */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -436,10 +436,10 @@ int ch_watch_main(const struct ch_watch_opts *o)
 	if (o->board && (rc = watch_board(w)) != 0)
 		goto cleanup;
 	ch_log(CH_LOG_INFO, "watch: %zu network%s, %zu open case%s", w->n_nets,
-	       w->n_nets == 1 ? "" : "s", ch_care_open_cases(&w->care),
-	       ch_care_open_cases(&w->care) == 1 ? "" : "s");
+	       w->n_nets == 1 ? "" : "s", ch_care_open_cases(w->care),
+	       ch_care_open_cases(w->care) == 1 ? "" : "s");
 	while (!stopped()) {
-		double now = ch_clock_now(), next = ch_care_tick(&w->care, now);
+		double now = ch_clock_now(), next = ch_care_tick(w->care, now);
 
 		if (o->stop_after > 0 && now - w->start >= o->stop_after)
 			break;
@@ -450,16 +450,15 @@ int ch_watch_main(const struct ch_watch_opts *o)
 		if (w->nets[i].started)
 			pthread_join(w->nets[i].th, NULL);
 	ch_log(CH_LOG_INFO, "watch: stopped; %zu case%s still open",
-	       ch_care_open_cases(&w->care),
-	       ch_care_open_cases(&w->care) == 1 ? "" : "s");
+	       ch_care_open_cases(w->care),
+	       ch_care_open_cases(w->care) == 1 ? "" : "s");
 	rc = CH_EXIT_OK;
 cleanup:
 	for (i = 0; i < w->n_nets; i++)
 		if (w->nets[i].open)
 			ch_net_close(&w->nets[i].net);
 	ch_board_stop(w->board);
-	if (w->care_open)
-		ch_care_close(&w->care);
+	ch_care_close(w->care);
 	ch_schedule_free(&w->s);
 	free(w->dir);
 	free(w);

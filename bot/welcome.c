@@ -78,20 +78,23 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 		    struct ch_error *err)
 {
 	char *chat = ch_chat_dir(s, rehearsal);
+	struct ch_care_conf k;
 
 	memset(wl, 0, sizeof *wl);
 	wl->dir = ch_xasprintf("%s/care", chat);
 	free(chat);
 	load_past(wl, s, date);
-	wl->care.w = &s->watch;
-	wl->care.tz = s->timezone;
-	wl->care.dir = wl->dir;
-	wl->care.speed = speed > 0 ? speed : 1;
-	wl->care.staffed_from = staffed_from;
-	wl->care.welcome = true;
-	wl->care.alert = alert;
-	wl->care.alert_ctx = ctx;
-	if (ch_care_open(&wl->care, ch_clock_now(), err) < 0) {
+	memset(&k, 0, sizeof k);
+	k.w = &s->watch;
+	k.tz = s->timezone;
+	k.dir = wl->dir;
+	k.speed = speed > 0 ? speed : 1;
+	k.staffed_from = staffed_from;
+	k.welcome = true;
+	k.alert = alert;
+	k.alert_ctx = ctx;
+	wl->care = ch_care_open(&k, ch_clock_now(), err);
+	if (!wl->care) {
 		free(wl->dir);
 		wl->dir = NULL;
 		return -1;
@@ -104,13 +107,8 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 
 void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id)
 {
-	struct ch_care *k = &wl->care;
-
-	if (!id || k->n_me >= CH_CARE_NETS)
-		return;
-	snprintf(k->me[k->n_me].net, sizeof k->me[0].net, "%s", net);
-	snprintf(k->me[k->n_me].id, sizeof k->me[0].id, "%s", id);
-	k->n_me++;
+	if (wl->care)
+		ch_care_add_me(wl->care, net, id);
 }
 
 static bool is_past(const struct ch_welcome *wl, const char *net,
@@ -139,21 +137,21 @@ void ch_welcome_seen(void *ctx, const char *net, const struct ch_msg *m)
 	page.msgs = &one;
 	page.n = 1;
 	ch_error_clear(&err);
-	if (ch_care_take(&wl->care, net, &page, ch_clock_now(), &err) < 0)
+	if (ch_care_take(wl->care, net, &page, ch_clock_now(), &err) < 0)
 		ch_log(CH_LOG_WARN, "welcome: %s", err.text);
 }
 
 double ch_welcome_tick(struct ch_welcome *wl, double now)
 {
-	return wl->open ? ch_care_tick(&wl->care, now) : HUGE_VAL;
+	return wl->open ? ch_care_tick(wl->care, now) : HUGE_VAL;
 }
 
 void ch_welcome_close(struct ch_welcome *wl)
 {
 	size_t i;
 
-	if (wl->open)
-		ch_care_close(&wl->care);
+	ch_care_close(wl->care);
+	wl->care = NULL;
 	for (i = 0; i < wl->n_past; i++)
 		free(wl->past[i]);
 	free(wl->past);

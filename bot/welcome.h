@@ -24,7 +24,7 @@
 #include "schedule.h"
 
 struct ch_welcome {
-	struct ch_care care;
+	struct ch_care *care; /* owned when open */
 	char **past;         /* owned, sorted: "net:author_id" of the earlier
 				chats' participants */
 	size_t n_past;

@@ -112,11 +112,12 @@ static void on_alert(void *ctx, const char *msg)
 }
 
 static struct ch_schedule sched;
-static struct ch_care care;
+static struct ch_care *care;
 static char logdir[300];
 
 static void care_up(double now, const char *hours)
 {
+	struct ch_care_conf k;
 	struct ch_error err;
 	char body[600];
 
@@ -127,23 +128,22 @@ static void care_up(double now, const char *hours)
 		 hours);
 	memset(&sched, 0, sizeof sched);
 	load_watch(&sched, body);
-	memset(&care, 0, sizeof care);
 	snprintf(logdir, sizeof logdir, "%s/care", dir);
-	care.w = &sched.watch;
-	care.tz = sched.timezone;
-	care.dir = logdir;
-	care.speed = 1;
-	care.alert = on_alert;
-	snprintf(care.me[0].net, sizeof care.me[0].net, "x");
-	snprintf(care.me[0].id, sizeof care.me[0].id, "999");
-	care.n_me = 1;
+	memset(&k, 0, sizeof k);
+	k.w = &sched.watch;
+	k.tz = sched.timezone;
+	k.dir = logdir;
+	k.speed = 1;
+	k.alert = on_alert;
 	ch_error_clear(&err);
-	ck_assert_int_eq(ch_care_open(&care, now, &err), 0);
+	care = ch_care_open(&k, now, &err);
+	ck_assert_msg(care != NULL, "%s", err.text);
+	ch_care_add_me(care, "x", "999");
 }
 
 static void care_down(void)
 {
-	ch_care_close(&care);
+	ch_care_close(care);
 	ch_schedule_free(&sched);
 }
 
@@ -173,7 +173,7 @@ static int take(struct ch_msg *v, size_t n, double now)
 	page.msgs = v;
 	page.n = n;
 	ch_error_clear(&err);
-	return ch_care_take(&care, "x", &page, now, &err);
+	return ch_care_take(care, "x", &page, now, &err);
 }
 
 /* The events of the care logs, in order: "opened:10 answered:10 ...". */
@@ -219,24 +219,24 @@ START_TEST(test_cases_alerts_restart)
 	ck_assert_int_eq(take(a, 6, t0 + 70), 4);
 	events(ev, sizeof ev);
 	ck_assert_str_eq(ev, "opened:10 opened:11 joined:11 answered:10");
-	ck_assert_uint_eq(ch_care_open_cases(&care), 1);
+	ck_assert_uint_eq(ch_care_open_cases(care), 1);
 	/* bo's case waits from 14:00:30: warned at +3 min, breached at +5 */
-	ck_assert(fabs(ch_care_tick(&care, t0 + 100) - (t0 + 30 + 180)) < 0.01);
+	ck_assert(fabs(ch_care_tick(care, t0 + 100) - (t0 + 30 + 180)) < 0.01);
 	ck_assert_int_eq(n_alerts, 0);
-	ch_care_tick(&care, t0 + 30 + 180);
+	ch_care_tick(care, t0 + 30 + 180);
 	ck_assert_int_eq(n_alerts, 1);
 	ck_assert_ptr_nonnull(strstr(alerts[0], "@bo on X has waited 3 min"));
 	ck_assert_ptr_nonnull(strstr(alerts[0], "room B is hot"));
-	ch_care_tick(&care, t0 + 30 + 200); /* not again */
+	ch_care_tick(care, t0 + 30 + 200); /* not again */
 	ck_assert_int_eq(n_alerts, 1);
 	/* a restart: the cases come back from the log, no alert again */
 	care_down();
 	care_up(t0 + 250, "{ days = \"Mon-Fri\"; from = \"08:00\"; to = \"18:00\"; }");
-	ck_assert_uint_eq(ch_care_open_cases(&care), 1);
-	ch_care_tick(&care, t0 + 260);
+	ck_assert_uint_eq(ch_care_open_cases(care), 1);
+	ch_care_tick(care, t0 + 260);
 	ck_assert_int_eq(n_alerts, 1);
 	ck_assert_int_eq(take(a, 6, t0 + 265), 0); /* read again: nothing new */
-	ch_care_tick(&care, t0 + 30 + 300);
+	ch_care_tick(care, t0 + 30 + 300);
 	ck_assert_int_eq(n_alerts, 2);
 	ck_assert_ptr_nonnull(strstr(alerts[1], "SLA breached"));
 	{
@@ -245,7 +245,7 @@ START_TEST(test_cases_alerts_restart)
 
 		ck_assert_int_eq(take(r, 1, t0 + 361), 1);
 	}
-	ck_assert_uint_eq(ch_care_open_cases(&care), 0);
+	ck_assert_uint_eq(ch_care_open_cases(care), 0);
 	events(ev, sizeof ev);
 	ck_assert_str_eq(ev, "opened:10 opened:11 joined:11 answered:10 warned:11 breached:11 answered:11");
 	care_down();
@@ -264,12 +264,12 @@ START_TEST(test_outside_hours_clock)
 	care_up(t0, "{ days = \"Mon-Fri\"; from = \"08:00\"; to = \"18:00\"; }");
 	ck_assert_int_eq(take(a, 1, t0 + 5), 1);
 	/* its clock starts at 08:00 EDT = 12:00Z: warned at 12:03Z */
-	next = ch_care_tick(&care, t0 + 10);
+	next = ch_care_tick(care, t0 + 10);
 	ck_assert(fabs(next - (double)utc("2027-05-03T12:03:00Z")) < 0.01);
 	ck_assert_int_eq(n_alerts, 0);
-	ck_assert(fabs(ch_care_staffed(&care, t0, (double)utc("2027-05-03T12:10:00Z")) - 600) < 0.01);
+	ck_assert(fabs(ch_care_staffed(care, t0, (double)utc("2027-05-03T12:10:00Z")) - 600) < 0.01);
 	/* a staffed period ending: 17:59 EDT + 3 staffed minutes = next day */
-	ck_assert(fabs(ch_care_staffed(&care, (double)utc("2027-05-03T21:59:00Z"),
+	ck_assert(fabs(ch_care_staffed(care, (double)utc("2027-05-03T21:59:00Z"),
 				       (double)utc("2027-05-04T12:02:00Z")) - 180) < 0.01);
 	care_down();
 }
