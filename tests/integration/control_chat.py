@@ -56,15 +56,15 @@ try:
     t.ok(st == 0 and "paused" in o and "was told" in o,
          "pause exits 0 and tells the running service", o + e)
     n_at_pause = n_created(fake)
+    st, o, e = run_bot(["pause", "--rehearse", "--date", DATE, sched])
+    t.ok(st == 0 and "already" in o, "a second pause changes nothing", o + e)
     # Q2 is due 10 chat minutes after Q1, Q3 20: wait until Q3's
-    # late_limit (5 min) has passed, then resume (Q4, at 35, is then 4
-    # minutes away: time enough for a slow run to post it)
+    # late_limit (5 min) has passed, then resume at once (Q4, at 35, is
+    # then 4 minutes away: time enough for a slow run to post it)
     t0 = json.load(open(state_path))["rehearsal"]["start"]
     q3_late = t0 + (25 + 5 + 1) * 60.0 / SPEED
     time.sleep(max(0, q3_late - time.time()))
     t.eq(n_created(fake), n_at_pause, "pause: nothing was posted while paused")
-    st, o, e = run_bot(["pause", "--rehearse", "--date", DATE, sched])
-    t.ok(st == 0 and "already" in o, "a second pause changes nothing", o + e)
     st, o, e = run_bot(["resume", "--rehearse", "--date", DATE, sched])
     t.ok(st == 0 and "resumed" in o, "resume exits 0", o + e)
     try:
