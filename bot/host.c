@@ -472,25 +472,6 @@ static const struct ch_net_ops *find_ops(const struct ch_host_opts *o,
 	return o->net_find ? o->net_find(name) : ch_net_find(name);
 }
 
-/* ch_net_open_named through the run's lookup. */
-static int open_net(const struct ch_host_opts *o, struct ch_net *n,
-		    const char *name, const struct ch_net_conf *conf,
-		    struct ch_error *err)
-{
-	const struct ch_net_ops *ops;
-
-	if (!o->net_find)
-		return ch_net_open_named(n, name, conf, err);
-	ops = find_ops(o, name);
-	if (!ops) {
-		memset(n, 0, sizeof *n);
-		ch_error_set(err, "networks", 0, "unknown network \"%.40s\"",
-			     name ? name : "");
-		return -1;
-	}
-	return ch_net_open(n, ops, conf, err);
-}
-
 /* The run's clock, for publish.h and capture.h. */
 static double run_now(void *ctx)
 {
@@ -2696,9 +2677,9 @@ static int run_open(struct run *r)
 		rc = CH_EXIT_USAGE;
 		goto cleanup;
 	}
-	if (open_net(o, &r->x, r->s.nets[0].name,
-		     ch_schedule_net_conf(&r->s, &r->s.nets[0], &conf),
-		     &err) < 0) {
+	if (ch_net_open_in(&r->x, o->net_find, r->s.nets[0].name,
+			   ch_schedule_net_conf(&r->s, &r->s.nets[0], &conf),
+			   &err) < 0) {
 		ch_error_print(&err, stderr);
 		goto cleanup;
 	}
@@ -2707,9 +2688,10 @@ static int run_open(struct run *r)
 		struct run_net *e = &r->extra[r->n_extra++];
 
 		ch_error_clear(&err);
-		if (open_net(o, &e->net, r->s.nets[i].name,
-			     ch_schedule_net_conf(&r->s, &r->s.nets[i], &conf),
-			     &err) < 0) {
+		if (ch_net_open_in(&e->net, o->net_find, r->s.nets[i].name,
+				   ch_schedule_net_conf(&r->s, &r->s.nets[i],
+							&conf),
+				   &err) < 0) {
 			ch_error_print(&err, stderr);
 			goto cleanup;
 		}

@@ -99,7 +99,6 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 		wl->dir = NULL;
 		return -1;
 	}
-	wl->open = true;
 	ch_log(CH_LOG_INFO, "welcome: %zu people of the earlier chats; first-timers not welcomed within %d min are said",
 	       wl->n_past, s->watch.sla);
 	return 0;
@@ -130,7 +129,7 @@ void ch_welcome_seen(void *ctx, const char *net, const struct ch_msg *m)
 	struct ch_msg_page page;
 	struct ch_error err;
 
-	if (!wl->open || !m->author_id || m->is_repost ||
+	if (!wl->care || !m->author_id || m->is_repost ||
 	    is_past(wl, net, m->author_id))
 		return;
 	memset(&page, 0, sizeof page);
@@ -143,7 +142,7 @@ void ch_welcome_seen(void *ctx, const char *net, const struct ch_msg *m)
 
 double ch_welcome_tick(struct ch_welcome *wl, double now)
 {
-	return wl->open ? ch_care_tick(wl->care, now) : HUGE_VAL;
+	return wl->care ? ch_care_tick(wl->care, now) : HUGE_VAL;
 }
 
 void ch_welcome_close(struct ch_welcome *wl)

@@ -29,7 +29,6 @@ struct ch_welcome {
 				chats' participants */
 	size_t n_past;
 	char *dir;           /* owned: the care folder */
-	bool open;
 };
 
 /* Opens the welcome of the chat on date (YYYY-MM-DD) of s: its earlier

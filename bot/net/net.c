@@ -137,7 +137,15 @@ int ch_net_open(struct ch_net *n, const struct ch_net_ops *ops,
 int ch_net_open_named(struct ch_net *n, const char *name,
 		      const struct ch_net_conf *more, struct ch_error *err)
 {
-	const struct ch_net_ops *ops = ch_net_find(name);
+	return ch_net_open_in(n, NULL, name, more, err);
+}
+
+int ch_net_open_in(struct ch_net *n,
+		   const struct ch_net_ops *(*find)(const char *name),
+		   const char *name, const struct ch_net_conf *more,
+		   struct ch_error *err)
+{
+	const struct ch_net_ops *ops = find ? find(name) : ch_net_find(name);
 	struct ch_net_conf conf = *more;
 
 	if (!ops) {

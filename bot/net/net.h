@@ -273,6 +273,12 @@ void ch_net_close(struct ch_net *n);
  * is on (conf->verbose is ignored). */
 int ch_net_open_named(struct ch_net *n, const char *name,
 		      const struct ch_net_conf *conf, struct ch_error *err);
+/* The same with another lookup of name (NULL: ch_net_find): a run given
+ * its own networks (host.h, net_find). */
+int ch_net_open_in(struct ch_net *n,
+		   const struct ch_net_ops *(*find)(const char *name),
+		   const char *name, const struct ch_net_conf *more,
+		   struct ch_error *err);
 
 int ch_net_whoami_once(struct ch_net *n, char *id, size_t id_n, char *user,
 		       size_t user_n, struct ch_error *err);
