@@ -3,7 +3,8 @@
 for the tests, standard library only.
 
 It answers as a real Mastodon 4.6 server does (the field set and types of
-the responses recorded in ../shared/peers/mastodon-py, Link headers of the
+the responses recorded in tests/facts/mastodon-4.6.4-recorded.facts.json,
+Link headers of the
 same form, X-RateLimit-* headers), checks the bearer token, keeps
 Idempotency-Keys for an hour, lists only public statuses on a tag's
 timeline, and records every request (method, path, query, form, headers

@@ -1,19 +1,19 @@
-"""cassette.py - the recorded interactions of a real Mastodon server
-(../shared/peers/mastodon-py/*.yaml, VCR cassettes written by Mastodon.py's
-test suite) read with the standard library only: each interaction's
-method, URI, request body, status, response headers and body.
+"""cassette.py - the recorded interactions of a real Mastodon 4.6.4 server.
 
-The cassettes are YAML of one fixed shape; this reads that shape (plain
-and single-quoted scalars, folded over lines), not YAML in general.
+At run time the suite reads tests/facts/mastodon-4.6.4-recorded.facts.json:
+per interaction the method, path, status, the Link, X-RateLimit-* and
+Content-Type headers, and the body's shape (texts, names and ids replaced).
+scripts/shared-facts writes that file from the VCR cassettes of
+Mastodon.py's test suite (../shared/peers/mastodon-py/*.yaml), read here by
+load() with the standard library only: the cassettes are YAML of one fixed
+shape, and load() reads that shape (plain and single-quoted scalars, folded
+over lines), not YAML in general.
 """
-import glob
 import json
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# ../shared beside the project (CH_SHARED to point elsewhere)
-SHARED = os.environ.get("CH_SHARED") or os.path.join(os.path.dirname(ROOT), "shared")
-PEERS = os.path.join(SHARED, "peers", "mastodon-py")
+FACTS = os.path.join(ROOT, "tests", "facts", "mastodon-4.6.4-recorded.facts.json")
 
 
 def _scalar(lines, i, first):
@@ -114,23 +114,13 @@ def load(path):
 
 
 def all_interactions():
-    if not os.path.isdir(PEERS):
-        raise RuntimeError("%s is missing: the fake Mastodon server is checked against "
-                           "these recorded answers (../shared beside the project, or "
-                           "CH_SHARED)" % PEERS)
-    out = []
-    for p in sorted(glob.glob(os.path.join(PEERS, "*.yaml"))):
-        for it in load(p):
-            it["cassette"] = os.path.basename(p)
-            out.append(it)
-    return out
+    """The recorded interactions, as the facts file holds them."""
+    with open(FACTS, encoding="utf-8") as f:
+        return json.load(f)["interactions"]
 
 
 def json_of(it):
-    try:
-        return json.loads(it.get("text") or "null")
-    except ValueError:
-        return None
+    return it.get("json")
 
 
 def _kind(v):
@@ -168,7 +158,7 @@ def recorded(method, path_re):
     matching path_re, and its headers."""
     import re
     for it in all_interactions():
-        path = re.sub(r"^https?://[^/]+", "", it.get("uri", "")).split("?")[0]
+        path = it.get("path", "")
         if it.get("method") == method and re.search(path_re, path) and \
                 200 <= it.get("status", 0) < 300 and json_of(it) not in (None, [], {}):
             return json_of(it), it["headers"]
