@@ -175,6 +175,8 @@ static char *log_path(const struct ch_care *k, double now)
 	struct tm tm;
 	char day[16] = "unknown";
 
+	if (k->c.day)
+		return ch_xasprintf("%s/%s.jsonl", k->c.dir, k->c.day);
 	if (ch_utc_to_local(k->c.tz, (time_t)floor(now), &tm, NULL) == 0)
 		strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	return ch_xasprintf("%s/%s.jsonl", k->c.dir, day);
@@ -705,7 +707,8 @@ struct ch_care *ch_care_open(const struct ch_care_conf *conf, double now,
 	dir = opendir(k->c.dir);
 	while (dir && (e = readdir(dir)) != NULL) {
 		if (strlen(e->d_name) != 16 || strcmp(e->d_name + 10, ".jsonl") != 0 ||
-		    strncmp(e->d_name, first, 10) < 0)
+		    (strncmp(e->d_name, first, 10) < 0 &&
+		     !(k->c.day && strncmp(e->d_name, k->c.day, 10) == 0)))
 			continue;
 		names = ch_xrealloc(names, (n + 1) * sizeof *names);
 		names[n++] = ch_xasprintf("%s/%s", k->c.dir, e->d_name);

@@ -57,6 +57,10 @@ struct ch_care_conf {
 	const struct ch_watch *w;
 	const char *tz;              /* the schedule's zone */
 	const char *dir;             /* the care logs' folder */
+	const char *day;             /* a chat's welcome: its date
+					(YYYY-MM-DD) names its log, whatever
+					the wall date; NULL: the local day of
+					each event (a watch) */
 	double speed;                /* minutes pass this much faster (1) */
 	double staffed_from;         /* > 0, a rehearsal: staffed from here
 					on, whatever the hours say */

@@ -88,6 +88,7 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 	k.w = &s->watch;
 	k.tz = s->timezone;
 	k.dir = wl->dir;
+	k.day = date;
 	k.speed = speed > 0 ? speed : 1;
 	k.staffed_from = staffed_from;
 	k.welcome = true;

@@ -114,6 +114,7 @@ static void on_alert(void *ctx, const char *msg)
 static struct ch_schedule sched;
 static struct ch_care *care;
 static char logdir[300];
+static const char *care_day; /* conf.day of the next care_up */
 
 static void care_up(double now, const char *hours)
 {
@@ -133,6 +134,7 @@ static void care_up(double now, const char *hours)
 	k.w = &sched.watch;
 	k.tz = sched.timezone;
 	k.dir = logdir;
+	k.day = care_day;
 	k.speed = 1;
 	k.alert = on_alert;
 	ch_error_clear(&err);
@@ -275,6 +277,33 @@ START_TEST(test_outside_hours_clock)
 }
 END_TEST
 
+/* A chat's welcome names its log by the chat's date, not the wall
+ * date: a rehearsal of an old chat, run months later, writes beside that
+ * chat's log, and a restart reads it back. */
+START_TEST(test_log_named_by_chat_day)
+{
+	double t0 = (double)utc("2027-05-03T14:00:00Z");
+	struct ch_msg a[] = {msg("30", "1", "ana", "2027-05-03T14:00:00.000Z", NULL, NULL,
+				 "@ICMI the wifi is down")};
+	char path[400];
+
+	n_alerts = 0;
+	care_day = "2026-12-01";
+	care_up(t0, "{ days = \"Mon-Sun\"; from = \"00:00\"; to = \"23:59\"; }");
+	ck_assert_int_eq(take(a, 1, t0 + 5), 1);
+	snprintf(path, sizeof path, "%s/2026-12-01.jsonl", logdir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/2027-05-03.jsonl", logdir);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	care_down();
+	/* restarted later the same day: the open case is read back */
+	care_up(t0 + 60, "{ days = \"Mon-Sun\"; from = \"00:00\"; to = \"23:59\"; }");
+	ck_assert_uint_eq(ch_care_open_cases(care), 1);
+	care_down();
+	care_day = NULL;
+}
+END_TEST
+
 static void setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -298,6 +327,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_periods_and_dst);
 	tcase_add_test(tc, test_handles_and_categories);
 	tcase_add_test(tc, test_cases_alerts_restart);
+	tcase_add_test(tc, test_log_named_by_chat_day);
 	tcase_add_test(tc, test_outside_hours_clock);
 	suite_add_tcase(s, tc);
 	return s;
