@@ -1,6 +1,7 @@
 # chathost - hosts a weekly hashtag chat on X by itself.
 # make            build bot/chathost
 # make check      unit, data-driven and integration tests (summary line last)
+# make check-dates  make check on three shifted dates (libfaketime)
 # make demo       a whole chat rehearsed against the local fake X API
 # make deps       install missing Debian packages (prints the line if not root)
 # make install / uninstall   PREFIX (/usr/local) and DESTDIR honoured
@@ -28,6 +29,12 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -iquote bot 
              $(OPT) $(WARN) $(if $(WERROR),-Werror) $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
+# Under libfaketime (make check-dates, or 'faketime -f @DATE make check')
+# every process the suite starts goes on from the shifted clock of the
+# first one, so that a fake server and chathost agree on the time; without
+# it each child would start again at DATE. Ignored without libfaketime.
+export FAKETIME_DONT_RESET = 1
+
 LIB_SRCS := $(filter-out bot/main.c,$(wildcard bot/*.c bot/net/*.c bot/net/*/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB      := bot/libchathost.a
@@ -39,7 +46,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:.c=)
 
 .PHONY: all build-tests check check-unit check-cases check-integration demo deps install \
-        uninstall clean check-sanitize check-valgrind bench fuzz deps-check
+        uninstall clean check-sanitize check-valgrind bench fuzz deps-check \
+        check-dates
 
 all: deps-check $(BIN) $(WAITER)
 
@@ -96,6 +104,17 @@ check-cases: all
 
 check-integration: all
 	@tests/run-all integration
+
+# make check on three other days, the clock ticking on from each (Debian
+# faketime): the morning New York's clocks move forward, the one they move
+# back, and a leap day. man-db's seccomp sandbox refuses libfaketime.
+FAKE_DATES := 2027-03-14T06:30:00 2027-11-07T05:30:00 2028-02-29T12:00:00
+check-dates: deps
+	@for d in $(FAKE_DATES); do \
+	  echo "== make check on $$d UTC (libfaketime)"; \
+	  MAN_DISABLE_SECCOMP=1 faketime -f "@$${d%T*} $${d#*T}" \
+	    $(MAKE) --no-print-directory check || exit 1; \
+	done
 
 demo: deps
 	@$(MAKE) --no-print-directory all
