@@ -40,6 +40,9 @@ class _PolledLock:
     def locked(self):
         return self._lock.locked()
 
+    def _at_fork_reinit(self):
+        self._lock._at_fork_reinit()
+
     def __enter__(self):
         return self.acquire()
 
