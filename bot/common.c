@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -498,4 +499,60 @@ char *ch_path_swap_end(const char *path, const char *from, const char *to)
 	if (n < k || strcmp(path + n - k, from) != 0)
 		return NULL;
 	return ch_xasprintf("%.*s%s", (int)(n - k), path, to);
+}
+
+bool ch_url_is_web(const char *url, size_t n)
+{
+	size_t i, skip;
+
+	if (!url)
+		return false;
+	if (n >= 8 && strncasecmp(url, "https://", 8) == 0)
+		skip = 8;
+	else if (n >= 7 && strncasecmp(url, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	/* a host: not empty, not a path, query, fragment or port alone */
+	if (n == skip || strchr("/?#:@", url[skip]))
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= ' ' || c == 0x7f || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+char *ch_strip_controls(const char *s, bool keep_newlines)
+{
+	const unsigned char *p;
+	char *out, *o;
+
+	if (!s)
+		return NULL;
+	out = o = ch_xmalloc(strlen(s) + 1);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\t') {
+			*o++ = keep_newlines ? (char)*p : ' ';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			continue;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p++; /* a C1 control, U+0080..U+009F */
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void ch_fputs_clean(const char *s, FILE *fp)
+{
+	char *c = ch_strip_controls(s, true);
+
+	if (c)
+		fputs(c, fp);
+	free(c);
 }

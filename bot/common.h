@@ -117,4 +117,20 @@ char *ch_dirname(const char *path);
  * $HOME. Caller frees. */
 char *ch_path_resolve(const char *base_dir, const char *path);
 
+/* True if the n bytes at url are a web address: "http://" or "https://"
+ * (the scheme in any case), a host, and no space, control character or
+ * backslash. The only links chathost keeps from a post or writes into a
+ * report: a javascript: or data: link never becomes a live link. */
+bool ch_url_is_web(const char *url, size_t n);
+
+/* s for a terminal or a one-line log: C0 and C1 control characters (ESC
+ * sequences, carriage returns, U+0080..U+009F) and DEL removed, a newline
+ * and a tab kept when keep_newlines, else each turned into a space;
+ * invalid UTF-8 is left for the writer to judge. A new string (caller
+ * frees); NULL in, NULL out. */
+char *ch_strip_controls(const char *s, bool keep_newlines);
+/* fputs of ch_strip_controls(s, true): text from a post or a name, to a
+ * terminal or a text file. */
+void ch_fputs_clean(const char *s, FILE *fp);
+
 #endif
