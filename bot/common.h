@@ -91,16 +91,27 @@ FILE *ch_open_regular(const char *path, struct ch_error *err);
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err);
 
-/* The one atomic file write: data to a temp file beside path (mode),
- * fsync, rename over path, fsync of the folder. A crash leaves the old
- * file or the new one, never a part. Returns 0, or -1 with err filled
- * (the file it concerns and the system's reason; the temp file removed).
- * A symbolic link stays in place and its file is replaced; a path that is
- * not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place,
- * never renamed over. Used by the state and the --out of report and
- * recap. */
+/* The one atomic file write: data to a temp file beside path (mode less
+ * the umask; an unguessable name created with O_EXCL, so never through a
+ * planted link), fsync, rename over path, fsync of the folder. A crash
+ * leaves the old file or the new one, never a part. Returns 0, or -1
+ * with err filled (the file it concerns and the system's reason; the
+ * temp file removed). A path that is not a regular file (/dev/null,
+ * /dev/stdout, a FIFO: what the user named) is written in place, never
+ * renamed over; a symbolic link to a regular file, or a dangling one, is
+ * refused (in a shared folder it may have been planted to point at
+ * another's file). Used by the state and the --out of report and recap. */
 int ch_write_file_atomic(const char *path, const void *data, size_t len,
 			 unsigned mode, struct ch_error *err);
+
+/* Reads the umask once, for the atomic write's files: main calls it
+ * before any thread starts (reading it means setting it for a moment). */
+void ch_umask_init(void);
+
+/* Whether the folder dir may be written by other users (group- or
+ * world-writable): someone else could plant a link or a file there where
+ * chathost writes. False when it is not there. */
+bool ch_dir_is_shared(const char *dir);
 
 /* mkdir -p: creates path and its missing parents (mode 0755).
  * Returns 0, or -1 with errno set. */

@@ -164,21 +164,44 @@ START_TEST(test_regular_only)
 		ck_assert_int_eq(lstat(fifo, &sb), 0);
 		ck_assert(S_ISFIFO(sb.st_mode));
 	}
-	/* a symbolic link stays a link; its file gets the data */
+	/* a symbolic link planted where the output goes (report.html ->
+	 * ../victim.conf in a shared folder) is refused: neither the link
+	 * nor its file changes (issue 30, item 2); a dangling one too */
 	{
 		struct stat sb;
 		char *l = ch_xasprintf("%s/link", dir), *t;
+		char *dl = ch_xasprintf("%s/dangling", dir);
+		char *gone = ch_xasprintf("%s/gone", dir);
 
 		ck_assert_int_eq(symlink(f, l), 0);
 		ch_error_clear(&e);
-		ck_assert_int_eq(ch_write_file_atomic(l, "new\n", 4, 0600, &e), 0);
+		ck_assert_int_eq(ch_write_file_atomic(l, "new\n", 4, 0600, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.text, "symbolic link"));
 		ck_assert_int_eq(lstat(l, &sb), 0);
 		ck_assert(S_ISLNK(sb.st_mode));
 		t = ch_read_file(f, 100, NULL, &e);
-		ck_assert_str_eq(t, "new\n");
+		ck_assert_str_eq(t, "abc\n");
 		free(t);
+		ck_assert_int_eq(symlink(gone, dl), 0);
+		ch_error_clear(&e);
+		ck_assert_int_eq(ch_write_file_atomic(dl, "new\n", 4, 0600, &e), -1);
+		ck_assert_int_ne(access(gone, F_OK), 0);
 		unlink(l);
+		unlink(dl);
 		free(l);
+		free(dl);
+		free(gone);
+	}
+	/* the temporary file leaves nothing behind, under no fixed name */
+	{
+		char *cmd = ch_xasprintf("ls -A %s | grep -v -x -e out -e fifo | grep -c .", dir);
+		FILE *p = popen(cmd, "r");
+		char n[16] = "";
+
+		ck_assert_ptr_nonnull(fgets(n, sizeof n, p));
+		pclose(p);
+		ck_assert_str_eq(n, "0\n");
+		free(cmd);
 	}
 	unlink(f);
 	unlink(fifo);
