@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,6 +45,10 @@ struct tail {
 struct ch_board {
 	struct MHD_Daemon *d;
 	char *token;             /* owned or NULL */
+	char host[INET6_ADDRSTRLEN + 2]; /* the bound address as a Host names
+					    it ("127.0.0.1", "[::1]") */
+	bool any_host;           /* bound to every address, with a token:
+				    any Host (the token guards it) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	char **frames;           /* owned: SSE frames, ids first_id.. */
@@ -447,7 +453,8 @@ static enum MHD_Result send_events(struct ch_board *b, struct MHD_Connection *c)
 	if (last) {
 		errno = 0;
 		v = strtol(last, &end, 10);
-		if (!errno && end != last && !*end && v >= 0)
+		/* the last id seen; LONG_MAX would overflow the next one */
+		if (!errno && end != last && !*end && v >= 0 && v < LONG_MAX)
 			s->next = v + 1;
 	}
 	pthread_mutex_lock(&b->mu);
@@ -461,6 +468,34 @@ static enum MHD_Result send_events(struct ch_board *b, struct MHD_Connection *c)
 	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* Whether the request's Host names this board: its bound address,
+ * localhost, 127.0.0.1 or [::1], any port. A web page whose name was
+ * rebound to 127.0.0.1 sends its own name, and gets 421: it cannot read
+ * the board through the visitor's browser (DNS rebinding). */
+static bool host_ok(const struct ch_board *b, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	static const char *const names[] = {"localhost", "127.0.0.1", "[::1]", NULL};
+	size_t n, i;
+
+	if (b->any_host)
+		return true;
+	if (!h || !*h)
+		return false;
+	if (h[0] == '[')
+		n = strcspn(h, "]") + (strchr(h, ']') ? 1 : 0);
+	else
+		n = strcspn(h, ":");
+	if (h[n] && (h[n] != ':' || strspn(h + n + 1, "0123456789") != strlen(h + n + 1)))
+		return false;
+	if (strlen(b->host) == n && strncasecmp(h, b->host, n) == 0)
+		return true;
+	for (i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && strncasecmp(h, names[i], n) == 0)
+			return true;
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -478,6 +513,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return MHD_NO;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return send_text(c, 405, "chathost board: read-only (GET)\n",
+				 "text/plain; charset=utf-8");
+	if (!host_ok(b, c))
+		return send_text(c, 421, "chathost board: this board is not served under that name\n",
 				 "text/plain; charset=utf-8");
 	if (!allowed(b, c, url, &ret))
 		return ret;
@@ -619,6 +657,11 @@ static void board_url(struct ch_board *b, const struct sockaddr_storage *ss,
 	snprintf(url, size, ss->ss_family == AF_INET6 ? "http://[%s]:%u/"
 						      : "http://%s:%u/",
 		 host, port);
+	snprintf(b->host, sizeof b->host, ss->ss_family == AF_INET6 ? "[%s]" : "%s",
+		 host);
+	b->any_host = b->token && ((ss->ss_family == AF_INET &&
+				    strcmp(host, "0.0.0.0") == 0) ||
+				   (ss->ss_family == AF_INET6 && strcmp(host, "::") == 0));
 }
 
 struct ch_board *ch_board_start(const char *addr, const char *token,

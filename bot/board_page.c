@@ -160,7 +160,7 @@ const char ch_board_page[] =
 	"}\n"
 	"// X's t.co links in a text, replaced by the links they stand for\n"
 	"function shown(o) {\n"
-	"  const text = o.text || \"\", links = (o.links || \"\").split(\" \").filter(Boolean);\n"
+	"  const text = o.text || \"\", links = (o.links || \"\").split(\" \").filter(u => /^https?:\\/\\/[^\\/?#:@\\s]/i.test(u));\n"
 	"  const tco = text.match(/https:\\/\\/t\\.co\\/\\S+/g) || [];\n"
 	"  if (!tco.length || tco.length !== links.length) return text;\n"
 	"  let i = 0;\n"

@@ -802,6 +802,43 @@ char *ch_capture_query(struct ch_capture *c)
 
 /* ---- one live cycle --------------------------------------------------------- */
 
+/* The cursors a pagination has followed: a server whose next page names
+ * one of them again (a Link rel=next that repeats) would keep the read on
+ * one page forever, so the pagination ends there. At most MAX_CURSORS. */
+#define MAX_CURSORS 200
+struct cursors {
+	char *v[MAX_CURSORS]; /* owned */
+	size_t n;
+};
+
+/* Whether a pagination may go on to next: not when it was followed
+ * already, or MAX_CURSORS were (said once, at warn level). Else next is
+ * remembered. */
+static bool cursor_new(struct cursors *k, const char *next, const char *net)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (strcmp(k->v[i], next) == 0) {
+			ch_log(CH_LOG_WARN, "%s: the next page is one already read (%.120s): the pagination ends there",
+			       net, next);
+			return false;
+		}
+	if (k->n == MAX_CURSORS) {
+		ch_log(CH_LOG_WARN, "%s: more than %d pages in one read: the pagination ends there",
+		       net, MAX_CURSORS);
+		return false;
+	}
+	k->v[k->n++] = ch_xstrdup(next);
+	return true;
+}
+
+static void cursors_free(struct cursors *k)
+{
+	while (k->n)
+		free(k->v[--k->n]);
+}
+
 struct cycle {
 	char *query;       /* owned: the read's description (X: the query) */
 	char *root;        /* owned or NULL: the thread read with the tag */
@@ -810,10 +847,12 @@ struct cycle {
 	char *token;       /* owned or NULL */
 	char *newest;      /* owned or NULL */
 	double from, started;
+	struct cursors seen;  /* the cursors this pagination followed */
 };
 
 static void cycle_free(struct cycle *y)
 {
+	cursors_free(&y->seen);
 	free(y->query);
 	free(y->root);
 	free(y->since_id);
@@ -857,6 +896,7 @@ static void cycle_start(struct ch_capture *c, json_t *cap, struct cycle *y,
 	    ch_json_str(p, "query") &&
 	    strcmp(ch_json_str(p, "query"), y->query) == 0) {
 		y->token = ch_xstrdup(ch_json_str(p, "next_token"));
+		cursor_new(&y->seen, y->token, c->k.net->ops->name);
 		y->newest = ch_xstrdup(ch_json_str(p, "newest_id"));
 		y->since_id = ch_xstrdup(ch_json_str(p, "since_id"));
 		y->start_time = ch_xstrdup(ch_json_str(p, "start_time"));
@@ -1011,7 +1051,8 @@ int ch_capture_poll(struct ch_capture *c, double now, double must_return_by,
 		if (!y.newest && page.newest)
 			y.newest = ch_xstrdup(page.newest);
 		free(y.token);
-		y.token = page.next ? ch_xstrdup(page.next) : NULL;
+		y.token = page.next && cursor_new(&y.seen, page.next, c->k.net->ops->name)
+				  ? ch_xstrdup(page.next) : NULL;
 		if (y.token) {
 			pending_save(cap, &y);
 			t = now_of(c);
@@ -1086,6 +1127,7 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 {
 	char st[32], et[32];
 	char *token = NULL;
+	struct cursors seen = {0};
 	int rc = -1, pages = 0, retries = 0;
 
 	iso_at(from, st, sizeof st, 0);
@@ -1149,13 +1191,15 @@ static int backfill_range(struct ch_capture *c, const struct actx *x,
 			goto cleanup;
 		}
 		free(token);
-		token = ch_xstrdup(page.next);
+		token = page.next && cursor_new(&seen, page.next, c->k.net->ops->name)
+				? ch_xstrdup(page.next) : NULL;
 		ch_msg_page_free(&page);
 		if (!token)
 			break;
 	}
 	rc = 0;
 cleanup:
+	cursors_free(&seen);
 	free(token);
 	return rc;
 }

@@ -197,6 +197,10 @@ static int check_folder(struct check *k, const char *dir, const char *key,
 		ch_diags_add(&k->d, k->s->path, line,
 			     "%s folder %s is not writable: %s%s", key, dir,
 			     strerror(errno), where);
+	} else if (logs && ch_dir_is_shared(dir)) {
+		ch_diags_add(&k->w, k->s->path, line,
+			     "%s folder %s is writable by other users: one of them could plant a link where chathost writes (chmod go-w it)%s",
+			     key, dir, where);
 	}
 	return k->d.n > before ? -1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -439,27 +440,69 @@ static int write_in_place(const char *path, const void *data, size_t len,
 	return rc;
 }
 
+static mode_t the_umask;
+static bool umask_known;
+
+void ch_umask_init(void)
+{
+	the_umask = umask(022);
+	umask(the_umask);
+	umask_known = true;
+}
+
+/* A new file beside path, with a name no one can guess (mkstemp: created
+ * with O_EXCL, so never through a planted link), close-on-exec, of mode
+ * less the umask. Returns its descriptor and *tmp (caller frees), or -1
+ * (err). */
+static int temp_beside(const char *path, unsigned mode, char **tmp,
+		       struct ch_error *err)
+{
+	char *dir = ch_dirname(path);
+	const char *base = strrchr(path, '/');
+	int fd;
+
+	if (!umask_known)
+		ch_umask_init();
+	*tmp = ch_xasprintf("%s/.%s.XXXXXX", dir, base ? base + 1 : path);
+	free(dir);
+	fd = mkstemp(*tmp);
+	if (fd < 0) {
+		ch_error_set(err, path, 0, "a temporary file beside it: %s",
+			     strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (fchmod(fd, (mode_t)mode & ~the_umask) != 0) {
+		ch_error_set(err, *tmp, 0, "%s", strerror(errno));
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	return fd;
+}
+
 int ch_write_file_atomic(const char *path, const void *data, size_t len,
 			 unsigned mode, struct ch_error *err)
 {
-	char *real = NULL, *tmp, *dir;
+	char *tmp = NULL, *dir = ch_dirname(path);
 	int fd = -1, dfd = -1, rc = -1;
 	struct stat sb;
 
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		free(dir);
 		return write_in_place(path, data, len, err);
-	/* a symbolic link stays one: its file is replaced */
-	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
-		real = realpath(path, NULL);
-	if (real)
-		path = real;
-	tmp = ch_xasprintf("%s.tmp%ld", path, (long)getpid());
-	dir = ch_dirname(path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-	if (fd < 0) {
-		ch_error_set(err, tmp, 0, "%s", strerror(errno));
+	}
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		ch_error_set(err, path, 0, "is a symbolic link: not written through (it may point at another's file); name the file itself");
 		goto cleanup;
 	}
+	fd = temp_beside(path, mode, &tmp, err);
+	if (fd < 0)
+		goto cleanup;
 	if (write_all(fd, tmp, data, len, err) < 0)
 		goto cleanup;
 	if (fsync(fd) != 0 || close(fd) != 0) {
@@ -487,7 +530,6 @@ cleanup:
 		close(dfd);
 	free(tmp);
 	free(dir);
-	free(real);
 	return rc;
 }
 
@@ -498,4 +540,68 @@ char *ch_path_swap_end(const char *path, const char *from, const char *to)
 	if (n < k || strcmp(path + n - k, from) != 0)
 		return NULL;
 	return ch_xasprintf("%.*s%s", (int)(n - k), path, to);
+}
+
+bool ch_url_is_web(const char *url, size_t n)
+{
+	size_t i, skip;
+
+	if (!url)
+		return false;
+	if (n >= 8 && strncasecmp(url, "https://", 8) == 0)
+		skip = 8;
+	else if (n >= 7 && strncasecmp(url, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	/* a host: not empty, not a path, query, fragment or port alone */
+	if (n == skip || strchr("/?#:@", url[skip]))
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= ' ' || c == 0x7f || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+char *ch_strip_controls(const char *s, bool keep_newlines)
+{
+	const unsigned char *p;
+	char *out, *o;
+
+	if (!s)
+		return NULL;
+	out = o = ch_xmalloc(strlen(s) + 1);
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\t') {
+			*o++ = keep_newlines ? (char)*p : ' ';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			continue;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p++; /* a C1 control, U+0080..U+009F */
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void ch_fputs_clean(const char *s, FILE *fp)
+{
+	char *c = ch_strip_controls(s, true);
+
+	if (c)
+		fputs(c, fp);
+	free(c);
+}
+
+bool ch_dir_is_shared(const char *dir)
+{
+	struct stat sb;
+
+	return dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	       (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0;
 }

@@ -91,16 +91,27 @@ FILE *ch_open_regular(const char *path, struct ch_error *err);
 char *ch_read_file(const char *path, size_t max, size_t *len_out,
 		   struct ch_error *err);
 
-/* The one atomic file write: data to a temp file beside path (mode),
- * fsync, rename over path, fsync of the folder. A crash leaves the old
- * file or the new one, never a part. Returns 0, or -1 with err filled
- * (the file it concerns and the system's reason; the temp file removed).
- * A symbolic link stays in place and its file is replaced; a path that is
- * not a regular file (/dev/null, /dev/stdout, a FIFO) is written in place,
- * never renamed over. Used by the state and the --out of report and
- * recap. */
+/* The one atomic file write: data to a temp file beside path (mode less
+ * the umask; an unguessable name created with O_EXCL, so never through a
+ * planted link), fsync, rename over path, fsync of the folder. A crash
+ * leaves the old file or the new one, never a part. Returns 0, or -1
+ * with err filled (the file it concerns and the system's reason; the
+ * temp file removed). A path that is not a regular file (/dev/null,
+ * /dev/stdout, a FIFO: what the user named) is written in place, never
+ * renamed over; a symbolic link to a regular file, or a dangling one, is
+ * refused (in a shared folder it may have been planted to point at
+ * another's file). Used by the state and the --out of report and recap. */
 int ch_write_file_atomic(const char *path, const void *data, size_t len,
 			 unsigned mode, struct ch_error *err);
+
+/* Reads the umask once, for the atomic write's files: main calls it
+ * before any thread starts (reading it means setting it for a moment). */
+void ch_umask_init(void);
+
+/* Whether the folder dir may be written by other users (group- or
+ * world-writable): someone else could plant a link or a file there where
+ * chathost writes. False when it is not there. */
+bool ch_dir_is_shared(const char *dir);
 
 /* mkdir -p: creates path and its missing parents (mode 0755).
  * Returns 0, or -1 with errno set. */
@@ -116,5 +127,21 @@ char *ch_dirname(const char *path);
 /* path resolved against base_dir unless absolute; a leading "~/" expands to
  * $HOME. Caller frees. */
 char *ch_path_resolve(const char *base_dir, const char *path);
+
+/* True if the n bytes at url are a web address: "http://" or "https://"
+ * (the scheme in any case), a host, and no space, control character or
+ * backslash. The only links chathost keeps from a post or writes into a
+ * report: a javascript: or data: link never becomes a live link. */
+bool ch_url_is_web(const char *url, size_t n);
+
+/* s for a terminal or a one-line log: C0 and C1 control characters (ESC
+ * sequences, carriage returns, U+0080..U+009F) and DEL removed, a newline
+ * and a tab kept when keep_newlines, else each turned into a space;
+ * invalid UTF-8 is left for the writer to judge. A new string (caller
+ * frees); NULL in, NULL out. */
+char *ch_strip_controls(const char *s, bool keep_newlines);
+/* fputs of ch_strip_controls(s, true): text from a post or a name, to a
+ * terminal or a text file. */
+void ch_fputs_clean(const char *s, FILE *fp);
 
 #endif

@@ -1763,6 +1763,9 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 		       c->dir, strerror(errno));
 		return CH_EXIT_INPUT;
 	}
+	if (ch_dir_is_shared(c->dir) || ch_dir_is_shared(c->s->logs_dir))
+		ch_log(CH_LOG_WARN, "%s: writable by other users: one of them could plant a link where chathost writes (chmod go-w it)",
+		       ch_dir_is_shared(c->dir) ? c->dir : c->s->logs_dir);
 	if (ch_state_open(&c->st, *state_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
 		return CH_EXIT_INPUT;

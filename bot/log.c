@@ -26,6 +26,27 @@ int ch_log_enabled(enum ch_log_level level)
 	return level <= log_max;
 }
 
+/* A log line is one line: a newline or a carriage return from a server's
+ * answer or a name would forge another line (a "<0>" one under journald),
+ * and an escape sequence would reach the terminal. Controls become a
+ * space, DEL and C1 controls a '?', in place. */
+static void one_line(char *s)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *)s; *p; p++) {
+		if (*p < 0x20)
+			*p = ' ';
+		else if (*p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p[0] = '?';
+			p[1] = '?';
+			p++;
+		}
+	}
+}
+
 void ch_log(enum ch_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug"};
@@ -44,6 +65,7 @@ void ch_log(enum ch_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	one_line(msg);
 	if (log_journal) {
 		fprintf(stderr, "%s%s %s: %s\n", prio[level], names[level],
 			log_name, msg);

@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	srand((unsigned)ts.tv_nsec ^ (unsigned)ts.tv_sec ^ (unsigned)getpid());
 	/* TZ present before any thread starts (chtime.c) */
 	ch_tz_init();
+	ch_umask_init();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return CH_EXIT_USAGE;

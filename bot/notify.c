@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -134,9 +136,59 @@ cleanup:
 
 /* ---- the command ---------------------------------------------------------- */
 
+/* The variables a command gets (chathost.conf(5), notify.command): the
+ * ones a shell needs, from chathost's own environment where set. The
+ * rest (the X keys, the Bluesky app password, a token) never reach it. */
+static const char *const kept_env[] = {
+	"PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE",
+	"LC_MESSAGES", "TZ", "TMPDIR", NULL};
+
+/* The command's environment, built before fork (caller frees each and
+ * the array). */
+static char **child_env(void)
+{
+	char **env = ch_xcalloc(sizeof kept_env / sizeof kept_env[0] + 1, sizeof *env);
+	size_t i, n = 0;
+
+	for (i = 0; kept_env[i]; i++) {
+		const char *v = getenv(kept_env[i]);
+
+		if (v)
+			env[n++] = ch_xasprintf("%s=%s", kept_env[i], v);
+		else if (strcmp(kept_env[i], "PATH") == 0)
+			env[n++] = ch_xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
+	}
+	return env;
+}
+
+static void free_env(char **env)
+{
+	size_t i;
+
+	for (i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* Closes every descriptor from 3 up in the child: no socket, pipe or log
+ * of chathost's is inherited, whatever was opened without close-on-exec. */
+static void close_inherited(void)
+{
+	struct rlimit rl;
+	long max = 1024, fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long)rl.rlim_cur;
+	if (max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		close((int)fd);
+}
+
 /* In the child: stdin from the pipe, stdout to stderr, default signals,
- * its own process group; then the shell. Only async-signal-safe calls. */
-static void exec_child(int rfd, int wfd, const char *command)
+ * its own process group, nothing else inherited; then the shell with
+ * env. Only async-signal-safe calls. */
+static void exec_child(int rfd, int wfd, const char *command, char **env)
 {
 	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP,
 				   SIGCHLD, SIGQUIT, SIGALRM};
@@ -160,7 +212,8 @@ static void exec_child(int rfd, int wfd, const char *command)
 	}
 	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		_exit(127);
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+	close_inherited();
+	execle("/bin/sh", "sh", "-c", command, (char *)NULL, env);
 	_exit(127);
 }
 
@@ -239,12 +292,16 @@ int ch_notify_command(const char *command, const char *message,
 	int status = 0, rc = -1, timed_out = 0;
 	long long deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 	char *input = ch_xasprintf("%s\n", message);
+	char **env = child_env();
 
 	if (pipe(fds) != 0) {
 		ch_error_set(err, "notify.command", 0, "pipe: %s",
 			     strerror(errno));
 		goto cleanup;
 	}
+	/* not into a command another thread starts meanwhile */
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid < 0) {
 		ch_error_set(err, "notify.command", 0, "fork: %s",
@@ -252,7 +309,7 @@ int ch_notify_command(const char *command, const char *message,
 		goto cleanup;
 	}
 	if (pid == 0)
-		exec_child(fds[0], fds[1], command);
+		exec_child(fds[0], fds[1], command, env);
 	setpgid(pid, pid); /* also in the parent: no race with kill() */
 	close(fds[0]);
 	fds[0] = -1;
@@ -302,6 +359,7 @@ cleanup:
 	if (fds[1] >= 0)
 		close(fds[1]);
 	free(input);
+	free_env(env);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
  * link data, not the shortened form in the text); the top contributors;
  * the first-timers. As plain text, Markdown, or one self-contained HTML
  * page. Built on the report's model (report_model.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static void put(const struct out *o, const char *s)
 	else if (o->f == F_MD)
 		md_esc(o->fp, s);
 	else
-		fputs(s ? s : "", o->fp);
+		ch_fputs_clean(s, o->fp);
 }
 
 /* A post's text with X's t.co links replaced by the links they stand
@@ -126,13 +127,15 @@ static void answer(const struct out *o, const struct ch_rp_post *p)
 		fprintf(o->fp, " on %s", p->net);
 	fputs(o->f == F_TEXT ? "\n        " : ": ", o->fp);
 	if (o->f == F_TEXT) {
+		char *clean = ch_strip_controls(text, true);
 		const char *s;
 
-		for (s = text; *s; s++) {
+		for (s = clean; *s; s++) {
 			fputc(*s, o->fp);
 			if (*s == '\n')
 				fputs("        ", o->fp);
 		}
+		free(clean);
 	} else {
 		put(o, text);
 	}
@@ -177,54 +180,120 @@ static void questions(const struct out *o)
 	}
 }
 
-/* The links people shared, each once, with who shared it first. */
+/* A link in Markdown's <...> form: every byte that could end it or be
+ * read as markup (<, >, quotes, backslash, brackets, spaces, non-ASCII)
+ * percent-encoded, which leaves the address the same. */
+static void md_url(FILE *fp, const char *url)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)url; *p; p++) {
+		if (isalnum(*p) || strchr("-._~:/?#@!$&*+,;=%()", *p))
+			fputc(*p, fp);
+		else
+			fprintf(fp, "%%%02X", *p);
+	}
+}
+
+/* One link shared, in the writer's form. */
+static void link_line(const struct out *o, const struct ch_rp_post *p, const char *url)
+{
+	if (o->f == F_HTML) {
+		fputs("<li><a href=\"", o->fp);
+		put(o, url);
+		fputs("\" rel=\"nofollow noopener\">", o->fp);
+		put(o, url);
+		fputs("</a> ", o->fp);
+	} else if (o->f == F_MD) {
+		fputs("- <", o->fp);
+		md_url(o->fp, url);
+		fputs("> ", o->fp);
+	} else {
+		fputs("  ", o->fp);
+		ch_fputs_clean(url, o->fp);
+		fputs("\n    ", o->fp);
+	}
+	fputs("shared by ", o->fp);
+	who(o, p->name, p->username);
+	if (p->question)
+		fprintf(o->fp, " (Q%d)", p->question);
+	fputs(o->f == F_HTML ? "</li>\n" : "\n", o->fp);
+}
+
+struct shared {
+	char *url;       /* owned */
+	size_t order;    /* its place among all the links, in post order */
+	size_t post;     /* its post's index in the chat's tposts */
+};
+
+static int cmp_shared_url(const void *a, const void *b)
+{
+	const struct shared *x = a, *y = b;
+	int c = strcmp(x->url, y->url);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int cmp_shared_order(const void *a, const void *b)
+{
+	const struct shared *x = a, *y = b;
+
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The links people shared, each once, with who shared it first: sorted
+ * by address to drop the repeats, then back in order (n log n, whatever
+ * a log holds). Only web addresses: a log is input like any other. */
 static void links(const struct out *o)
 {
 	const struct ch_rp_chat *c = o->c;
-	struct ch_buf seen = {0};
-	size_t i, n = 0;
+	struct shared *v = NULL;
+	size_t i, n = 0, cap = 0, k = 0;
 
-	ch_buf_puts(&seen, " ");
 	for (i = 0; i < c->n_tposts; i++) {
 		const struct ch_rp_post *p = &c->tposts[i];
 		const char *l = p->links;
 
 		while (!p->host && l && *l) {
 			size_t len = strcspn(l, " ");
-			char *url = ch_xstrndup(l, len);
-			char *key = ch_xasprintf(" %s ", url);
 
-			if (!strstr(ch_buf_str(&seen), key)) {
-				if (n++ == 0) {
-					heading(o, "Links shared");
-					if (o->f == F_HTML)
-						fputs("<ul>\n", o->fp);
+			if (ch_url_is_web(l, len)) {
+				if (n == cap) {
+					cap = cap ? cap * 2 : 16;
+					v = ch_xrealloc(v, cap * sizeof *v);
 				}
-				ch_buf_printf(&seen, "%s ", url);
-				if (o->f == F_HTML) {
-					fputs("<li><a href=\"", o->fp);
-					put(o, url);
-					fputs("\">", o->fp);
-					put(o, url);
-					fputs("</a> ", o->fp);
-				} else {
-					fprintf(o->fp, o->f == F_MD ? "- <%s> " : "  %s\n    ", url);
-				}
-				fputs("shared by ", o->fp);
-				who(o, p->name, p->username);
-				if (p->question)
-					fprintf(o->fp, " (Q%d)", p->question);
-				fputs(o->f == F_HTML ? "</li>\n" : "\n", o->fp);
+				v[n].url = ch_xstrndup(l, len);
+				v[n].order = n;
+				v[n].post = i;
+				n++;
 			}
-			free(key);
-			free(url);
 			l += len;
 			l += strspn(l, " ");
 		}
 	}
-	if (n && o->f == F_HTML)
+	if (n)
+		qsort(v, n, sizeof *v, cmp_shared_url);
+	for (i = 0; i < n; i++) {
+		if (k && strcmp(v[k - 1].url, v[i].url) == 0) {
+			free(v[i].url);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	if (k)
+		qsort(v, k, sizeof *v, cmp_shared_order);
+	if (k) {
+		heading(o, "Links shared");
+		if (o->f == F_HTML)
+			fputs("<ul>\n", o->fp);
+	}
+	for (i = 0; i < k; i++) {
+		link_line(o, &c->tposts[v[i].post], v[i].url);
+		free(v[i].url);
+	}
+	if (k && o->f == F_HTML)
 		fputs("</ul>\n", o->fp);
-	ch_buf_free(&seen);
+	free(v);
 }
 
 /* Top contributors (by posts), then the first-timers. */
@@ -318,10 +387,17 @@ static void head(const struct out *o)
 int ch_rp_write_recap(const struct ch_rp *r, FILE *fp, const char *format)
 {
 	struct out o;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
 
 	if (r->detail < 0 || (size_t)r->detail >= r->n_chats)
 		return -1;
-	o.fp = fp;
+	/* written whole, then without the control characters a name or a
+	 * post brought in (every format may reach a terminal) */
+	o.fp = open_memstream(&buf, &len);
+	if (!o.fp)
+		return -1;
 	o.f = strcmp(format, "html") == 0 ? F_HTML
 	      : strcmp(format, "md") == 0 ? F_MD : F_TEXT;
 	o.r = r;
@@ -331,6 +407,11 @@ int ch_rp_write_recap(const struct ch_rp *r, FILE *fp, const char *format)
 	links(&o);
 	people(&o);
 	if (o.f == F_HTML)
-		fputs("<p class=sub>Made by chathost.</p>\n</body></html>\n", fp);
-	return ferror(fp) ? -1 : 0;
+		fputs("<p class=sub>Made by chathost.</p>\n</body></html>\n", o.fp);
+	if (fclose(o.fp) == 0) {
+		ch_fputs_clean(buf, fp);
+		rc = ferror(fp) ? -1 : 0;
+	}
+	free(buf);
+	return rc;
 }

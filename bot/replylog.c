@@ -941,16 +941,25 @@ struct ch_replylog *ch_replylog_open(const char *path, struct ch_error *err)
 	lg->path = ch_xstrdup(path);
 	lg->mu = ch_xmalloc(sizeof *lg->mu);
 	pthread_mutex_init(lg->mu, NULL);
-	lg->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* never through a link (one planted in a shared logs folder would
+	 * have run cut and append another's file), never a FIFO or device */
+	lg->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+			    O_NONBLOCK, 0644);
 	if (lg->fd < 0) {
 		ch_error_set(err, path, 0, "cannot open the log: %s",
-			     strerror(errno));
+			     errno == ELOOP ? "it is a symbolic link (refused: a log is a file of its own)"
+					    : strerror(errno));
 		goto fail;
 	}
 	if (fstat(lg->fd, &sb)) {
 		ch_error_set(err, path, 0, "cannot stat: %s", strerror(errno));
 		goto fail;
 	}
+	if (!S_ISREG(sb.st_mode)) {
+		ch_error_set(err, path, 0, "cannot open the log: not a regular file");
+		goto fail;
+	}
+	fcntl(lg->fd, F_SETFL, fcntl(lg->fd, F_GETFL) & ~O_NONBLOCK);
 	if (sb.st_size > 0 && cut_torn_tail(lg->fd, &sb) < 0) {
 		ch_error_set(err, path, 0, "cannot read: %s", strerror(errno));
 		goto fail;

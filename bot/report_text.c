@@ -624,16 +624,29 @@ static void text_transcript(const struct ch_rp *r, const struct ch_rp_chat *c,
 	ch_buf_free(&tmp);
 }
 
+/* Written whole, then with every control character a name or a post
+ * brought in removed: a text report goes to a terminal. */
 int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 {
 	const struct ch_rp_chat *c = &r->chats[r->detail];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int rc = -1;
 
-	text_summary(r, c, fp);
-	text_questions(r, c, fp);
-	text_people(r, c, fp);
-	text_weeks(r, fp);
-	text_transcript(r, c, fp);
-	return ferror(fp) ? -1 : 0;
+	if (!mem)
+		return -1;
+	text_summary(r, c, mem);
+	text_questions(r, c, mem);
+	text_people(r, c, mem);
+	text_weeks(r, mem);
+	text_transcript(r, c, mem);
+	if (fclose(mem) == 0) {
+		ch_fputs_clean(buf, fp);
+		rc = ferror(fp) ? -1 : 0;
+	}
+	free(buf);
+	return rc;
 }
 
 /* One CSV cell, quoted where needed. A cell a spreadsheet would take for

@@ -326,15 +326,14 @@ char *ch_net_describe_watch(const char *name, const struct ch_net_read *r)
 
 void ch_links_add(char **links, const char *url)
 {
-	size_t n = url ? strlen(url) : 0, i;
+	size_t n = url ? strlen(url) : 0, have = *links ? strlen(*links) : 0;
 	const char *p;
 	char *joined;
 
-	if (n == 0 || n > 2000)
+	/* a bound per post keeps the work linear, whatever a post holds */
+	if (n == 0 || n > 2000 || have + n + 1 > CH_LINKS_MAX_BYTES ||
+	    !ch_url_is_web(url, n))
 		return;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-			return;
 	for (p = *links; p && (p = strstr(p, url)) != NULL; p += n)
 		if ((p == *links || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
 			return;

@@ -102,8 +102,12 @@ void ch_msg_page_add_once(struct ch_msg_page *page, struct ch_msg *m);
  * themselves. */
 bool ch_text_has_tag(const char *text, const char *tag);
 /* Adds url to the space-separated list *links (owned; created when NULL)
- * unless it is there already, or empty, or holds a space or a control
- * character. */
+ * unless it is there already, is no web address (common.h:
+ * ch_url_is_web: a javascript: or data: link is never kept), is over
+ * 2,000 bytes, or the post's list would pass CH_LINKS_MAX_BYTES (a bound
+ * per post, so that a hostile post's thousands of links cost linear
+ * work). */
+#define CH_LINKS_MAX_BYTES 16384
 void ch_links_add(char **links, const char *url);
 
 

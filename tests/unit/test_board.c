@@ -86,8 +86,8 @@ END_TEST
 
 /* GET target with extra headers; up to size-1 bytes of the answer (the
  * stream's first, then the connection is closed). */
-static void get(int port, const char *target, const char *headers, char *out,
-		size_t size, const char *until)
+static void get_as(int port, const char *host, const char *target,
+		   const char *headers, char *out, size_t size, const char *until)
 {
 	struct sockaddr_in a;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -100,8 +100,11 @@ static void get(int port, const char *target, const char *headers, char *out,
 	a.sin_port = htons((unsigned short)port);
 	a.sin_addr.s_addr = htonl(0x7f000001);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n",
-		 target, headers);
+	if (host)
+		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n",
+			 target, host, headers);
+	else
+		snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n%s\r\n", target, headers);
 	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	out[0] = '\0';
 	while (n < size - 1 && (r = read(fd, out + n, size - 1 - n)) > 0) {
@@ -111,6 +114,12 @@ static void get(int port, const char *target, const char *headers, char *out,
 			break;
 	}
 	close(fd);
+}
+
+static void get(int port, const char *target, const char *headers, char *out,
+		size_t size, const char *until)
+{
+	get_as(port, "127.0.0.1", target, headers, out, size, until);
 }
 
 START_TEST(test_serve)
@@ -153,6 +162,27 @@ START_TEST(test_serve)
 	ck_assert_ptr_nonnull(strstr(buf, "id: 3\nevent: line\n"));
 	get(port, "/nope", "", buf, sizeof buf, NULL);
 	ck_assert_ptr_nonnull(strstr(buf, "404"));
+	/* the largest id a client could claim is taken as none (its next
+	 * would overflow: UBSan, make check-sanitize, caught it) */
+	get(port, "/events", "Last-Event-ID: 9223372036854775807\r\n", buf, sizeof buf,
+	    "\"A2\"");
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+	ck_assert_ptr_nonnull(strstr(buf, "id: 1\nevent: chat\n"));
+	/* DNS rebinding: a page under another name gets nothing (421) */
+	get_as(port, "evil.example", "/", "", buf, sizeof buf, NULL);
+	ck_assert_ptr_nonnull(strstr(buf, " 421 "));
+	ck_assert_ptr_null(strstr(buf, "</html>"));
+	get_as(port, "evil.example:80", "/events", "", buf, sizeof buf, NULL);
+	ck_assert_ptr_nonnull(strstr(buf, " 421 "));
+	get_as(port, "127.0.0.1.evil.example", "/", "", buf, sizeof buf, NULL);
+	ck_assert_ptr_nonnull(strstr(buf, " 421 "));
+	get_as(port, NULL, "/", "", buf, sizeof buf, NULL);
+	ck_assert_ptr_nonnull(strstr(buf, " 421 "));
+	snprintf(url, sizeof url, "localhost:%d", port);
+	get_as(port, url, "/", "", buf, sizeof buf, "</html>");
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+	get_as(port, "LOCALHOST", "/", "", buf, sizeof buf, "</html>");
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
 	ch_board_stop(b);
 	json_decref(chat);
 }

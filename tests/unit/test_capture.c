@@ -44,6 +44,8 @@ struct fake {
 	int fail_from, fail_to;
 	enum ch_netfail fail_kind;
 	double fail_reset;
+	bool stuck_next;     /* a page after the first names its own cursor
+				as the next again (a Link that repeats) */
 	long remaining;      /* rate headers sent back; -1: none */
 	double reset;
 	/* the last request */
@@ -77,31 +79,7 @@ static int threads(void)
 	return n;
 }
 
-/* The descriptor this process holds open on path (the log's writer keeps
- * its own): a disk failure is injected by putting /dev/full in its place
- * with dup2, from outside the writer. -1 if none. */
-static int fd_of(const char *path)
-{
-	char want[PATH_MAX], link[300], got[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int fd = -1;
-	ssize_t n;
-
-	if (!realpath(path, want) || !(d = opendir("/proc/self/fd")))
-		return -1;
-	while (fd < 0 && (de = readdir(d)) != NULL) {
-		snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
-		n = readlink(link, got, sizeof got - 1);
-		if (n <= 0)
-			continue;
-		got[n] = '\0';
-		if (strcmp(got, want) == 0)
-			fd = atoi(de->d_name);
-	}
-	closedir(d);
-	return fd;
-}
+#include "fdof.h"
 static struct ch_capture *C;
 static bool OPT_SERIAL, OPT_WAIT; /* the next open_capture's pipeline */
 
@@ -220,6 +198,10 @@ static int fake_search(void *ctx, struct ch_net *net,
 	page->count = k;
 	if (k)
 		page->newest = ch_xstrdup(page->msgs[0].id);
+	if (F->stuck_next && req->cursor) {
+		free(page->next);
+		page->next = ch_xstrdup(req->cursor);
+	}
 	return 0;
 }
 
@@ -550,6 +532,31 @@ START_TEST(pagination)
 	ck_assert_int_eq(read_log()->posts, 250);
 	/* the budget counts pages: the next cycle waits 3 intervals */
 	ck_assert(fabs(ch_capture_next_due(C, T0 + 600) - (T0 + 600 + 3 * 15)) < 1e-6);
+}
+END_TEST
+
+/* A server whose next page repeats the one just read (a Mastodon Link
+ * rel=next naming itself) ends the pagination there: the cycle is done
+ * (nothing left pending, the thread read afresh next time), and a
+ * backfill ends too instead of running its 1,000 pages (issue 30, 5). */
+START_TEST(pagination_repeated_cursor)
+{
+	struct ch_error err;
+	int i;
+
+	for (i = 0; i < 250; i++)
+		add("7", "A1 #chat", NULL, NULL, T0 + 301 + i, 0);
+	F->stuck_next = true;
+	ck_assert_int_eq(poll_at(T0 + 600), 0);
+	ck_assert_int_eq(F->calls, 2);
+	ck_assert_ptr_null(json_object_get(capst(), "pending"));
+	ck_assert_int_eq(read_log()->posts, 200);
+	F->calls = 0;
+	F->now = T0 + 2 * 86400;
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_capture_backfill(C, true, &err), 0);
+	ck_assert_int_eq(F->calls, 2);
+	ck_assert_int_eq(read_log()->posts, 200);
 }
 END_TEST
 
@@ -1104,6 +1111,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, first_poll_and_since_id);
 	tcase_add_test(tc, attribution_into_log);
 	tcase_add_test(tc, pagination);
+	tcase_add_test(tc, pagination_repeated_cursor);
 	tcase_add_test(tc, ratelimit_mid_pagination);
 	tcase_add_test(tc, failure_keeps_since_id);
 	tcase_add_test(tc, budget_and_rate_headers);

@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "lock.h"
+#include "net/net.h"
 
 static void check_resolve(const char *base, const char *path, const char *want)
 {
@@ -163,21 +164,44 @@ START_TEST(test_regular_only)
 		ck_assert_int_eq(lstat(fifo, &sb), 0);
 		ck_assert(S_ISFIFO(sb.st_mode));
 	}
-	/* a symbolic link stays a link; its file gets the data */
+	/* a symbolic link planted where the output goes (report.html ->
+	 * ../victim.conf in a shared folder) is refused: neither the link
+	 * nor its file changes (issue 30, item 2); a dangling one too */
 	{
 		struct stat sb;
 		char *l = ch_xasprintf("%s/link", dir), *t;
+		char *dl = ch_xasprintf("%s/dangling", dir);
+		char *gone = ch_xasprintf("%s/gone", dir);
 
 		ck_assert_int_eq(symlink(f, l), 0);
 		ch_error_clear(&e);
-		ck_assert_int_eq(ch_write_file_atomic(l, "new\n", 4, 0600, &e), 0);
+		ck_assert_int_eq(ch_write_file_atomic(l, "new\n", 4, 0600, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.text, "symbolic link"));
 		ck_assert_int_eq(lstat(l, &sb), 0);
 		ck_assert(S_ISLNK(sb.st_mode));
 		t = ch_read_file(f, 100, NULL, &e);
-		ck_assert_str_eq(t, "new\n");
+		ck_assert_str_eq(t, "abc\n");
 		free(t);
+		ck_assert_int_eq(symlink(gone, dl), 0);
+		ch_error_clear(&e);
+		ck_assert_int_eq(ch_write_file_atomic(dl, "new\n", 4, 0600, &e), -1);
+		ck_assert_int_ne(access(gone, F_OK), 0);
 		unlink(l);
+		unlink(dl);
 		free(l);
+		free(dl);
+		free(gone);
+	}
+	/* the temporary file leaves nothing behind, under no fixed name */
+	{
+		char *cmd = ch_xasprintf("ls -A %s | grep -v -x -e out -e fifo | grep -c .", dir);
+		FILE *p = popen(cmd, "r");
+		char n[16] = "";
+
+		ck_assert_ptr_nonnull(fgets(n, sizeof n, p));
+		pclose(p);
+		ck_assert_str_eq(n, "0\n");
+		free(cmd);
 	}
 	unlink(f);
 	unlink(fifo);
@@ -245,6 +269,65 @@ START_TEST(test_path_swap_end)
 }
 END_TEST
 
+/* Only web addresses are links: what a participant's facet or a server's
+ * href can carry is refused at capture (issue 30, item 1). */
+START_TEST(test_url_is_web)
+{
+	static const char *const good[] = {
+		"https://example.com", "http://example.com/a?b=1#c", "HTTPS://EXAMPLE.COM/",
+		"https://a.example/<img/src=x>", "https://user@host.example/", NULL};
+	static const char *const bad[] = {
+		"javascript:alert(1)", "JAVASCRIPT://%0aalert(1)", "data:text/html,x",
+		"https://", "http:///path", "https://?q", "https://#f", "https://:80/",
+		"https://a.example/\x1b[2J", "https://a b.example/", "https://a\\b/",
+		"vbscript:x", "ftp://a.example/", "//a.example/", "", NULL};
+	size_t i;
+
+	for (i = 0; good[i]; i++)
+		ck_assert_msg(ch_url_is_web(good[i], strlen(good[i])), "%s", good[i]);
+	for (i = 0; bad[i]; i++)
+		ck_assert_msg(!ch_url_is_web(bad[i], strlen(bad[i])), "%s", bad[i]);
+	ck_assert(!ch_url_is_web(NULL, 0));
+	/* the length is the address's: what follows is not read */
+	ck_assert(ch_url_is_web("https://a.example javascript:", 17));
+}
+END_TEST
+
+START_TEST(test_links_add_web_only_bounded)
+{
+	char *links = NULL, url[64];
+	int i;
+
+	ch_links_add(&links, "javascript:alert(document.cookie)");
+	ch_links_add(&links, "data:text/html,<script>alert(1)</script>");
+	ck_assert_ptr_null(links);
+	ch_links_add(&links, "https://a.example/x");
+	ch_links_add(&links, "https://a.example/x");
+	ck_assert_str_eq(links, "https://a.example/x");
+	/* 40,000 links in one post: the list stops at its bound */
+	for (i = 0; i < 40000; i++) {
+		snprintf(url, sizeof url, "https://h%d.example/", i);
+		ch_links_add(&links, url);
+	}
+	ck_assert_uint_le(strlen(links), CH_LINKS_MAX_BYTES);
+	ck_assert_uint_gt(strlen(links), CH_LINKS_MAX_BYTES - 64);
+	free(links);
+}
+END_TEST
+
+START_TEST(test_strip_controls)
+{
+	char *s = ch_strip_controls("Mal\x1b[2J\x1b]0;t\x07 \xc2\x9b" "31m\r\nok\tyes\x7f \xc3\xa9", true);
+
+	ck_assert_str_eq(s, "Mal[2J]0;t 31m\nok\tyes \xc3\xa9");
+	free(s);
+	s = ch_strip_controls("a\nb\tc", false);
+	ck_assert_str_eq(s, "a b c");
+	free(s);
+	ck_assert_ptr_null(ch_strip_controls(NULL, true));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("common");
@@ -258,6 +341,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_regular_only);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_path_swap_end);
+	tcase_add_test(tc, test_url_is_web);
+	tcase_add_test(tc, test_links_add_web_only_bounded);
+	tcase_add_test(tc, test_strip_controls);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,37 @@ START_TEST(test_text_links)
 }
 END_TEST
 
+/* Hostile content (issue 30, items 1 and 7): a javascript: href is no
+ * link; 1 MB of '<' and 40,000 links are read in bounded, linear work:
+ * only the first CH_MASTO_HTML_MAX bytes, and a bounded links list. */
+START_TEST(test_text_hostile)
+{
+	size_t big = 1024 * 1024, i, at = 0;
+	char *html = malloc(big + 1), *links = NULL, *text;
+
+	text = ch_masto_text_links("<p><a href=\"javascript:alert(1)\">x</a> "
+				   "<a href=\"data:text/html,y\">y</a></p>", &links);
+	ck_assert_ptr_null(links);
+	free(text);
+	ck_assert_ptr_nonnull(html);
+	memset(html, '<', big);
+	html[big] = '\0';
+	text = ch_masto_text_links(html, &links);
+	ck_assert_uint_eq(strlen(text), CH_MASTO_HTML_MAX);
+	free(text);
+	for (i = 0; at + 64 < big; i++)
+		at += (size_t)snprintf(html + at, big - at,
+				       "<a href=\"https://h%zu.example/\">x</a>", i);
+	html[at] = '\0';
+	text = ch_masto_text_links(html, &links);
+	ck_assert_ptr_nonnull(links);
+	ck_assert_uint_le(strlen(links), CH_LINKS_MAX_BYTES);
+	free(text);
+	free(links);
+	free(html);
+}
+END_TEST
+
 START_TEST(test_length)
 {
 	long limit = 0;
@@ -205,6 +236,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_text_links);
+	tcase_add_test(tc, test_text_hostile);
 	tcase_add_test(tc, test_length);
 	tcase_add_test(tc, test_link_next);
 	tcase_add_test(tc, test_classify);

@@ -3,6 +3,7 @@
  * by tests/integration/notify_webhook.py). */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,42 @@ START_TEST(command_gets_message_on_stdin)
 	free(got);
 	free(cmd);
 	free(out);
+	remove_tmpdir();
+}
+END_TEST
+
+/* notify.command gets only the documented variables (no X key, no app
+ * password) and none of chathost's descriptors (issue 30, item 10). */
+START_TEST(command_clean_env_and_fds)
+{
+	struct ch_error err;
+	char *out, *cmd, *got;
+	int fd = open("/dev/null", O_RDONLY);
+
+	make_tmpdir();
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 57), 57); /* no close-on-exec */
+	setenv("X_API_SECRET", "s3cret-x", 1);
+	setenv("BSKY_APP_PASSWORD", "s3cret-b", 1);
+	setenv("TZ", "Europe/Berlin", 1);
+	out = ch_xasprintf("%s/env", tmpdir);
+	cmd = ch_xasprintf("{ env; [ -e /proc/self/fd/57 ] && echo FD57-LEAKED; "
+			   "[ -e /proc/self/fd/%d ] && echo FD-LEAKED; true; } > '%s'", fd, out);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_notify_command(cmd, "x", 5000, &err), 0);
+	got = slurp(out);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_null(strstr(got, "s3cret"));
+	ck_assert_ptr_null(strstr(got, "LEAKED"));
+	ck_assert_ptr_nonnull(strstr(got, "TZ=Europe/Berlin"));
+	ck_assert_ptr_nonnull(strstr(got, "PATH="));
+	free(got);
+	free(cmd);
+	free(out);
+	close(57);
+	close(fd);
+	unsetenv("X_API_SECRET");
+	unsetenv("BSKY_APP_PASSWORD");
 	remove_tmpdir();
 }
 END_TEST
@@ -464,6 +501,7 @@ static Suite *suite(void)
 	tcase_set_timeout(send, 20);
 	tcase_add_test(send, command_gets_message_on_stdin);
 	tcase_add_test(send, command_exit_status_reported);
+	tcase_add_test(send, command_clean_env_and_fds);
 	tcase_add_test(send, command_timeout_kills_it);
 	tcase_add_test(send, command_not_reading_stdin);
 	tcase_add_test(send, webhook_refused_without_leaking_path);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "fdof.h"
 #include "replylog.h"
 
 static char tmpdir[64];
@@ -372,6 +373,36 @@ START_TEST(missing_file_is_an_error)
 }
 END_TEST
 
+/* A planted DATE.jsonl link in a shared logs folder: the log is not
+ * opened through it, and the file it names is neither cut nor appended
+ * to (issue 30, item 2); a FIFO is refused at once, never waited on. */
+START_TEST(open_refuses_links_and_fifos)
+{
+	struct ch_error err;
+	char *victim = tpath("victim.conf"), *link = tpath("2026-12-01.jsonl");
+	char *fifo = tpath("2026-12-08.jsonl"), *got;
+	FILE *fp = fopen(victim, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("name = \"victim\"; /* no newline at the end", fp);
+	fclose(fp);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_replylog_open(link, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "symbolic link"));
+	got = ch_read_file(victim, 1000, NULL, &err);
+	ck_assert_str_eq(got, "name = \"victim\"; /* no newline at the end");
+	free(got);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ch_error_clear(&err);
+	ck_assert_ptr_null(ch_replylog_open(fifo, &err));
+	ck_assert_ptr_nonnull(strstr(err.text, "not a regular file"));
+	free(victim);
+	free(link);
+	free(fifo);
+}
+END_TEST
+
 START_TEST(event_lines)
 {
 	struct ch_replylog *lg;
@@ -425,9 +456,19 @@ START_TEST(append_rejects_incomplete_and_full_disk)
 	free(path);
 
 	if (access("/dev/full", W_OK) == 0) {
+		/* a full disk under an open log (a log is a regular file:
+		 * /dev/full is put over its descriptor) */
+		char *fpath = tpath("full.jsonl");
+		int full = open("/dev/full", O_WRONLY), fd;
+
 		ch_error_clear(&err);
-		lg = ch_replylog_open("/dev/full", &err);
-	ck_assert_ptr_nonnull(lg);
+		lg = ch_replylog_open(fpath, &err);
+		ck_assert_ptr_nonnull(lg);
+		fd = fd_of(fpath);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(dup2(full, fd), fd);
+		close(full);
+		free(fpath);
 		ck_assert_int_eq(ch_replylog_append(lg, &sample[0], &err), -1);
 		ck_assert_ptr_nonnull(strstr(err.text, "cannot write"));
 		/* the line stays queued (its id too) for the next flush */
@@ -986,6 +1027,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reopen_after_torn_line);
 	tcase_add_test(tc, reader_reports_bad_lines);
 	tcase_add_test(tc, missing_file_is_an_error);
+	tcase_add_test(tc, open_refuses_links_and_fifos);
 	tcase_add_test(tc, event_lines);
 	tcase_add_test(tc, append_rejects_incomplete_and_full_disk);
 	tcase_add_test(tc, invalid_utf8_is_repaired_not_lost);

@@ -177,6 +177,36 @@ START_TEST(test_parse_skips_only_the_unusable)
 }
 END_TEST
 
+/* One post with a NUL, a lone surrogate or a raw invalid byte loses its
+ * bad characters only, never the page (issue 30, item 4): 18 answers,
+ * three of them malformed, all 18 read. */
+START_TEST(test_parse_malformed_text_keeps_page)
+{
+	struct ch_msg_page page;
+	struct ch_buf b = {0};
+	int i;
+
+	ch_buf_puts(&b, "{\"data\":[");
+	for (i = 0; i < 18; i++) {
+		const char *t = i == 3 ? "A1 nul\\u0000here" : i == 7 ? "A2 \\ud83d alone"
+				: i == 11 ? "A3 raw \xff\xfe byte" : i == 12 ? "A3 pair \\ud83d\\ude00 ok"
+				: "A1 fine";
+
+		ch_buf_printf(&b, "%s{\"id\":\"%d\",\"text\":\"%s #c\"}", i ? "," : "",
+			      100 + i, t);
+	}
+	ch_buf_puts(&b, "]}");
+	parse_ok(ch_buf_str(&b), &page);
+	ck_assert_uint_eq(page.n, 18);
+	ck_assert_str_eq(page.msgs[3].text, "A1 nul\xEF\xBF\xBDhere #c");
+	ck_assert_str_eq(page.msgs[7].text, "A2 \xEF\xBF\xBD alone #c");
+	ck_assert_str_eq(page.msgs[11].text, "A3 raw \xEF\xBF\xBD\xEF\xBF\xBD byte #c");
+	ck_assert_str_eq(page.msgs[12].text, "A3 pair \xF0\x9F\x98\x80 ok #c");
+	ch_msg_page_free(&page);
+	ch_buf_free(&b);
+}
+END_TEST
+
 /* X's 2026 answers: a long post's whole text in note_tweet, edits, the
  * 2.167 edition's names, HTML-escaped text, errors beside data. */
 START_TEST(test_parse_long_edited_and_renamed)
@@ -752,6 +782,7 @@ static Suite *suite(void)
 	tcase_add_test(tp, test_parse_malformed);
 	tcase_add_test(tp, test_parse_wrong_types);
 	tcase_add_test(tp, test_parse_skips_only_the_unusable);
+	tcase_add_test(tp, test_parse_malformed_text_keeps_page);
 	tcase_add_test(tp, test_parse_long_edited_and_renamed);
 	tcase_add_test(tp, test_parse_links);
 	tcase_add_test(tp, test_parse_huge_numbers);

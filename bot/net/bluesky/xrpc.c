@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "jsonmend.h"
 #include "log.h"
 #include "secrets.h"
 
@@ -232,7 +233,8 @@ static int request(struct ch_xrpc *x, const char *nsid, const char *query,
 		ret = -1;
 		goto cleanup;
 	}
-	*out = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL)
+	*out = resp.body.len ? ch_json_loadb_mended(resp.body.data, resp.body.len,
+						    0, NULL, NULL)
 			     : json_object();
 	if (!json_is_object(*out)) {
 		json_decref(*out);

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "jsonmend.h"
 #include "secrets.h"
 
 #define SRC "Mastodon"
@@ -139,8 +140,8 @@ static int parse_answer(struct ch_masto_api *a, const char *path,
 			const struct ch_http_response *resp, json_t **out,
 			struct ch_error *err)
 {
-	*out = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0,
-					   NULL)
+	*out = resp->body.len ? ch_json_loadb_mended(resp->body.data,
+						     resp->body.len, 0, NULL, NULL)
 			      : json_object();
 	if (json_is_object(*out) || json_is_array(*out))
 		return 0;

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "creds.h"
 #include "http.h"
+#include "jsonmend.h"
 #include "log.h"
 #include "oauth.h"
 
@@ -74,12 +75,16 @@ static json_t *ch_j_load(const char *json, size_t len, struct ch_error *err)
 {
 	json_error_t je;
 	json_t *root;
+	size_t mended = 0;
 
 	if (!json) {
 		ch_error_set(err, CH_XSRC, 0, "empty response");
 		return NULL;
 	}
-	root = json_loadb(json, len, 0, &je);
+	root = ch_json_loadb_mended(json, len, 0, &je, &mended);
+	if (mended)
+		ch_log(CH_LOG_WARN, "X: %zu malformed character%s in an answer (NUL, invalid UTF-8 or a lone surrogate) read as U+FFFD",
+		       mended, mended == 1 ? "" : "s");
 	if (!root) {
 		ch_error_set(err, CH_XSRC, 0,
 			     "malformed JSON in the response (byte %d): %s",
