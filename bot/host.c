@@ -105,6 +105,7 @@ static void exec_blocked(const char *path, char **argv)
 {
 	sigset_t set, old;
 
+	ch_notify_drain(CH_NOTIFY_DRAIN_S); /* an exec would lose them */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -295,13 +296,10 @@ static void log_skip(struct chat *c, const struct ch_post *p, const char *why)
  * rehearsal's trouble is seen on its terminal). */
 static void alert(const struct chat *c, const char *msg)
 {
-	struct ch_error err;
-
 	if (c->o->speed > 0 || c->o->dry_run)
 		return;
-	ch_error_clear(&err);
-	if (ch_notify_send(c->s, msg, &err) < 0)
-		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	/* a worker sends it: no post waits for a notifier */
+	ch_notify_async(c->s, msg);
 }
 
 /* On a network that bills (X): where the chat's state opens, what
@@ -1047,11 +1045,8 @@ static size_t poll_fall_back(struct chat *c, const char *why)
 	char *msg = ch_xasprintf(
 		"the poll for the %s chat on %s could not be read before the chat (%s); hosting \"%s\" by the tie rule",
 		c->s->hashtag, c->date, why, c->topic.candidates[w].label);
-	struct ch_error nerr;
 
-	ch_error_clear(&nerr);
-	if (ch_notify_send(c->s, msg, &nerr) < 0)
-		ch_log(CH_LOG_WARN, "notify: %s", nerr.text);
+	ch_notify_async(c->s, msg);
 	free(msg);
 	return w;
 }
@@ -1393,9 +1388,7 @@ static void probe_net(const struct chat *c, struct ch_net *n)
 		msg = ch_xasprintf(
 		"the %s chat on %s: reading its answers on %s does not work for this app (%s); fix it before the chat, or its answers are not captured",
 		c->s->hashtag, c->date, n->ops->title, err.text);
-	ch_error_clear(&err);
-	if (ch_notify_send(c->s, msg, &err) < 0)
-		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	ch_notify_async(c->s, msg);
 	free(msg);
 }
 
@@ -2564,9 +2557,7 @@ static int ensure_me(struct run *r, double deadline, const char *date,
 			       date ? date : "");
 	ch_log(CH_LOG_ERROR, "%s", msg);
 	if (r->o->speed <= 0 && (tell || m == -1)) {
-		ch_error_clear(&err);
-		if (ch_notify_send(&r->s, msg, &err) < 0)
-			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		ch_notify_async(&r->s, msg);
 	}
 	free(msg);
 	return CH_EXIT_NETWORK;
@@ -2760,14 +2751,10 @@ static bool chat_done(const struct run *r, const char *date)
  * the notifiers. */
 static void tell_run(const struct run *r, const char *msg)
 {
-	struct ch_error err;
-
 	ch_log(CH_LOG_ERROR, "%s", msg);
 	if (r->o->speed > 0)
 		return;
-	ch_error_clear(&err);
-	if (ch_notify_send(&r->s, msg, &err) < 0)
-		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	ch_notify_async(&r->s, msg);
 }
 
 /* Who the account is on each further network (a try of a few seconds); a
@@ -2898,7 +2885,6 @@ static int host_on_nets(struct run *r, struct chat *c, time_t start)
 		char *msg = ch_xasprintf(
 			"the %s chat on %s is not being hosted: %s cannot be reached; chathost keeps trying until its window has passed",
 			r->s.hashtag, date, r->x.ops->title);
-		struct ch_error err;
 
 		/* refused credentials, credits used up: said already, no
 		 * point in asking */
@@ -2910,9 +2896,7 @@ static int host_on_nets(struct run *r, struct chat *c, time_t start)
 			goto cleanup;
 		}
 		ch_log(CH_LOG_ERROR, "%s", msg);
-		ch_error_clear(&err);
-		if (ch_notify_send(&r->s, msg, &err) < 0)
-			ch_log(CH_LOG_WARN, "notify: %s", err.text);
+		ch_notify_async(&r->s, msg);
 		free(msg);
 	}
 	rc = ensure_me(r, window_close(r, start), date, true);

@@ -7,6 +7,7 @@
 
 #include "chtime.h"
 #include "cli.h"
+#include "notify.h"
 
 static const char usage[] =
 	"usage: chathost COMMAND [OPTIONS] ...\n"
@@ -81,8 +82,13 @@ int main(int argc, char **argv)
 		return CH_EXIT_OK;
 	}
 	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			int rc = cmds[i].fn(argc - 1, argv + 1);
+
+			/* the alerts still queued for the notifiers (notify.h) */
+			ch_notify_drain(CH_NOTIFY_DRAIN_S);
+			return rc;
+		}
 	fprintf(stderr, "chathost: unknown command '%s'\n%s", argv[1], usage);
 	return CH_EXIT_USAGE;
 }

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -389,6 +391,143 @@ int ch_notify_send(const struct ch_schedule *s, const char *message,
 		rc = -1;
 	}
 	return rc;
+}
+
+/* ---- the queue: alerts sent by a worker --------------------------------------- */
+
+struct queued {
+	char *message; /* owned */
+	char *webhook; /* owned or NULL */
+	char *command; /* owned or NULL */
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;      /* a message queued, or one sent */
+	struct queued v[CH_NOTIFY_QUEUE];
+	size_t head, n;
+	bool busy;              /* the worker is sending one */
+	bool started;
+} q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{0}}, 0, 0, false, false};
+
+static void queued_free(struct queued *m)
+{
+	free(m->message);
+	free(m->webhook);
+	free(m->command);
+	memset(m, 0, sizeof *m);
+}
+
+static void send_one(const struct queued *m)
+{
+	struct ch_error e;
+
+	ch_error_clear(&e);
+	if (m->webhook && ch_notify_webhook(m->webhook, m->message,
+					    CH_NOTIFY_TIMEOUT_MS, &e) != 0)
+		ch_log(CH_LOG_ERROR, "warning not delivered: %s", e.text);
+	ch_error_clear(&e);
+	if (m->command && ch_notify_command(m->command, m->message,
+					    CH_NOTIFY_TIMEOUT_MS, &e) != 0)
+		ch_log(CH_LOG_ERROR, "warning not delivered: %s", e.text);
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&q.mu);
+	for (;;) {
+		struct queued m;
+
+		while (q.n == 0)
+			pthread_cond_wait(&q.cv, &q.mu);
+		m = q.v[q.head];
+		memset(&q.v[q.head], 0, sizeof q.v[q.head]);
+		q.head = (q.head + 1) % CH_NOTIFY_QUEUE;
+		q.n--;
+		q.busy = true;
+		pthread_mutex_unlock(&q.mu);
+		send_one(&m);
+		queued_free(&m);
+		pthread_mutex_lock(&q.mu);
+		q.busy = false;
+		pthread_cond_broadcast(&q.cv);
+	}
+	return NULL;
+}
+
+/* Starts the worker, every signal blocked in it (they are the main
+ * thread's). Called locked. */
+static bool start_worker(void)
+{
+	pthread_t t;
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&t, NULL, worker_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return false;
+	pthread_detach(t);
+	q.started = true;
+	return true;
+}
+
+void ch_notify_async(const struct ch_schedule *s, const char *message)
+{
+	bool hook = s->notify_webhook && s->notify_webhook[0];
+	bool cmd = s->notify_command && s->notify_command[0];
+	struct queued *m;
+
+	ch_log(CH_LOG_WARN, "%s", message);
+	if (!hook && !cmd)
+		return;
+	pthread_mutex_lock(&q.mu);
+	if (!q.started && !start_worker()) {
+		pthread_mutex_unlock(&q.mu);
+		ch_log(CH_LOG_ERROR, "warning not delivered: no thread for the notifiers");
+		return;
+	}
+	if (q.n == CH_NOTIFY_QUEUE) {
+		ch_log(CH_LOG_ERROR, "warning not delivered: %d waiting already; dropped: %s",
+		       CH_NOTIFY_QUEUE, q.v[q.head].message);
+		queued_free(&q.v[q.head]);
+		q.head = (q.head + 1) % CH_NOTIFY_QUEUE;
+		q.n--;
+	}
+	m = &q.v[(q.head + q.n) % CH_NOTIFY_QUEUE];
+	m->message = ch_xstrdup(message);
+	m->webhook = hook ? ch_xstrdup(s->notify_webhook) : NULL;
+	m->command = cmd ? ch_xstrdup(s->notify_command) : NULL;
+	q.n++;
+	pthread_cond_broadcast(&q.cv);
+	pthread_mutex_unlock(&q.mu);
+}
+
+size_t ch_notify_drain(double seconds)
+{
+	struct timespec until;
+	size_t left, i;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)seconds;
+	until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&q.mu);
+	while ((q.n || q.busy) &&
+	       pthread_cond_timedwait(&q.cv, &q.mu, &until) == 0)
+		;
+	left = q.n + (q.busy ? 1 : 0);
+	for (i = 0; i < q.n; i++)
+		ch_log(CH_LOG_ERROR, "warning not delivered (chathost is ending): %s",
+		       q.v[(q.head + i) % CH_NOTIFY_QUEUE].message);
+	pthread_mutex_unlock(&q.mu);
+	return left;
 }
 
 /* ---- when ------------------------------------------------------------------ */

@@ -42,6 +42,20 @@
 int ch_notify_send(const struct ch_schedule *s, const char *message,
 		   struct ch_error *err);
 
+/* The same, without waiting: the log line now, the webhook and the
+ * command from a worker thread of their own, one message after another
+ * (at most CH_NOTIFY_QUEUE waiting; past that the oldest is dropped, said
+ * in the log). What a chat or a watch alerts goes this way, so that no
+ * post waits for a notifier that does not answer. message is copied. */
+#define CH_NOTIFY_QUEUE 256
+void ch_notify_async(const struct ch_schedule *s, const char *message);
+/* Waits up to seconds for the queued messages to be sent (main, before
+ * it exits). Returns how many were left unsent (each said in the log). */
+size_t ch_notify_drain(double seconds);
+/* How long main and the hand-off to the waiter give them: a stop by
+ * systemd (30 s) or by hand is not held up long. */
+#define CH_NOTIFY_DRAIN_S 4.0
+
 /* POSTs {"text": message} as application/json to url (http or https).
  * Any 2xx status is success. Returns 0 or -1 (err names only the URL's
  * scheme and host). */

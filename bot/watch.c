@@ -223,11 +223,9 @@ static void *net_main(void *arg)
 static void on_alert(void *ctx, const char *msg)
 {
 	struct ch_watch_run *w = ctx;
-	struct ch_error err;
 
-	ch_error_clear(&err);
-	if (ch_notify_send(&w->s, msg, &err) < 0)
-		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	/* a worker sends it: the capture never waits for a notifier */
+	ch_notify_async(&w->s, msg);
 }
 
 /* Opens every network of the schedule and asks who the bot is there (its

@@ -280,6 +280,56 @@ START_TEST(send_without_channels_only_logs)
 }
 END_TEST
 
+/* An alert never waits for its notifier (issue 30, item 6): the command
+ * is held on a FIFO the test controls; ch_notify_async returns while it
+ * waits there, then, released, it runs to its end; the messages go in
+ * order, one at a time, and drain says when all are out. */
+START_TEST(async_never_waits)
+{
+	struct ch_schedule s;
+	char *fifo, *out, *got;
+	int fd = -1, i;
+
+	make_tmpdir();
+	hand_schedule(&s);
+	fifo = ch_xasprintf("%s/hold", tmpdir);
+	out = ch_xasprintf("%s/out", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	s.notify_command = ch_xasprintf("cat >> '%s'; read x < '%s'", out, fifo);
+	ch_notify_async(&s, "first");
+	ch_notify_async(&s, "second");
+	/* returned at once: the first command now waits on the FIFO */
+	for (i = 0; i < 500 && fd < 0; i++) {
+		fd = open(fifo, O_WRONLY | O_NONBLOCK);
+		if (fd < 0)
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
+	}
+	ck_assert_int_ge(fd, 0);
+	got = slurp(out);
+	ck_assert_str_eq(got, "first\n");
+	free(got);
+	ck_assert_int_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	fd = -1;
+	for (i = 0; i < 500 && fd < 0; i++) {
+		fd = open(fifo, O_WRONLY | O_NONBLOCK);
+		if (fd < 0)
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	ck_assert_uint_eq(ch_notify_drain(15), 0);
+	got = slurp(out);
+	ck_assert_str_eq(got, "first\nsecond\n");
+	free(got);
+	free(s.notify_command);
+	free(fifo);
+	free(out);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(send_reports_failing_channel)
 {
 	struct ch_schedule s;
@@ -507,6 +557,7 @@ static Suite *suite(void)
 	tcase_add_test(send, webhook_refused_without_leaking_path);
 	tcase_add_test(send, send_without_channels_only_logs);
 	tcase_add_test(send, send_reports_failing_channel);
+	tcase_add_test(send, async_never_waits);
 	tcase_set_timeout(topic, 20);
 	tcase_add_test(topic, topic_missing_message);
 	tcase_add_test(topic, topic_invalid_and_valid);
