@@ -605,3 +605,27 @@ bool ch_dir_is_shared(const char *dir)
 	return dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
 	       (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0;
 }
+
+/* "https://hooks.example.com" from a URL: scheme and host only, since a
+ * webhook's path is often its secret. Caller frees. */
+char *ch_url_origin(const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t n;
+
+	if (!p)
+		return ch_xstrdup("(webhook)");
+	p += 3;
+	n = strcspn(p, "/?#");
+	/* drop any user:password@ */
+	{
+		const char *at = memchr(p, '@', n);
+
+		if (at) {
+			n -= (size_t)(at + 1 - p);
+			p = at + 1;
+		}
+	}
+	return ch_xasprintf("%.*s://%.*s", (int)(strstr(url, "://") - url),
+			    url, (int)n, p);
+}

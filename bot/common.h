@@ -134,6 +134,11 @@ char *ch_path_resolve(const char *base_dir, const char *path);
  * report: a javascript: or data: link never becomes a live link. */
 bool ch_url_is_web(const char *url, size_t n);
 
+/* "https://hooks.example.com" of a URL: its scheme and host only (no
+ * user, password, path or query: a webhook's path is often its secret).
+ * Caller frees. */
+char *ch_url_origin(const char *url);
+
 /* s for a terminal or a one-line log: C0 and C1 control characters (ESC
  * sequences, carriage returns, U+0080..U+009F) and DEL removed, a newline
  * and a tab kept when keep_newlines, else each turned into a space;

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "chtime.h"
 #include "cli.h"
@@ -65,6 +68,11 @@ int main(int argc, char **argv)
 	 * lot (poll.c) */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	srand((unsigned)ts.tv_nsec ^ (unsigned)ts.tv_sec ^ (unsigned)getpid());
+#ifdef __linux__
+	/* the keys and tokens it reads never land in a core dump, and no
+	 * other process of the user's may read its memory */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
 	/* TZ present before any thread starts (chtime.c) */
 	ch_tz_init();
 	ch_umask_init();

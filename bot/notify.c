@@ -36,29 +36,6 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "https://hooks.example.com" from a URL: scheme and host only, since a
- * webhook's path is often its secret. Caller frees. */
-static char *url_origin(const char *url)
-{
-	const char *p = strstr(url, "://");
-	size_t n;
-
-	if (!p)
-		return ch_xstrdup("(webhook)");
-	p += 3;
-	n = strcspn(p, "/?#");
-	/* drop any user:password@ */
-	{
-		const char *at = memchr(p, '@', n);
-
-		if (at) {
-			n -= (size_t)(at + 1 - p);
-			p = at + 1;
-		}
-	}
-	return ch_xasprintf("%.*s://%.*s", (int)(strstr(url, "://") - url),
-			    url, (int)n, p);
-}
 
 /* ---- the webhook ---------------------------------------------------------- */
 
@@ -71,7 +48,7 @@ int ch_notify_webhook(const char *url, const char *message, long timeout_ms,
 	struct ch_error herr;
 	json_t *obj = NULL;
 	char *body = NULL;
-	char *origin = url_origin(url);
+	char *origin = ch_url_origin(url);
 	int rc = -1;
 
 	memset(&resp, 0, sizeof resp);

@@ -2,6 +2,7 @@
 #include "replylog.h"
 
 #include "chtime.h"
+#include "topic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,7 @@ static const char *const bad_msg[F_N] = {
 	"field \"username\" is not a string",
 	"field \"name\" is not a string",
 	"field \"kind\" is not a string",
-	"field \"question\" is not a positive integer or null",
+	"field \"question\" is not a question's number (0 to 20) or null",
 	"field \"attributed_by\" is not a string",
 	"field \"in_reply_to_id\" is not a string",
 	"field \"text\" is not a string",
@@ -224,8 +225,10 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 		*why = "field \"created_at\" is not an ISO 8601 time";
 		return -1;
 	}
+	_Static_assert(CH_MAX_QUESTIONS == 20, "the message above says 20");
 	if (f[F_QUESTION].type == T_INT) {
-		if (f[F_QUESTION].i < 0 || f[F_QUESTION].i > 1000000) {
+		/* a question of a topic: 1,000,000 made a 483 MB report */
+		if (f[F_QUESTION].i < 0 || f[F_QUESTION].i > CH_MAX_QUESTIONS) {
 			*why = bad_msg[F_QUESTION];
 			return -1;
 		}

@@ -829,16 +829,19 @@ static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
 	}
 	ch_cfg_check_keys(c, nt, notify_keys, "in notify", d);
 	if (get_text(c, nt, "webhook", "notify.webhook", &v, &line, d) == 1) {
+		/* named by scheme and host only: its path is often a secret */
+		char *origin = ch_url_origin(v);
+
 		if (!valid_url(v))
 			ch_diags_add(d, c->path, line,
-				     "notify.webhook \"%s\" is not an http:// "
-				     "or https:// URL", v);
+				     "notify.webhook is not an http:// or https:// URL");
 		else if (!url_allowed(v))
 			ch_diags_add(d, c->path, line,
-				     "notify.webhook \"%s\" refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
-				     v);
+				     "notify.webhook %s/... refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
+				     origin);
 		else
 			s->notify_webhook = ch_xstrdup(v);
+		free(origin);
 	}
 	if (get_text(c, nt, "command", "notify.command", &v, &line, d) == 1)
 		s->notify_command = ch_xstrdup(v);

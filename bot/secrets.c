@@ -128,6 +128,13 @@ static char *ch_creds_read(const struct ch_secrets_spec *sp, const char *file,
 			     "not a regular file; name the credentials file");
 		goto cleanup;
 	}
+	if (st.st_uid != geteuid()) {
+		/* its owner could put other keys in it at any time */
+		ch_error_set(err, file, 0,
+			     "owned by another user (uid %ld, not %ld); the credentials file must be your own",
+			     (long)st.st_uid, (long)geteuid());
+		goto cleanup;
+	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		ch_error_set(err, file, 0,
 			     "%s by others (mode %04o); run: chmod 600 %s",

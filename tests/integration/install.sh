@@ -65,7 +65,7 @@ else
 fi
 for key in NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes PrivateTmp=yes \
 	StateDirectory=chathost LogsDirectory=chathost Restart=on-failure \
-	'ExecReload=/bin/kill -HUP $MAINPID' KillSignal=SIGTERM; do
+	'ExecReload=/bin/kill -HUP $MAINPID' KillSignal=SIGTERM LimitCORE=0; do
 	grep -qxF "$key" "$UNIT" 2>/dev/null || missing_keys="${missing_keys:-} $key"
 done
 if [ -z "${missing_keys:-}" ]; then

@@ -88,7 +88,7 @@ try:
     st, o, err = run_bot(["recap", "--format", "html", "--out", html_path, log])
     html = open(html_path).read() if st == 0 else ""
     t.ok(st == 0 and html.startswith("<!DOCTYPE html>") and
-         '<a href="https://cx.example.org/playbooks/find-out-6">' in html,
+         '<a href="https://cx.example.org/playbooks/find-out-6" rel="nofollow noopener">' in html,
          "HTML: one page, the links clickable")
     t.ok("<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html and
          "&lt;b&gt;Mal&lt;/b&gt;" in html, "HTML: a post's markup shown as text")

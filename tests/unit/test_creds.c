@@ -157,6 +157,27 @@ START_TEST(test_file_0644_refused)
 }
 END_TEST
 
+/* A 0600 credentials file of another user's is refused: its owner could
+ * put other keys in it (issue 30, item 12). As root (CI) the file is
+ * given to nobody; otherwise the user's own file still loads. */
+START_TEST(test_file_other_owner_refused)
+{
+	struct ch_creds c;
+	struct ch_error err = {0};
+
+	write_file(good, 0600);
+	if (geteuid() != 0) {
+		ck_assert_int_eq(ch_creds_load(&c, path, &err), 0);
+		ch_creds_free(&c);
+		return;
+	}
+	ck_assert_int_eq(chown(path, 65534, 65534), 0);
+	ck_assert_int_eq(ch_creds_load(&c, path, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.text, "owned by another user (uid 65534, not 0)"));
+	assert_no_secret(&err);
+}
+END_TEST
+
 START_TEST(test_missing_file)
 {
 	struct ch_creds c;
@@ -250,6 +271,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_env_bad_value);
 	tcase_add_test(tc, test_file_0600_ok);
 	tcase_add_test(tc, test_file_0644_refused);
+	tcase_add_test(tc, test_file_other_owner_refused);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_missing_keys);
 	tcase_add_test(tc, test_parse_error_line);

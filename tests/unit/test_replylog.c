@@ -347,7 +347,7 @@ START_TEST(reader_reports_bad_lines)
 	ck_assert_str_eq(bad.items[4].text, "skipped: field \"created_at\" is "
 					    "not an ISO 8601 time");
 	ck_assert_str_eq(bad.items[5].text, "skipped: field \"question\" is "
-					    "not a positive integer or null");
+					    "not a question's number (0 to 20) or null");
 	ck_assert_int_eq(bad.items[6].line, 11);
 	ck_assert_str_eq(bad.items[6].text,
 			 "skipped: torn last line (no newline at the end)");
@@ -355,6 +355,37 @@ START_TEST(reader_reports_bad_lines)
 	got_free(&g);
 	free(s);
 	free(good);
+	free(path);
+}
+END_TEST
+
+/* A number read from a log is bounded by what it stands for: a line
+ * with question 1,000,000 made a 483 MB HTML report from 200 bytes
+ * (issue 30, item 12); 20, a topic's most, still reads. */
+START_TEST(question_numbers_bounded)
+{
+	struct ch_replylog_stats st = {0};
+	struct ch_error err;
+	char *path = tpath("q.jsonl");
+#define QLINE "{\"id\":\"%d\",\"created_at\":\"2026-12-01T18:00:00Z\"," \
+	      "\"author_id\":\"1\",\"kind\":\"answer\",\"text\":\"x\"," \
+	      "\"question\":%d}\n"
+	char *s = ch_xasprintf("%s", "");
+	int qs[] = {20, 21, 1000000, 2147483647}, i;
+
+	for (i = 0; i < 4; i++) {
+		char *l = ch_xasprintf(QLINE, i + 1, qs[i]), *t = ch_xasprintf("%s%s", s, l);
+
+		free(l);
+		free(s);
+		s = t;
+	}
+	write_file(path, s);
+	ch_error_clear(&err);
+	ck_assert_int_eq(ch_replylog_read(path, NULL, NULL, &st, NULL, 0, &err), 0);
+	ck_assert_int_eq(st.posts, 1);
+	ck_assert_int_eq(st.bad, 3);
+	free(s);
 	free(path);
 }
 END_TEST
@@ -1027,6 +1058,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reopen_after_torn_line);
 	tcase_add_test(tc, reader_reports_bad_lines);
 	tcase_add_test(tc, missing_file_is_an_error);
+	tcase_add_test(tc, question_numbers_bounded);
 	tcase_add_test(tc, open_refuses_links_and_fifos);
 	tcase_add_test(tc, event_lines);
 	tcase_add_test(tc, append_rejects_incomplete_and_full_disk);
