@@ -693,6 +693,10 @@ struct ch_board *ch_board_start(const char *addr, const char *token,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+				/* one address cannot hold every connection
+				 * (slow ones, before any token is read) */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)CH_BOARD_PER_ADDRESS,
 				MHD_OPTION_THREAD_STACK_SIZE, (size_t)256 * 1024,
 				MHD_OPTION_END);
 	if (!b->d) {

@@ -82,4 +82,9 @@ struct ch_board *ch_board_open(const char *addr, const char *token_file,
 /* Stops serving (the clients' streams end) and frees b. NULL is fine. */
 void ch_board_stop(struct ch_board *b);
 
+/* Connections one address may hold at once (the board's pages and
+ * streams): 512 slow connections from one address no longer lock
+ * everyone else out before a token is even read. */
+#define CH_BOARD_PER_ADDRESS 32
+
 #endif

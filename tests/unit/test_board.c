@@ -188,6 +188,60 @@ START_TEST(test_serve)
 }
 END_TEST
 
+/* A connection from src (a loopback address) to the board's port, idle. */
+static int idle_conn(const char *src, int port)
+{
+	struct sockaddr_in a, from;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&from, 0, sizeof from);
+	from.sin_family = AF_INET;
+	inet_pton(AF_INET, src, &from.sin_addr);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&from, sizeof from), 0);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(0x7f000001);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* Slow connections from one address take only its share (issue 30,
+ * item 8): the next from it is closed at once, another address is
+ * served. */
+START_TEST(test_per_address_limit)
+{
+	struct ch_error err;
+	struct ch_board *b;
+	char url[128], req[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", buf[512];
+	int port, fds[CH_BOARD_PER_ADDRESS], extra, other, i;
+	ssize_t n, got = 0;
+
+	ch_error_clear(&err);
+	b = ch_board_start("127.0.0.1:0", NULL, url, sizeof url, &err);
+	ck_assert_msg(b != NULL, "%s", err.text);
+	ck_assert_int_eq(sscanf(url, "http://127.0.0.1:%d/", &port), 1);
+	for (i = 0; i < CH_BOARD_PER_ADDRESS; i++)
+		fds[i] = idle_conn("127.0.0.1", port);
+	extra = idle_conn("127.0.0.1", port);
+	/* closed unanswered: read sees the end (or a reset) */
+	n = read(extra, buf, sizeof buf);
+	ck_assert_int_le(n, 0);
+	close(extra);
+	other = idle_conn("127.0.0.2", port);
+	ck_assert_int_eq(write(other, req, strlen(req)), (ssize_t)strlen(req));
+	while (got < (ssize_t)sizeof buf - 1 &&
+	       (n = read(other, buf + got, sizeof buf - 1 - (size_t)got)) > 0)
+		got += n;
+	buf[got > 0 ? got : 0] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+	close(other);
+	for (i = 0; i < CH_BOARD_PER_ADDRESS; i++)
+		close(fds[i]);
+	ch_board_stop(b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("board");
@@ -198,6 +252,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_loopback);
 	tcase_add_test(tc, test_token);
 	tcase_add_test(tc, test_serve);
+	tcase_add_test(tc, test_per_address_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
