@@ -94,6 +94,15 @@ START_TEST(test_facets)
 	facet_is(f, 0, 4, 29, LINK, "https://example.com/a?b=1");
 	facet_is(f, 1, 32, 47, LINK, "https://x.org/p");
 	json_decref(f);
+	/* never a facet the lexicon refuses: no host ("use https://."), a
+	 * control character inside (found by fuzz_richtext) */
+	f = ch_bsky_facets("use https://. or http:///x now");
+	ck_assert_int_eq(json_array_size(f), 0);
+	json_decref(f);
+	f = ch_bsky_facets("see https://exa\x03omc.g? #T");
+	ck_assert_int_eq(json_array_size(f), 2);
+	facet_is(f, 0, 4, 15, LINK, "https://exa");
+	json_decref(f);
 }
 END_TEST
 

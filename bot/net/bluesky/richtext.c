@@ -1,6 +1,8 @@
 /* richtext.c - grapheme length, facets and TIDs of Bluesky posts. */
 #include "richtext.h"
 
+#include "common.h"
+
 #include "tweetlen.h"
 
 #include <math.h>
@@ -153,7 +155,8 @@ static size_t link_end(const char *s, size_t i, size_t len)
 	while (p < len) {
 		size_t k = next_cp(s + p, len - p, &cp);
 
-		if (cp < 0 || is_space(cp))
+		/* a control character ends it too: never inside a link */
+		if (cp < 0x20 || is_space(cp) || (cp >= 0x7f && cp <= 0x9f))
 			break;
 		open += cp == '(';
 		close += cp == ')';
@@ -164,7 +167,8 @@ static size_t link_end(const char *s, size_t i, size_t len)
 		end--;
 	if (end > i && s[end - 1] == ')' && close > open)
 		end--;
-	return end;
+	/* a facet the lexicon takes: a web address with a host */
+	return ch_url_is_web(s + i, end - i) ? end : 0;
 }
 
 json_t *ch_bsky_facets(const char *text)
