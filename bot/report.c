@@ -770,6 +770,11 @@ static size_t count_posts(struct load *L, const bool *is_host,
 				q->labelled++;
 			if (q->first_ms == CH_RP_NONE || r->ms < q->first_ms)
 				q->first_ms = r->ms;
+			/* never before its question: a network that dates to
+			 * the whole second (Bluesky, Mastodon) puts an answer
+			 * made right after it up to a second before */
+			if (q->posted_ms != CH_RP_NONE && q->first_ms < q->posted_ms)
+				q->first_ms = q->posted_ms;
 		}
 		if (r->attrib == CH_ATTR_REPLY || r->attrib == CH_ATTR_TIME) {
 			c->unlabelled++;
