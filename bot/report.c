@@ -1454,8 +1454,13 @@ static bool out_forbidden(const char *out, const struct flist *fl)
 	struct stat so, si;
 	size_t i, n = strlen(out);
 
+	const char *base = strrchr(out, '/');
+
+	base = base ? base + 1 : out;
+	/* a chat's lock too: replaced, it let a second run start */
 	if ((n >= 6 && strcmp(out + n - 6, ".jsonl") == 0) ||
-	    strstr(out, ".jsonl.") || strstr(out, ".state.json"))
+	    strstr(out, ".jsonl.") || strstr(out, ".state.json") ||
+	    strstr(out, ".control.json") || strcmp(base, ".lock") == 0)
 		return true;
 	if (stat(out, &so) != 0)
 		return false;
@@ -1629,7 +1634,7 @@ int ch_report_run_into(const struct ch_report_opts *o, struct ch_rp *r)
 			goto cleanup;
 	if (o->out && strcmp(o->out, "-") != 0 && out_forbidden(o->out, &fl)) {
 		fprintf(stderr,
-			"chathost report: --out %s: refusing to write over a log, a state file or one of the report's inputs; name a new file (e.g. report.html)\n",
+			"chathost report: --out %s: refusing to write over a log, a state, control or lock file or one of the report's inputs; name a new file (e.g. report.html)\n",
 			o->out);
 		rc = CH_EXIT_USAGE;
 		goto cleanup;

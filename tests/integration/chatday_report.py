@@ -28,6 +28,8 @@ shutil.copy(log, notes)
 for out, what in ((log, "the log itself"),
                   (os.path.join(logs, "2026-12-08.jsonl"), "any .jsonl file"),
                   (state, "a state file"),
+                  (os.path.join(logs, ".lock"), "the chat's lock (a second run would start)"),
+                  (os.path.join(logs, "2026-12-01.control.json"), "a control file"),
                   (notes, "an input with another name")):
     args = ["report", "--out", out, notes if out == notes else logs]
     st, so, err = run_bot(args)
