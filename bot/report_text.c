@@ -382,7 +382,8 @@ static void cost_line(FILE *fp, const struct ch_rp_cost *k)
 {
 	const struct ch_net_ops *ops = ch_net_find(k->net);
 
-	fprintf(fp, "  Cost on %s $%.2f: %ld post%s $%.3f",
+	/* to the tenth of a cent, as its parts: $0.185, never "$0.18" */
+	fprintf(fp, "  Cost on %s $%.3f: %ld post%s $%.3f",
 		ops ? ops->title : k->net, k->dollars,
 		k->posts, k->posts == 1 ? "" : "s",
 		(double)(k->posts - k->posts_url) * k->price_post +
