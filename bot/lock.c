@@ -78,11 +78,11 @@ int ch_lock_dir(const char *dir, struct ch_error *err)
 
 		if (e == EWOULDBLOCK && pid > 0)
 			ch_error_set(err, dir, 0,
-				     "already running (pid %ld): chathost run is hosting this chat; stop that one first",
+				     "already running (pid %ld): another chathost holds this folder (a run hosting the chat, or a watch); stop that one first",
 				     pid);
 		else if (e == EWOULDBLOCK)
 			ch_error_set(err, dir, 0,
-				     "already running: another chathost run holds %s",
+				     "already running: another chathost holds %s",
 				     path);
 		else
 			ch_error_set(err, path, 0, "cannot lock: %s",

@@ -1,5 +1,6 @@
 /*
- * lock.h - one `chathost run` per chat folder.
+ * lock.h - one `chathost run` per chat folder, one `chathost watch` per
+ * care folder.
  *
  * A run takes an exclusive flock(2) on FOLDER/.lock (the chat's state
  * folder: LOGS/NAME, or LOGS/NAME/rehearsal for rehearsals) and writes its

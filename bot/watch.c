@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "board.h"
 #include "capture.h"
@@ -15,6 +16,7 @@
 #include "chtime.h"
 #include "cli.h"
 #include "clock.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "schedule.h"
@@ -58,6 +60,7 @@ struct ch_watch_run {
 	struct wnet nets[CH_MAX_NETS];
 	size_t n_nets;
 	char *dir;                   /* owned: the care folder */
+	int lock_fd;                 /* owned: the care folder's lock, or -1 */
 	double start;                /* real instant the watch started */
 	struct ch_board *board;      /* owned: --board, or NULL */
 };
@@ -352,6 +355,14 @@ static int start(struct ch_watch_run *w)
 
 	w->dir = ch_xasprintf("%s/%s%s/care", w->s.logs_dir, w->s.name,
 			      w->o->speed > 0 ? "/rehearsal" : "");
+	/* one watch per schedule, as one run per chat: a second would send
+	 * every alert twice and log every breach twice */
+	ch_error_clear(&err);
+	w->lock_fd = ch_lock_dir(w->dir, &err);
+	if (w->lock_fd < 0) {
+		ch_log(CH_LOG_ERROR, "watch: %s: %s", err.source, err.text);
+		return CH_EXIT_USAGE;
+	}
 	if (w->o->speed > 0)
 		rehearsal_start(w);
 	memset(&k, 0, sizeof k);
@@ -418,6 +429,7 @@ int ch_watch_main(const struct ch_watch_opts *o)
 	int rc;
 
 	w->o = o;
+	w->lock_fd = -1;
 	w->start = ch_clock_now();
 	stop_flag = 0;
 	install_signals();
@@ -458,6 +470,8 @@ cleanup:
 	ch_board_stop(w->board);
 	ch_care_close(w->care);
 	ch_schedule_free(&w->s);
+	if (w->lock_fd >= 0)
+		close(w->lock_fd);
 	free(w->dir);
 	free(w);
 	return rc;

@@ -70,6 +70,12 @@ try:
     started = time.time()
     p = watch(sched, logf)
     time.sleep(MIN)
+    # one watch per schedule: a second would send every alert twice
+    st2, o2, e2 = run_bot(["watch", "--rehearse=%d" % SPEED, "--api-base", fake.base, sched],
+                          timeout=60)
+    t.ok(st2 != 0 and ("already running (pid %d)" % p.pid) in e2,
+         "a second watch on the same schedule is refused, naming the first (exit %d)" % st2,
+         e2[-600:])
     wifi = post(username="att_ana", text="@chathost_demo the wifi in hall B is down")
     hot = post(username="att_bo", text="#ICMI27 room 204 is so hot")
     lost = post(username="att_cy", text="@chathost_demo where do I get my badge?")
