@@ -13,6 +13,7 @@
 #include "common.h"
 #include "state.h"
 #include "net/net.h"
+#include "report_model.h"
 
 /* One case, as its events tell it; strings owned. */
 struct rcase {
@@ -358,42 +359,37 @@ static void write_text(FILE *fp, const struct care_rp *r)
 
 /* ---- csv, json, html ---- */
 
-static void csv_field(FILE *fp, const char *s, bool last)
-{
-	fputc('"', fp);
-	for (; s && *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s == '\n' || *s == '\r' ? ' ' : *s, fp);
-	}
-	fputs(last ? "\"\n" : "\",", fp);
-}
-
 static void write_csv(FILE *fp, const struct care_rp *r)
 {
-	size_t i;
+	static const char *const head[] = {
+		"date", "net", "id", "author", "category", "created_at", "answered",
+		"answered_by", "response_s", "within_sla", "warned", "breached", "url",
+		"text"};
+	size_t i, h;
 
-	fputs("date,net,id,author,category,created_at,answered,answered_by,response_s,within_sla,warned,breached,url,text\n",
-	      fp);
+	/* the chat report's writer: BOM, ids as text, the formula guard */
+	fputs(CH_RP_CSV_BOM, fp);
+	for (h = 0; h < sizeof head / sizeof *head; h++)
+		ch_rp_csv_field(fp, head[h], h + 1 == sizeof head / sizeof *head);
 	for (i = 0; i < r->n; i++) {
 		const struct rcase *c = &r->v[i];
 		char num[32];
 
-		csv_field(fp, c->date, false);
-		csv_field(fp, c->net, false);
-		csv_field(fp, c->id, false);
-		csv_field(fp, c->author, false);
-		csv_field(fp, c->category, false);
-		csv_field(fp, c->created_at, false);
-		csv_field(fp, c->answered ? "yes" : "no", false);
-		csv_field(fp, c->answered_by, false);
+		ch_rp_csv_field(fp, c->date, false);
+		ch_rp_csv_field(fp, c->net, false);
+		ch_rp_csv_id(fp, c->id, false);
+		ch_rp_csv_field(fp, c->author, false);
+		ch_rp_csv_field(fp, c->category, false);
+		ch_rp_csv_field(fp, c->created_at, false);
+		ch_rp_csv_field(fp, c->answered ? "yes" : "no", false);
+		ch_rp_csv_field(fp, c->answered_by, false);
 		snprintf(num, sizeof num, "%.1f", c->response_s);
-		csv_field(fp, c->answered ? num : "", false);
-		csv_field(fp, c->answered && c->response_s <= c->sla_s ? "yes" : "no", false);
-		csv_field(fp, c->warned ? "yes" : "no", false);
-		csv_field(fp, c->breached ? "yes" : "no", false);
-		csv_field(fp, c->url, false);
-		csv_field(fp, c->text, true);
+		ch_rp_csv_field(fp, c->answered ? num : "", false);
+		ch_rp_csv_field(fp, c->answered && c->response_s <= c->sla_s ? "yes" : "no", false);
+		ch_rp_csv_field(fp, c->warned ? "yes" : "no", false);
+		ch_rp_csv_field(fp, c->breached ? "yes" : "no", false);
+		ch_rp_csv_field(fp, c->url, false);
+		ch_rp_csv_field(fp, c->text, true);
 	}
 }
 
@@ -460,16 +456,10 @@ static json_t *report_json(const struct care_rp *r)
 	return o;
 }
 
+/* the one HTML escaper (report_html.c) */
 static void esc(FILE *fp, const char *s)
 {
-	for (; s && *s; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", fp); break;
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		default: fputc(*s, fp);
-		}
+	ch_rp_html_esc(fp, s);
 }
 
 static void html_table(FILE *fp, const struct care_rp *r, const char *title,

@@ -184,6 +184,14 @@ void ch_rp_pad(struct ch_buf *b, const char *s, int width, bool left);
 
 /* Writes s with &, <, >, " and ' as HTML entities. */
 void ch_rp_html_esc(FILE *fp, const char *s);
+/* The one CSV writer's cells (report_text.c), for every CSV chathost
+ * writes: a cell quoted where needed, a cell a spreadsheet would take for
+ * a formula (= + - @, a tab or a carriage return first) led by an
+ * apostrophe; an id as text (="..."), never a rounded number. last ends
+ * the row (CRLF). A file starts with CH_RP_CSV_BOM (UTF-8 for Excel). */
+#define CH_RP_CSV_BOM "\xEF\xBB\xBF"
+void ch_rp_csv_field(FILE *fp, const char *s, bool last);
+void ch_rp_csv_id(FILE *fp, const char *id, bool last);
 
 int ch_rp_write_text(const struct ch_rp *r, FILE *fp);
 int ch_rp_write_csv(const struct ch_rp *r, FILE *fp);

@@ -650,17 +650,14 @@ int ch_rp_write_text(const struct ch_rp *r, FILE *fp)
 	return rc;
 }
 
-/* One CSV cell, quoted where needed. A cell a spreadsheet would take for
- * a formula (starting with = + - @, a tab or a carriage return) gets a
- * leading apostrophe, so a name such as "=HYPERLINK(...)" stays text. */
-static void csv_field(FILE *fp, const char *s, bool last)
+void ch_rp_csv_field(FILE *fp, const char *s, bool last)
 {
 	if (!s)
 		s = "";
 	if (*s && strchr("=+-@\t\r", *s)) {
 		char *safe = ch_xasprintf("'%s", s);
 
-		csv_field(fp, safe, last);
+		ch_rp_csv_field(fp, safe, last);
 		free(safe);
 		return;
 	}
@@ -678,6 +675,20 @@ static void csv_field(FILE *fp, const char *s, bool last)
 	fputs(last ? "\r\n" : ",", fp);
 }
 
+void ch_rp_csv_id(FILE *fp, const char *id, bool last)
+{
+	/* as text (="..."): a spreadsheet would round a long number;
+	 * quoted as CSV quotes a cell with quotes */
+	fputs("\"=\"\"", fp);
+	for (; id && *id; id++) {
+		if (*id == '"')
+			fputs("\"\"\"\"", fp);
+		else if (*id != '\r' && *id != '\n')
+			fputc(*id, fp);
+	}
+	fputs(last ? "\"\"\"\r\n" : "\"\"\",", fp);
+}
+
 int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 {
 	static const char *const head[] = {
@@ -686,12 +697,11 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 		"host_replied", "title", "hashtag", "net"};
 	size_t i, k, h;
 	char num[3][24], t[40];
-	const char *id;
 
 	/* a byte-order mark: spreadsheets then read the file as UTF-8 */
-	fputs("\xEF\xBB\xBF", fp);
+	fputs(CH_RP_CSV_BOM, fp);
 	for (h = 0; h < sizeof head / sizeof *head; h++)
-		csv_field(fp, head[h], h + 1 == sizeof head / sizeof *head);
+		ch_rp_csv_field(fp, head[h], h + 1 == sizeof head / sizeof *head);
 	for (i = 0; i < r->n_chats; i++) {
 		const struct ch_rp_chat *c = &r->chats[i];
 
@@ -704,29 +714,20 @@ int ch_rp_write_csv(const struct ch_rp *r, FILE *fp)
 			snprintf(num[1], sizeof num[1], "%d", a->answers);
 			snprintf(num[2], sizeof num[2], "%d", a->unlabelled);
 			ch_rp_fmt_time(a->first_ms, t, sizeof t, false);
-			csv_field(fp, c->date, false);
-			/* as text (="..."): a spreadsheet would round a long
-			 * number; quoted as CSV quotes a cell with quotes */
-			fputs("\"=\"\"", fp);
-			for (id = a->author_id; id && *id; id++) {
-				if (*id == '"')
-					fputs("\"\"\"\"", fp);
-				else
-					fputc(*id, fp);
-			}
-			fputs("\"\"\",", fp);
-			csv_field(fp, a->username, false);
-			csv_field(fp, a->name, false);
-			csv_field(fp, num[0], false);
-			csv_field(fp, num[1], false);
-			csv_field(fp, num[2], false);
-			csv_field(fp, t, false);
-			csv_field(fp, a->first_timer ? "yes" : "no", false);
-			csv_field(fp, a->core ? "yes" : "no", false);
-			csv_field(fp, a->host_replied ? "yes" : "no", false);
-			csv_field(fp, c->title, false);
-			csv_field(fp, c->hashtag, false);
-			csv_field(fp, a->net ? a->net : "x", true);
+			ch_rp_csv_field(fp, c->date, false);
+			ch_rp_csv_id(fp, a->author_id, false);
+			ch_rp_csv_field(fp, a->username, false);
+			ch_rp_csv_field(fp, a->name, false);
+			ch_rp_csv_field(fp, num[0], false);
+			ch_rp_csv_field(fp, num[1], false);
+			ch_rp_csv_field(fp, num[2], false);
+			ch_rp_csv_field(fp, t, false);
+			ch_rp_csv_field(fp, a->first_timer ? "yes" : "no", false);
+			ch_rp_csv_field(fp, a->core ? "yes" : "no", false);
+			ch_rp_csv_field(fp, a->host_replied ? "yes" : "no", false);
+			ch_rp_csv_field(fp, c->title, false);
+			ch_rp_csv_field(fp, c->hashtag, false);
+			ch_rp_csv_field(fp, a->net ? a->net : "x", true);
 		}
 	}
 	return ferror(fp) ? -1 : 0;
