@@ -86,31 +86,65 @@ int ch_usage_error(const char *usage, const char *fmt, ...)
 
 
 static const char length_usage[] =
-	"usage: chathost length [TEXT]\n"
-	"  Prints \"<weighted length> <ok|too long>\" of TEXT (or of standard\n"
-	"  input, one trailing newline removed) as X counts it.\n"
+	"usage: chathost length [--network NET] [TEXT]\n"
+	"  Prints \"<length> <ok|too long>\" of TEXT (or of standard input,\n"
+	"  one trailing newline removed) as the network counts it: X's\n"
+	"  weighted length by default; with --network bluesky or mastodon,\n"
+	"  that network's count, its limit, and the limit a text hits.\n"
 	"  Exit 0 if it fits in a post, 1 if not.\n";
+
+/* The length as a network other than X counts it (ops: its rule). */
+static int length_on(const struct ch_net_ops *ops, const char *text, size_t len)
+{
+	long limit = 0, n = ops->length(text, len, &limit);
+
+	if (n > limit) {
+		printf("%ld too long: at most %ld characters on %s\n", n, limit,
+		       ops->title);
+		return CH_EXIT_INPUT;
+	}
+	if (ops->max_bytes && len > ops->max_bytes) {
+		printf("%ld too long: %zu bytes in UTF-8, at most %zu on %s\n", n, len,
+		       ops->max_bytes, ops->title);
+		return CH_EXIT_INPUT;
+	}
+	if (len == 0) {
+		printf("%ld invalid: empty\n", n);
+		return CH_EXIT_INPUT;
+	}
+	printf("%ld ok (at most %ld on %s)\n", n, limit, ops->title);
+	return CH_EXIT_OK;
+}
 
 int ch_cmd_length(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
+		{"network", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0},
 	};
 	struct ch_buf in = {0};
 	struct ch_tweetlen r;
+	const struct ch_net_ops *ops = NULL;
 	const char *text;
 	size_t len;
 	int c, rc = CH_EXIT_OK;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hn:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(length_usage, stdout);
 			return CH_EXIT_OK;
 		}
-		return ch_bad_option(length_usage, "length", "+h", argv);
+		if (c == 'n') {
+			ops = ch_net_find(optarg);
+			if (!ops)
+				return ch_usage_error(length_usage,
+						      "length: --network %s: no such network", optarg);
+			continue;
+		}
+		return ch_bad_option(length_usage, "length", "+hn:", argv);
 	}
 	if (argc - optind > 1)
 		return ch_usage_error(length_usage,
@@ -137,6 +171,10 @@ int ch_cmd_length(int argc, char **argv)
 			in.len--;
 		text = ch_buf_str(&in);
 		len = in.len;
+	}
+	if (ops && strcmp(ops->name, "x") != 0) {
+		rc = length_on(ops, text, len);
+		goto cleanup;
 	}
 	ch_tweetlen(text, len, &r);
 	if (r.invalid_at >= 0 && r.invalid_cp) {
@@ -275,6 +313,9 @@ static void print_nets(const struct ch_schedule *s, const struct ch_plan *p)
 			printf("%s %s %ld", k ? "," : "",
 			       ch_plan_post_label(post, what, sizeof what),
 			       ops->length(post->text, strlen(post->text), NULL));
+			if (ops->max_bytes && strlen(post->text) > ops->max_bytes / 2)
+				printf(" (%zu of %zu bytes)", strlen(post->text),
+				       ops->max_bytes);
 		}
 		printf("\n");
 	}

@@ -351,6 +351,11 @@ void ch_plan_check_nets(const struct ch_schedule *s, const char *text,
 				     "%s is %ld characters long as %s counts them (at most %ld): shorten it by %ld",
 				     whole ? whole : name, n, ops->title, limit,
 				     n - limit);
+		else if (ops->max_bytes && strlen(text) > ops->max_bytes)
+			ch_diags_add(d, src, line,
+				     "%s is %zu bytes long in UTF-8 (at most %zu on %s, whatever the characters): shorten it by %zu bytes",
+				     whole ? whole : name, strlen(text), ops->max_bytes,
+				     ops->title, strlen(text) - ops->max_bytes);
 	}
 }
 

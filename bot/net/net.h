@@ -215,6 +215,9 @@ struct ch_net_ops {
 	void (*new_key)(char *key, size_t n, double now);
 	/* the length rule: the text's length, its limit */
 	long (*length)(const char *text, size_t len, long *limit);
+	/* a limit on the text's UTF-8 bytes beside it (Bluesky's 3,000: 300
+	 * graphemes of ZWJ emoji are 3,098 bytes, refused); 0: none */
+	size_t max_bytes;
 	char *(*url_of)(const struct ch_net *n, const char *id,
 			const char *username);
 	/* what the network adds to a post's text (Bluesky: its facets), for

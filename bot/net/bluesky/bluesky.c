@@ -775,6 +775,7 @@ const struct ch_net_ops ch_net_bluesky = {
 	.set_timeouts = b_set_timeouts,
 	.new_key = b_new_key,
 	.length = b_length,
+	.max_bytes = CH_BSKY_MAX_BYTES,
 	.url_of = b_url_of,
 	.post_detail = b_post_detail,
 };

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #define CH_BSKY_MAX_GRAPHEMES 300
+#define CH_BSKY_MAX_BYTES 3000   /* the post lexicon's maxLength of text */
 #define CH_BSKY_MAX_TAG 64      /* a hashtag's graphemes, '#' not counted */
 #define CH_BSKY_TID_LEN 13
 
