@@ -42,8 +42,23 @@ struct tail {
 	off_t off;
 };
 
+/* A connection, from its accept: until its request's headers are in it
+ * is "pending" (no token read yet). Pending connections are few (a pool
+ * of PENDING_MAX, the rest refused at accept) and short-lived (cut at
+ * HEADER_DEADLINE_S): slow ones cannot lock out everyone else. */
+#define PENDING_MAX 64
+#define HEADER_DEADLINE_S 10.0
+#define MAX_CONNS 512
+struct conn {
+	int fd;
+	double since;     /* accepted at (real instant) */
+	bool used, headers, cut;
+};
+
 struct ch_board {
 	struct MHD_Daemon *d;
+	struct conn conns[MAX_CONNS]; /* under mu */
+	int pending;                  /* under mu: used, no headers yet */
 	char *token;             /* owned or NULL */
 	char host[INET6_ADDRSTRLEN + 2]; /* the bound address as a Host names
 					    it ("127.0.0.1", "[::1]") */
@@ -208,6 +223,23 @@ static void tail_once(struct ch_board *b, struct tail *t)
 	close(fd);
 }
 
+/* Cuts the connections whose request's headers are not in by the
+ * deadline (shutdown: their thread sees the end and closes them). */
+static void cut_slow_locked(struct ch_board *b, double now)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_CONNS; i++) {
+		struct conn *k = &b->conns[i];
+
+		if (k->used && !k->headers && !k->cut &&
+		    now - k->since > HEADER_DEADLINE_S) {
+			shutdown(k->fd, SHUT_RDWR);
+			k->cut = true;
+		}
+	}
+}
+
 static void *feeder_main(void *arg)
 {
 	struct ch_board *b = arg;
@@ -227,6 +259,7 @@ static void *feeder_main(void *arg)
 			tail_once(b, &b->tails[i]);
 		pthread_mutex_lock(&b->mu);
 		pthread_cond_broadcast(&b->cv); /* the streams: once a pass */
+		cut_slow_locked(b, ch_clock_now());
 		pthread_mutex_unlock(&b->mu);
 		if (last)
 			break;
@@ -498,6 +531,66 @@ static bool host_ok(const struct ch_board *b, struct MHD_Connection *c)
 	return false;
 }
 
+/* MHD_OPTION_NOTIFY_CONNECTION: a connection accepted, or closed. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct ch_board *b = cls;
+	struct conn *k = *socket_ctx;
+	const union MHD_ConnectionInfo *ci;
+	size_t i;
+
+	pthread_mutex_lock(&b->mu);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (i = 0; ci && i < MAX_CONNS && !*socket_ctx; i++)
+			if (!b->conns[i].used) {
+				b->conns[i] = (struct conn){ci->connect_fd, ch_clock_now(),
+							   true, false, false};
+				b->pending++;
+				*socket_ctx = &b->conns[i];
+			}
+	} else if (k) {
+		if (!k->headers)
+			b->pending--;
+		k->used = false;
+		*socket_ctx = NULL;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* MHD's accept policy: none while the pool of pending ones is full. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr,
+				 socklen_t len)
+{
+	struct ch_board *b = cls;
+	bool ok;
+
+	(void)addr;
+	(void)len;
+	pthread_mutex_lock(&b->mu);
+	ok = b->pending < PENDING_MAX;
+	pthread_mutex_unlock(&b->mu);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+/* The request's headers are in: the connection leaves the pending pool. */
+static void headers_in(struct ch_board *b, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&b->mu);
+	if (k->used && !k->headers) {
+		k->headers = true;
+		b->pending--;
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -506,6 +599,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct ch_board *b = cls;
 	enum MHD_Result ret = MHD_NO;
 
+	headers_in(b, c);
 	(void)version;
 	(void)upload;
 	(void)con_cls;
@@ -689,7 +783,8 @@ struct ch_board *ch_board_start(const char *addr, const char *token,
 	pthread_cond_init(&b->cv, NULL);
 	b->first_id = 1;
 	b->token = !is_loopback(&ss) ? ch_xstrdup(token) : NULL;
-	b->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, b,
+	b->d = MHD_start_daemon(flags, 0, on_accept, b, on_request, b,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, b,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,

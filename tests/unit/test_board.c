@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "board.h"
@@ -242,17 +243,71 @@ START_TEST(test_per_address_limit)
 }
 END_TEST
 
+/* Connections whose headers never come are few and short-lived (issue
+ * 30, item 8): 64 at most wait for their headers (the next is refused
+ * at once, whatever its address), and each is cut after 10 s, after
+ * which the board serves again. */
+START_TEST(test_pending_pool_and_deadline)
+{
+	struct ch_error err;
+	struct ch_board *b;
+	char url[128], buf[512], src[32];
+	const char *part = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+	const char *req = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	int port, fds[64], extra, i;
+	ssize_t n, got = 0;
+
+	ch_error_clear(&err);
+	b = ch_board_start("127.0.0.1:0", NULL, url, sizeof url, &err);
+	ck_assert_msg(b != NULL, "%s", err.text);
+	ck_assert_int_eq(sscanf(url, "http://127.0.0.1:%d/", &port), 1);
+	for (i = 0; i < 64; i++) {
+		snprintf(src, sizeof src, "127.0.0.%d", 2 + i / 16);
+		fds[i] = idle_conn(src, port);
+		ck_assert_int_eq(write(fds[i], part, strlen(part)), (ssize_t)strlen(part));
+	}
+	nanosleep(&(struct timespec){0, 300000000L}, NULL);
+	extra = idle_conn("127.0.0.9", port);
+	n = read(extra, buf, sizeof buf);
+	ck_assert_int_le(n, 0); /* refused: the pool is full */
+	close(extra);
+	/* past the deadline every one of them is cut */
+	for (i = 0; i < 64; i++) {
+		n = read(fds[i], buf, sizeof buf); /* blocks until cut */
+		ck_assert_int_le(n, 0);
+		close(fds[i]);
+	}
+	/* served again once their threads have closed them */
+	for (i = 0; i < 50; i++) {
+		extra = idle_conn("127.0.0.9", port);
+		got = 0;
+		if (send(extra, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req))
+			while (got < (ssize_t)sizeof buf - 1 &&
+			       (n = read(extra, buf + got, sizeof buf - 1 - (size_t)got)) > 0)
+				got += n;
+		buf[got > 0 ? got : 0] = '\0';
+		close(extra);
+		if (strstr(buf, "200 OK"))
+			break;
+		nanosleep(&(struct timespec){0, 100000000L}, NULL);
+	}
+	ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+	ch_board_stop(b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("board");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 20);
+	tcase_set_timeout(tc, 40);
 	tcase_add_test(tc, test_loopback);
 	tcase_add_test(tc, test_token);
 	tcase_add_test(tc, test_serve);
 	tcase_add_test(tc, test_per_address_limit);
+	tcase_add_test(tc, test_pending_pool_and_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }
