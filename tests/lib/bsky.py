@@ -15,6 +15,7 @@ then keeps to its own handles and hashtags.
 """
 import json
 import os
+import tempfile
 import pwd
 import shutil
 import signal
@@ -48,10 +49,19 @@ def pg_bindir():
 
 
 class Postgres:
-    """A PostgreSQL cluster in workdir/pg, owned by the postgres user."""
+    """A PostgreSQL cluster in workdir/pg (as root: in a temporary folder the
+    postgres user can reach), owned by the postgres user."""
 
     def __init__(self, workdir):
+        self.logdir = workdir
         self.dir = os.path.join(workdir, "pg")
+        self.tmp = None
+        if os.geteuid() == 0:
+            # run as postgres, which must reach its folder: a clone in
+            # root's home (0700) or under mktemp -d is out of its reach,
+            # so the throw-away cluster lives in the temporary folder
+            self.tmp = tempfile.mkdtemp(prefix="chathost-pg-")
+            self.dir = os.path.join(self.tmp, "pg")
         self.port = free_port()
         self.bindir = pg_bindir()
         self.proc = None
@@ -70,7 +80,7 @@ class Postgres:
         if os.geteuid() == 0:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-            os.chmod(os.path.dirname(self.dir), 0o755)
+            os.chmod(self.tmp, 0o755)
         self._as_pg([os.path.join(self.bindir, "initdb"), "-D", self.dir,
                      "-A", "trust", "-U", "postgres", "--no-sync"], cwd=self.dir)
         args = [os.path.join(self.bindir, "postgres"), "-D", self.dir,
@@ -78,7 +88,7 @@ class Postgres:
                 "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "unix_socket_directories=" + self.dir,
                 "-c", "max_connections=200"]
-        self.log = open(os.path.join(os.path.dirname(self.dir), "postgres.log"), "w")
+        self.log = open(os.path.join(self.logdir, "postgres.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
                                      cwd=self.dir, **self._user())
         deadline = time.time() + 30
@@ -107,6 +117,9 @@ class Postgres:
                 self.proc.wait()
         if getattr(self, "log", None):
             self.log.close()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
 
 
 class BskyNet:
