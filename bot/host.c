@@ -1942,6 +1942,10 @@ static int obey_control(struct chat *c, const struct ch_post *p, double due)
 	return 0;
 }
 
+/* " on Bluesky": the network a chat's summary line is about (two %s);
+ * nothing in a dry run, which has none. */
+#define ON_NET(c) ((c)->x ? " on " : ""), ((c)->x ? (c)->x->ops->title : "")
+
 /*
  * The posts, each at its instant. Wall-clock jumps: every instant here is
  * CLOCK_REALTIME (the plan's times are wall-clock instants, and sleeps are
@@ -1965,8 +1969,8 @@ static int chat_posts(struct chat *c)
 {
 	size_t i;
 
-	ch_log(CH_LOG_INFO, "%s: %zu posts planned from %s%s", c->date,
-	       c->plan.n_posts, c->plan.topic_path,
+	ch_log(CH_LOG_INFO, "%s%s%s: %zu posts planned from %s%s", c->date,
+	       ON_NET(c), c->plan.n_posts, c->plan.topic_path,
 	       c->o->speed > 0 ? " (rehearsal)" : "");
 	for (i = 0; i < c->plan.n_posts; i++) {
 		const struct ch_post *p = &c->plan.posts[i];
@@ -2034,8 +2038,8 @@ static int chat_backfill(struct chat *c)
 		return CH_EXIT_NETWORK;
 	}
 	ch_capture_counts(c->cap, &n);
-	ch_log(CH_LOG_INFO, "%s: captured %ld posts (%ld read)", c->date,
-	       n.logged, n.reads);
+	ch_log(CH_LOG_INFO, "%s%s%s: captured %ld posts (%ld read)", c->date,
+	       ON_NET(c), n.logged, n.reads);
 	/* stopped in the middle: the next run backfills the rest */
 	return stop_flag ? -2 : CH_EXIT_OK;
 }
@@ -2083,7 +2087,8 @@ static int chat_finish(struct chat *c, const char *log_path, bool backfilled)
 	json_object_set_new(c->st.root, "done", json_true());
 	if (save_state(c) < 0)
 		return CH_EXIT_NETWORK;
-	ch_log(CH_LOG_INFO, "%s: chat done; log %s", c->date, log_path);
+	ch_log(CH_LOG_INFO, "%s%s%s: chat done; log %s", c->date, ON_NET(c),
+	       log_path);
 	return rc;
 }
 

@@ -47,6 +47,9 @@ try:
     st, out, err = run_bot(["run", "--once", "--rehearse=60", "--date", date, sched],
                            env=bot_env(creds=False), timeout=120)
     t.eq(st, 0, "the rehearsed chat on Mastodon ends with exit 0")
+    t.ok(all(("%s on Mastodon: %s" % (date, w)) in err
+             for w in ("5 posts planned", "captured", "chat done")),
+         "the summary lines name their network", err[-1200:])
     host = fake.host_statuses()
     texts = [s["text"] for s in host]
     t.eq(len(texts), 5, "5 statuses posted (intro, Q1-Q3, wrap-up)")
