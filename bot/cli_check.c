@@ -217,8 +217,16 @@ static void check_net_creds(struct check *k, const struct ch_schedule_net *n,
 	char id[CH_NET_ID_MAX], user[160];
 
 	ch_error_clear(&err);
-	if (!ops || (!n->credentials && !online))
+	if (!ops)
 		return;
+	if (!n->credentials && !online) {
+		/* what run would stop on: said ahead of the chat */
+		if (!getenv(ops->env_probe))
+			ch_diags_add(&k->w, k->s->path, 0,
+				     "no credentials for %s: name a credentials file in the schedule or set %s in run's environment (run stops without them)",
+				     ops->title, ops->env_names);
+		return;
+	}
 	if (n->credentials && !online && access(n->credentials, F_OK) != 0 &&
 	    errno == ENOENT && !getenv(ops->env_probe)) {
 		ch_diags_add(&k->w, k->s->path, n->line_credentials,
