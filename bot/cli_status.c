@@ -12,6 +12,7 @@
 #include "chtime.h"
 #include "control.h"
 #include "cli.h"
+#include "lock.h"
 #include "log.h"
 #include "notify.h"
 #include "poll.h"
@@ -169,16 +170,49 @@ static json_t *nets_of(const struct ch_schedule *s, bool offline)
 	return a;
 }
 
-/* The last chat before date: its posts made and skipped, its answers. */
+/* One network's state of a chat, added to the counts. */
+struct tally {
+	long made, skipped, failed, logged;
+	bool done, all_done;
+	char *not_hosted; /* owned or NULL */
+};
+
+static void tally_state(const char *path, struct tally *t)
+{
+	json_t *st = json_load_file(path, 0, NULL), *p;
+	const char *key;
+
+	if (!st)
+		return;
+	json_object_foreach(json_object_get(st, "posts"), key, p) {
+		const char *why = ch_json_str(p, "skipped");
+
+		t->made += ch_json_str(p, "id") != NULL;
+		if (!why || ch_json_str(p, "id"))
+			continue;
+		t->skipped++;
+		/* as decided (chathost cancel, pause): not a failure */
+		t->failed += strcmp(why, "cancelled") != 0 &&
+			     strcmp(why, "late (paused)") != 0;
+	}
+	t->logged += (long)ch_json_num(json_object_get(st, "capture"), "logged", 0);
+	t->done = true;
+	t->all_done = t->all_done && json_is_true(json_object_get(st, "done"));
+	if (!t->not_hosted && ch_json_str(st, "not_hosted"))
+		t->not_hosted = ch_xstrdup(ch_json_str(st, "not_hosted"));
+	json_decref(st);
+}
+
+/* The last chat before date: its posts made and skipped, its answers, on
+ * every network of the schedule (each network keeps a state of its own). */
 static json_t *last_chat(const struct ch_schedule *s, const char *before)
 {
 	char *dir = ch_chat_dir(s, false), last[11] = "";
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	json_t *o = NULL, *st, *posts, *p;
-	const char *key;
-	char *path;
-	long made = 0, skipped = 0, failed = 0;
+	struct tally t = {0, 0, 0, 0, false, true, NULL};
+	json_t *o = NULL;
+	size_t i;
 
 	while (d && (e = readdir(d)) != NULL)
 		if (strlen(e->d_name) == 16 && strcmp(e->d_name + 10, ".jsonl") == 0 &&
@@ -188,50 +222,57 @@ static json_t *last_chat(const struct ch_schedule *s, const char *before)
 		closedir(d);
 	if (!last[0])
 		goto cleanup;
-	path = ch_chat_state_path(s, last, false);
-	st = json_load_file(path, 0, NULL);
-	free(path);
-	posts = json_object_get(st, "posts");
-	json_object_foreach(posts, key, p) {
-		const char *why = ch_json_str(p, "skipped");
+	for (i = 0; i < s->n_nets || i == 0; i++) {
+		char *path = ch_chat_net_state_path(s, last, false,
+						    s->n_nets ? s->nets[i].name : NULL);
 
-		made += ch_json_str(p, "id") != NULL;
-		if (!why || ch_json_str(p, "id"))
-			continue;
-		skipped++;
-		/* as decided (chathost cancel, pause): not a failure */
-		failed += strcmp(why, "cancelled") != 0 &&
-			  strcmp(why, "late (paused)") != 0;
+		tally_state(path, &t);
+		free(path);
 	}
 	o = json_object();
 	control_of(s, last, o);
 	json_object_update_new(o, json_pack("{s:s, s:I, s:I, s:b}", "date", last, "posts_made",
-		      (json_int_t)made, "posts_skipped", (json_int_t)skipped,
-		      "done", json_is_true(json_object_get(st, "done"))));
-	json_object_set_new(o, "answers_captured",
-			    json_integer((json_int_t)ch_json_num(
-				    json_object_get(st, "capture"), "logged", 0)));
-	if (ch_json_str(st, "not_hosted"))
-		json_object_set_new(o, "not_hosted", json_string(ch_json_str(st, "not_hosted")));
+		      (json_int_t)t.made, "posts_skipped", (json_int_t)t.skipped,
+		      "done", t.done && t.all_done));
+	json_object_set_new(o, "answers_captured", json_integer((json_int_t)t.logged));
+	if (t.not_hosted)
+		json_object_set_new(o, "not_hosted", json_string(t.not_hosted));
 	json_object_set_new(o, "outcome",
 			    json_string(ch_json_str(o, "control") &&
 						strcmp(ch_json_str(o, "control"), "cancelled") == 0
 					? "cancelled"
-					: ch_json_str(st, "not_hosted") ? "not hosted"
-					: failed ? "posts skipped (exit 3)"
-					: json_is_true(json_object_get(st, "done"))
-						? "ok" : "not finished"));
-	json_decref(st);
+					: t.not_hosted ? "not hosted"
+					: t.failed ? "posts skipped (exit 3)"
+					: t.done && t.all_done ? "ok" : "not finished"));
 cleanup:
+	free(t.not_hosted);
 	free(dir);
 	return o ? o : json_null();
+}
+
+/* Each network's account, as asked (or not: --offline). */
+static void print_nets(json_t *o)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "networks"), i, v) {
+		const struct ch_net_ops *ops = ch_net_find(ch_json_str(v, "net"));
+		const char *title = ops ? ops->title : ch_json_str(v, "net");
+
+		if (!json_object_get(v, "answers"))
+			printf("  %-11s (not asked: --offline)\n", title);
+		else if (json_is_true(json_object_get(v, "answers")))
+			printf("  %-11s @%s answers\n", title, ch_json_str(v, "account"));
+		else
+			printf("  %-11s DOES NOT ANSWER: %s\n", title, ch_json_str(v, "problem"));
+	}
 }
 
 static void print_text(const struct ch_schedule *s, json_t *o)
 {
 	json_t *n = json_object_get(o, "next"), *p = json_object_get(o, "poll");
-	json_t *l = json_object_get(o, "last"), *v;
-	size_t i;
+	json_t *l = json_object_get(o, "last");
 
 	printf("%s %s\n", s->name, s->hashtag ? s->hashtag : "");
 	if (json_is_true(json_object_get(n, "in_progress")))
@@ -266,17 +307,7 @@ static void print_text(const struct ch_schedule *s, json_t *o)
 		       ch_json_str(p, "text"), ch_json_str(p, "post_at"),
 		       json_is_true(json_object_get(p, "decided")) ? "won by " : "not decided",
 		       ch_json_str(p, "winner") ? ch_json_str(p, "winner") : "");
-	json_array_foreach(json_object_get(o, "networks"), i, v) {
-		const struct ch_net_ops *ops = ch_net_find(ch_json_str(v, "net"));
-		const char *title = ops ? ops->title : ch_json_str(v, "net");
-
-		if (!json_object_get(v, "answers"))
-			printf("  %-11s (not asked: --offline)\n", title);
-		else if (json_is_true(json_object_get(v, "answers")))
-			printf("  %-11s @%s answers\n", title, ch_json_str(v, "account"));
-		else
-			printf("  %-11s DOES NOT ANSWER: %s\n", title, ch_json_str(v, "problem"));
-	}
+	print_nets(o);
 	if (json_is_object(l))
 		printf("  last chat   %s: %s; %lld posts made, %lld skipped, %lld answers captured\n",
 		       ch_json_str(l, "date"), ch_json_str(l, "outcome"),
@@ -285,6 +316,50 @@ static void print_text(const struct ch_schedule *s, json_t *o)
 		       (long long)ch_json_num(l, "answers_captured", 0));
 	else
 		printf("  last chat   (none yet)\n");
+}
+
+/* A care watch's schedule: whether its watch runs, its newest care log,
+ * its networks' accounts. */
+static json_t *watch_status(const struct ch_schedule *s, bool offline)
+{
+	char *dir = ch_xasprintf("%s/%s/care", s->logs_dir, s->name);
+	char newest[17] = "";
+	long pid = ch_lock_holder(dir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	json_t *o;
+
+	while (d && (e = readdir(d)) != NULL)
+		if (strlen(e->d_name) == 16 && strcmp(e->d_name + 10, ".jsonl") == 0 &&
+		    strcmp(e->d_name, newest) > 0)
+			snprintf(newest, sizeof newest, "%s", e->d_name);
+	if (d)
+		closedir(d);
+	o = json_pack("{s:s, s:{s:s, s:b, s:o, s:o}, s:o}", "schedule", s->path,
+		      "watch", "care_folder", dir, "running", pid > 0,
+		      "pid", pid > 0 ? json_integer(pid) : json_null(),
+		      "newest_log", newest[0] ? json_string(newest) : json_null(),
+		      "networks", nets_of(s, offline));
+	free(dir);
+	return o;
+}
+
+static void print_watch(const struct ch_schedule *s, json_t *o)
+{
+	json_t *w = json_object_get(o, "watch");
+
+	printf("%s (a care watch)\n", s->name);
+	if (json_is_true(json_object_get(w, "running")))
+		printf("  watch       running (pid %lld)\n",
+		       (long long)json_integer_value(json_object_get(w, "pid")));
+	else
+		printf("  watch       NOT RUNNING: start it with chathost watch %s\n", s->path);
+	if (ch_json_str(w, "newest_log"))
+		printf("  care log    %s/%s\n", ch_json_str(w, "care_folder"),
+		       ch_json_str(w, "newest_log"));
+	else
+		printf("  care log    none yet (in %s)\n", ch_json_str(w, "care_folder"));
+	print_nets(o);
 }
 
 int ch_cmd_status(int argc, char **argv)
@@ -323,9 +398,19 @@ int ch_cmd_status(int argc, char **argv)
 	if (argc - optind != 1)
 		return ch_usage_error(status_usage, "status: give one SCHEDULE file");
 	ch_log_setup(CH_LOG_ERROR, NULL);
-	if (ch_schedule_load(&s, argv[optind], &d) < 0 ||
-	    ch_schedule_need_chat(&s, "status") < 0) {
+	if (ch_schedule_load(&s, argv[optind], &d) < 0) {
 		ch_diags_print(&d, stderr);
+		goto cleanup;
+	}
+	if (!s.chat) {
+		o = watch_status(&s, offline);
+		if (as_json) {
+			json_dumpf(o, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else {
+			print_watch(&s, o);
+		}
+		rc = CH_EXIT_OK;
 		goto cleanup;
 	}
 	o = json_object();
