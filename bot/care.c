@@ -423,10 +423,12 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 
 	if (!m->id || !m->text || m->is_repost || find_case(k, net, m->id))
 		return 0;
-	/* the bot's own posts answer nothing, but in a chat its account is
-	 * the host's, whose replies by hand welcome */
+	/* the bot's own posts open nothing; its replies answer where its
+	 * account is a person's too: the host's in a chat (replies by hand
+	 * welcome), the team's desk in a watch whose staff names it */
 	if (is_me(k, net, m->author_id))
-		return k->c.welcome && m->in_reply_to_id
+		return m->in_reply_to_id &&
+			       (k->c.welcome || ch_watch_is_staff(k->c.w, net, m->username))
 			       ? take_staff(k, net, m, now, err) : 0;
 	if (ch_watch_is_staff(k->c.w, net, m->username))
 		return take_staff(k, net, m, now, err);

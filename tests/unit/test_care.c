@@ -115,6 +115,7 @@ static struct ch_schedule sched;
 static struct ch_care *care;
 static char logdir[300];
 static const char *care_day; /* conf.day of the next care_up */
+static const char *care_staff = "\"@care\""; /* the next care_up's staff */
 
 static void care_up(double now, const char *hours)
 {
@@ -123,10 +124,10 @@ static void care_up(double now, const char *hours)
 	char body[600];
 
 	snprintf(body, sizeof body,
-		 "accounts = [ \"@ICMI\" ]; staff = [ \"@care\" ];\n"
+		 "accounts = [ \"@ICMI\" ]; staff = [ %s ];\n"
 		 "hours = ( %s );\nwarn_after = 3; sla = 5;\n"
 		 "categories = ( { name = \"wifi\"; words = [ \"wifi\" ]; } );",
-		 hours);
+		 care_staff, hours);
 	memset(&sched, 0, sizeof sched);
 	load_watch(&sched, body);
 	snprintf(logdir, sizeof logdir, "%s/care", dir);
@@ -304,6 +305,31 @@ START_TEST(test_log_named_by_chat_day)
 }
 END_TEST
 
+/* In a watch whose staff names the account chathost reads as (the
+ * event's own account: the team's desk), its replies answer a case; its
+ * other posts still open none (issue 35, item 1). */
+START_TEST(test_own_account_as_staff)
+{
+	double t0 = (double)utc("2027-05-03T14:00:00Z"); /* Monday 10:00 EDT */
+	struct ch_msg a[] = {
+		msg("41", "999", "ICMI", "2027-05-03T14:01:00.000Z", "40", "40", "@ana on it"),
+		msg("40", "1", "ana", "2027-05-03T14:00:00.000Z", NULL, NULL, "@ICMI the wifi is down"),
+		msg("42", "999", "ICMI", "2027-05-03T14:00:30.000Z", NULL, NULL, "Welcome all!"),
+	};
+	char ev[1024];
+
+	n_alerts = 0;
+	care_staff = "\"@ICMI\", \"@care\"";
+	care_up(t0, "{ days = \"Mon-Fri\"; from = \"08:00\"; to = \"18:00\"; }");
+	ck_assert_int_eq(take(a, 3, t0 + 70), 2);
+	events(ev, sizeof ev);
+	ck_assert_str_eq(ev, "opened:40 answered:40");
+	ck_assert_uint_eq(ch_care_open_cases(care), 0);
+	care_down();
+	care_staff = "\"@care\"";
+}
+END_TEST
+
 static void setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -328,6 +354,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_handles_and_categories);
 	tcase_add_test(tc, test_cases_alerts_restart);
 	tcase_add_test(tc, test_log_named_by_chat_day);
+	tcase_add_test(tc, test_own_account_as_staff);
 	tcase_add_test(tc, test_outside_hours_clock);
 	suite_add_tcase(s, tc);
 	return s;
