@@ -572,6 +572,9 @@ double ch_care_tick(struct ch_care *k, double now)
 			if (breach || !k->c.welcome) { /* a welcome: the breach only */
 				char *msg = say(k, c, breach, waited);
 
+				/* "CATEGORY\0MESSAGE\0": sent once unlocked */
+				ch_buf_append(&said, c->category ? c->category : "",
+					      strlen(c->category ? c->category : "") + 1);
 				ch_buf_append(&said, msg, strlen(msg) + 1);
 				free(msg);
 			}
@@ -581,8 +584,12 @@ double ch_care_tick(struct ch_care *k, double now)
 	}
 	pthread_mutex_unlock(&k->mu);
 	len = said.len;
-	for (m = said.data; k->c.alert && m && m < said.data + len; m += strlen(m) + 1)
-		k->c.alert(k->c.alert_ctx, m);
+	for (m = said.data; k->c.alert && m && m < said.data + len; ) {
+		const char *cat = m, *msg = m + strlen(m) + 1;
+
+		k->c.alert(k->c.alert_ctx, *cat ? cat : NULL, msg);
+		m = msg + strlen(msg) + 1;
+	}
 	ch_buf_free(&said);
 	return next;
 }

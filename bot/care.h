@@ -64,8 +64,10 @@ struct ch_care_conf {
 	double speed;                /* minutes pass this much faster (1) */
 	double staffed_from;         /* > 0, a rehearsal: staffed from here
 					on, whatever the hours say */
-	/* the alert: a one-line message (the notifiers); may be NULL */
-	void (*alert)(void *ctx, const char *message);
+	/* the alert: a one-line message (the notifiers) about a case of
+	 * category (NULL: uncategorised; its own team may hear of it,
+	 * categories[].notify); may be NULL */
+	void (*alert)(void *ctx, const char *category, const char *message);
 	void *alert_ctx;
 	/* A chat's welcome (run with a watch group): one case per person,
 	 * every post of theirs joins it (category "first-timer"), a reply by

@@ -2154,10 +2154,11 @@ static void board_chat(struct chat *c, const char *log_path)
 }
 
 /* A "not welcomed" alert: the log line, and the notifiers of a real chat. */
-static void welcome_alert(void *ctx, const char *msg)
+static void welcome_alert(void *ctx, const char *category, const char *msg)
 {
 	struct chat *c = ctx;
 
+	(void)category; /* "first-timer": the schedule's notifiers */
 	ch_log(CH_LOG_WARN, "%s", msg);
 	alert(c, msg);
 }

@@ -454,8 +454,14 @@ static bool start_worker(void)
 
 void ch_notify_async(const struct ch_schedule *s, const char *message)
 {
-	bool hook = s->notify_webhook && s->notify_webhook[0];
-	bool cmd = s->notify_command && s->notify_command[0];
+	ch_notify_async_to(s->notify_webhook, s->notify_command, message);
+}
+
+void ch_notify_async_to(const char *webhook, const char *command,
+			const char *message)
+{
+	bool hook = webhook && webhook[0];
+	bool cmd = command && command[0];
 	struct queued *m;
 
 	ch_log(CH_LOG_WARN, "%s", message);
@@ -476,8 +482,8 @@ void ch_notify_async(const struct ch_schedule *s, const char *message)
 	}
 	m = &q.v[(q.head + q.n) % CH_NOTIFY_QUEUE];
 	m->message = ch_xstrdup(message);
-	m->webhook = hook ? ch_xstrdup(s->notify_webhook) : NULL;
-	m->command = cmd ? ch_xstrdup(s->notify_command) : NULL;
+	m->webhook = hook ? ch_xstrdup(webhook) : NULL;
+	m->command = cmd ? ch_xstrdup(command) : NULL;
 	q.n++;
 	pthread_cond_broadcast(&q.cv);
 	pthread_mutex_unlock(&q.mu);

@@ -49,6 +49,10 @@ int ch_notify_send(const struct ch_schedule *s, const char *message,
  * post waits for a notifier that does not answer. message is copied. */
 #define CH_NOTIFY_QUEUE 256
 void ch_notify_async(const struct ch_schedule *s, const char *message);
+/* The same to the webhook and the command given (either may be NULL):
+ * a watch category's own team (categories[].notify). */
+void ch_notify_async_to(const char *webhook, const char *command,
+			const char *message);
 /* Waits up to seconds for the queued messages to be sent (main, before
  * it exits). Returns how many were left unsent (each said in the log). */
 size_t ch_notify_drain(double seconds);

@@ -812,39 +812,51 @@ int ch_schedule_set_url(struct ch_schedule *s, const char *arg,
 	return 0;
 }
 
-static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
-			const config_setting_t *root, struct ch_diags *d)
+void ch_notify_group_load(const struct ch_cfg *c, const config_setting_t *nt,
+			  const char *name, char **webhook, char **command,
+			  struct ch_diags *d)
 {
-	config_setting_t *nt = config_setting_get_member(root, "notify");
 	const char *v = NULL;
+	char what[96], in[96];
 	int line = 0;
 
-	if (!nt)
-		return;
 	if (!config_setting_is_group(nt)) {
-		ch_cfg_type_error(c, nt, "notify",
+		ch_cfg_type_error(c, nt, name,
 				  "a group { webhook = \"...\"; command = "
 				  "\"...\"; }", d);
 		return;
 	}
-	ch_cfg_check_keys(c, nt, notify_keys, "in notify", d);
-	if (get_text(c, nt, "webhook", "notify.webhook", &v, &line, d) == 1) {
+	snprintf(in, sizeof in, "in %s", name);
+	ch_cfg_check_keys(c, nt, notify_keys, in, d);
+	snprintf(what, sizeof what, "%s.webhook", name);
+	if (get_text(c, nt, "webhook", what, &v, &line, d) == 1) {
 		/* named by scheme and host only: its path is often a secret */
 		char *origin = ch_url_origin(v);
 
 		if (!valid_url(v))
 			ch_diags_add(d, c->path, line,
-				     "notify.webhook is not an http:// or https:// URL");
+				     "%s is not an http:// or https:// URL", what);
 		else if (!url_allowed(v))
 			ch_diags_add(d, c->path, line,
-				     "notify.webhook %s/... refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
-				     origin);
+				     "%s %s/... refused: plain http:// is allowed only to a loopback address (127.0.0.1, [::1], localhost); use https://",
+				     what, origin);
 		else
-			s->notify_webhook = ch_xstrdup(v);
+			*webhook = ch_xstrdup(v);
 		free(origin);
 	}
-	if (get_text(c, nt, "command", "notify.command", &v, &line, d) == 1)
-		s->notify_command = ch_xstrdup(v);
+	snprintf(what, sizeof what, "%s.command", name);
+	if (get_text(c, nt, "command", what, &v, &line, d) == 1)
+		*command = ch_xstrdup(v);
+}
+
+static void load_notify(struct ch_schedule *s, const struct ch_cfg *c,
+			const config_setting_t *root, struct ch_diags *d)
+{
+	config_setting_t *nt = config_setting_get_member(root, "notify");
+
+	if (nt)
+		ch_notify_group_load(c, nt, "notify", &s->notify_webhook,
+				     &s->notify_command, d);
 }
 
 static void set_defaults(struct ch_schedule *s, const char *path)

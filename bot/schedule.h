@@ -171,4 +171,12 @@ char *ch_chat_net_state_path(const struct ch_schedule *s, const char *date,
  * time is almost certainly meant. Adds to w. */
 void ch_schedule_warnings(const struct ch_schedule *s, struct ch_diags *w);
 
+/* A notify group { webhook; command; } (the schedule's, or a watch
+ * category's): each checked as the schedule's is, every problem into d
+ * as FILE:LINE naming it by name ("notify", "watch.categories[0].notify");
+ * what is valid into *webhook and *command (new strings). */
+void ch_notify_group_load(const struct ch_cfg *c, const config_setting_t *nt,
+			  const char *name, char **webhook, char **command,
+			  struct ch_diags *d);
+
 #endif

@@ -223,11 +223,24 @@ static void *net_main(void *arg)
 
 /* ---- the run ---- */
 
-static void on_alert(void *ctx, const char *msg)
+/* An alert to its category's own team where it has one (a wifi case
+ * to IT), else to the schedule's notifiers. A worker sends it: the
+ * capture never waits for a notifier. */
+static void on_alert(void *ctx, const char *category, const char *msg)
 {
 	struct ch_watch_run *w = ctx;
+	const struct ch_watch *wt = &w->s.watch;
+	size_t i;
 
-	/* a worker sends it: the capture never waits for a notifier */
+	for (i = 0; category && i < wt->n_categories; i++) {
+		const struct ch_watch_category *k = &wt->categories[i];
+
+		if (strcmp(k->name, category) == 0 &&
+		    (k->notify_webhook || k->notify_command)) {
+			ch_notify_async_to(k->notify_webhook, k->notify_command, msg);
+			return;
+		}
+	}
 	ch_notify_async(&w->s, msg);
 }
 

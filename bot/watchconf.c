@@ -1,6 +1,7 @@
 /* watchconf.c - the schedule's watch group and the questions asked of it
  * (see watchconf.h). */
 #include "watchconf.h"
+#include "schedule.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ static const char *const watch_keys[] = {
 	"sla", "categories", NULL};
 static const char *const hours_keys[] = {"days", "from", "to", NULL};
 static const char *const dates_keys[] = {"from", "to", NULL};
-static const char *const category_keys[] = {"name", "words", NULL};
+static const char *const category_keys[] = {"name", "words", "notify", NULL};
 static const char *const nets[] = {"x", "bluesky", "mastodon", NULL};
 static const char *const day_abbr[7] = {"sun", "mon", "tue", "wed", "thu",
 					"fri", "sat"};
@@ -317,6 +318,14 @@ static void load_categories(struct ch_watch *w, const struct ch_cfg *c,
 		}
 		ch_cfg_check_keys(c, e, category_keys, where, d);
 		k->name = ch_xstrdup(name);
+		if (config_setting_get_member(e, "notify")) {
+			char nname[48];
+
+			snprintf(nname, sizeof nname, "watch.categories[%d].notify", i);
+			ch_notify_group_load(c, config_setting_get_member(e, "notify"),
+					     nname, &k->notify_webhook,
+					     &k->notify_command, d);
+		}
 		k->words = ch_xcalloc((size_t)config_setting_length(ws), sizeof *k->words);
 		for (j = 0; j < config_setting_length(ws); j++) {
 			const char *v = config_setting_get_string(
@@ -397,6 +406,8 @@ void ch_watch_free(struct ch_watch *w)
 			free(w->categories[i].words[j]);
 		free(w->categories[i].words);
 		free(w->categories[i].name);
+		free(w->categories[i].notify_webhook);
+		free(w->categories[i].notify_command);
 	}
 	memset(w, 0, sizeof *w);
 }

@@ -53,6 +53,10 @@ struct ch_watch_category {
 	char *name;    /* owned */
 	char **words;  /* owned, lowercase */
 	size_t n_words;
+	/* owned or NULL: its own team's notifiers (categories[].notify);
+	 * both NULL: its alerts go to the schedule's notify */
+	char *notify_webhook;
+	char *notify_command;
 };
 
 struct ch_watch {

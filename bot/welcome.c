@@ -74,7 +74,8 @@ static void load_past(struct ch_welcome *wl, const struct ch_schedule *s,
 int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 		    const char *date, bool rehearsal, double speed,
 		    double staffed_from,
-		    void (*alert)(void *ctx, const char *message), void *ctx,
+		    void (*alert)(void *ctx, const char *category,
+				  const char *message), void *ctx,
 		    struct ch_error *err)
 {
 	char *chat = ch_chat_dir(s, rehearsal);

@@ -38,7 +38,8 @@ struct ch_welcome {
 int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 		    const char *date, bool rehearsal, double speed,
 		    double staffed_from,
-		    void (*alert)(void *ctx, const char *message), void *ctx,
+		    void (*alert)(void *ctx, const char *category,
+				  const char *message), void *ctx,
 		    struct ch_error *err);
 /* The bot's account on network net (its posts welcome, by hand). */
 void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id);

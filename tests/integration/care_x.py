@@ -24,6 +24,7 @@ t = Tap()
 d = workdir("care_x")
 fake = Fake(d, "--speed", str(SPEED))
 alerts = os.path.join(d, "alerts.txt")
+reg_alerts = os.path.join(d, "registration-alerts.txt")
 
 
 def write_schedule():
@@ -40,8 +41,9 @@ def write_schedule():
                 '  warn_after = 3;\n  sla = 5;\n'
                 '  categories = ( { name = "wifi"; words = [ "wifi", "internet" ]; },\n'
                 '                 { name = "room temperature"; words = [ "hot", "cold" ]; },\n'
-                '                 { name = "registration"; words = [ "badge", "registration" ]; } );\n'
-                '};\n' % (os.path.join(d, "logs"), alerts))
+                '                 { name = "registration"; words = [ "badge", "registration" ];\n'
+                '                   notify = { command = "cat >> %s"; }; } );\n'
+                '};\n' % (os.path.join(d, "logs"), alerts, reg_alerts))
     return path
 
 
@@ -54,8 +56,8 @@ def watch(sched, log):
                      log=log)
 
 
-def alert_lines():
-    return open(alerts).read().splitlines() if os.path.exists(alerts) else []
+def alert_lines(path=alerts):
+    return open(path).read().splitlines() if os.path.exists(path) else []
 
 
 try:
@@ -103,7 +105,12 @@ try:
     t.ok("going on with the rehearsal" in logtext, "the restart goes on with the same "
          "rehearsal", logtext[-1500:])
 
-    lines = alert_lines()
+    main, reg = alert_lines(), alert_lines(reg_alerts)
+    t.ok(reg and all("registration" in x for x in reg) and
+         not any("registration" in x for x in main),
+         "the registration team's alerts go to its own command only, the rest to the "
+         "schedule's", {"main": main, "registration": reg})
+    lines = main + reg
     kinds = {}
     for ln in lines:
         who = ln.split("@", 1)[1].split(" ", 1)[0] if "@" in ln else "?"

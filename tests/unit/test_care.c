@@ -101,13 +101,17 @@ END_TEST
 /* ---- cases ---- */
 
 static char alerts[16][400];
+static char alert_cats[16][40];
 static int n_alerts;
 
-static void on_alert(void *ctx, const char *msg)
+static void on_alert(void *ctx, const char *category, const char *msg)
 {
 	(void)ctx;
-	if (n_alerts < 16)
+	if (n_alerts < 16) {
 		snprintf(alerts[n_alerts], sizeof alerts[0], "%s", msg);
+		snprintf(alert_cats[n_alerts], sizeof alert_cats[0], "%s",
+			 category ? category : "-");
+	}
 	n_alerts++;
 }
 
@@ -229,6 +233,7 @@ START_TEST(test_cases_alerts_restart)
 	ch_care_tick(care, t0 + 30 + 180);
 	ck_assert_int_eq(n_alerts, 1);
 	ck_assert_ptr_nonnull(strstr(alerts[0], "@bo on X has waited 3 min"));
+	ck_assert_str_eq(alert_cats[0], "-"); /* uncategorised: the main team */
 	ck_assert_ptr_nonnull(strstr(alerts[0], "room B is hot"));
 	ch_care_tick(care, t0 + 30 + 200); /* not again */
 	ck_assert_int_eq(n_alerts, 1);
