@@ -362,6 +362,23 @@ static void print_watch(const struct ch_schedule *s, json_t *o)
 	print_nets(o);
 }
 
+/* A chat's schedule: the next chat, its poll, the networks, the last. */
+static json_t *chat_status(const struct ch_schedule *s, time_t now, bool offline)
+{
+	json_t *o = json_object(), *n = next_chat(s, now);
+
+	json_object_set_new(o, "schedule", json_string(s->path));
+	json_object_set_new(o, "next", n);
+	json_object_set_new(o, "poll", ch_json_str(n, "date")
+					       ? poll_of(s, ch_json_str(n, "date"))
+					       : json_null());
+	json_object_set_new(o, "networks", nets_of(s, offline));
+	json_object_set_new(o, "last", last_chat(s, ch_json_str(n, "date")
+							 ? ch_json_str(n, "date")
+							 : "9999"));
+	return o;
+}
+
 int ch_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -375,7 +392,7 @@ int ch_cmd_status(int argc, char **argv)
 	struct ch_diags d = {0};
 	bool as_json = false, offline = false;
 	time_t now = time(NULL);
-	json_t *o = NULL, *n;
+	json_t *o = NULL;
 	int c, rc = CH_EXIT_INPUT;
 
 	optind = 0;
@@ -402,33 +419,14 @@ int ch_cmd_status(int argc, char **argv)
 		ch_diags_print(&d, stderr);
 		goto cleanup;
 	}
-	if (!s.chat) {
-		o = watch_status(&s, offline);
-		if (as_json) {
-			json_dumpf(o, stdout, JSON_INDENT(2));
-			putchar('\n');
-		} else {
-			print_watch(&s, o);
-		}
-		rc = CH_EXIT_OK;
-		goto cleanup;
-	}
-	o = json_object();
-	n = next_chat(&s, now);
-	json_object_set_new(o, "schedule", json_string(s.path));
-	json_object_set_new(o, "next", n);
-	json_object_set_new(o, "poll", ch_json_str(n, "date")
-					       ? poll_of(&s, ch_json_str(n, "date"))
-					       : json_null());
-	json_object_set_new(o, "networks", nets_of(&s, offline));
-	json_object_set_new(o, "last", last_chat(&s, ch_json_str(n, "date")
-							  ? ch_json_str(n, "date")
-							  : "9999"));
+	o = s.chat ? chat_status(&s, now, offline) : watch_status(&s, offline);
 	if (as_json) {
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		putchar('\n');
-	} else {
+	} else if (s.chat) {
 		print_text(&s, o);
+	} else {
+		print_watch(&s, o);
 	}
 	rc = CH_EXIT_OK;
 cleanup:

@@ -6,36 +6,22 @@
 
 #include "common.h"
 
+#include <utf8proc.h>
+
 #define REPL_UTF8 "\xEF\xBF\xBD"
 #define REPL_ESC "\\uFFFD"
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0
+ * (utf8proc: overlong forms and surrogates are invalid too). */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-	size_t need, i;
-	unsigned long cp;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
 
 	if (p[0] < 0x80)
 		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		need = 2, cp = p[0] & 0x1F;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		need = 3, cp = p[0] & 0x0F;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		need = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return need;
+	k = utf8proc_iterate(p, (utf8proc_ssize_t)(n < 4 ? n : 4), &cp);
+	return k > 0 ? (size_t)k : 0;
 }
 
 /* The value of the 4 hex digits at p, or -1. */
