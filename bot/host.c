@@ -1484,14 +1484,9 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 			c->remind_at = remind;
 			return 2;
 		}
-		if (now >= (double)load_at ||
-		    (now >= (double)(start - 3600) && topic_bad(c, start))) {
-			before = done;
-			probe_reads(c, extra, n_extra, &done);
-			if (done != before)
-				save_warned(c, done);
-			return 0;
-		}
+		/* the warnings due now first, even where the wait ends here:
+		 * the last hour's ("1h") was lost when a missing topic ended
+		 * the wait before it was sent */
 		ch_error_clear(&err);
 		before = done;
 		if (ch_notify_check_topic(c->s, c->date, start, (time_t)now,
@@ -1501,6 +1496,14 @@ static int pre_wait(struct chat *c, time_t start, struct run_net *extra,
 			probe_reads(c, extra, n_extra, &done);
 		if (done != before)
 			save_warned(c, done);
+		if (now >= (double)load_at ||
+		    (now >= (double)(start - 3600) && topic_bad(c, start))) {
+			before = done;
+			probe_reads(c, extra, n_extra, &done);
+			if (done != before)
+				save_warned(c, done);
+			return 0;
+		}
 		wake = (double)load_at;
 		if (remind && (double)(remind - REMIND_LEAD) < wake)
 			wake = (double)(remind - REMIND_LEAD);
@@ -1602,6 +1605,24 @@ static void not_hosted(struct chat *c, const char *why)
 	free(msg);
 }
 
+/* While a missing or invalid topic file is read again before the chat:
+ * the early warnings falling due meanwhile (warn_before = ["30m"]) are
+ * sent, each once (the state's "warned" bits, as before the wait ended). */
+static void early_warnings(struct chat *c)
+{
+	unsigned done = load_warned(c), before = done;
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	if (ch_now() >= (double)c->start)
+		return;
+	if (ch_notify_check_topic(c->s, c->date, c->start, (time_t)ch_now(), &done,
+				  &err) < 0)
+		ch_log(CH_LOG_WARN, "notify: %s", err.text);
+	if (done != before)
+		save_warned(c, done);
+}
+
 /* Loads the topic and the plan. For a real chat whose topic file is
  * missing or invalid, reads it again every minute (and at once on SIGHUP)
  * until the first post's late_limit has passed: a file written late is
@@ -1641,6 +1662,7 @@ static int load_plan_waiting(struct chat *c)
 		}
 		if (now >= late)
 			break;
+		early_warnings(c);
 		wake = fmin(now + 60.0, now < (double)c->start ? (double)c->start
 							     : late);
 		ch_log(CH_LOG_INFO, "%s: reading %s again in %.0f s (or on SIGHUP)",

@@ -88,4 +88,33 @@ finally:
     if p and p.poll() is None:
         p.kill()
     fake.stop()
+
+# ---- 3. the last hour's early warning reaches the notifiers ------------------
+# warn_before = ["1h"], the service started 59 minutes before a chat whose
+# topic file is missing: the wait ends at once (the chat's load reads the
+# file every minute), and the 1-hour warning must still be sent, once.
+d = workdir("chatday_topic_1h")
+fake = Fake(d)
+p = None
+try:
+    notes = os.path.join(d, "notes.txt")
+    sched, date, topic = short_chat(d, minute_start(59 * 60 + 30), write_topic=False,
+                                    warn_before='[ "1h" ]',
+                                    notify='{ command = "cat >> %s"; }' % notes)
+    out = os.path.join(d, "bot.log")
+    p = start_bot(["run", "--once", "--date", date, "--api-base", fake.base, sched],
+                  env=bot_env({"CHATHOST_NO_WAITER": "1"}), log=open(out, "w"))
+    t.ok(wait_until(lambda: "again in" in open(out).read(), 30),
+         "1h: the missing file is read again every minute", open(out).read()[-800:])
+    t.ok(wait_until(lambda: os.path.exists(notes) and topic in open(notes).read(), 10),
+         "1h: the one-hour warning reached the notifiers", open(out).read()[-1500:])
+    time.sleep(1)
+    t.eq(len([x for x in open(notes).read().splitlines() if "is missing" in x])
+         if os.path.exists(notes) else 0, 1, "1h: once")
+    p.send_signal(signal.SIGTERM)
+    t.eq(p.wait(10), 0, "1h: SIGTERM: exit 0")
+finally:
+    if p and p.poll() is None:
+        p.kill()
+    fake.stop()
 t.done()
