@@ -1685,6 +1685,29 @@ static int load_plan_waiting(struct chat *c)
 	return rc;
 }
 
+/* A rehearsal's reminders (the plan's first posts) moved to a chat minute
+ * apart before its first post of the chat (or of its poll), never later
+ * than they are. */
+static void compress_reminders(struct chat *c)
+{
+	size_t i, n = 0;
+	bool moved = false;
+
+	while (n < c->plan.n_posts && c->plan.posts[n].kind == CH_POST_REMINDER)
+		n++;
+	for (i = 0; i < n; i++) {
+		time_t at = c->tl.tbase - (time_t)((n - i) * 60);
+
+		if (c->plan.posts[i].at < at) {
+			c->plan.posts[i].at = at;
+			moved = true;
+		}
+	}
+	if (moved)
+		ch_log(CH_LOG_INFO, "%s: the rehearsal plays its %zu reminder%s a chat minute apart before the chat",
+		       c->date, n, n == 1 ? "" : "s");
+}
+
 /* Sets the chat's timeline from its plan: real = rstart + (t - tbase)/speed. */
 static void chat_timeline(struct chat *c)
 {
@@ -1692,7 +1715,11 @@ static void chat_timeline(struct chat *c)
 	c->tl.tbase = c->start;
 	if (c->topic.has_poll && poll_post_at(c, &c->tl.tbase) < 0)
 		c->tl.tbase = c->start;
-	/* a rehearsal plays the reminders too */
+	/* a rehearsal plays the reminders too, a chat minute apart right
+	 * before the chat: a reminder a day ahead would otherwise hold the
+	 * intro back 24 h / speed */
+	if (c->o->speed > 0)
+		compress_reminders(c);
 	if (c->plan.n_posts && c->plan.posts[0].at < c->tl.tbase)
 		c->tl.tbase = c->plan.posts[0].at;
 	c->tl.speed = c->o->speed > 0 ? c->o->speed : 1.0;

@@ -21,7 +21,10 @@ from itest import (sigterm_exits_0, wait_until, SLOW, Fake, Tap, read_log, run_b
 from chatcheck import DATE, state_of  # noqa: E402
 
 t = Tap()
-REMINDERS = ('( { before = 10; text = "Soon: {title}, at {time}"; },\n'
+# a day ahead too: a rehearsal plays it a chat minute before the others
+# (at 200x a day would hold the intro back 7 minutes)
+REMINDERS = ('( { before = 1440; text = "Tomorrow: {title}"; },\n'
+             '  { before = 10; text = "Soon: {title}, at {time}"; },\n'
              '  { before = 3; text = "In 3 minutes, {day}: {title}"; } )')
 
 
@@ -88,19 +91,21 @@ try:
                                 "--api-base", fake.base, sched], timeout=120)
         t.eq(st, 0, "the rehearsal with reminders exits 0")
         texts = created(fake)
-        t.ok(len(texts) == 10 and texts[0].startswith("Soon: ") and
-             "at 13:00 New York time" in texts[0] and
-             texts[1].startswith("In 3 minutes, Tuesday: ") and
-             texts[2].startswith("Welcome"),
-             "the two reminders first, with title, time and day filled in, then the chat",
-             texts[:3])
+        t.ok(len(texts) == 11 and texts[0].startswith("Tomorrow: ") and
+             texts[1].startswith("Soon: ") and
+             "at 13:00 New York time" in texts[1] and
+             texts[2].startswith("In 3 minutes, Tuesday: ") and
+             texts[3].startswith("Welcome"),
+             "the three reminders first, with title, time and day filled in, then the chat",
+             texts[:4])
         t.eq(len(set(texts)), len(texts), "every post once")
         rdir = os.path.join(d, "logs", "testchat", "rehearsal")
         state = state_of(os.path.join(rdir, DATE + ".state.json"))
-        t.ok(all(state["posts"].get(k, {}).get("id") for k in ("remind10", "remind3")),
-             "the state keys them remind10 and remind3")
+        t.ok(all(state["posts"].get(k, {}).get("id") for k in ("remind1440", "remind10",
+                                                                   "remind3")),
+             "the state keys them remind1440, remind10 and remind3")
         log = read_log(os.path.join(rdir, DATE + ".jsonl"))
-        t.eq(sum(1 for e in log if e.get("kind") == "host"), 10,
+        t.eq(sum(1 for e in log if e.get("kind") == "host"), 11,
              "the log holds every host post, reminders included")
     finally:
         fake.stop()
