@@ -68,6 +68,11 @@ static void on_signal(int sig)
 			pthread_kill(net_threads[i], SIGUSR2);
 }
 
+/* A SIGHUP seen where the schedule cannot change under the networks'
+ * threads (the capture after the last post): the service re-reads it
+ * once the chat is over, before it decides what comes next. */
+static volatile sig_atomic_t reload_deferred;
+
 /* reload_flag is seen: the reload is applied (or not wanted). */
 static void reload_done(void)
 {
@@ -1170,25 +1175,32 @@ build:
 
 /* SIGHUP while waiting for a chat: re-read the schedule only (the topic
  * is read when the chat comes). */
-static void reload_schedule(struct chat *c)
+/* Re-reads the schedule at path into *s; an invalid edit keeps *s. */
+static void reload_into(struct ch_schedule *s, const char *path)
 {
 	struct ch_schedule ns = {0};
 	struct ch_diags d = {0};
 	size_t i;
 
 	reload_done();
-	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", c->o->schedule_path);
-	if (ch_schedule_load(&ns, c->o->schedule_path, &d) < 0) {
+	reload_deferred = 0;
+	ch_log(CH_LOG_INFO, "SIGHUP: re-reading %s", path);
+	if (ch_schedule_load(&ns, path, &d) < 0) {
 		for (i = 0; i < d.n; i++)
 			ch_log(CH_LOG_ERROR, "%s:%d: %s", d.items[i].source,
 			       d.items[i].line, d.items[i].text);
 		ch_log(CH_LOG_WARN, "the edit is invalid; keeping the old schedule");
 		ch_schedule_free(&ns);
 	} else {
-		ch_schedule_free(c->s);
-		*c->s = ns;
+		ch_schedule_free(s);
+		*s = ns;
 	}
 	ch_diags_free(&d);
+}
+
+static void reload_schedule(struct chat *c)
+{
+	reload_into(c->s, c->o->schedule_path);
 }
 
 /* The poll's post_at of the date's topic file, if it has a valid one. */
@@ -2267,13 +2279,16 @@ static int chat_net_run(struct chat *c, double window_end,
 		r = chat_posts(c);
 		if (r == -2 || r != CH_EXIT_OK)
 			return r == -2 ? CH_EXIT_OK : r;
-		/* capture until the window closes */
+		/* capture until the window closes; a SIGHUP meanwhile is
+		 * applied once the chat is over (the posts are made) */
 		while (c->cap) {
 			if (wait_for(c, window_end, NULL))
 				return CH_EXIT_OK;
 			if (!reload_flag)
 				break;
 			reload_done();
+			reload_deferred = 1;
+			ch_log(CH_LOG_INFO, "SIGHUP: the schedule is re-read when this chat's capture ends");
 		}
 	}
 	r = chat_backfill(c);
@@ -3074,7 +3089,8 @@ int ch_host_main(const struct ch_host_opts *o)
 				break;
 			next = start + 86400;
 		}
-		reload_done();
+		if (reload_flag || reload_deferred)
+			reload_into(&r.s, o->schedule_path);
 	}
 	if (stop_flag) {
 		ch_log(CH_LOG_INFO, "stopped by a signal");
