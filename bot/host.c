@@ -2769,6 +2769,39 @@ cleanup:
 
 /* The next chat's date and start after not_before (0: now), or --date's.
  * Returns 0 or an exit status. */
+static bool chat_done(const struct run *r, const char *date);
+
+/* A chat whose last post's time has passed but whose window has not (its
+ * wrap-up within late_limit, its capture within capture_after), begun by
+ * an earlier run and not done: a restart finishes it first. A stop just
+ * before the wrap-up and a start just after it lost the wrap-up, the
+ * capture's end and the backfill, the run turning to next week's chat.
+ * Replaces date and start with it. */
+static void resume_ended_chat(const struct run *r, time_t now, char *date,
+			      time_t *start)
+{
+	int tail = r->s.capture_after > r->s.late_limit ? r->s.capture_after
+							 : r->s.late_limit;
+	char pdate[11];
+	time_t pstart;
+	char *path;
+	bool begun;
+
+	if (ch_schedule_next(&r->s, now - (time_t)tail * 60, pdate, &pstart) < 0 ||
+	    pstart == *start || pstart + (time_t)r->s.duration * 60 > now ||
+	    now >= pstart + (time_t)(r->s.duration + tail) * 60)
+		return;
+	path = ch_chat_state_path(&r->s, pdate, false);
+	begun = access(path, F_OK) == 0;
+	free(path);
+	if (!begun || chat_done(r, pdate))
+		return;
+	ch_log(CH_LOG_INFO, "%s: its last post's time has passed, its window has not: finishing it first",
+	       pdate);
+	memcpy(date, pdate, sizeof pdate);
+	*start = pstart;
+}
+
 static int next_chat(struct run *r, time_t not_before, char *date,
 		     time_t *start)
 {
@@ -2797,6 +2830,8 @@ static int next_chat(struct run *r, time_t not_before, char *date,
 		ch_log(CH_LOG_ERROR, "cannot compute the next chat");
 		return CH_EXIT_INPUT;
 	}
+	if (not_before <= (time_t)floor(ch_now()))
+		resume_ended_chat(r, from, date, start);
 	return CH_EXIT_OK;
 }
 
