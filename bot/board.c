@@ -392,6 +392,18 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+/* Whether a proxy in front says the visitor came over TLS
+ * (X-Forwarded-Proto: https, or Forwarded: ...proto=https). */
+static bool behind_tls(struct MHD_Connection *c)
+{
+	const char *xf = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     "X-Forwarded-Proto");
+	const char *fw = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Forwarded");
+
+	return (xf && strncasecmp(xf, "https", 5) == 0) ||
+	       (fw && (strstr(fw, "proto=https") || strstr(fw, "proto=\"https\"")));
+}
+
 /* Whether the request may see the board; may answer it itself (the
  * token's link: the cookie and a redirect). Returns 1 allowed, 0
  * answered or refused (*ret set). */
@@ -413,8 +425,9 @@ static int allowed(struct ch_board *b, struct MHD_Connection *c,
 	q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (q && strcmp(url, "/") == 0 && same_secret(q, b->token)) {
 		r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		cookie = ch_xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict",
-				      COOKIE, b->token);
+		/* behind a proxy that ends TLS, the cookie goes over TLS only */
+		cookie = ch_xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+				      COOKIE, b->token, behind_tls(c) ? "; Secure" : "");
 		MHD_add_response_header(r, "Set-Cookie", cookie);
 		MHD_add_response_header(r, "Location", "/");
 		MHD_add_response_header(r, "Cache-Control", "no-store");

@@ -296,6 +296,35 @@ START_TEST(test_pending_pool_and_deadline)
 }
 END_TEST
 
+/* The token's link sets the cookie HttpOnly and SameSite=Strict, and
+ * Secure where a proxy in front ended TLS (issue 30, item 12). */
+START_TEST(test_cookie_secure_behind_tls)
+{
+	struct ch_error err;
+	struct ch_board *b;
+	char url[128], buf[2048], target[96];
+	int port;
+
+	ch_error_clear(&err);
+	b = ch_board_start("0.0.0.0:0", "a-long-enough-token-1234", url, sizeof url, &err);
+	ck_assert_msg(b != NULL, "%s", err.text);
+	ck_assert_int_eq(sscanf(url, "http://0.0.0.0:%d/", &port), 1);
+	snprintf(target, sizeof target, "/?token=a-long-enough-token-1234");
+	get(port, target, "", buf, sizeof buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(buf, "303"));
+	ck_assert_ptr_nonnull(strstr(buf, "HttpOnly; SameSite=Strict\r\n"));
+	ck_assert_ptr_null(strstr(buf, "Secure"));
+	get(port, target, "X-Forwarded-Proto: https\r\n", buf, sizeof buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(buf, "HttpOnly; SameSite=Strict; Secure"));
+	get(port, target, "Forwarded: for=192.0.2.1;proto=https\r\n", buf, sizeof buf,
+	    "\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(buf, "; Secure"));
+	get(port, "/", "", buf, sizeof buf, "\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(buf, "401"));
+	ch_board_stop(b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("board");
@@ -306,6 +335,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_loopback);
 	tcase_add_test(tc, test_token);
 	tcase_add_test(tc, test_serve);
+	tcase_add_test(tc, test_cookie_secure_behind_tls);
 	tcase_add_test(tc, test_per_address_limit);
 	tcase_add_test(tc, test_pending_pool_and_deadline);
 	suite_add_tcase(s, tc);
