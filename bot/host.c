@@ -2308,6 +2308,11 @@ struct net_chat {
 	int rc;
 	double window_end;
 	const char *log_path;   /* borrowed */
+	/* the network's account, when it did not answer before the chat:
+	 * its thread asks again (into these buffers, the run's) */
+	bool need_me;
+	char *me_id, *me_user;  /* borrowed: the run's buffers */
+	size_t me_id_size, me_user_size;
 };
 
 /* Opens e's state beside the first network's chat pc. Returns 0, 1 (the
@@ -2421,6 +2426,45 @@ static void net_chat_free(struct net_chat *e)
 	e->open = false;
 }
 
+static int whoami_sleep(double t);
+
+/* A further network that did not answer before the chat (down, a
+ * login refused for a moment): asked again, quietly, until the last post
+ * of the plan is past its late_limit; what is still within late_limit
+ * when it answers is posted. Returns whether it answered. */
+static bool net_reach(struct net_chat *e)
+{
+	struct chat *c = &e->c;
+	double last = c->plan.n_posts ? real_at(c, c->plan.posts[c->plan.n_posts - 1].at)
+				      : e->window_end;
+	double until = last + (double)c->s->late_limit * 60.0 / c->tl.speed;
+	double step = fmin(30.0, 60.0 / c->tl.speed);
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	while (!stop_flag && ch_now() < until) {
+		ch_error_clear(&err);
+		if (ch_net_whoami(c->x, fmin(until, ch_now() + 10), whoami_sleep,
+				  e->me_id, e->me_id_size, e->me_user,
+				  e->me_user_size, &err) == 0) {
+			ch_log(CH_LOG_INFO, "%s: %s answers now: posting as @%s",
+			       c->date, c->x->ops->title, e->me_user);
+			c->me_id = e->me_id;
+			c->me_username = e->me_user;
+			if (c->wel)
+				ch_welcome_me(c->wel, c->x->ops->name, e->me_id);
+			return true;
+		}
+		if (c->x->last == CH_NETFAIL_EXHAUSTED)
+			break;
+		nap_until(fmin(until, ch_now() + step));
+	}
+	if (!stop_flag)
+		ch_log(CH_LOG_ERROR, "%s: not hosted on %s: it did not answer before the last post's late_limit (%s)",
+		       c->date, c->x->ops->title, err.text[0] ? err.text : "no answer");
+	return false;
+}
+
 static void *net_chat_main(void *arg)
 {
 	struct net_chat *e = arg;
@@ -2433,6 +2477,10 @@ static void *net_chat_main(void *arg)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	reload_seen = reload_gen;
+	if (e->need_me && !net_reach(e)) {
+		e->rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;
+		return NULL;
+	}
 	e->rc = chat_net_run(&e->c, e->window_end, e->log_path);
 	return NULL;
 }
@@ -2528,10 +2576,11 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 	for (i = 0; i < n_extra; i++) {
 		struct net_chat *e = &nets[n_nets];
 
-		if (!extra[i].open || !extra[i].have_me)
+		if (!extra[i].open || (!extra[i].have_me && c->o->dry_run))
 			continue;
-		r = net_chat_open(e, c, &extra[i].net, extra[i].me_id,
-				  extra[i].me_user);
+		r = net_chat_open(e, c, &extra[i].net,
+				  extra[i].have_me ? extra[i].me_id : NULL,
+				  extra[i].have_me ? extra[i].me_user : NULL);
 		if (r < 0) {
 			ch_log(CH_LOG_ERROR, "%s: not hosted on %s", c->date,
 			       extra[i].net.ops->title);
@@ -2544,7 +2593,12 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 		e->window_end = window_end;
 		e->log_path = log_path;
 		e->c.wel = c->wel;
-		if (c->wel)
+		e->need_me = !extra[i].have_me;
+		e->me_id = extra[i].me_id;
+		e->me_id_size = sizeof extra[i].me_id;
+		e->me_user = extra[i].me_user;
+		e->me_user_size = sizeof extra[i].me_user;
+		if (c->wel && extra[i].have_me)
 			ch_welcome_me(c->wel, extra[i].net.ops->name, extra[i].me_id);
 		n_nets++;
 	}
@@ -2885,7 +2939,7 @@ static void extra_me(struct run *r, const char *date)
 			       e->net.ops->title, e->me_user);
 			continue;
 		}
-		msg = ch_xasprintf("the %s chat on %s is not hosted on %s: %s",
+		msg = ch_xasprintf("the %s chat on %s: %s does not answer (%s); asked again until its last post's late_limit",
 				   r->s.hashtag, date, e->net.ops->title,
 				   err.text);
 		tell_run(r, msg);
