@@ -2357,7 +2357,8 @@ static int net_chat_state(struct net_chat *e, struct chat *pc)
 	json_object_set_new(c->st.root, "timezone", json_string(c->s->timezone));
 	json_object_del(c->st.root, "not_hosted");
 	cost_start(c);
-	rc = save_state(c) < 0 && !c->o->backfill ? -1 : 0;
+	/* a network not answering yet writes nothing until it does */
+	rc = !c->me_id ? 0 : save_state(c) < 0 && !c->o->backfill ? -1 : 0;
 cleanup:
 	free(path);
 	return rc;
@@ -2453,7 +2454,7 @@ static bool net_reach(struct net_chat *e)
 			c->me_username = e->me_user;
 			if (c->wel)
 				ch_welcome_me(c->wel, c->x->ops->name, e->me_id);
-			return true;
+			return save_state(c) == 0 || c->o->backfill;
 		}
 		if (c->x->last == CH_NETFAIL_EXHAUSTED)
 			break;

@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import WEEKDAYS, Fake, Tap, bot_env, start_bot, workdir  # noqa: E402
+from itest import SLOW, WEEKDAYS, Fake, Tap, bot_env, start_bot, workdir  # noqa: E402
 from chatcheck import post_records  # noqa: E402
 from chatday import minute_start, short_chat, wait_until  # noqa: E402
 
@@ -50,7 +50,7 @@ try:
     t.ok("re-read when this chat's capture ends" in log,
          "the SIGHUP during the capture is said, not dropped", log[-1500:])
     p.send_signal(signal.SIGTERM)
-    t.eq(p.wait(15), 0, "SIGTERM: exit 0")
+    t.eq(p.wait(60 if SLOW else 15), 0, "SIGTERM: exit 0")
     p = None
 finally:
     if p and p.poll() is None:
