@@ -55,6 +55,9 @@ static _Thread_local sig_atomic_t reload_seen;
 static pthread_t net_threads[CH_MAX_NETS];
 static volatile sig_atomic_t n_net_threads;
 
+/* The thread that installed the handlers (the run's main thread). */
+static pthread_t main_thread;
+
 static void on_signal(int sig)
 {
 	sig_atomic_t i;
@@ -63,9 +66,15 @@ static void on_signal(int sig)
 		reload_gen++;
 	else if (sig != SIGUSR2)
 		stop_flag = 1;
-	if (sig != SIGUSR2)
+	if (sig != SIGUSR2) {
 		for (i = 0; i < n_net_threads; i++)
 			pthread_kill(net_threads[i], SIGUSR2);
+		/* taken by another thread (the kernel may pick any that does
+		 * not block it; valgrind did): the main thread's sleep is cut
+		 * short too, or a SIGTERM waits out a 5-minute nap */
+		if (!pthread_equal(pthread_self(), main_thread))
+			pthread_kill(main_thread, SIGUSR2);
+	}
 }
 
 /* A SIGHUP seen where the schedule cannot change under the networks'
@@ -84,6 +93,7 @@ static void install_signals(void)
 	struct sigaction sa;
 	sigset_t set;
 
+	main_thread = pthread_self();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
