@@ -4,7 +4,7 @@ At run time the suite reads tests/facts/mastodon-4.6.4-recorded.facts.json:
 per interaction the method, path, status, the Link, X-RateLimit-* and
 Content-Type headers, and the body's shape (texts, names and ids replaced).
 scripts/shared-facts writes that file from the VCR cassettes of
-Mastodon.py's test suite (../shared/peers/mastodon-py/*.yaml), read here by
+Mastodon.py's test suite (the project's shared/peers/mastodon-py/*.yaml), read by
 load() with the standard library only: the cassettes are YAML of one fixed
 shape, and load() reads that shape (plain and single-quoted scalars, folded
 over lines), not YAML in general.

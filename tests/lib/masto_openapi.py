@@ -1,7 +1,8 @@
 """masto_openapi.py - checks the requests a test recorded at the fake
 Mastodon server against Mastodon's OpenAPI description
 (its facts in tests/facts/mastodon-openapi-4.7.0.facts.json, written by
-scripts/shared-facts from ../shared/specs/mastodon-openapi-4.7.0.json): the path and method exist,
+scripts/shared-facts from the project's shared/specs/mastodon-openapi-4.7.0.json):
+the path and method exist,
 each query parameter is one the operation declares (with a value of its
 type), each form field of a status is a property of the status schemas
 (poll[options][] is poll.options, an array of strings), enums hold."""
