@@ -1810,6 +1810,7 @@ static int open_rehearsal(struct chat *c, const char *state_path,
 static int chat_open(struct chat *c, char **state_path, char **log_path)
 {
 	struct ch_error err;
+	const char *shared;
 
 	ch_error_clear(&err);
 	c->dir = ch_chat_dir(c->s, c->o->speed > 0);
@@ -1827,9 +1828,11 @@ static int chat_open(struct chat *c, char **state_path, char **log_path)
 		       c->dir, strerror(errno));
 		return CH_EXIT_INPUT;
 	}
-	if (ch_dir_is_shared(c->dir) || ch_dir_is_shared(c->s->logs_dir))
+	shared = ch_dir_is_shared(c->dir) ? c->dir
+		 : ch_dir_is_shared(c->s->logs_dir) ? c->s->logs_dir : NULL;
+	if (shared)
 		ch_log(CH_LOG_WARN, "%s: writable by other users: one of them could plant a link where chathost writes (chmod go-w it)",
-		       ch_dir_is_shared(c->dir) ? c->dir : c->s->logs_dir);
+		       shared);
 	if (ch_state_open(&c->st, *state_path, &err) < 0) {
 		ch_log(CH_LOG_ERROR, "%s: %s", err.source, err.text);
 		return CH_EXIT_INPUT;
@@ -2368,7 +2371,9 @@ static int net_chat_state(struct net_chat *e, struct chat *pc)
 	json_object_del(c->st.root, "not_hosted");
 	cost_start(c);
 	/* a network not answering yet writes nothing until it does */
-	rc = !c->me_id ? 0 : save_state(c) < 0 && !c->o->backfill ? -1 : 0;
+	rc = 0;
+	if (c->me_id && save_state(c) < 0 && !c->o->backfill)
+		rc = -1;
 cleanup:
 	free(path);
 	return rc;
