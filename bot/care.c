@@ -32,8 +32,10 @@ struct ch_case {
 /* The cases (care.h). */
 struct ch_care {
 	struct ch_care_conf c;       /* a copy; speed > 0 */
-	/* the bot's own account per network ("x", its id) */
-	struct { char net[16]; char id[CH_NET_ID_MAX]; } me[CH_CARE_NETS];
+	/* the bot's own account per network ("x", its id, the domain of
+	 * its bare handles: struct ch_net's home) */
+	struct { char net[16]; char id[CH_NET_ID_MAX]; char home[128]; }
+		me[CH_CARE_NETS];
 	size_t n_me;
 	pthread_mutex_t mu;
 	struct ch_case *cases;       /* owned */
@@ -276,6 +278,17 @@ static struct ch_case *find_case(struct ch_care *k, const char *net,
 	return NULL;
 }
 
+/* The domain of network net's bare handles ("" if none or unknown). */
+static const char *home_of(const struct ch_care *k, const char *net)
+{
+	size_t i;
+
+	for (i = 0; i < k->n_me; i++)
+		if (strcmp(k->me[i].net, net) == 0)
+			return k->me[i].home;
+	return "";
+}
+
 static bool is_me(const struct ch_care *k, const char *net, const char *author)
 {
 	size_t i;
@@ -428,9 +441,9 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 	 * welcome), the team's desk in a watch whose staff names it */
 	if (is_me(k, net, m->author_id))
 		return m->in_reply_to_id &&
-			       (k->c.welcome || ch_watch_is_staff(k->c.w, net, m->username))
+			       (k->c.welcome || ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))
 			       ? take_staff(k, net, m, now, err) : 0;
-	if (ch_watch_is_staff(k->c.w, net, m->username))
+	if (ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))
 		return take_staff(k, net, m, now, err);
 	for (i = 0; i < k->n; i++) {
 		struct ch_case *c = &k->cases[i];
@@ -739,12 +752,15 @@ struct ch_care *ch_care_open(const struct ch_care_conf *conf, double now,
 	return k;
 }
 
-void ch_care_add_me(struct ch_care *k, const char *net, const char *id)
+void ch_care_add_me(struct ch_care *k, const char *net, const char *id,
+		    const char *home)
 {
 	pthread_mutex_lock(&k->mu);
 	if (id && k->n_me < CH_CARE_NETS) {
 		snprintf(k->me[k->n_me].net, sizeof k->me[0].net, "%s", net);
 		snprintf(k->me[k->n_me].id, sizeof k->me[0].id, "%s", id);
+		snprintf(k->me[k->n_me].home, sizeof k->me[0].home, "%s",
+			 home ? home : "");
 		k->n_me++;
 	}
 	pthread_mutex_unlock(&k->mu);

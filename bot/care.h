@@ -89,7 +89,8 @@ struct ch_care *ch_care_open(const struct ch_care_conf *conf, double now,
 void ch_care_close(struct ch_care *k);
 /* The bot's own account on network net ("x", its id): its posts change
  * nothing. At most CH_CARE_NETS; safe beside take and tick. */
-void ch_care_add_me(struct ch_care *k, const char *net, const char *id);
+void ch_care_add_me(struct ch_care *k, const char *net, const char *id,
+		    const char *home);
 
 /* The posts of a page read on network net (its name). Returns how many
  * events were logged, or -1 (err) if one could not be written (the

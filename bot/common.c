@@ -629,3 +629,31 @@ char *ch_url_origin(const char *url)
 	return ch_xasprintf("%.*s://%.*s", (int)(strstr(url, "://") - url),
 			    url, (int)n, p);
 }
+
+/* Splits handle h (no leading '@') into its user part's length and its
+ * domain (home when it has none). */
+static const char *handle_split(const char *h, size_t *user_n,
+				const char *home)
+{
+	const char *at = strchr(h, '@');
+
+	*user_n = at ? (size_t)(at - h) : strlen(h);
+	return at ? at + 1 : (home ? home : "");
+}
+
+bool ch_handle_same(const char *a, const char *b, const char *home)
+{
+	size_t an, bn;
+	const char *ad, *bd;
+
+	if (!a || !b)
+		return false;
+	a += *a == '@';
+	b += *b == '@';
+	if (!home || !*home)
+		return strcasecmp(a, b) == 0;
+	ad = handle_split(a, &an, home);
+	bd = handle_split(b, &bn, home);
+	return an == bn && strncasecmp(a, b, an) == 0 &&
+	       strcasecmp(ad, bd) == 0;
+}

@@ -139,6 +139,15 @@ bool ch_url_is_web(const char *url, size_t n);
  * Caller frees. */
 char *ch_url_origin(const char *url);
 
+/* Whether handles a and b name the same account: a leading '@' aside,
+ * ASCII case aside, and where a network's handles may carry a domain
+ * (Mastodon's "care@events.example"), a handle without one belongs to
+ * home (the instance the account is read on; NULL or "": handles carry
+ * no domain, compared whole). "care", "@care@events.example" and
+ * "CARE@events.example" are one account at home "events.example";
+ * "care@elsewhere.example" is another. */
+bool ch_handle_same(const char *a, const char *b, const char *home);
+
 /* s for a terminal or a one-line log: C0 and C1 control characters (ESC
  * sequences, carriage returns, U+0080..U+009F) and DEL removed, a newline
  * and a tab kept when keep_newlines, else each turned into a space;

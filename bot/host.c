@@ -2253,7 +2253,7 @@ static void welcome_open(struct chat *c)
 	}
 	c->wel = &c->wel_store;
 	if (c->x && c->me_id)
-		ch_welcome_me(c->wel, c->x->ops->name, c->me_id);
+		ch_welcome_me(c->wel, c->x->ops->name, c->me_id, c->x->home);
 }
 
 /* Whether any post of the plan was made on this network. */
@@ -2468,7 +2468,7 @@ static bool net_reach(struct net_chat *e)
 			c->me_id = e->me_id;
 			c->me_username = e->me_user;
 			if (c->wel)
-				ch_welcome_me(c->wel, c->x->ops->name, e->me_id);
+				ch_welcome_me(c->wel, c->x->ops->name, e->me_id, c->x->home);
 			return save_state(c) == 0 || c->o->backfill;
 		}
 		if (c->x->last == CH_NETFAIL_EXHAUSTED)
@@ -2615,7 +2615,8 @@ static int host_chat(struct chat *c, struct run_net *extra, size_t n_extra)
 		e->me_user = extra[i].me_user;
 		e->me_user_size = sizeof extra[i].me_user;
 		if (c->wel && extra[i].have_me)
-			ch_welcome_me(c->wel, extra[i].net.ops->name, extra[i].me_id);
+			ch_welcome_me(c->wel, extra[i].net.ops->name, extra[i].me_id,
+				      extra[i].net.home);
 		n_nets++;
 	}
 	start_nets(nets, n_nets);

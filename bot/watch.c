@@ -398,7 +398,8 @@ static int start(struct ch_watch_run *w)
 	}
 	for (i = 0; i < w->n_nets; i++)
 		if (w->nets[i].me_id[0])
-			ch_care_add_me(w->care, w->nets[i].name, w->nets[i].me_id);
+			ch_care_add_me(w->care, w->nets[i].name, w->nets[i].me_id,
+				       w->nets[i].net.home);
 	/* the threads take no signal: the main thread sees them */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

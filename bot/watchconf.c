@@ -551,18 +551,16 @@ size_t ch_watch_handles(const struct ch_watch_handle *h, size_t n,
 }
 
 bool ch_watch_is_staff(const struct ch_watch *w, const char *net,
-		       const char *username)
+		       const char *username, const char *home)
 {
 	const char *names[CH_WATCH_MAX];
 	size_t n, i;
 
 	if (!username)
 		return false;
-	if (*username == '@')
-		username++;
 	n = ch_watch_handles(w->staff, w->n_staff, net, names, CH_WATCH_MAX);
 	for (i = 0; i < n; i++)
-		if (strcasecmp(names[i], username) == 0)
+		if (ch_handle_same(names[i], username, home))
 			return true;
 	return false;
 }

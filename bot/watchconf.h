@@ -94,9 +94,10 @@ time_t ch_watch_prev_end(const struct ch_watch *w, const char *tz, time_t t);
 bool ch_watch_staffed(const struct ch_watch *w, const char *tz, time_t t);
 
 /* Whether username (a handle as the network gives it, '@' or not) is
- * staff on network net. */
+ * staff on network net, whose bare handles belong to home (struct ch_net's
+ * home; NULL: none): common.h, ch_handle_same. */
 bool ch_watch_is_staff(const struct ch_watch *w, const char *net,
-		       const char *username);
+		       const char *username, const char *home);
 /* The handles of list h (accounts or staff) that apply to network net,
  * into out (borrowed; at most max). Returns how many. */
 size_t ch_watch_handles(const struct ch_watch_handle *h, size_t n,

@@ -106,10 +106,11 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 	return 0;
 }
 
-void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id)
+void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id,
+		   const char *home)
 {
 	if (wl->care)
-		ch_care_add_me(wl->care, net, id);
+		ch_care_add_me(wl->care, net, id, home);
 }
 
 static bool is_past(const struct ch_welcome *wl, const char *net,

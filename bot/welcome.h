@@ -42,7 +42,8 @@ int ch_welcome_open(struct ch_welcome *wl, const struct ch_schedule *s,
 				  const char *message), void *ctx,
 		    struct ch_error *err);
 /* The bot's account on network net (its posts welcome, by hand). */
-void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id);
+void ch_welcome_me(struct ch_welcome *wl, const char *net, const char *id,
+		   const char *home);
 /* The capture's seen hook: ctx is the struct ch_welcome. */
 void ch_welcome_seen(void *ctx, const char *net, const struct ch_msg *m);
 /* Sends what is due at now; returns when the next is (HUGE_VAL: none). */

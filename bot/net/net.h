@@ -263,6 +263,10 @@ struct ch_net {
 	struct timespec last_sent; /* wall clock the last request went out */
 	long last_connects;        /* connections the last request opened */
 	struct ch_net_usage usage; /* billed networks (ops->billed) */
+	char home[128];            /* the domain a handle written without one
+				      belongs to (Mastodon: the instance's,
+				      learnt by whoami); "" where handles
+				      carry none (common.h: ch_handle_same) */
 };
 
 /* The networks chathost knows, by name ("x", "bluesky"); NULL if none. */

@@ -40,6 +40,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOST_TOKEN = "host-token"
+DOMAIN = "127.0.0.1"  # the instance's domain: a local acct has none
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux
 
 
@@ -388,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
         m = re.match(r"^/api/v1/(.*)$", path)
         rest = m.group(1) if m else ""
         if method == "GET" and path in ("/api/v1/instance", "/api/v2/instance"):
-            self.send_json(200, {"domain": "127.0.0.1", "title": "fakemasto",
+            self.send_json(200, {"domain": DOMAIN, "title": "fakemasto",
                                  "version": "4.6.4", "configuration": {"statuses": {
                                      "max_characters": s.max_chars,
                                      "max_media_attachments": 4,
@@ -415,8 +416,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.page(sts, q, path, hdr)
         if method == "GET" and rest == "accounts/lookup":
             acct = (q.get("acct") or [""])[0].lstrip("@")
+            if acct.lower().endswith("@" + DOMAIN):   # local, in its full form
+                acct = acct[:-len(DOMAIN) - 1]
             with s.lock:
-                a = s.accounts.get(acct)
+                # an account kept in its full local form (as snac gives it)
+                a = s.accounts.get(acct) or s.accounts.get(acct + "@" + DOMAIN)
             if not a:
                 self.error(404, "Record not found", hdr)
                 return 404

@@ -88,12 +88,32 @@ START_TEST(test_handles_and_categories)
 	ck_assert_uint_eq(ch_watch_handles(s.watch.accounts, s.watch.n_accounts, "bluesky", v, 8), 1);
 	ck_assert_str_eq(v[0], "icmi.bsky.social");
 	ck_assert_uint_eq(ch_watch_handles(s.watch.accounts, s.watch.n_accounts, "mastodon", v, 8), 0);
-	ck_assert(ch_watch_is_staff(&s.watch, "x", "icmi_CARE"));
-	ck_assert(ch_watch_is_staff(&s.watch, "bluesky", "@ana"));
-	ck_assert(!ch_watch_is_staff(&s.watch, "x", "anna"));
+	ck_assert(ch_watch_is_staff(&s.watch, "x", "icmi_CARE", NULL));
+	ck_assert(ch_watch_is_staff(&s.watch, "bluesky", "@ana", NULL));
+	ck_assert(!ch_watch_is_staff(&s.watch, "x", "anna", NULL));
 	ck_assert_str_eq(ch_watch_category(&s.watch, "The WI-FI is down #ICMI27"), "wifi");
 	ck_assert_str_eq(ch_watch_category(&s.watch, "room B is so hot"), "room temperature");
 	ck_assert_ptr_null(ch_watch_category(&s.watch, "a shot of coffee")); /* whole words */
+	ch_schedule_free(&s);
+}
+END_TEST
+
+/* Mastodon's handles in their local and remote forms: a bare handle is
+ * the instance's own account, a full one is matched by its domain. */
+START_TEST(test_staff_mastodon_forms)
+{
+	struct ch_schedule s;
+
+	load_watch(&s, "hashtags = [ \"#ICMI27\" ];\nstaff = { mastodon = [ \"mstaff\", \"@care@events.example\" ]; };\n"
+		       "hours = ( { days = \"daily\"; from = \"00:00\"; to = \"24:00\"; } );");
+	ck_assert(ch_watch_is_staff(&s.watch, "mastodon", "mstaff", "events.example"));
+	ck_assert(ch_watch_is_staff(&s.watch, "mastodon", "mstaff@Events.Example", "events.example"));
+	ck_assert(ch_watch_is_staff(&s.watch, "mastodon", "care", "events.example"));
+	ck_assert(ch_watch_is_staff(&s.watch, "mastodon", "@care@events.example", "events.example"));
+	/* the same name on another instance is someone else */
+	ck_assert(!ch_watch_is_staff(&s.watch, "mastodon", "mstaff@evil.example", "events.example"));
+	ck_assert(!ch_watch_is_staff(&s.watch, "mastodon", "care", "other.example"));
+	ck_assert(!ch_watch_is_staff(&s.watch, "x", "mstaff", NULL));
 	ch_schedule_free(&s);
 }
 END_TEST
@@ -145,7 +165,7 @@ static void care_up(double now, const char *hours)
 	ch_error_clear(&err);
 	care = ch_care_open(&k, now, &err);
 	ck_assert_msg(care != NULL, "%s", err.text);
-	ch_care_add_me(care, "x", "999");
+	ch_care_add_me(care, "x", "999", NULL);
 }
 
 static void care_down(void)
@@ -357,6 +377,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_periods_and_dst);
 	tcase_add_test(tc, test_handles_and_categories);
+	tcase_add_test(tc, test_staff_mastodon_forms);
 	tcase_add_test(tc, test_cases_alerts_restart);
 	tcase_add_test(tc, test_log_named_by_chat_day);
 	tcase_add_test(tc, test_own_account_as_staff);

@@ -271,6 +271,22 @@ END_TEST
 
 /* Only web addresses are links: what a participant's facet or a server's
  * href can carry is refused at capture (issue 30, item 1). */
+START_TEST(test_handle_same)
+{
+	ck_assert(ch_handle_same("@ICMI", "icmi", NULL));
+	ck_assert(ch_handle_same("ana.bsky.social", "@Ana.bsky.social", ""));
+	ck_assert(!ch_handle_same("ana", "anna", NULL));
+	/* no home: a full and a bare handle differ */
+	ck_assert(!ch_handle_same("care", "care@ev.example", NULL));
+	ck_assert(ch_handle_same("care", "care@EV.example", "ev.example"));
+	ck_assert(ch_handle_same("@care@ev.example", "CARE", "ev.example"));
+	ck_assert(!ch_handle_same("care@evil.example", "care", "ev.example"));
+	ck_assert(!ch_handle_same("care@ev.example", "carey@ev.example", "ev.example"));
+	ck_assert(!ch_handle_same(NULL, "care", "ev.example"));
+	ck_assert(!ch_handle_same("", "care", "ev.example"));
+}
+END_TEST
+
 START_TEST(test_url_is_web)
 {
 	static const char *const good[] = {
@@ -342,6 +358,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_path_swap_end);
 	tcase_add_test(tc, test_url_is_web);
+	tcase_add_test(tc, test_handle_same);
 	tcase_add_test(tc, test_links_add_web_only_bounded);
 	tcase_add_test(tc, test_strip_controls);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <strings.h>
 
 #include "net/net.h"
@@ -58,8 +59,9 @@ static const struct ch_secrets_spec spec = {
 };
 
 /* The server's limit, read once by whoami from /api/v2/instance (shared by
- * the length rule, which has no network at hand). */
-static long max_chars = DEFAULT_MAX_CHARS;
+ * the length rule, which has no network at hand: written by a network's
+ * thread, read by any, hence atomic). */
+static _Atomic long max_chars = DEFAULT_MAX_CHARS;
 
 static struct masto *M(const struct ch_net *n)
 {
@@ -135,9 +137,25 @@ static void read_limit(struct ch_net *n)
 					"statuses"),
 			"max_characters"));
 		if (v >= 100 && v <= 100000)
-			max_chars = (long)v;
+			atomic_store(&max_chars, (long)v);
+		if (str(out, "domain") && *str(out, "domain"))
+			snprintf(n->home, sizeof n->home, "%s", str(out, "domain"));
 	}
 	json_decref(out);
+}
+
+/* The instance's domain from the account's address, until the instance
+ * says it (read_limit): the domain of a handle written without one. */
+static void home_of_url(struct ch_net *n, const char *url)
+{
+	char *origin = url ? ch_url_origin(url) : NULL;
+	const char *h = origin ? strstr(origin, "://") : NULL;
+
+	if (h && !n->home[0]) {
+		h += 3;
+		snprintf(n->home, sizeof n->home, "%.*s", (int)strcspn(h, ":/"), h);
+	}
+	free(origin);
 }
 
 static int m_whoami(struct ch_net *n, char *id, size_t id_n, char *user,
@@ -157,6 +175,7 @@ static int m_whoami(struct ch_net *n, char *id, size_t id_n, char *user,
 	if (r == 0) {
 		snprintf(id, id_n, "%s", str(out, "id"));
 		snprintf(user, user_n, "%s", str(out, "acct"));
+		home_of_url(n, str(out, "url"));
 	}
 	json_decref(out);
 	sync_(n, r);
@@ -534,16 +553,18 @@ static long long bound(const char *iso)
 	return iso ? ms_of(iso) : -1;
 }
 
-/* Whether status st mentions one of the handles (acct or username). */
-static bool mentions_any(json_t *st, const char *const *h, size_t n)
+/* Whether status st mentions one of the handles, each in its local or
+ * full form (home: the instance's domain). */
+static bool mentions_any(json_t *st, const char *const *h, size_t n,
+			 const char *home)
 {
 	json_t *m;
 	size_t i, k;
 
 	json_array_foreach(json_object_get(st, "mentions"), i, m)
 		for (k = 0; k < n; k++)
-			if ((str(m, "acct") && strcasecmp(str(m, "acct"), h[k]) == 0) ||
-			    (str(m, "username") && strcasecmp(str(m, "username"), h[k]) == 0))
+			if (ch_handle_same(str(m, "acct"), h[k], home) ||
+			    (!*home && ch_handle_same(str(m, "username"), h[k], NULL)))
 				return true;
 	return false;
 }
@@ -566,7 +587,7 @@ static int mentions_read(struct ch_net *n, struct rd *d,
 	json_array_foreach(out, i, no)
 		if (json_is_object(json_object_get(no, "status")) &&
 		    mentions_any(json_object_get(no, "status"), d->r->mentions,
-				 d->r->n_mentions))
+				 d->r->n_mentions, n->home))
 			json_array_append(list, json_object_get(no, "status"));
 	if (r == 0) {
 		d->tag = NULL;
@@ -583,10 +604,18 @@ static int author_read(struct ch_net *n, struct rd *d, const char *handle,
 {
 	struct ch_buf q = {0};
 	json_t *acct = NULL, *out = NULL;
-	char *path = NULL;
+	char *path = NULL, local[256];
 	int r;
 
-	ch_http_query_add(&q, "acct", handle);
+	/* a local account in its local form: what every server looks up */
+	handle += *handle == '@';
+	if (n->home[0] && strchr(handle, '@') &&
+	    strcasecmp(strchr(handle, '@') + 1, n->home) == 0)
+		snprintf(local, sizeof local, "%.*s",
+			 (int)(strchr(handle, '@') - handle), handle);
+	else
+		snprintf(local, sizeof local, "%s", handle);
+	ch_http_query_add(&q, "acct", local);
 	r = ch_masto_call(&M(n)->a, "GET", "/api/v1/accounts/lookup",
 			  ch_buf_str(&q), NULL, &acct, err);
 	ch_buf_free(&q);
@@ -834,7 +863,7 @@ static long m_length(const char *text, size_t len, long *limit)
 	size_t i = 0, from = 0, e, at;
 
 	if (limit)
-		*limit = max_chars;
+		*limit = atomic_load(&max_chars);
 	while (i < len) {
 		if ((e = url_end(text, i, len)) > i) {
 			n += ch_graphemes(text + from, i - from) + URL_WEIGHT;

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""The care watch on the fake Mastodon server, rehearsed at 20x: staff
+handles match the way Mastodon writes accounts. The schedule names one
+staff member bare ("mstaff") and one in full ("@care@127.0.0.1"); the
+server gives the first's replies as "mstaff@127.0.0.1" (the full local
+form, as snac does) and the second's as "care" (local). Both replies
+answer their cases; a reply from "mstaff@evil.example" (the same name on
+another instance) answers nothing, and its case is warned."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from itest import SLOW, Tap, run_bot, start_bot, workdir  # noqa: E402
+from masto import MastoFake, creds_file  # noqa: E402
+
+SPEED = 10 if SLOW else 20
+MIN = 60.0 / SPEED           # a chat minute, in real seconds
+t = Tap()
+d = workdir("care_masto")
+alerts = os.path.join(d, "alerts.txt")
+
+
+def schedule(masto):
+    path = os.path.join(d, "event.conf")
+    with open(path, "w") as f:
+        f.write('name = "icmi27";\ntimezone = "UTC";\nlogs = "%s";\n'
+                'search_budget = 600;\n'
+                'networks = [ "mastodon" ];\n'
+                'mastodon = { instance = "%s"; credentials = "%s"; };\n'
+                'notify = { command = "cat >> %s"; };\n'
+                'watch = {\n'
+                '  accounts = [ "@chatbot@127.0.0.1" ];\n'
+                '  hashtags = [ "ICMI27" ];\n'
+                '  staff = { mastodon = [ "mstaff", "@care@127.0.0.1" ]; };\n'
+                '  hours = ( { days = "daily"; from = "00:00"; to = "24:00"; } );\n'
+                '  warn_after = 3;\n  sla = 5;\n'
+                '};\n' % (os.path.join(d, "logs"), masto.base, creds_file(d), alerts))
+    return path
+
+
+def alert_lines():
+    return open(alerts).read().splitlines() if os.path.exists(alerts) else []
+
+
+masto = MastoFake(d)
+try:
+    sched = schedule(masto)
+    st, out, err = run_bot(["check", sched])
+    t.ok(st == 0, "check: staff handles in both forms are valid", out + err)
+    logf = open(os.path.join(d, "watch.log"), "w")
+    p = start_bot(["watch", "--rehearse=%d" % SPEED, sched], log=logf)
+    time.sleep(MIN / 2)
+    ann = masto.post("ann", "@chatbot my badge is wrong")
+    ben = masto.post("ben", "@chatbot the wifi is down #ICMI27")
+    cat = masto.post("cat", "@chatbot where is room B?")
+    time.sleep(MIN / 2)
+    masto.post("mstaff@127.0.0.1", "@ann at the desk by the door", reply_to=ann["id"])
+    masto.post("care", "@ben fixed, sorry #ICMI27", reply_to=ben["id"])
+    masto.post("mstaff@evil.example", "@cat it is in the basement", reply_to=cat["id"])
+    time.sleep(4 * MIN)     # warned at 3 min
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    t.eq(rc, 0, "SIGTERM: exit 0")
+    lines = alert_lines()
+    who = [ln.split("@", 1)[1].split(" ", 1)[0] for ln in lines if "@" in ln]
+    t.ok("ann" not in who, "a reply from mstaff@127.0.0.1 (staff \"mstaff\") answers: "
+         "no alert", lines)
+    t.ok("ben" not in who, "a reply from care (staff \"@care@127.0.0.1\") answers: "
+         "no alert", lines)
+    t.ok("cat" in who, "a reply from mstaff@evil.example answers nothing: warned", lines)
+    care = os.path.join(d, "logs", "icmi27", "rehearsal", "care")
+    st, out, err = run_bot(["report", "--care", "--format", "json", care])
+    rep = json.loads(out) if st == 0 else {}
+    nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
+    t.eq(nets, {"mastodon": (3, 2)}, "the report: three cases, two answered by staff")
+    log = open(logf.name).read()
+    t.ok("staff" in log and "mstaff@evil.example" not in
+         [ln.split("answered by ")[-1].split()[0] for ln in log.splitlines()
+          if "answered by " in ln], "the impostor is never named as the one who answered",
+         log[-2000:])
+finally:
+    masto.stop()
+t.done()
