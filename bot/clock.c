@@ -1,6 +1,11 @@
 /* clock.c - the wall clock, sleeping until an instant, timelines. */
 #include "clock.h"
 
+#include <math.h>
+
+/* The longest nap of the wall clock (seconds). */
+#define WALL_CHUNK 1.0
+
 double ch_clock_now(void)
 {
 	struct timespec ts;
@@ -43,7 +48,9 @@ static int wall_sleep(void *ctx, double t, double max_chunk,
 		      bool (*stop)(void))
 {
 	(void)ctx;
-	return ch_clock_sleep_until(t, max_chunk, stop);
+	/* naps of a second at most: a stop raised between the check and the
+	 * sleep (a signal taken just then) is still seen within a second */
+	return ch_clock_sleep_until(t, fmin(max_chunk, WALL_CHUNK), stop);
 }
 
 const struct ch_clock ch_clock_wall = {wall_now, wall_sleep, NULL};

@@ -64,8 +64,10 @@ static void on_signal(int sig)
 
 	if (sig == SIGHUP)
 		reload_gen++;
-	else if (sig != SIGUSR2)
+	else if (sig != SIGUSR2) {
 		stop_flag = 1;
+		ch_http_stop_all(); /* a hung request ends too */
+	}
 	if (sig != SIGUSR2) {
 		for (i = 0; i < n_net_threads; i++)
 			pthread_kill(net_threads[i], SIGUSR2);
@@ -2492,6 +2494,12 @@ static void *net_chat_main(void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* the thread was made with every signal blocked (start_nets): the
+	 * main thread's SIGUSR2 must cut its sleeps, or a SIGTERM waited for
+	 * its nap to end (25 s before an intro, up to MAX_SLEEP_CHUNK) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	reload_seen = reload_gen;
 	if (e->need_me && !net_reach(e)) {
 		e->rc = stop_flag ? CH_EXIT_OK : CH_EXIT_NETWORK;

@@ -11,9 +11,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct ch_http {
 	CURL *curl;                      /* owned */
@@ -27,7 +29,16 @@ struct ch_http {
 	/* a no_resend body, read out by ch_http_read_cb */
 	const char *up;                  /* borrowed during a request */
 	size_t up_len, up_off;
+	int stoppable;                   /* ends on ch_http_stop_all */
+	int has_body;                    /* the request in flight sends one */
+	double stop_seen;                /* monotonic s the stop was first
+					    seen in this request, 0 */
+	int stopped;                     /* this request ended by the stop */
 };
+
+/* Set once by ch_http_stop_all (a signal handler): read by every
+ * transfer's progress callback. */
+static volatile sig_atomic_t ch_http_stopping;
 
 static pthread_once_t ch_http_once = PTHREAD_ONCE_INIT;
 static CURLcode ch_http_global_rc = CURLE_FAILED_INIT;
@@ -143,6 +154,45 @@ int ch_http_url_is_loopback(const char *url)
 }
 
 /* ---- callbacks ---- */
+
+void ch_http_stop_all(void)
+{
+	ch_http_stopping = 1;
+}
+
+void ch_http_set_stoppable(struct ch_http *h, int stoppable)
+{
+	h->stoppable = stoppable;
+}
+
+static double ch_http_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* libcurl calls it about once a second and on every chunk: non-zero ends
+ * the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int ch_http_progress_cb(void *userdata, curl_off_t dltotal,
+			       curl_off_t dlnow, curl_off_t ultotal,
+			       curl_off_t ulnow)
+{
+	struct ch_http *h = userdata;
+	double now;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (!ch_http_stopping || !h->stoppable)
+		return 0;
+	now = ch_http_mono();
+	if (h->stop_seen == 0)
+		h->stop_seen = now;
+	if (h->has_body && now - h->stop_seen < CH_HTTP_STOP_GRACE_MS / 1000.0)
+		return 0;
+	h->stopped = 1;
+	return 1;
+}
 
 static size_t ch_http_write_cb(char *ptr, size_t size, size_t nmemb,
 			       void *userdata)
@@ -375,6 +425,7 @@ struct ch_http *ch_http_new(struct ch_error *err)
 	h->connect_ms = CH_HTTP_CONNECT_TIMEOUT_MS;
 	h->total_ms = CH_HTTP_TIMEOUT_MS;
 	h->max_response = CH_HTTP_MAX_RESPONSE;
+	h->stoppable = 1;
 	c = h->curl = curl_easy_init();
 	if (!c) {
 		ch_error_set(err, "", 0, "libcurl: cannot create a handle");
@@ -405,6 +456,9 @@ struct ch_http *ch_http_new(struct ch_error *err)
 	CH_SET(CURLOPT_HEADERDATA, h);
 	CH_SET(CURLOPT_DEBUGFUNCTION, ch_http_debug_cb);
 	CH_SET(CURLOPT_DEBUGDATA, h);
+	CH_SET(CURLOPT_XFERINFOFUNCTION, ch_http_progress_cb);
+	CH_SET(CURLOPT_XFERINFODATA, h);
+	CH_SET(CURLOPT_NOPROGRESS, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075000
 	CH_SET(CURLOPT_PREREQFUNCTION, ch_http_prereq_cb);
 	CH_SET(CURLOPT_PREREQDATA, h);
@@ -563,6 +617,9 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 
 	h->errbuf[0] = '\0';
 	h->too_large = 0;
+	h->has_body = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+	h->stop_seen = 0;
+	h->stopped = 0;
 	h->cur = resp;
 	rc = curl_easy_perform(c);
 	h->cur = NULL;
@@ -583,6 +640,11 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 			ch_error_set(err, "", 0,
 				     "%s: response larger than %zu bytes; "
 				     "transfer aborted", what, h->max_response);
+		} else if (h->stopped) {
+			resp->fail = CH_HTTP_FAIL_NETWORK;
+			ch_error_set(err, "", 0,
+				     "%s: stopped (chathost is ending)%s", what,
+				     h->has_body ? "; it may have been applied" : "");
 		} else if (rc == CURLE_SEND_FAIL_REWIND) {
 			resp->fail = CH_HTTP_FAIL_NETWORK;
 			ch_error_set(err, "", 0,

@@ -104,6 +104,21 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 int ch_http_warm(struct ch_http *h, const char *url, long *num_connects_out,
 		 struct ch_error *err);
 
+/* The process is stopping (SIGTERM, SIGINT): every request of a stoppable
+ * handle (the default) in flight or to come ends soon, as a network
+ * failure, "stopped": a read at once, a request with a body (a post,
+ * which may have been applied: its sender looks it up next time) after
+ * CH_HTTP_STOP_GRACE_MS, time for a post the server is answering to
+ * finish and be recorded. Async-signal-safe: a signal handler calls it.
+ * So a run ends within seconds whatever a server does, well inside a
+ * service manager's stop timeout. */
+#define CH_HTTP_STOP_GRACE_MS 2000L
+void ch_http_stop_all(void);
+/* Whether h's requests end on ch_http_stop_all (default 1). The alerts'
+ * handle says 0: an alert already queued is still delivered on the way
+ * out (notify.h, ch_notify_drain bounds that wait). */
+void ch_http_set_stoppable(struct ch_http *h, int stoppable);
+
 /* Frees what the response owns and zeroes it. */
 void ch_http_response_free(struct ch_http_response *resp);
 

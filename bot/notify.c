@@ -77,6 +77,7 @@ int ch_notify_webhook(const char *url, const char *message, long timeout_ms,
 		ch_error_set(err, "notify.webhook", 0, "%s", herr.text);
 		goto cleanup;
 	}
+	ch_http_set_stoppable(h, 0); /* delivered on the way out too */
 	ch_http_set_timeouts(h, timeout_ms < 5000 ? timeout_ms : 5000,
 			     timeout_ms);
 	ch_http_set_max_response(h, 64 * 1024);

@@ -16,6 +16,7 @@
 #include "chtime.h"
 #include "cli.h"
 #include "clock.h"
+#include "http.h"
 #include "lock.h"
 #include "log.h"
 #include "notify.h"
@@ -32,6 +33,7 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	ch_http_stop_all(); /* a hung request ends too */
 }
 
 static bool stopped(void)
