@@ -18,7 +18,8 @@ count, reset}]} where fault is an HTTP status ("429", "500", "422"),
 "slow-after" (the request applied, the answer `seconds` late),
 "ignore-idempotency" (keys forgotten), "no-polls" (a poll dropped from the
 status); POST /_fake/statuses {"acct","text","in_reply_to_id","visibility"}
-posts as a participant; POST /_fake/votes {"status_id","votes":[...],
+posts as a participant; POST /_fake/edit {"id","text"} edits a status as
+Mastodon does (same id, edited_at set); POST /_fake/votes {"status_id","votes":[...],
 "expire"} sets a poll's counts (and ends it); GET /_fake/statuses; GET /_fake/requests;
 POST /_fake/reset.
 
@@ -577,6 +578,21 @@ class Handler(BaseHTTPRequestHandler):
             with s.lock:
                 return self.send_json(200, {"statuses": [dict(s.view(x), text=x["_text"])
                                                          for x in s.statuses]})
+        if path == "/_fake/edit" and method == "POST":
+            # an edit as Mastodon makes it: the same id, the new text,
+            # edited_at set (the tag list follows the new text)
+            with s.lock:
+                st = s.by_id.get(form.get("id"))
+                if st:
+                    st["_text"] = form["text"]
+                    st["content"] = html_of(form["text"], s.base)
+                    st["edited_at"] = iso(time.time())
+                    st["tags"] = [{"name": x.lower(), "url": "%s/tags/%s" % (s.base, x.lower())}
+                                  for x in re.findall(r"(?:^|\s)#(\w+)", form["text"])]
+                body = s.view(st) if st else None
+            if not body:
+                return self.send_json(404, {"error": "Record not found"})
+            return self.send_json(200, body)
         if path == "/_fake/votes" and method == "POST":
             with s.lock:
                 st = s.by_id[form["status_id"]]

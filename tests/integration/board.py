@@ -125,6 +125,14 @@ try:
         fake.call("POST", "/_fake/tweets", {"tweets": [{
             "username": "obrien_team",
             "text": "A2: <img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script> #ICMIchat"}]})
+        # an answer, then its edit (a new id on X, listing the first)
+        first = fake.call("POST", "/_fake/tweets", {"tweets": [{
+            "username": "edit_user", "text": "A2: first thought #ICMIchat"}]})["data"][0]["id"]
+        wait_until(lambda: first in logged, 30)
+        time.sleep(0.5)
+        fake.call("POST", "/_fake/tweets", {"tweets": [{
+            "username": "edit_user", "edit_of": first,
+            "text": "A2: second thought #ICMIchat"}]})
         t.ok(wait_until(lambda: b.eval("document.querySelector('#tl li[data-key=\"q4\"] .posted') !== null"),
                         60), "the chat got to Q4")
         b.screenshot(os.path.join(SHOTS, "2-mid-chat.png"))
@@ -148,7 +156,7 @@ try:
         timed = [i for i, (ms, q) in logged.items() if ms > t_open]
         late = [(i, round(seen[i]["t"] - logged[i][0])) for i in timed
                 if i in seen and seen[i]["t"] - logged[i][0] > 2000]
-        missing = [i for i in logged if i not in seen]
+        missing = [i for i in logged if i not in seen and i != first]
         wrong = [(i, q, seen[i]["q"]) for i, (ms, q) in logged.items()
                  if i in seen and seen[i]["q"] != q]
         t.ok(len(logged) >= 20 and len(timed) >= 15 and not missing and not late,
@@ -156,6 +164,10 @@ try:
              "within 2 s of being logged" % (len(logged), len(timed)),
              {"missing": missing, "late": late})
         t.eq(wrong, [], "each under its question")
+        versions = b.eval("Array.from(document.querySelectorAll('.a .text')).map(e => e.textContent)"
+                          ".filter(s => s.includes(' thought '))")
+        t.eq(versions, ["A2: second thought #ICMIchat"],
+             "an edited answer is shown once, as its newest version")
         marked = b.eval("Array.from(document.querySelectorAll('.a .text')).map(e => e.textContent)"
                         ".filter(s => s.includes('<script>'))")
         t.ok(marked and "<img src=x" in marked[0], "a post with markup is shown as its text")

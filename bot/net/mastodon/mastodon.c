@@ -293,16 +293,28 @@ static bool m_same_text(const char *got, const char *text)
 	return same_text(got, text);
 }
 
-/* A status as a message (its text from its HTML). */
+static long long ms_of(const char *iso);
+
+/* A status as a message (its text from its HTML). An edited status keeps
+ * its id on Mastodon (and snac), its text changed and edited_at set: each
+ * version is its own message, "ID~MS" (MS: edited_at in milliseconds, so
+ * that a later version's id sorts after), an edit of ID, which it replaces
+ * in the log's view (net.h, edit_of) as X's edits do. */
 static int msg_of(json_t *st, struct ch_msg *msg)
 {
 	json_t *acct = json_object_get(st, "account");
+	long long edited = ms_of(str(st, "edited_at"));
 
 	memset(msg, 0, sizeof *msg);
 	if (!str(st, "id") || !str(st, "created_at") || !json_is_object(acct) ||
 	    !str(acct, "id"))
 		return -1;
-	msg->id = ch_xstrdup(str(st, "id"));
+	if (edited > 0) {
+		msg->id = ch_xasprintf("%s~%013lld", str(st, "id"), edited);
+		msg->edit_of = ch_xstrdup(str(st, "id"));
+	} else {
+		msg->id = ch_xstrdup(str(st, "id"));
+	}
 	msg->url = ch_xstrdup(str(st, "url"));
 	msg->created_at = ch_xstrdup(str(st, "created_at"));
 	msg->author_id = ch_xstrdup(str(acct, "id"));
@@ -433,11 +445,13 @@ static void take(struct rd *d, json_t *list, int in_thread,
 
 	json_array_foreach(list, i, st) {
 		struct ch_msg m;
-		long long at;
+		long long at, touched;
 
 		if (msg_of(st, &m) < 0)
 			continue;
 		at = ms_of(m.created_at);
+		/* an edit is news when it was made, however old its post */
+		touched = m.edit_of ? ms_of(str(st, "edited_at")) : at;
 		if (!in_thread && (d->oldest < 0 || at < d->oldest))
 			d->oldest = at;
 		if (at > d->newest)
@@ -446,7 +460,7 @@ static void take(struct rd *d, json_t *list, int in_thread,
 		    (!in_thread && d->tag && !tagged(st, m.text, d->tag)) ||
 		    (d->start >= 0 && at < d->start) ||
 		    (d->end >= 0 && at >= d->end) ||
-		    (d->since >= 0 && at < d->since - SINCE_SLACK_MS)) {
+		    (d->since >= 0 && touched < d->since - SINCE_SLACK_MS)) {
 			ch_msg_clear(&m);
 			continue;
 		}
