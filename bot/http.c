@@ -522,6 +522,34 @@ static void ch_http_what(char *out, size_t n, const char *method,
 	snprintf(out, n, "%s %.*s", method, (int)ul, url);
 }
 
+/* Why a transfer that ended with rc failed: resp->fail and err. */
+static void ch_http_failed(const struct ch_http *h, CURLcode rc,
+			   const char *what, struct ch_http_response *resp,
+			   struct ch_error *err)
+{
+	if (h->too_large) {
+		resp->fail = CH_HTTP_FAIL_TOO_LARGE;
+		ch_error_set(err, "", 0,
+			     "%s: response larger than %zu bytes; "
+			     "transfer aborted", what, h->max_response);
+	} else if (h->stopped) {
+		resp->fail = CH_HTTP_FAIL_NETWORK;
+		ch_error_set(err, "", 0,
+			     "%s: stopped (chathost is ending)%s", what,
+			     h->has_body ? "; it may have been applied" : "");
+	} else if (rc == CURLE_SEND_FAIL_REWIND) {
+		resp->fail = CH_HTTP_FAIL_NETWORK;
+		ch_error_set(err, "", 0,
+			     "%s: the connection was cut after the request went out; not sent again (it may have been applied)",
+			     what);
+	} else {
+		resp->fail = CH_HTTP_FAIL_NETWORK;
+		ch_error_set(err, "", 0, "%s: %s", what,
+			     h->errbuf[0] ? h->errbuf
+					  : curl_easy_strerror(rc));
+	}
+}
+
 int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 		    struct ch_http_response *resp, struct ch_error *err)
 {
@@ -635,27 +663,7 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 			status, total, nconn ? "new" : "reused");
 
 	if (rc != CURLE_OK) {
-		if (h->too_large) {
-			resp->fail = CH_HTTP_FAIL_TOO_LARGE;
-			ch_error_set(err, "", 0,
-				     "%s: response larger than %zu bytes; "
-				     "transfer aborted", what, h->max_response);
-		} else if (h->stopped) {
-			resp->fail = CH_HTTP_FAIL_NETWORK;
-			ch_error_set(err, "", 0,
-				     "%s: stopped (chathost is ending)%s", what,
-				     h->has_body ? "; it may have been applied" : "");
-		} else if (rc == CURLE_SEND_FAIL_REWIND) {
-			resp->fail = CH_HTTP_FAIL_NETWORK;
-			ch_error_set(err, "", 0,
-				     "%s: the connection was cut after the request went out; not sent again (it may have been applied)",
-				     what);
-		} else {
-			resp->fail = CH_HTTP_FAIL_NETWORK;
-			ch_error_set(err, "", 0, "%s: %s", what,
-				     h->errbuf[0] ? h->errbuf
-						  : curl_easy_strerror(rc));
-		}
+		ch_http_failed(h, rc, what, resp, err);
 		goto cleanup;
 	}
 	ch_buf_puts(&resp->body, ""); /* always NUL-terminated, even empty */
