@@ -2120,6 +2120,94 @@ static int chat_backfill(struct chat *c)
 	return stop_flag ? -2 : CH_EXIT_OK;
 }
 
+/* The chat's posts on one network, read back from the log: those to ask
+ * about and those already said deleted. */
+#define GONE_MAX_CHECKED 1000
+struct gone_scan {
+	const char *net;          /* borrowed */
+	char **ids;               /* owned, each owned */
+	size_t n;
+	char **said;              /* owned: ids with a "deleted" event */
+	size_t n_said;
+};
+
+static int gone_cb(const struct ch_log_entry *e, void *ctx)
+{
+	struct gone_scan *g = ctx;
+
+	if (!e->id || strcmp(e->net ? e->net : "x", g->net) != 0)
+		return 0;
+	if (e->kind == CH_KIND_EVENT) {
+		if (e->event && strcmp(e->event, "deleted") == 0 &&
+		    g->n_said < GONE_MAX_CHECKED) {
+			g->said = ch_xrealloc(g->said, (g->n_said + 1) * sizeof *g->said);
+			g->said[g->n_said++] = ch_xstrdup(e->id);
+		}
+		return 0;
+	}
+	if (e->kind == CH_KIND_HOST || g->n >= GONE_MAX_CHECKED)
+		return 0;
+	g->ids = ch_xrealloc(g->ids, (g->n + 1) * sizeof *g->ids);
+	g->ids[g->n++] = ch_xstrdup(e->id);
+	return 0;
+}
+
+static bool gone_said(const struct gone_scan *g, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_said; i++)
+		if (strcmp(g->said[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* Marks the posts their authors deleted, where the network says so (a
+ * "deleted" event each: the report leaves them out). Best effort: a
+ * failure is said and leaves the rest unmarked. */
+static void chat_gone(struct chat *c, const char *log_path)
+{
+	struct gone_scan g = {.net = c->x->ops->name};
+	struct ch_error err;
+	size_t i, k, marked = 0;
+
+	ch_error_clear(&err);
+	if (ch_replylog_flush(c->log, &err) < 0 ||
+	    ch_replylog_read(log_path, gone_cb, &g, NULL, NULL, 0, &err) < 0)
+		goto cleanup;
+	for (i = 0; i < g.n && !stop_flag; i += CH_NET_GONE_MAX) {
+		bool gone[CH_NET_GONE_MAX];
+		size_t m = g.n - i < CH_NET_GONE_MAX ? g.n - i : CH_NET_GONE_MAX;
+
+		if (ch_net_gone(c->x, (const char *const *)g.ids + i, m, gone,
+				&err) < 0)
+			break;
+		for (k = 0; k < m; k++) {
+			json_t *f;
+
+			if (!gone[k] || gone_said(&g, g.ids[i + k]))
+				continue;
+			f = json_pack("{ssss}", "net", g.net, "id", g.ids[i + k]);
+			if (ch_replylog_event(c->log, "deleted", f, &err) == 0)
+				marked++;
+			json_decref(f);
+		}
+	}
+	if (marked)
+		ch_log(CH_LOG_INFO, "%s%s%s: %zu post%s deleted by their authors: left out of the report",
+		       c->date, ON_NET(c), marked, marked == 1 ? "" : "s");
+cleanup:
+	if (err.text[0])
+		ch_log(CH_LOG_WARN, "%s%s%s: deleted posts not all looked up: %s",
+		       c->date, ON_NET(c), err.text);
+	for (i = 0; i < g.n; i++)
+		free(g.ids[i]);
+	for (i = 0; i < g.n_said; i++)
+		free(g.said[i]);
+	free(g.ids);
+	free(g.said);
+}
+
 /* The lines that close a chat: what was not posted, not captured, not
  * written; then the chat is done unless its backfill failed (the next run
  * backfills again). Returns the exit status. */
@@ -2309,6 +2397,8 @@ static int chat_net_run(struct chat *c, double window_end,
 	r = chat_backfill(c);
 	if (r == -2)
 		return CH_EXIT_OK;
+	if (r == CH_EXIT_OK && c->cap && c->log && c->x && ch_net_tells_gone(c->x))
+		chat_gone(c, log_path);
 	return chat_finish(c, log_path, r == CH_EXIT_OK);
 }
 

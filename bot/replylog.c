@@ -195,7 +195,10 @@ static int fields_to_entry(const struct fval *f, struct ch_log_entry *e,
 		return -1;
 	if (kind[0] == 'e' && strcmp(kind, "event") == 0) {
 		e->kind = CH_KIND_EVENT;
-		return opt_str(&f[F_EVENT], F_EVENT, &e->event, why);
+		/* an event about a post ("deleted") names it */
+		return opt_str(&f[F_EVENT], F_EVENT, &e->event, why) ||
+		       opt_str(&f[F_ID], F_ID, &e->id, why) ||
+		       opt_str(&f[F_NET], F_NET, &e->net, why);
 	}
 	/* one strcmp per line: the first letters differ */
 	e->kind = CH_KIND_OTHER;

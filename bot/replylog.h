@@ -81,7 +81,8 @@ enum ch_entry_kind {
 	CH_KIND_ANSWER,
 	CH_KIND_REPLY,
 	CH_KIND_OTHER,
-	CH_KIND_EVENT, /* extension: not a post; only kind and event are set */
+	CH_KIND_EVENT, /* extension: not a post; only kind and event are set,
+			  and id and net where the event names a post */
 };
 
 enum ch_attrib {

@@ -137,7 +137,8 @@ struct rec {
 	long long ms;
 	enum ch_attrib attrib;
 	bool host_kind;
-	bool dropped;    /* an earlier version of an edited post */
+	bool dropped;    /* an earlier version of an edited post, or a post
+			    its author deleted */
 	const char *key; /* its id key (stable) */
 };
 
@@ -457,6 +458,23 @@ static void edit_seen(struct load *L, const char *root, int ri)
 	}
 }
 
+/* A post its author deleted (the network said so after the chat): left
+ * out of the counts and the transcript, as every version of it is. */
+static void deleted_seen(struct loadctx *lc, const struct ch_log_entry *e)
+{
+	struct load *L = lc->L;
+	const char *net = e->net && *e->net ? e->net : "x";
+	char *k = strcmp(net, "x") == 0 ? ch_xstrdup(e->id)
+					 : ch_xasprintf("%s:%s", net, e->id);
+	int ri = smap_get(&L->ids, k);
+
+	free(k);
+	if (ri < 0 || L->recs[ri].dropped)
+		return;
+	L->recs[ri].dropped = true;
+	L->c->deleted++;
+}
+
 static int load_cb(const struct ch_log_entry *e, void *ctx)
 {
 	struct loadctx *lc = ctx;
@@ -470,8 +488,11 @@ static int load_cb(const struct ch_log_entry *e, void *ctx)
 	long long ms;
 	int ai, ri;
 
-	if (e->kind == CH_KIND_EVENT)
+	if (e->kind == CH_KIND_EVENT) {
+		if (e->event && e->id && strcmp(e->event, "deleted") == 0)
+			deleted_seen(lc, e);
 		return 0;
+	}
 	net = e->net && *e->net ? e->net : "x";
 	if (strcmp(net, "x") == 0) {
 		key = stable(lc, e->id);

@@ -172,6 +172,7 @@ static json_t *chat_json(const struct ch_rp *r, const struct ch_rp_chat *c)
 	json_object_set_new(o, "lines", json_integer(c->st.lines));
 	json_object_set_new(o, "bad_lines", json_integer(c->st.bad));
 	json_object_set_new(o, "duplicate_ids", json_integer(c->duplicates));
+	json_object_set_new(o, "deleted_by_authors", json_integer(c->deleted));
 	return o;
 }
 

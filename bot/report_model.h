@@ -97,6 +97,8 @@ struct ch_rp_chat {
 	struct ch_rp_author *authors; /* owned; participants, by posts desc */
 	size_t n_authors;
 	long posts, host_posts, unlabelled, duplicates;
+	long deleted;        /* posts their authors deleted (a "deleted"
+	                        event in the log): left out of everything */
 	struct ch_rp_question *questions; /* owned; [n-1] is Qn */
 	size_t n_questions;
 	long long start_ms;  /* first host post (or first post); CH_RP_NONE */

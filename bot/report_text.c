@@ -449,6 +449,9 @@ static void text_summary(const struct ch_rp *r, const struct ch_rp_chat *c,
 				c->nets[i].posts, c->nets[i].host_posts);
 	fprintf(fp, "  Replies without label %6ld   attributed by reply or time\n",
 		c->unlabelled);
+	if (c->deleted)
+		fprintf(fp, "  Deleted by authors    %6ld   left out of every count\n",
+			c->deleted);
 	if (c->busiest_ms != CH_RP_NONE) {
 		ch_rp_fmt_hhmm(r, c->busiest_ms, t1, sizeof t1);
 		fprintf(fp, "  Busiest minute         %5s   %d posts\n", t1,

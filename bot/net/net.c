@@ -224,6 +224,30 @@ bool ch_net_same_text(const struct ch_net *n, const char *got,
 	return n->ops->same_text(got, text);
 }
 
+bool ch_net_tells_gone(const struct ch_net *n)
+{
+	return n->ops->gone != NULL;
+}
+
+int ch_net_gone(struct ch_net *n, const char *const *ids, size_t n_ids,
+		bool *gone, struct ch_error *err)
+{
+	size_t i;
+
+	start(n);
+	for (i = 0; i < n_ids; i++)
+		gone[i] = false;
+	if (!n->ops->gone || n_ids == 0)
+		return 0;
+	if (n_ids > CH_NET_GONE_MAX) {
+		n->last = CH_NETFAIL_REFUSED;
+		ch_error_set(err, n->ops->title, 0, "at most %d posts a call",
+			     CH_NET_GONE_MAX);
+		return -1;
+	}
+	return n->ops->gone(n, ids, n_ids, gone, err);
+}
+
 int ch_net_poll_lookup(struct ch_net *n, const char *post_id,
 		       struct ch_poll_result *res, struct ch_error *err)
 {

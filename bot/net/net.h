@@ -223,7 +223,14 @@ struct ch_net_ops {
 	/* what the network adds to a post's text (Bluesky: its facets), for
 	 * --dry-run; NULL: nothing (caller frees) */
 	char *(*post_detail)(const char *text);
+	/* which of ids (posts read earlier; at most CH_NET_GONE_MAX) the
+	 * network says are gone, deleted by their authors: gone[i] set. NULL
+	 * where the network does not say it without a billed read (X). */
+	int (*gone)(struct ch_net *n, const char *const *ids, size_t n_ids,
+		    bool *gone, struct ch_error *err);
 };
+
+#define CH_NET_GONE_MAX 25
 
 /* How an API client's last call ended, in the neutral terms: the Bluesky
  * and Mastodon clients each keep one, and ch_net_sync copies it into the
@@ -315,6 +322,12 @@ bool ch_net_same_text(const struct ch_net *n, const char *got,
 int ch_net_poll_lookup(struct ch_net *n, const char *post_id,
 		       struct ch_poll_result *res, struct ch_error *err);
 void ch_net_set_timeouts(struct ch_net *n, long connect_ms, long total_ms);
+/* Whether the network says which posts were deleted (ops->gone). */
+bool ch_net_tells_gone(const struct ch_net *n);
+/* Which of ids (n_ids <= CH_NET_GONE_MAX) are gone: gone[i]; 0 or -1
+ * (err; n->last). An edit's id ("ID~MS", Mastodon) asks for ID. */
+int ch_net_gone(struct ch_net *n, const char *const *ids, size_t n_ids,
+		bool *gone, struct ch_error *err);
 /* A fresh post key into key (>= 16 bytes), or "" where the network has
  * none. */
 void ch_net_new_key(const struct ch_net *n, char *key, size_t size);

@@ -19,7 +19,8 @@ count, reset}]} where fault is an HTTP status ("429", "500", "422"),
 "ignore-idempotency" (keys forgotten), "no-polls" (a poll dropped from the
 status); POST /_fake/statuses {"acct","text","in_reply_to_id","visibility"}
 posts as a participant; POST /_fake/edit {"id","text"} edits a status as
-Mastodon does (same id, edited_at set); POST /_fake/votes {"status_id","votes":[...],
+Mastodon does (same id, edited_at set); POST /_fake/delete {"id"} deletes
+one; POST /_fake/votes {"status_id","votes":[...],
 "expire"} sets a poll's counts (and ends it); GET /_fake/statuses; GET /_fake/requests;
 POST /_fake/reset.
 
@@ -457,6 +458,12 @@ class Handler(BaseHTTPRequestHandler):
                 body = {"ancestors": [], "descendants": [s.view(x) for x in desc]}
             self.send_json(200, body, hdr)
             return 200
+        if method == "GET" and rest == "statuses":
+            # several statuses by id (Mastodon 4.3): those that exist
+            with s.lock:
+                body = [s.view(s.by_id[i]) for i in q.get("id[]") or [] if i in s.by_id]
+            self.send_json(200, body, hdr)
+            return 200
         m2 = re.match(r"^statuses/(\w+)$", rest)
         if method == "GET" and m2:
             with s.lock:
@@ -578,6 +585,13 @@ class Handler(BaseHTTPRequestHandler):
             with s.lock:
                 return self.send_json(200, {"statuses": [dict(s.view(x), text=x["_text"])
                                                          for x in s.statuses]})
+        if path == "/_fake/delete" and method == "POST":
+            # its author deletes it: gone from every list, 404 by its id
+            with s.lock:
+                st = s.by_id.pop(form.get("id"), None)
+                if st:
+                    s.statuses.remove(st)
+            return self.send_json(200 if st else 404, {})
         if path == "/_fake/edit" and method == "POST":
             # an edit as Mastodon makes it: the same id, the new text,
             # edited_at set (the tag list follows the new text)

@@ -42,10 +42,10 @@ wrapup = "Thanks for joining #ICMIchat! Transcript: https://example.com/t.";
 """
 
 
-def schedule(d, net, tm):
+def schedule(d, net, tm, **keys):
     """A 10-minute chat on Bluesky only (the questions 2 minutes apart)."""
     creds = creds_file(d, HOST, net.by_handle[HOST]["app_password"])
-    return write_chat(d, tm, TOPIC, ["bluesky"], creds, service=net.pds)
+    return write_chat(d, tm, TOPIC, ["bluesky"], creds, service=net.pds, **keys)
 
 
 def host_posts(net):
@@ -122,7 +122,10 @@ def run_chat(net, name, faults):
     d = workdir("bsky_chat_" + name)
     start = int(time.time()) + 5
     start -= start % 60  # the minute: a rehearsal needs only the day right
-    sched, date = schedule(d, net, time.gmtime(start))
+    # the clean chat captures 6 minutes after its wrap-up: time for a
+    # post to be read, deleted by its author, and found deleted
+    sched, date = schedule(d, net, time.gmtime(start),
+                           **({} if faults else {"capture_after": "6"}))
     old = set(r["uri"] for r in net.records(HOST))
     before = len(old)
     log = open(os.path.join(d, "bot.log"), "w")
@@ -132,6 +135,20 @@ def run_chat(net, name, faults):
     answers = []
     answer_while_running(net, proc, answers, faults, old,
                          os.path.join(d, "logs", "testchat", "rehearsal", date + ".state.json"))
+    doomed = None
+    logp = os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl")
+    if not faults:
+        # an answer read, then deleted by its author: marked when the
+        # capture ends (getPosts leaves it out) and left out of the report
+        doomed = net.post(BOB, "A3: oops, wrong chat #ICMIchat")
+        end = time.time() + 20
+        while time.time() < end and not (os.path.exists(logp) and
+                                         doomed["uri"] in open(logp).read()):
+            time.sleep(0.1)
+        s = net.session(BOB)
+        net.call("com.atproto.repo.deleteRecord",
+                 {"repo": s["did"], "collection": "app.bsky.feed.post",
+                  "rkey": doomed["uri"].rsplit("/", 1)[1]}, token=s["accessJwt"])
     try:
         proc.wait(90)
     except Exception:
@@ -140,6 +157,13 @@ def run_chat(net, name, faults):
     log.close()
     out = open(log.name).read()
     t.eq(proc.returncode, 0, "%s: the rehearsed chat exits 0" % name)
+    if doomed:
+        lines = [json.loads(x) for x in open(logp)]
+        t.ok(any(x.get("id") == doomed["uri"] and x.get("kind") != "event" for x in lines) and
+             any(x.get("event") == "deleted" and x.get("id") == doomed["uri"] and
+                 x.get("net") == "bluesky" for x in lines),
+             "%s: an answer deleted by its author is logged, then marked deleted" % name,
+             [x for x in lines if x.get("kind") == "event"])
     mine = host_posts(net)[before:]
     texts = [r["value"]["text"] for r in mine]
     t.eq(len(mine), 5, "%s: intro, Q1-Q3 and the wrap-up, each once in the repository" % name)

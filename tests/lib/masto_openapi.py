@@ -71,6 +71,11 @@ def check(spec, req):
     params = {p["name"]: _resolve(spec, p.get("schema", {}))
               for p in op.get("parameters", []) if p.get("in") == "query"}
     for name, vals in req.get("query", {}).items():
+        # Rails' array form: "id[]=1&id[]=2" for a parameter id whose
+        # schema is an array (Mastodon reads no other form)
+        if name.endswith("[]") and name not in params and \
+                params.get(name[:-2], {}).get("type") == "array":
+            name = name[:-2]
         if name not in params:
             probs.append("%s %s: query parameter %s is not declared" % (req["method"], tpl, name))
             continue

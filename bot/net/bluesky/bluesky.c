@@ -584,6 +584,44 @@ static int thread_read(struct ch_net *n, struct rd *d,
 	return r;
 }
 
+/* Deleted posts: getPosts answers with the posts that still exist (a
+ * deleted one, or one no longer shown, is left out). */
+static int b_gone(struct ch_net *n, const char *const *ids, size_t n_ids,
+		  bool *gone, struct ch_error *err)
+{
+	struct ch_xrpc *x = &B(n)->x;
+	struct ch_buf q = {0};
+	json_t *out = NULL, *p;
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < n_ids; i++)
+		ch_xrpc_q(&q, "uris", ids[i]);
+	r = ch_xrpc_call(x, "app.bsky.feed.getPosts", ch_buf_str(&q), NULL,
+			 &out, err);
+	ch_buf_free(&q);
+	if (sync_(n, r) < 0)
+		goto cleanup;
+	if (!json_is_array(json_object_get(out, "posts"))) {
+		ch_error_set(err, "Bluesky", 0, "getPosts: no posts in the answer");
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		r = -1;
+		goto cleanup;
+	}
+	for (i = 0; i < n_ids; i++) {
+		gone[i] = true;
+		json_array_foreach(json_object_get(out, "posts"), k, p) {
+			const char *uri = json_string_value(json_object_get(p, "uri"));
+
+			if (uri && strcmp(uri, ids[i]) == 0)
+				gone[i] = false;
+		}
+	}
+cleanup:
+	json_decref(out);
+	return r;
+}
+
 /* The care watch's read: each hashtag and each mention searched, each
  * staff member's own feed read (their replies answer cases), one page
  * each, newest first: a watch reads often, and "since" keeps each read to
@@ -778,4 +816,5 @@ const struct ch_net_ops ch_net_bluesky = {
 	.max_bytes = CH_BSKY_MAX_BYTES,
 	.url_of = b_url_of,
 	.post_detail = b_post_detail,
+	.gone = b_gone,
 };

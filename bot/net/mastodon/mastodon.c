@@ -43,6 +43,8 @@ struct masto {
 	char lang[8];
 	struct posted_url urls[MAX_URLS]; /* the statuses made: id -> url */
 	size_t n_urls;
+	bool no_batch;                  /* GET /api/v1/statuses?id[] unknown
+					   (before Mastodon 4.3, snac) */
 };
 
 static const char *const env[1] = {"MASTODON_ACCESS_TOKEN"};
@@ -912,6 +914,84 @@ static char *m_post_detail(const char *text)
 	return ch_xasprintf("public, URLs count as %d", URL_WEIGHT);
 }
 
+/* The status id an id of ours stands for ("ID~MS", an edit: ID). */
+static void status_id(const char *id, char *out, size_t n)
+{
+	snprintf(out, n, "%.*s", (int)strcspn(id, "~"), id);
+}
+
+/* Deleted statuses, one request for all: GET /api/v1/statuses?id[]=
+ * (Mastodon 4.3) lists those that still exist. 1: the server has no such
+ * list (404): ask one by one. */
+static int gone_batch(struct ch_net *n, const char *const *ids, size_t n_ids,
+		      bool *gone, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	json_t *out = NULL, *st;
+	char id[CH_NET_ID_MAX];
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < n_ids; i++) {
+		status_id(ids[i], id, sizeof id);
+		ch_http_query_add(&q, "id[]", id);
+	}
+	r = ch_masto_call(&M(n)->a, "GET", "/api/v1/statuses", ch_buf_str(&q),
+			  NULL, &out, err);
+	ch_buf_free(&q);
+	if (r < 0 && M(n)->a.out.status == 404) {
+		json_decref(out);
+		M(n)->no_batch = true;
+		ch_error_clear(err); /* an answer, not a failure */
+		return 1;
+	}
+	if (sync_(n, r) == 0 && !json_is_array(out)) {
+		ch_error_set(err, SRC, 0, "statuses: no list in the answer");
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		r = -1;
+	}
+	for (i = 0; r == 0 && i < n_ids; i++) {
+		status_id(ids[i], id, sizeof id);
+		gone[i] = true;
+		json_array_foreach(out, k, st)
+			if (str(st, "id") && strcmp(str(st, "id"), id) == 0)
+				gone[i] = false;
+	}
+	json_decref(out);
+	return r;
+}
+
+/* Deleted statuses: "404 Record not found" for a status deleted (or no
+ * longer shown to the account); all at once where the server can. */
+static int m_gone(struct ch_net *n, const char *const *ids, size_t n_ids,
+		  bool *gone, struct ch_error *err)
+{
+	size_t i;
+	int r = M(n)->no_batch ? 1 : gone_batch(n, ids, n_ids, gone, err);
+
+	if (r <= 0)
+		return r;
+	for (i = 0; i < n_ids; i++) {
+		char id[CH_NET_ID_MAX], *path;
+		json_t *out = NULL;
+
+		status_id(ids[i], id, sizeof id);
+		path = api_path("statuses/", id, "");
+		r = ch_masto_call(&M(n)->a, "GET", path, NULL, NULL, &out, err);
+		free(path);
+		json_decref(out);
+		if (r < 0 && M(n)->a.out.status == 404) {
+			gone[i] = true;
+			ch_error_clear(err); /* the answer: deleted */
+			continue;
+		}
+		if (sync_(n, r) < 0)
+			return -1;
+	}
+	sync_(n, 0);
+	return 0;
+}
+
 const struct ch_net_ops ch_net_mastodon = {
 	.name = "mastodon",
 	.title = "Mastodon",
@@ -935,4 +1015,5 @@ const struct ch_net_ops ch_net_mastodon = {
 	.length = m_length,
 	.url_of = m_url_of,
 	.post_detail = m_post_detail,
+	.gone = m_gone,
 };
