@@ -2536,6 +2536,40 @@ static void net_chat_free(struct net_chat *e)
 
 static int whoami_sleep(double t);
 
+/* A further network that never answered: its state says each post of
+ * the plan was skipped and why, so that the report and status say the
+ * chat was not hosted there (a state file is otherwise written only once
+ * the network answers). */
+static void net_not_reached(const struct chat *c)
+{
+	struct ch_state st;
+	struct ch_error err;
+	char *path = ch_chat_net_state_path(c->s, c->date, c->o->speed > 0,
+					    c->x->ops->name);
+	char *dir = ch_dirname(path);
+	char *why = ch_xasprintf("%s did not answer", c->x->ops->title);
+	size_t i;
+
+	memset(&st, 0, sizeof st);
+	ch_error_clear(&err);
+	if (c->o->dry_run || ch_mkdir_p(dir) < 0 ||
+	    ch_state_open(&st, path, &err) < 0)
+		goto cleanup;
+	json_object_set_new(st.root, "date", json_string(c->date));
+	json_object_set_new(st.root, "not_hosted", json_string(why));
+	for (i = 0; i < c->plan.n_posts; i++)
+		if (!ch_state_post_id(&st, c->plan.posts[i].key))
+			ch_state_set_skipped(&st, c->plan.posts[i].key, why);
+	(void)ch_state_save(&st, &err);
+cleanup:
+	if (err.text[0])
+		ch_log(CH_LOG_WARN, "%s: %s", err.source, err.text);
+	ch_state_free(&st);
+	free(why);
+	free(dir);
+	free(path);
+}
+
 /* A further network that did not answer before the chat (down, a
  * login refused for a moment): asked again, quietly, until the last post
  * of the plan is past its late_limit; what is still within late_limit
@@ -2567,9 +2601,11 @@ static bool net_reach(struct net_chat *e)
 			break;
 		nap_until(fmin(until, ch_now() + step));
 	}
-	if (!stop_flag)
+	if (!stop_flag) {
 		ch_log(CH_LOG_ERROR, "%s: not hosted on %s: it did not answer before the last post's late_limit (%s)",
 		       c->date, c->x->ops->title, err.text[0] ? err.text : "no answer");
+		net_not_reached(c);
+	}
 	return false;
 }
 

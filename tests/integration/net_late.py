@@ -46,6 +46,11 @@ for scenario in ("late", "never"):
             t.eq(len(host), 0, "never: nothing on Mastodon")
             t.ok(st == 3 and "not hosted on Mastodon" in err,
                  "never: said, and the run exits 3 (hosted in part; %d)" % st, err[-1500:])
+            log = os.path.join(d, "logs", "testchat", "rehearsal", date + ".jsonl")
+            st2, out2, err2 = run_bot(["report", log])
+            t.ok(st2 == 0 and "on mastodon (Mastodon did not answer)" in out2,
+                 "never: the report names the posts not made on Mastodon, and why",
+                 out2[-1500:] + err2)
         t.ok(len([r for r in fx.posts() if r.get("status") == 201]) >= 5,
              "%s: X hosts the chat all along" % scenario)
     finally:
