@@ -522,6 +522,36 @@ static void ch_http_what(char *out, size_t n, const char *method,
 	snprintf(out, n, "%s %.*s", method, (int)ul, url);
 }
 
+/* One transfer into resp. A read on a kept-alive connection that the
+ * server had closed meanwhile (snac drops idle ones: "Connection reset by
+ * peer", nothing received) is made once more, quietly, on a new
+ * connection: nothing was applied. A request with a body never is. */
+static CURLcode ch_http_perform(struct ch_http *h,
+				struct ch_http_response *resp)
+{
+	CURLcode rc;
+	long nconn = 0;
+
+	h->cur = resp;
+	rc = curl_easy_perform(h->curl);
+	curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &nconn);
+	if ((rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+	     rc == CURLE_GOT_NOTHING) &&
+	    nconn == 0 && !h->has_body && !h->stopped && !h->too_large) {
+		ch_buf_free(&resp->body);
+		resp->content_type[0] = '\0';
+		resp->link[0] = '\0';
+		resp->rate_limit = resp->rate_remaining = -1;
+		resp->rate_reset = 0;
+		h->errbuf[0] = '\0';
+		curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, 1L);
+		rc = curl_easy_perform(h->curl);
+		curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, 0L);
+	}
+	h->cur = NULL;
+	return rc;
+}
+
 /* Why a transfer that ended with rc failed: resp->fail and err. */
 static void ch_http_failed(const struct ch_http *h, CURLcode rc,
 			   const char *what, struct ch_http_response *resp,
@@ -648,9 +678,7 @@ int ch_http_request(struct ch_http *h, const struct ch_http_request *req,
 	h->has_body = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
 	h->stop_seen = 0;
 	h->stopped = 0;
-	h->cur = resp;
-	rc = curl_easy_perform(c);
-	h->cur = NULL;
+	rc = ch_http_perform(h, resp);
 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &nconn);

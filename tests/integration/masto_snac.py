@@ -73,4 +73,8 @@ with Snac(["chatbot", "alice", "bob"], d) as s:
          "the link in each of alice's answers is logged, from the status's HTML")
     t.ok(all("@" in e["username"] for e in posts if e.get("kind") == "answer"),
          "accounts as acct (user@host)", [e["username"] for e in posts])
+    # snac drops idle kept-alive connections: a read on one is made again,
+    # quietly, on a new connection (before: a warning a minute)
+    resets = [ln for ln in open(os.path.join(d, "bot.log")) if "reset by peer" in ln]
+    t.eq(resets, [], "no \"Connection reset by peer\" warnings")
 t.done()
