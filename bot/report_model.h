@@ -152,7 +152,17 @@ struct ch_rp {
 	long lines, bad;
 };
 
+/* Bad lines of a log shown by name (the rest counted). */
+#define CH_RP_BAD_SHOWN 5
+
 void ch_rp_free(struct ch_rp *r);
+
+/* report_load.c: loads every chat of r->chats (each chat's file set) from
+ * its log and the state files beside it, in parallel worker threads. */
+void ch_rp_load_all(struct ch_rp *r);
+/* The state file beside a log: DATE.jsonl[.N] -> DATE.state.json[.N]; a
+ * new string, or NULL when path has no ".jsonl". */
+char *ch_rp_state_path_of(const char *path);
 
 /* The entry of network net in c->nets (added if there is room), or NULL. */
 struct ch_rp_net *ch_rp_net_of(struct ch_rp_chat *c, const char *net);
