@@ -16,7 +16,7 @@
 
 #define CH_VERSION "0.1.0"
 
-int ch_cmd_check(int argc, char **argv);   /* cli_files.c */
+int ch_cmd_check(int argc, char **argv);   /* cli_check.c */
 int ch_cmd_length(int argc, char **argv);  /* cli_files.c */
 int ch_cmd_preview(int argc, char **argv); /* cli_files.c */
 int ch_cmd_run(int argc, char **argv);     /* cli_run.c */

@@ -23,7 +23,7 @@ static const char run_usage[] =
 	"  --yes             let a rehearsal post to a real network\n"
 	"  --dry-run         print the posts at their times, send nothing\n"
 	"  --api-base [NET=]URL  use URL instead of the schedule's for network\n"
-	"                    NET (x, bluesky; without NET=: X's api.base_url);\n"
+	"                    NET (x, bluesky, mastodon; without NET=: x);\n"
 	"                    https://, or http:// to a loopback address\n"
 	"  --backfill        search what the live capture missed of the chat on\n"
 	"                    --date (past chats, up to 7 days back; with\n"

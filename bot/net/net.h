@@ -3,7 +3,7 @@
  * attribution, the poll, the report) may ask of a social network, and
  * nothing else. Each network is one table of operations (struct
  * ch_net_ops) in its own folder: bot/net/x/ (X API v2), bot/net/bluesky/
- * (XRPC). The core never includes a header from those folders; it opens a
+ * (XRPC), bot/net/mastodon/ (Mastodon's REST API). The core never includes a header from those folders; it opens a
  * network by name (ch_net_open) and calls the ch_net_* functions below.
  *
  * Errors: every operation returns 0 (or a count) on success and -1 with
@@ -178,7 +178,7 @@ struct ch_net_conf {
 struct ch_net;
 
 struct ch_net_ops {
-	const char *name;        /* "x", "bluesky" */
+	const char *name;        /* "x", "bluesky", "mastodon" */
 	const char *title;       /* "X", "Bluesky" */
 	const char *env_names;   /* the credentials' environment variables,
 				    for messages */
@@ -276,7 +276,8 @@ struct ch_net {
 				      carry none (common.h: ch_handle_same) */
 };
 
-/* The networks chathost knows, by name ("x", "bluesky"); NULL if none. */
+/* The networks chathost knows, by name ("x", "bluesky", "mastodon");
+ * NULL if none. */
 const struct ch_net_ops *ch_net_find(const char *name);
 /* The names, for messages: "x, bluesky". */
 const char *ch_net_names(void);
