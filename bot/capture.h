@@ -90,12 +90,12 @@ struct ch_capture_conf {
 	void *sink_ctx;
 	/* The chat's own capture: called with each post it logs (new to the
 	 * log), after its line is queued; NULL: none (the chat's welcome,
-	 * host.c) */
+	 * chat.c) */
 	void (*seen)(void *seen_ctx, const char *net, const struct ch_msg *m);
 	void *seen_ctx;
 	/* The clock: now and sleep_until (the backfill waits for a
 	 * rate-limit reset) instead of the wall clock's, for a chat on an
-	 * injected clock (host.c) and for tests; NULL: the wall clock. */
+	 * injected clock (chat.c) and for tests; NULL: the wall clock. */
 	double (*clock)(void *clock_ctx);
 	void (*sleep_until)(void *clock_ctx, double t);
 	void *clock_ctx;

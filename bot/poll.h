@@ -12,7 +12,7 @@
  * and each decision as an event line in the chat's log
  * ({"kind":"event","event":"poll_result",...}).
  *
- * The host loop (host.c) drives the timeline: it waits until the poll's
+ * The chat engine (chat.h) drives the timeline: it waits until the poll's
  * post_at, calls ch_poll_post(), waits until the poll closes, calls
  * ch_poll_decide() (retrying while it fails, until shortly before the
  * chat), and falls back to ch_poll_fallback() when the result could not be
