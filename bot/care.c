@@ -396,6 +396,38 @@ static int take_staff(struct ch_care *k, const char *net,
 }
 
 /* A new case: an early staff reply in its thread answers it at once. */
+/* How a watch found post m: "mention" (of a watched account), "hashtag",
+ * "words" (it names the event), else "thread" (a reply in a case's
+ * thread, a post its network listed otherwise). */
+static const char *found_by(const struct ch_care *k, const char *net,
+			    const struct ch_msg *m)
+{
+	const char *names[CH_WATCH_MAX];
+	size_t i, n;
+
+	n = ch_watch_handles(k->c.w->accounts, k->c.w->n_accounts, net, names,
+			     CH_WATCH_MAX);
+	for (i = 0; i < n; i++) {
+		/* "@care@events.example", or "@care" at its home instance */
+		const char *dom = strchr(names[i], '@');
+		char *at = ch_xasprintf("@%s", names[i]);
+		char *local = dom && strcasecmp(dom + 1, home_of(k, net)) == 0
+				      ? ch_xasprintf("@%.*s", (int)(dom - names[i]), names[i])
+				      : NULL;
+		bool yes = ch_text_has_phrase(m->text, at) ||
+			   (local && ch_text_has_phrase(m->text, local));
+
+		free(at);
+		free(local);
+		if (yes)
+			return "mention";
+	}
+	for (i = 0; i < k->c.w->n_hashtags; i++)
+		if (ch_text_has_tag(m->text, k->c.w->hashtags[i]))
+			return "hashtag";
+	return ch_watch_named(k->c.w, m->text) ? "words" : "thread";
+}
+
 static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 		     double now, struct ch_error *err)
 {
@@ -409,6 +441,8 @@ static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 					    : ch_watch_category(k->c.w, m->text));
 	f = case_fields(c);
 	thresholds(k, f);
+	if (!k->c.welcome && k->c.w)
+		json_object_set_new(f, "found", json_string(found_by(k, net, m)));
 	if (log_event(k, now, "opened", f, err) < 0) {
 		case_free(c);
 		k->n--;

@@ -80,6 +80,8 @@ static void watch_read(void *ctx, struct ch_net_read *req)
 	req->n_mentions = n->n_mentions;
 	req->authors = n->authors;
 	req->n_authors = n->n_authors;
+	req->words = (const char *const *)w->words;
+	req->n_words = w->n_words;
 }
 
 static int watch_take(void *ctx, const struct ch_msg_page *page,

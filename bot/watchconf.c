@@ -10,9 +10,10 @@
 
 #include "cfgcheck.h"
 #include "chtime.h"
+#include "net/net.h"
 
 static const char *const watch_keys[] = {
-	"accounts", "hashtags", "staff", "hours", "dates", "warn_after",
+	"accounts", "hashtags", "words", "staff", "hours", "dates", "warn_after",
 	"sla", "categories", NULL};
 static const char *const hours_keys[] = {"days", "from", "to", NULL};
 static const char *const dates_keys[] = {"from", "to", NULL};
@@ -134,6 +135,52 @@ static void load_hashtags(struct ch_watch *w, const struct ch_cfg *c,
 		}
 		w->hashtags[w->n_hashtags++] = ch_xstrdup(v);
 	}
+}
+
+/* A phrase of watch.words: at most this many bytes. */
+#define WORDS_MAX_BYTES 100
+
+static void load_words(struct ch_watch *w, const struct ch_cfg *c,
+		       const config_setting_t *g, struct ch_diags *d)
+{
+	config_setting_t *a = config_setting_get_member(g, "words");
+	int i;
+
+	if (!a)
+		return;
+	if (!config_setting_is_array(a) && !config_setting_is_list(a)) {
+		ch_cfg_type_error(c, a, "watch.words",
+				  "a list of phrases [ \"ICMI 2027\" ]", d);
+		return;
+	}
+	for (i = 0; i < config_setting_length(a); i++) {
+		config_setting_t *e = config_setting_get_elem(a, (unsigned)i);
+		const char *v = config_setting_get_string(e), *p;
+		bool ok = v != NULL && strlen(v) <= WORDS_MAX_BYTES;
+		bool any = false;
+
+		for (p = v; ok && *p; p++) {
+			ok = (unsigned char)*p >= 0x20 && *p != '"' && *p != 0x7f;
+			any |= !isspace((unsigned char)*p);
+		}
+		if (!ok || !any || w->n_words >= CH_WATCH_MAX) {
+			ch_diags_add(d, c->path, ch_cfg_line(c, e),
+				     "watch.words[%d] must be a phrase of at most %d bytes without quotes, e.g. \"ICMI 2027\" (at most %d phrases)",
+				     i, WORDS_MAX_BYTES, CH_WATCH_MAX);
+			continue;
+		}
+		w->words[w->n_words++] = ch_xstrdup(v);
+	}
+}
+
+const char *ch_watch_named(const struct ch_watch *w, const char *text)
+{
+	size_t i;
+
+	for (i = 0; text && i < w->n_words; i++)
+		if (ch_text_has_phrase(text, w->words[i]))
+			return w->words[i];
+	return NULL;
 }
 
 /* "Mon-Fri", "Sat,Sun", "Tuesday", "daily": a mask of tm_wday bits, or 0. */
@@ -374,9 +421,10 @@ void ch_watch_load(struct ch_watch *w, const struct ch_cfg *c,
 	load_handles(c, g, "accounts", w->accounts, &w->n_accounts, d);
 	load_handles(c, g, "staff", w->staff, &w->n_staff, d);
 	load_hashtags(w, c, g, d);
-	if (w->n_accounts == 0 && w->n_hashtags == 0)
+	load_words(w, c, g, d);
+	if (w->n_accounts == 0 && w->n_hashtags == 0 && w->n_words == 0)
 		ch_diags_add(d, c->path, w->line,
-			     "watch needs accounts or hashtags to watch, e.g. accounts = [ \"@ICMI\" ];");
+			     "watch needs accounts, hashtags or words to watch, e.g. accounts = [ \"@ICMI\" ];");
 	if (w->n_staff == 0)
 		ch_diags_add(d, c->path, w->line,
 			     "watch needs staff: the accounts whose replies answer a case, e.g. staff = [ \"@icmi_care\" ];");
@@ -401,6 +449,8 @@ void ch_watch_free(struct ch_watch *w)
 		free(w->staff[i].name);
 	for (i = 0; i < w->n_hashtags; i++)
 		free(w->hashtags[i]);
+	for (i = 0; i < w->n_words; i++)
+		free(w->words[i]);
 	for (i = 0; i < w->n_categories; i++) {
 		for (j = 0; j < w->categories[i].n_words; j++)
 			free(w->categories[i].words[j]);

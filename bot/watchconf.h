@@ -68,6 +68,11 @@ struct ch_watch {
 	size_t n_staff;
 	char *hashtags[CH_WATCH_MAX]; /* owned, without '#' */
 	size_t n_hashtags;
+	char *words[CH_WATCH_MAX];    /* owned: phrases that name the event
+					 ("ICMI 2027"); a post naming one
+					 opens a case (net.h,
+					 ch_text_has_phrase) */
+	size_t n_words;
 	struct ch_watch_hours hours[CH_WATCH_MAX];
 	size_t n_hours;
 	int date_from, date_to;    /* YYYYMMDD (local), 0: none */
@@ -75,6 +80,10 @@ struct ch_watch {
 	struct ch_watch_category categories[CH_WATCH_MAX];
 	size_t n_categories;
 };
+
+/* The first of w's words that text names (ch_text_has_phrase), or NULL
+ * (borrowed). */
+const char *ch_watch_named(const struct ch_watch *w, const char *text);
 
 /* Loads the watch group g (not NULL) of the file c into w; every problem
  * as FILE:LINE into d. */

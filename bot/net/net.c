@@ -6,6 +6,8 @@
 
 #include "net/net.h"
 
+#include <utf8proc.h>
+
 #include "clock.h"
 #include "log.h"
 
@@ -91,6 +93,74 @@ bool ch_text_has_tag(const char *text, const char *tag)
 		p++;
 	}
 	return false;
+}
+
+/* s folded for matching: NFKD, case folded, marks stripped, runs of
+ * white space as one space (utf8proc); NULL if s is no valid UTF-8.
+ * Caller frees. */
+static char *fold(const char *s)
+{
+	utf8proc_uint8_t *out = NULL;
+	char *p, *q;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+			 UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
+			 UTF8PROC_STRIPMARK) < 0)
+		return NULL;
+	for (p = q = (char *)out; *p; p++) {
+		bool sp = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+
+		if (sp && q > (char *)out && q[-1] == ' ')
+			continue;
+		*q++ = sp ? ' ' : *p;
+	}
+	*q = '\0';
+	return (char *)out;
+}
+
+/* Whether the character at p (UTF-8) is part of a word: a letter, a
+ * digit or '_'. */
+static bool word_at(const char *p)
+{
+	utf8proc_int32_t cp;
+	utf8proc_category_t cat;
+
+	if (!*p || utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &cp) < 0)
+		return false;
+	cat = utf8proc_category(cp);
+	return cp == '_' || (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+	       (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+}
+
+/* The character before p in s (its first byte). */
+static const char *before(const char *s, const char *p)
+{
+	do
+		p--;
+	while (p > s && ((unsigned char)*p & 0xc0) == 0x80);
+	return p;
+}
+
+bool ch_text_has_phrase(const char *text, const char *phrase)
+{
+	char *t = text ? fold(text) : NULL, *w = phrase ? fold(phrase) : NULL;
+	const char *p;
+	size_t k;
+	bool found = false;
+
+	if (!t || !w || !*w)
+		goto cleanup;
+	k = strlen(w);
+	/* a whole word: no letter or digit glued on either side (a phrase
+	 * that starts or ends with punctuation needs no edge there) */
+	for (p = strstr(t, w); p && !found; p = strstr(p + 1, w))
+		found = (p == t || !word_at(w) || !word_at(before(t, p))) &&
+			(!word_at(before(w, w + k)) || !word_at(p + k));
+cleanup:
+	free(t);
+	free(w);
+	return found;
 }
 
 void ch_msg_page_append(struct ch_msg_page *dst, struct ch_msg_page *src)
@@ -330,7 +400,8 @@ int ch_net_whoami(struct ch_net *n, double deadline,
 
 bool ch_net_read_is_watch(const struct ch_net_read *r)
 {
-	return !r->tag && (r->n_tags || r->n_mentions || r->n_authors);
+	return !r->tag && (r->n_tags || r->n_mentions || r->n_authors ||
+			   r->n_words);
 }
 
 char *ch_net_describe_watch(const char *name, const struct ch_net_read *r)
@@ -345,6 +416,8 @@ char *ch_net_describe_watch(const char *name, const struct ch_net_read *r)
 		ch_buf_printf(&b, " @%s", r->mentions[i]);
 	for (i = 0; i < r->n_authors; i++)
 		ch_buf_printf(&b, " from:%s", r->authors[i]);
+	for (i = 0; i < r->n_words; i++)
+		ch_buf_printf(&b, " \"%s\"", r->words[i]);
 	return ch_buf_steal(&b);
 }
 

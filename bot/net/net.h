@@ -101,6 +101,12 @@ void ch_msg_page_add_once(struct ch_msg_page *page, struct ch_msg *m);
  * case-insensitively: for networks whose servers do not filter by tag
  * themselves. */
 bool ch_text_has_tag(const char *text, const char *tag);
+/* Whether text names phrase as whole words, case and accents aside
+ * ("ICMI 2027" in "see you at icmi 2027!", "cafe" in "Café"; not "ICMI
+ * 20270"): the care watch's words, for servers whose search is looser
+ * than that (word stems, any order). Spaces in phrase match any run of
+ * spaces. */
+bool ch_text_has_phrase(const char *text, const char *phrase);
 /* Adds url to the space-separated list *links (owned; created when NULL)
  * unless it is there already, is no web address (common.h:
  * ch_url_is_web: a javascript: or data: link is never kept), is over
@@ -132,6 +138,11 @@ struct ch_net_read {
 	size_t n_mentions;
 	const char *const *authors;
 	size_t n_authors;
+	/* and the posts that name any of these phrases (watch.words), as
+	 * whole words, case and accents aside (ch_text_has_phrase: a
+	 * network whose search is looser keeps only those) */
+	const char *const *words;
+	size_t n_words;
 };
 
 struct ch_net_poll {

@@ -37,6 +37,7 @@ import socket
 import struct
 import sys
 import threading
+import unicodedata
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -396,6 +397,19 @@ class Handler(BaseHTTPRequestHandler):
                                      "max_characters": s.max_chars,
                                      "max_media_attachments": 4,
                                      "characters_reserved_per_url": 23}}}, hdr)
+            return 200
+        if method == "GET" and path == "/api/v2/search":
+            # full-text search of statuses (an instance with a search
+            # engine): the public statuses holding every word of q
+            def fold(t):   # an analyser's folding: case and accents aside
+                t = unicodedata.normalize("NFKD", t.lower())
+                return re.findall(r"\w+", "".join(c for c in t if not unicodedata.combining(c)))
+            words = fold((q.get("q") or [""])[0])
+            with s.lock:
+                sts = [s.view(x) for x in s.statuses if x["visibility"] == "public" and
+                       words and all(w in fold(x["_text"]) for w in words)]
+            self.send_json(200, {"accounts": [], "hashtags": [],
+                                 "statuses": sts[::-1][:40]}, hdr)
             return 200
         if method == "GET" and rest == "accounts/verify_credentials":
             v = dict(me)

@@ -477,8 +477,15 @@ def compile_query(q):
 
 def _term(kind, word):
     if kind == "phrase":
-        needle = word.casefold()
-        return lambda tw, st: needle in tw["text"].casefold()
+        # X matches a quoted phrase as its words in a row, not as a
+        # substring ("ICMI 2027" is not in "ICMI 20270")
+        needle = re.findall(r"\w+", word.casefold())
+
+        def has(tw, st):
+            toks = re.findall(r"\w+", tw["text"].casefold())
+            k = len(needle)
+            return k > 0 and any(toks[i:i + k] == needle for i in range(len(toks) - k + 1))
+        return has
     if word.startswith(("#", "＃")) and len(word) > 1:
         tag = word[1:].casefold()
         return lambda tw, st: tag in (h.casefold() for h in hashtags(tw["text"]))

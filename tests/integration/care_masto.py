@@ -5,7 +5,10 @@ staff member bare ("mstaff") and one in full ("@care@127.0.0.1"); the
 server gives the first's replies as "mstaff@127.0.0.1" (the full local
 form, as snac does) and the second's as "care" (local). Both replies
 answer their cases; a reply from "mstaff@evil.example" (the same name on
-another instance) answers nothing, and its case is warned."""
+another instance) answers nothing, and its case is warned. A post that
+names the event (watch.words, "Bar Expo": accents and case aside) without
+a mention or a hashtag opens a case too (found by the instance's search);
+one that only contains the letters ("BarExpos") does not."""
 import json
 import os
 import signal
@@ -35,6 +38,7 @@ def schedule(masto):
                 'watch = {\n'
                 '  accounts = [ "@chatbot@127.0.0.1" ];\n'
                 '  hashtags = [ "ICMI27" ];\n'
+                '  words = [ "Bar Expo" ];\n'
                 '  staff = { mastodon = [ "mstaff", "@care@127.0.0.1" ]; };\n'
                 '  hours = ( { days = "daily"; from = "00:00"; to = "24:00"; } );\n'
                 '  warn_after = 3;\n  sla = 5;\n'
@@ -57,6 +61,8 @@ try:
     ann = masto.post("ann", "@chatbot my badge is wrong")
     ben = masto.post("ben", "@chatbot the wifi is down #ICMI27")
     cat = masto.post("cat", "@chatbot where is room B?")
+    dee = masto.post("dee", "The keynote room at BAR EXPÓ is far too hot")
+    masto.post("eve", "who else collects BarExpos stickers")
     time.sleep(MIN / 2)
     masto.post("mstaff@127.0.0.1", "@ann at the desk by the door", reply_to=ann["id"])
     masto.post("care", "@ben fixed, sorry #ICMI27", reply_to=ben["id"])
@@ -76,11 +82,16 @@ try:
     t.ok("ben" not in who, "a reply from care (staff \"@care@127.0.0.1\") answers: "
          "no alert", lines)
     t.ok("cat" in who, "a reply from mstaff@evil.example answers nothing: warned", lines)
+    t.ok("dee" in who and "eve" not in who,
+         "a post naming the event (watch.words) opens a case; a look-alike word does not",
+         lines)
     care = os.path.join(d, "logs", "icmi27", "rehearsal", "care")
     st, out, err = run_bot(["report", "--care", "--format", "json", care])
     rep = json.loads(out) if st == 0 else {}
     nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
-    t.eq(nets, {"mastodon": (3, 2)}, "the report: three cases, two answered by staff")
+    t.eq(nets, {"mastodon": (4, 2)}, "the report: four cases, two answered by staff")
+    found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
+    t.eq(found, {"mention": 3, "words": 1}, "the report says how each case was found")
     log = open(logf.name).read()
     t.ok("staff" in log and "mstaff@evil.example" not in
          [ln.split("answered by ")[-1].split()[0] for ln in log.splitlines()

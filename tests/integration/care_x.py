@@ -36,6 +36,7 @@ def write_schedule():
                 'watch = {\n'
                 '  accounts = [ "@chathost_demo" ];\n'
                 '  hashtags = [ "#ICMI27" ];\n'
+                '  words = [ "ICMI 2027" ];\n'
                 '  staff = [ "@care_ana", "@care_bo" ];\n'
                 '  hours = ( { days = "Mon-Fri"; from = "08:00"; to = "18:00"; } );\n'
                 '  warn_after = 3;\n  sla = 5;\n'
@@ -81,6 +82,9 @@ try:
     wifi = post(username="att_ana", text="@chathost_demo the wifi in hall B is down")
     hot = post(username="att_bo", text="#ICMI27 room 204 is so hot")
     lost = post(username="att_cy", text="@chathost_demo where do I get my badge?")
+    # no mention, no hashtag: it names the event (watch.words)
+    post(username="att_hana", text="the keynote room at ICMI 2027 is far too hot")
+    post(username="att_ivy", text="ICMI 20270 would be a long way off")  # not the phrase
     post(username="att_dee", retweet_of=wifi["id"])                 # a repost
     post(username="care_ana", text="Welcome to #ICMI27 everyone!")   # staff, no reply
     time.sleep(MIN)
@@ -121,6 +125,9 @@ try:
     t.eq(kinds.get("att_cy"), ["warn", "breach"], "never answered: one warning, one breach")
     t.eq(kinds.get("early_eve"), ["warn", "breach"], "the post from before the opening: "
          "alerted once each")
+    t.eq(kinds.get("att_hana"), ["warn", "breach"], "a post that names the event without "
+         "a mention or a hashtag: a case, alerted")
+    t.eq(kinds.get("att_ivy"), None, "a post that does not name it (ICMI 20270): none")
     t.ok(all("@att_dee" not in x and "@care_ana" not in x for x in lines),
          "a repost and a staff post open no case", lines)
     t.ok(any("room 204 is so hot" in x and "room temperature" in x and
@@ -133,8 +140,9 @@ try:
         if f.endswith(".jsonl"):
             events += [json.loads(x) for x in open(os.path.join(care, f))]
     opened = [e for e in events if e["event"] == "opened"]
-    t.eq(sorted(e["author"] for e in opened), ["att_ana", "att_bo", "att_cy", "early_eve"],
-         "four cases opened, each once (the follow-up joined, the repost and staff "
+    t.eq(sorted(e["author"] for e in opened),
+         ["att_ana", "att_bo", "att_cy", "att_hana", "early_eve"],
+         "five cases opened, each once (the follow-up joined, the repost and staff "
          "post did not open one)")
     t.eq(len([e for e in events if e["event"] == "joined"]), 1, "the follow-up joined its case")
     ee = [e for e in opened if e["author"] == "early_eve"][0]
@@ -159,15 +167,17 @@ try:
     rep = json.loads(out) if st == 0 else {}
     s = rep.get("summary", {})
     t.eq((s.get("cases"), s.get("answered"), s.get("within_sla")),
-         (4, len(answered), len([v for v in answered if v <= 300])),
+         (5, len(answered), len([v for v in answered if v <= 300])),
          "the report's cases, answered and within the SLA agree")
     got = sorted(c["response_s"] for c in rep.get("cases", []) if c.get("answered"))
     t.ok(len(got) == len(answered) and
          all(abs(a - b) < 0.5 for a, b in zip(got, sorted(answered))),
          "each response time agrees (%s)" % got, (got, sorted(answered)))
     cats = {r["category"]: r["cases"] for r in rep.get("per_category", [])}
-    t.eq(cats, {"wifi": 1, "room temperature": 1, "registration": 2},
+    t.eq(cats, {"wifi": 1, "room temperature": 2, "registration": 2},
          "per category")
+    found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
+    t.eq(found, {"mention": 2, "hashtag": 2, "words": 1}, "how each case was found")
     staff = {r["staff"]: r["answered"] for r in rep.get("per_staff", [])}
     t.eq(staff, {"care_ana": 1, "care_bo": 1}, "per staff member")
     st, out, err = run_bot(["report", "--care", care])

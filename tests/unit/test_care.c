@@ -16,6 +16,7 @@
 #include "cfgcheck.h"
 #include "chtime.h"
 #include "schedule.h"
+#include "net/net.h"
 
 static char dir[] = "/tmp/chathost-care-XXXXXX";
 
@@ -94,6 +95,30 @@ START_TEST(test_handles_and_categories)
 	ck_assert_str_eq(ch_watch_category(&s.watch, "The WI-FI is down #ICMI27"), "wifi");
 	ck_assert_str_eq(ch_watch_category(&s.watch, "room B is so hot"), "room temperature");
 	ck_assert_ptr_null(ch_watch_category(&s.watch, "a shot of coffee")); /* whole words */
+	ch_schedule_free(&s);
+}
+END_TEST
+
+/* watch.words: phrases named as whole words, case and accents aside. */
+START_TEST(test_words)
+{
+	struct ch_schedule s;
+
+	load_watch(&s, "words = [ \"ICMI 2027\", \"Café Expo\" ];\n"
+		       "staff = [ \"@care\" ];\n"
+		       "hours = ( { days = \"daily\"; from = \"00:00\"; to = \"24:00\"; } );");
+	ck_assert_uint_eq(s.watch.n_words, 2);
+	ck_assert_str_eq(ch_watch_named(&s.watch, "see you at icmi  2027!"), "ICMI 2027");
+	ck_assert_str_eq(ch_watch_named(&s.watch, "the CAFE EXPO room is hot"), "Café Expo");
+	ck_assert_str_eq(ch_watch_named(&s.watch, "(ICMI 2027)"), "ICMI 2027");
+	ck_assert_str_eq(ch_watch_named(&s.watch, "ICMI 2027\u2014so hot"), "ICMI 2027");
+	ck_assert_ptr_null(ch_watch_named(&s.watch, "ICMI 20270"));
+	ck_assert_ptr_null(ch_watch_named(&s.watch, "XICMI 2027"));
+	ck_assert_ptr_null(ch_watch_named(&s.watch, "ICMI 2026"));
+	ck_assert_ptr_null(ch_watch_named(&s.watch, "ICMI2027"));
+	ck_assert(ch_text_has_phrase("mail @care now", "@care"));
+	ck_assert(!ch_text_has_phrase("mail @care_team now", "@care"));
+	ck_assert(!ch_text_has_phrase("bad \xff utf-8", "bad"));
 	ch_schedule_free(&s);
 }
 END_TEST
@@ -378,6 +403,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_periods_and_dst);
 	tcase_add_test(tc, test_handles_and_categories);
 	tcase_add_test(tc, test_staff_mastodon_forms);
+	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_cases_alerts_restart);
 	tcase_add_test(tc, test_log_named_by_chat_day);
 	tcase_add_test(tc, test_own_account_as_staff);

@@ -411,8 +411,10 @@ static long long ms_of(const char *iso)
 struct rd {
 	const struct ch_net_read *r;
 	/* what a search page must carry: the tag (without '#'), or else a
-	 * mention (a handle); neither: an author's feed, all of it */
-	const char *tag, *mention;
+	 * mention (a handle), or else a phrase (watch.words; searched
+	 * quoted, kept only when named as whole words); none: an author's
+	 * feed, all of it */
+	const char *tag, *mention, *phrase;
 	long long start, end, since; /* ms; -1: none */
 	long long oldest;            /* of the search page (ms) */
 	long long newest;            /* of everything read (ms) */
@@ -444,6 +446,8 @@ static int wanted(struct rd *d, const struct ch_msg *m, long long indexed,
 		return 0;
 	if (!in_thread && d->tag && !ch_text_has_tag(m->text, d->tag))
 		return 0;
+	if (!in_thread && d->phrase && !ch_text_has_phrase(m->text, d->phrase))
+		return 0;
 	if (!in_thread && !d->tag && d->mention && !mentions(m->text, d->mention))
 		return 0;
 	if (d->start >= 0 && created < d->start)
@@ -465,7 +469,8 @@ static int search_page(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	json_t *out = NULL, *posts, *pv, *item;
 	const char *cursor;
 	char *hash = d->tag ? ch_xasprintf("#%s", d->tag)
-			    : ch_xasprintf("@%s", d->mention ? d->mention : "");
+		     : d->phrase ? ch_xasprintf("\"%s\"", d->phrase)
+				 : ch_xasprintf("@%s", d->mention ? d->mention : "");
 	char lim[16];
 	size_t i;
 	int r;
@@ -480,7 +485,7 @@ static int search_page(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 		ch_xrpc_q(&q, "sort", "latest");
 		if (d->tag)
 			ch_xrpc_q(&q, "tag", d->tag);
-		else
+		else if (d->mention)
 			ch_xrpc_q(&q, "mentions", d->mention);
 	}
 	ch_xrpc_q(&q, "limit", lim);
@@ -632,16 +637,18 @@ static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	struct ch_msg_page one;
 	size_t i;
 
-	for (i = 0; i < d->r->n_tags + d->r->n_mentions + d->r->n_authors; i++) {
+	size_t nt = d->r->n_tags, nm = d->r->n_mentions, nw = d->r->n_words;
+
+	for (i = 0; i < nt + nm + nw + d->r->n_authors; i++) {
 		const char *author = NULL;
 		int r;
 
-		d->tag = i < d->r->n_tags ? d->r->tags[i] : NULL;
-		d->mention = !d->tag && i < d->r->n_tags + d->r->n_mentions
-				     ? d->r->mentions[i - d->r->n_tags]
-				     : NULL;
-		if (!d->tag && !d->mention)
-			author = d->r->authors[i - d->r->n_tags - d->r->n_mentions];
+		d->tag = i < nt ? d->r->tags[i] : NULL;
+		d->mention = i >= nt && i < nt + nm ? d->r->mentions[i - nt] : NULL;
+		d->phrase = i >= nt + nm && i < nt + nm + nw
+				    ? d->r->words[i - nt - nm] : NULL;
+		if (i >= nt + nm + nw)
+			author = d->r->authors[i - nt - nm - nw];
 		memset(&one, 0, sizeof one);
 		r = search_page(n, d, &one, author, err);
 		free(one.next); /* one page per term and read */

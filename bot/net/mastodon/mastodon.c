@@ -431,6 +431,8 @@ struct rd {
 	const struct ch_net_read *r;
 	const char *tag;             /* the tag a timeline's statuses carry;
 					NULL: take all (a thread, a feed) */
+	const char *phrase;          /* a search's phrase (watch.words): the
+					statuses that name it, only */
 	long long start, end, since; /* ms; -1: none */
 	long long oldest;            /* of the timeline page (ms) */
 	long long newest;            /* of everything read (ms) */
@@ -460,6 +462,7 @@ static void take(struct rd *d, json_t *list, int in_thread,
 			d->newest = at;
 		if (at < 0 || m.is_repost || !m.text ||
 		    (!in_thread && d->tag && !tagged(st, m.text, d->tag)) ||
+		    (d->phrase && !ch_text_has_phrase(m.text, d->phrase)) ||
 		    (d->start >= 0 && at < d->start) ||
 		    (d->end >= 0 && at >= d->end) ||
 		    (d->since >= 0 && touched < d->since - SINCE_SLACK_MS)) {
@@ -614,6 +617,39 @@ static int mentions_read(struct ch_net *n, struct rd *d,
 	return r;
 }
 
+/* The statuses that name a phrase (watch.words): the instance's full-text
+ * search (GET /api/v2/search, type statuses), where it has one; a search
+ * is looser than a phrase, so only those naming it are kept. */
+static int phrase_read(struct ch_net *n, struct rd *d, const char *phrase,
+		       struct ch_msg_page *page, struct ch_error *err)
+{
+	struct ch_buf q = {0};
+	json_t *out = NULL;
+	char *quoted = ch_xasprintf("\"%s\"", phrase);
+	int r;
+
+	ch_http_query_add(&q, "q", quoted);
+	ch_http_query_add(&q, "type", "statuses");
+	ch_http_query_add(&q, "limit", "40");
+	r = ch_masto_call(&M(n)->a, "GET", "/api/v2/search", ch_buf_str(&q),
+			  NULL, &out, err);
+	ch_buf_free(&q);
+	free(quoted);
+	if (sync_(n, r) == 0 && !json_is_array(json_object_get(out, "statuses"))) {
+		n->last = CH_NETFAIL_BAD_RESPONSE;
+		ch_error_set(err, SRC, 0, "search: no statuses in the answer");
+		r = -1;
+	}
+	if (r == 0) {
+		d->tag = NULL;
+		d->phrase = phrase;
+		take(d, json_object_get(out, "statuses"), 0, page);
+		d->phrase = NULL;
+	}
+	json_decref(out);
+	return r;
+}
+
 /* A staff member's own statuses (their replies answer cases). */
 static int author_read(struct ch_net *n, struct rd *d, const char *handle,
 		       struct ch_msg_page *page, struct ch_error *err)
@@ -678,6 +714,9 @@ static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	}
 	if (d->r->n_mentions && mentions_read(n, d, page, err) < 0)
 		goto fail;
+	for (i = 0; i < d->r->n_words; i++)
+		if (phrase_read(n, d, d->r->words[i], page, err) < 0)
+			goto fail;
 	for (i = 0; i < d->r->n_authors; i++) {
 		if (author_read(n, d, d->r->authors[i], page, err) == 0)
 			continue;

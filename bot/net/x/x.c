@@ -229,7 +229,8 @@ static int x_find_mine(struct ch_net *n, const char *me_id,
 					  id_n, err));
 }
 
-/* The care watch's query: "(#a OR @b OR from:c) -is:retweet". */
+/* The care watch's query: "(#a OR @b OR from:c OR \"d e\") -is:retweet"
+ * (X searches a quoted phrase as it is). */
 static char *watch_query(const struct ch_net_read *r)
 {
 	struct ch_buf b = {0};
@@ -242,6 +243,8 @@ static char *watch_query(const struct ch_net_read *r)
 		ch_buf_printf(&b, "%s@%s", n++ ? " OR " : "", r->mentions[i]);
 	for (i = 0; i < r->n_authors; i++)
 		ch_buf_printf(&b, "%sfrom:%s", n++ ? " OR " : "", r->authors[i]);
+	for (i = 0; i < r->n_words; i++)
+		ch_buf_printf(&b, "%s\"%s\"", n++ ? " OR " : "", r->words[i]);
 	ch_buf_puts(&b, ") -is:retweet");
 	return ch_buf_steal(&b);
 }
