@@ -85,13 +85,13 @@ static bool case_has(const struct ch_case *c, const char *net, const char *id)
 }
 
 /* Whether post m (on net) is in case c's thread: a reply to one of its
- * posts, or in the thread its first post started. */
+ * posts or a quote of one, or in the thread its first post started. */
 static bool in_thread(const struct ch_case *c, const char *net,
 		      const struct ch_msg *m)
 {
 	if (strcmp(c->net, net) != 0)
 		return false;
-	if (case_has(c, net, m->in_reply_to_id))
+	if (case_has(c, net, m->in_reply_to_id) || case_has(c, net, m->quote_of))
 		return true;
 	return m->conversation_id && c->id &&
 	       strcmp(m->conversation_id, c->id) == 0;
@@ -350,11 +350,12 @@ static int take_staff(struct ch_care *k, const char *net,
 		      const struct ch_msg *m, double now, struct ch_error *err)
 {
 	struct ch_case r;
+	const char *to;
 	size_t i;
 	json_t *f;
 
-	if (!m->in_reply_to_id && !m->conversation_id)
-		return 0; /* not a reply: answers nothing */
+	if (!m->in_reply_to_id && !m->conversation_id && !m->quote_of)
+		return 0; /* not a reply nor a quote: answers nothing */
 	for (i = 0; i < k->n; i++) {
 		struct ch_case *c = &k->cases[i];
 
@@ -369,7 +370,8 @@ static int take_staff(struct ch_care *k, const char *net,
 			return rc;
 		}
 	}
-	if (!m->in_reply_to_id || find_case(k, net, m->in_reply_to_id))
+	to = m->in_reply_to_id ? m->in_reply_to_id : m->quote_of;
+	if (!to || find_case(k, net, to))
 		return 0; /* no reply, or to a case answered already */
 	for (i = 0; i < k->n_early; i++)
 		if (strcmp(k->early[i].net, net) == 0 &&
@@ -380,7 +382,7 @@ static int take_staff(struct ch_care *k, const char *net,
 	memset(&r, 0, sizeof r);
 	case_of(&r, net, m, now);
 	f = case_fields(&r);
-	set_str(f, "in_reply_to_id", m->in_reply_to_id);
+	set_str(f, "in_reply_to_id", to);
 	if (log_event(k, now, "staff", f, err) < 0) {
 		case_free(&r);
 		return -1;
@@ -390,7 +392,7 @@ static int take_staff(struct ch_care *k, const char *net,
 		memmove(k->early, k->early + 1, (EARLY_MAX - 1) * sizeof *k->early);
 		k->n_early--;
 	}
-	r.reply_id = ch_xstrdup(m->in_reply_to_id); /* what it replies to */
+	r.reply_id = ch_xstrdup(to); /* what it replies to (or quotes) */
 	k->early[k->n_early++] = r;
 	return 1;
 }
@@ -474,7 +476,7 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 	 * account is a person's too: the host's in a chat (replies by hand
 	 * welcome), the team's desk in a watch whose staff names it */
 	if (is_me(k, net, m->author_id))
-		return m->in_reply_to_id &&
+		return (m->in_reply_to_id || m->quote_of) &&
 			       (k->c.welcome || ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))
 			       ? take_staff(k, net, m, now, err) : 0;
 	if (ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))

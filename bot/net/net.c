@@ -44,6 +44,7 @@ void ch_msg_clear(struct ch_msg *t)
 	free(t->text);
 	free(t->conversation_id);
 	free(t->in_reply_to_id);
+	free(t->quote_of);
 	free(t->edit_of);
 	free(t->links);
 	memset(t, 0, sizeof *t);

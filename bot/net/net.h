@@ -72,6 +72,7 @@ struct ch_msg {
 	char *text;            /* as the author wrote it (entities decoded) */
 	char *conversation_id; /* the id of its thread's root */
 	char *in_reply_to_id;  /* the post it replies to */
+	char *quote_of;        /* the post it quotes (a quote post), or NULL */
 	bool is_repost;        /* a repost (retweet): never an answer */
 	char *edit_of;         /* an edit: its first version's id, which it
 				  replaces in the log's view; NULL */

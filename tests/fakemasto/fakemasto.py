@@ -17,7 +17,7 @@ count, reset}]} where fault is an HTTP status ("429", "500", "422"),
 "cut-after" (the request applied, then the connection closed),
 "slow-after" (the request applied, the answer `seconds` late),
 "ignore-idempotency" (keys forgotten), "no-polls" (a poll dropped from the
-status); POST /_fake/statuses {"acct","text","in_reply_to_id","visibility"}
+status); POST /_fake/statuses {"acct","text","in_reply_to_id","visibility","quote_of"}
 posts as a participant; POST /_fake/edit {"id","text"} edits a status as
 Mastodon does (same id, edited_at set); POST /_fake/delete {"id"} deletes
 one; POST /_fake/votes {"status_id","votes":[...],
@@ -594,6 +594,11 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/statuses" and method == "POST":
             st = s.add_status(form["acct"], form["text"], form.get("in_reply_to_id"),
                               form.get("visibility", "public"))
+            if form.get("quote_of"):
+                # a quote post as Mastodon 4.5 shows it
+                with s.lock:
+                    st["quote"] = {"state": "accepted",
+                                   "quoted_status": s.view(s.by_id[form["quote_of"]])}
             return self.send_json(200, s.view(st))
         if path == "/_fake/statuses":
             with s.lock:

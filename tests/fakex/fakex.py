@@ -2087,9 +2087,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                          % (where, edit_of))
                     reply = orig["in_reply_to_id"]
                     conv = orig["conversation_id"]
+                quote = t.get("quote_of")
+                if quote is not None and int(quote) not in store.tweets:
+                    raise ValueError("%s: quote_of %s does not exist" % (where, quote))
                 tw = store.add_tweet(uid, text, created=created, reply_to=reply,
                                      retweet_of=rt, poll=poll, conversation_id=conv,
                                      live=created is None, shorten=True)
+                if quote is not None:
+                    tw["quote_of"] = int(quote)   # a quote post
                 if edit_of is not None:
                     # X: every version lists the chain, oldest first
                     chain = orig.get("edit_history") or [orig["id"]]

@@ -63,10 +63,13 @@ try:
     cat = masto.post("cat", "@chatbot where is room B?")
     dee = masto.post("dee", "The keynote room at BAR EXPÓ is far too hot")
     masto.post("eve", "who else collects BarExpos stickers")
+    fay = masto.post("fay", "@chatbot I lost my scarf in hall C")
     time.sleep(MIN / 2)
     masto.post("mstaff@127.0.0.1", "@ann at the desk by the door", reply_to=ann["id"])
     masto.post("care", "@ben fixed, sorry #ICMI27", reply_to=ben["id"])
     masto.post("mstaff@evil.example", "@cat it is in the basement", reply_to=cat["id"])
+    # a staff quote post (not a reply) answers the case it quotes
+    masto.post("care", "Found a scarf in hall C: come to the desk", quote_of=fay["id"])
     time.sleep(4 * MIN)     # warned at 3 min
     p.send_signal(signal.SIGTERM)
     try:
@@ -82,6 +85,7 @@ try:
     t.ok("ben" not in who, "a reply from care (staff \"@care@127.0.0.1\") answers: "
          "no alert", lines)
     t.ok("cat" in who, "a reply from mstaff@evil.example answers nothing: warned", lines)
+    t.ok("fay" not in who, "a staff quote post answers the case it quotes: no alert", lines)
     t.ok("dee" in who and "eve" not in who,
          "a post naming the event (watch.words) opens a case; a look-alike word does not",
          lines)
@@ -89,9 +93,9 @@ try:
     st, out, err = run_bot(["report", "--care", "--format", "json", care])
     rep = json.loads(out) if st == 0 else {}
     nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
-    t.eq(nets, {"mastodon": (4, 2)}, "the report: four cases, two answered by staff")
+    t.eq(nets, {"mastodon": (5, 3)}, "the report: five cases, three answered by staff")
     found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
-    t.eq(found, {"mention": 3, "words": 1}, "the report says how each case was found")
+    t.eq(found, {"mention": 4, "words": 1}, "the report says how each case was found")
     log = open(logf.name).read()
     t.ok("staff" in log and "mstaff@evil.example" not in
          [ln.split("answered by ")[-1].split()[0] for ln in log.splitlines()

@@ -85,10 +85,13 @@ try:
     # no mention, no hashtag: it names the event (watch.words)
     post(username="att_hana", text="the keynote room at ICMI 2027 is far too hot")
     post(username="att_ivy", text="ICMI 20270 would be a long way off")  # not the phrase
+    coat = post(username="att_jo", text="@chathost_demo the coat check is closed")
     post(username="att_dee", retweet_of=wifi["id"])                 # a repost
     post(username="care_ana", text="Welcome to #ICMI27 everyone!")   # staff, no reply
     time.sleep(MIN)
     post(username="care_ana", text="@att_ana fixing it now", in_reply_to=wifi["id"])
+    # a staff quote post (not a reply) answers the case it quotes
+    post(username="care_ana", text="Opening the coat check now, sorry!", quote_of=coat["id"])
     post(username="att_cy", text="anyone? @chathost_demo", in_reply_to=lost["id"])
     time.sleep(2.6 * MIN)  # bo's case: warned at 3 min; then the watch dies
     p.send_signal(signal.SIGKILL)
@@ -128,6 +131,7 @@ try:
     t.eq(kinds.get("att_hana"), ["warn", "breach"], "a post that names the event without "
          "a mention or a hashtag: a case, alerted")
     t.eq(kinds.get("att_ivy"), None, "a post that does not name it (ICMI 20270): none")
+    t.eq(kinds.get("att_jo"), None, "answered by a staff quote post in a minute: no alert")
     t.ok(all("@att_dee" not in x and "@care_ana" not in x for x in lines),
          "a repost and a staff post open no case", lines)
     t.ok(any("room 204 is so hot" in x and "room temperature" in x and
@@ -141,8 +145,8 @@ try:
             events += [json.loads(x) for x in open(os.path.join(care, f))]
     opened = [e for e in events if e["event"] == "opened"]
     t.eq(sorted(e["author"] for e in opened),
-         ["att_ana", "att_bo", "att_cy", "att_hana", "early_eve"],
-         "five cases opened, each once (the follow-up joined, the repost and staff "
+         ["att_ana", "att_bo", "att_cy", "att_hana", "att_jo", "early_eve"],
+         "six cases opened, each once (the follow-up joined, the repost and staff "
          "post did not open one)")
     t.eq(len([e for e in events if e["event"] == "joined"]), 1, "the follow-up joined its case")
     ee = [e for e in opened if e["author"] == "early_eve"][0]
@@ -158,7 +162,8 @@ try:
         want[e["id"]] = None
     for tw in tweets.values():
         if tw["username"] in ("care_ana", "care_bo") and tw.get("referenced_tweets"):
-            to = [r["id"] for r in tw["referenced_tweets"] if r["type"] == "replied_to"][0]
+            to = [r["id"] for r in tw["referenced_tweets"]
+                  if r["type"] in ("replied_to", "quoted")][0]
             if to in want:
                 clock = [ts(e["clock_at"]) for e in opened if e["id"] == to][0]
                 want[to] = (ts(tw["created_at"]) - clock) * SPEED
@@ -167,19 +172,19 @@ try:
     rep = json.loads(out) if st == 0 else {}
     s = rep.get("summary", {})
     t.eq((s.get("cases"), s.get("answered"), s.get("within_sla")),
-         (5, len(answered), len([v for v in answered if v <= 300])),
+         (6, len(answered), len([v for v in answered if v <= 300])),
          "the report's cases, answered and within the SLA agree")
     got = sorted(c["response_s"] for c in rep.get("cases", []) if c.get("answered"))
     t.ok(len(got) == len(answered) and
          all(abs(a - b) < 0.5 for a, b in zip(got, sorted(answered))),
          "each response time agrees (%s)" % got, (got, sorted(answered)))
     cats = {r["category"]: r["cases"] for r in rep.get("per_category", [])}
-    t.eq(cats, {"wifi": 1, "room temperature": 2, "registration": 2},
+    t.eq(cats, {"wifi": 1, "room temperature": 2, "registration": 2, "uncategorised": 1},
          "per category")
     found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
-    t.eq(found, {"mention": 2, "hashtag": 2, "words": 1}, "how each case was found")
+    t.eq(found, {"mention": 3, "hashtag": 2, "words": 1}, "how each case was found")
     staff = {r["staff"]: r["answered"] for r in rep.get("per_staff", [])}
-    t.eq(staff, {"care_ana": 1, "care_bo": 1}, "per staff member")
+    t.eq(staff, {"care_ana": 2, "care_bo": 1}, "per staff member")
     st, out, err = run_bot(["report", "--care", care])
     t.ok(st == 0 and "NEVER ANSWERED" in out and "att_cy" in out and
          any("answered after %dm" % m in out for m in (6, 7, 8)),

@@ -53,10 +53,12 @@ class MastoFake:
     def faults(self, faults):
         return self.call("POST", "/_fake/faults", {"faults": faults})
 
-    def post(self, acct, text, reply_to=None, visibility="public"):
+    def post(self, acct, text, reply_to=None, visibility="public", quote_of=None):
         body = {"acct": acct, "text": text, "visibility": visibility}
         if reply_to:
             body["in_reply_to_id"] = reply_to
+        if quote_of:
+            body["quote_of"] = quote_of
         return self.call("POST", "/_fake/statuses", body)
 
     def stop(self):

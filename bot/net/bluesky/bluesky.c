@@ -344,6 +344,18 @@ static char *dup_str(json_t *o, const char *key)
 	return ch_xstrdup(json_string_value(json_object_get(o, key)));
 }
 
+/* The post a record quotes: its embed app.bsky.embed.record (record.uri),
+ * or app.bsky.embed.recordWithMedia (record.record.uri); NULL if none. */
+static char *quoted_uri(json_t *rec)
+{
+	json_t *e = json_object_get(json_object_get(rec, "embed"), "record");
+	const char *uri = json_string_value(json_object_get(e, "uri"));
+
+	if (!uri)
+		uri = json_string_value(json_object_get(json_object_get(e, "record"), "uri"));
+	return uri ? ch_xstrdup(uri) : NULL;
+}
+
 /* The links a post shares: its link facets' URIs (the whole address,
  * which the text may show shortened) and an external embed's. */
 static void links_of(json_t *pv, json_t *rec, struct ch_msg *m)
@@ -395,6 +407,7 @@ static int msg_of(json_t *pv, struct ch_msg *m)
 		json_object_get(json_object_get(reply, "root"), "uri")));
 	if (!m->conversation_id)
 		m->conversation_id = ch_xstrdup(uri);
+	m->quote_of = quoted_uri(rec);
 	links_of(pv, rec, m);
 	return 0;
 }

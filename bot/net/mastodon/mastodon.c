@@ -304,7 +304,7 @@ static long long ms_of(const char *iso);
  * in the log's view (net.h, edit_of) as X's edits do. */
 static int msg_of(json_t *st, struct ch_msg *msg)
 {
-	json_t *acct = json_object_get(st, "account");
+	json_t *acct = json_object_get(st, "account"), *q;
 	long long edited = ms_of(str(st, "edited_at"));
 
 	memset(msg, 0, sizeof *msg);
@@ -325,6 +325,12 @@ static int msg_of(json_t *st, struct ch_msg *msg)
 	msg->name = ch_xstrdup(str(acct, "display_name"));
 	msg->text = ch_masto_text_links(str(st, "content"), &msg->links);
 	msg->in_reply_to_id = ch_xstrdup(str(st, "in_reply_to_id"));
+	/* a quote (Mastodon 4.5: quote.quoted_status; some servers give the
+	 * quoted status itself) */
+	q = json_object_get(st, "quote");
+	if (json_is_object(json_object_get(q, "quoted_status")))
+		q = json_object_get(q, "quoted_status");
+	msg->quote_of = ch_xstrdup(str(q, "id"));
 	msg->is_repost = json_is_object(json_object_get(st, "reblog"));
 	return 0;
 }

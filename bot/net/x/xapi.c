@@ -256,8 +256,9 @@ static char *ch_time_of_id(const char *id)
 	return ch_xstrdup(buf);
 }
 
-/* referenced_tweets (or referenced_posts): the post replied to, and
- * whether it is a repost. Entries that are not {type, id} are ignored. */
+/* referenced_tweets (or referenced_posts): the post replied to, the post
+ * quoted, and whether it is a repost. Entries that are not {type, id} are
+ * ignored. */
 static void ch_parse_refs(json_t *t, struct ch_msg *tw)
 {
 	json_t *refs = ch_j_either(t, "referenced_tweets", "referenced_posts");
@@ -274,6 +275,8 @@ static void ch_parse_refs(json_t *t, struct ch_msg *tw)
 			continue;
 		if (strcmp(type, "replied_to") == 0 && !tw->in_reply_to_id)
 			tw->in_reply_to_id = ch_xstrdup(rid);
+		else if (strcmp(type, "quoted") == 0 && !tw->quote_of)
+			tw->quote_of = ch_xstrdup(rid);
 		else if (strcmp(type, "retweeted") == 0 ||
 			 strcmp(type, "reposted") == 0)
 			tw->is_repost = true;
