@@ -25,6 +25,7 @@ struct ch_case {
 	size_t n_ids;
 	double created, seen, clock;
 	bool warned, breached, answered;
+	bool direct;         /* a direct message: its text kept nowhere */
 	double answered_at;
 	char *answered_by, *reply_id;
 };
@@ -211,6 +212,8 @@ static json_t *case_fields(const struct ch_case *c)
 	set_str(o, "author", c->username);
 	set_str(o, "author_id", c->author_id);
 	set_str(o, "text", c->text);
+	if (c->direct)
+		json_object_set_new(o, "direct", json_true());
 	set_str(o, "created_at", c->created_at);
 	set_time(o, "seen_at", c->seen);
 	set_time(o, "clock_at", c->clock);
@@ -335,7 +338,10 @@ static void case_of(struct ch_case *c, const char *net, const struct ch_msg *m,
 	c->url = ch_xstrdup(m->url);
 	c->author_id = ch_xstrdup(m->author_id);
 	c->username = ch_xstrdup(m->username);
-	c->text = ch_xstrdup(m->text);
+	/* a direct message's words stay between its author and the team's
+	 * app: not in the log, the alerts, the reports or the board */
+	c->direct = m->direct;
+	c->text = m->direct ? NULL : ch_xstrdup(m->text);
 	c->conversation_id = ch_xstrdup(m->conversation_id);
 	c->created_at = ch_xstrdup(m->created_at);
 	c->created = ms_of(m->created_at);
@@ -490,7 +496,7 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 			continue;
 		f = case_fields(c);
 		set_str(f, "post_id", m->id);
-		set_str(f, "post_text", m->text);
+		set_str(f, "post_text", m->direct ? NULL : m->text);
 		if (log_event(k, now, "joined", f, err) < 0)
 			return -1;
 		case_add_id(c, m->id);
@@ -546,7 +552,8 @@ static char *say(struct ch_care *k, const struct ch_case *c, bool breach,
 	char txt[200];
 	size_t n;
 
-	snprintf(txt, sizeof txt, "%s", c->text ? c->text : "");
+	snprintf(txt, sizeof txt, "%s", c->direct ? "(a direct message: read it in the app)"
+					  : c->text ? c->text : "");
 	for (n = 0; txt[n]; n++)
 		if (txt[n] == '\n' || txt[n] == '\r')
 			txt[n] = ' ';
@@ -672,6 +679,7 @@ static void case_from_json(struct ch_case *c, json_t *o)
 	c->author_id = ch_xstrdup(jstr(o, "author_id"));
 	c->username = ch_xstrdup(jstr(o, "author"));
 	c->text = ch_xstrdup(jstr(o, "text"));
+	c->direct = json_is_true(json_object_get(o, "direct"));
 	c->category = ch_xstrdup(jstr(o, "category"));
 	c->conversation_id = ch_xstrdup(jstr(o, "conversation_id"));
 	c->created_at = ch_xstrdup(jstr(o, "created_at"));

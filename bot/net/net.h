@@ -74,6 +74,10 @@ struct ch_msg {
 	char *in_reply_to_id;  /* the post it replies to */
 	char *quote_of;        /* the post it quotes (a quote post), or NULL */
 	bool is_repost;        /* a repost (retweet): never an answer */
+	bool direct;           /* not public: a direct message (Mastodon's
+				  direct or followers-only status): a care
+				  watch's private case, whose text is kept
+				  nowhere; never in a chat's log */
 	char *edit_of;         /* an edit: its first version's id, which it
 				  replaces in the log's view; NULL */
 	char *links;           /* the links it shares, expanded from the

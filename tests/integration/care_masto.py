@@ -64,6 +64,8 @@ try:
     dee = masto.post("dee", "The keynote room at BAR EXPÓ is far too hot")
     masto.post("eve", "who else collects BarExpos stickers")
     fay = masto.post("fay", "@chatbot I lost my scarf in hall C")
+    # a direct message: a private case, its words kept nowhere
+    masto.post("gus", "@chatbot my card number is 4111-SECRET", visibility="direct")
     time.sleep(MIN / 2)
     masto.post("mstaff@127.0.0.1", "@ann at the desk by the door", reply_to=ann["id"])
     masto.post("care", "@ben fixed, sorry #ICMI27", reply_to=ben["id"])
@@ -86,6 +88,8 @@ try:
          "no alert", lines)
     t.ok("cat" in who, "a reply from mstaff@evil.example answers nothing: warned", lines)
     t.ok("fay" not in who, "a staff quote post answers the case it quotes: no alert", lines)
+    t.ok("gus" in who and not any("SECRET" in ln for ln in lines),
+         "a direct message opens a case, alerted without its words", lines)
     t.ok("dee" in who and "eve" not in who,
          "a post naming the event (watch.words) opens a case; a look-alike word does not",
          lines)
@@ -93,9 +97,16 @@ try:
     st, out, err = run_bot(["report", "--care", "--format", "json", care])
     rep = json.loads(out) if st == 0 else {}
     nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
-    t.eq(nets, {"mastodon": (5, 3)}, "the report: five cases, three answered by staff")
+    t.eq(nets, {"mastodon": (6, 3)}, "the report: six cases, three answered by staff")
     found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
-    t.eq(found, {"mention": 4, "words": 1}, "the report says how each case was found")
+    t.eq(found, {"mention": 5, "words": 1}, "the report says how each case was found")
+    secret = [f for f in os.listdir(care) if "SECRET" in open(os.path.join(care, f)).read()]
+    outs = [run_bot(["report", "--care", "--format", fm, care])[1] for fm in
+            ("text", "csv", "json", "html")]
+    t.ok(not secret and not any("SECRET" in o for o in outs) and
+         not any("SECRET" in open(os.path.join(d, f), errors="replace").read()
+                 for f in os.listdir(d) if f.endswith(".log")),
+         "the direct message's words are in no log, report or alert", secret)
     log = open(logf.name).read()
     t.ok("staff" in log and "mstaff@evil.example" not in
          [ln.split("answered by ")[-1].split()[0] for ln in log.splitlines()

@@ -332,6 +332,9 @@ static int msg_of(json_t *st, struct ch_msg *msg)
 		q = json_object_get(q, "quoted_status");
 	msg->quote_of = ch_xstrdup(str(q, "id"));
 	msg->is_repost = json_is_object(json_object_get(st, "reblog"));
+	msg->direct = str(st, "visibility") &&
+		      (strcmp(str(st, "visibility"), "direct") == 0 ||
+		       strcmp(str(st, "visibility"), "private") == 0);
 	return 0;
 }
 
@@ -466,7 +469,10 @@ static void take(struct rd *d, json_t *list, int in_thread,
 			d->oldest = at;
 		if (at > d->newest)
 			d->newest = at;
+		/* a direct or followers-only status is never a chat's (its
+		 * log and recap are public): only a watch's private case */
 		if (at < 0 || m.is_repost || !m.text ||
+		    (m.direct && !ch_net_read_is_watch(d->r)) ||
 		    (!in_thread && d->tag && !tagged(st, m.text, d->tag)) ||
 		    (d->phrase && !ch_text_has_phrase(m.text, d->phrase)) ||
 		    (d->start >= 0 && at < d->start) ||
