@@ -147,6 +147,28 @@ static double clock_of(const struct ch_care *k, double t)
 	return (double)a > t ? (double)a : t;
 }
 
+/* The staffed period a case whose clock starts at clock falls in, as the
+ * care lead reads it: "2027-05-03 08:00-18:00" (the schedule's zone);
+ * "rehearsal" in a rehearsal or a welcome (staffed from the start). */
+static void period_of(const struct ch_care *k, double clock, char *buf,
+		      size_t n)
+{
+	time_t a, b;
+	struct tm ta, tb;
+
+	snprintf(buf, n, "rehearsal");
+	if (k->c.staffed_from > 0 || !k->c.w || k->c.w->n_hours == 0 ||
+	    !isfinite(clock) ||
+	    ch_watch_period(k->c.w, k->c.tz, (time_t)floor(clock), &a, &b) != 1 ||
+	    ch_utc_to_local(k->c.tz, a, &ta, NULL) < 0 ||
+	    ch_utc_to_local(k->c.tz, b, &tb, NULL) < 0)
+		return;
+	snprintf(buf, n, "%04d-%02d-%02d %02d:%02d-%02d:%02d", ta.tm_year + 1900,
+		 ta.tm_mon + 1, ta.tm_mday, ta.tm_hour, ta.tm_min,
+		 tb.tm_mday != ta.tm_mday && tb.tm_hour == 0 && tb.tm_min == 0 ? 24 : tb.tm_hour,
+		 tb.tm_min);
+}
+
 /* The real instant at which a case whose clock started at clock has
  * waited `wait` staffed seconds. */
 static double due_at(const struct ch_care *k, double clock, double wait)
@@ -449,8 +471,13 @@ static int open_case(struct ch_care *k, const char *net, const struct ch_msg *m,
 					    : ch_watch_category(k->c.w, m->text));
 	f = case_fields(c);
 	thresholds(k, f);
-	if (!k->c.welcome && k->c.w)
+	if (!k->c.welcome && k->c.w) {
+		char period[64];
+
 		json_object_set_new(f, "found", json_string(found_by(k, net, m)));
+		period_of(k, c->clock, period, sizeof period);
+		json_object_set_new(f, "period", json_string(period));
+	}
 	if (log_event(k, now, "opened", f, err) < 0) {
 		case_free(c);
 		k->n--;

@@ -21,6 +21,8 @@ struct rcase {
 	char *id, *url, *author, *text, *category, *created_at, *date;
 	char *found;         /* how the watch found it: mention, hashtag,
 				words, thread; NULL before it said */
+	char *period;        /* the staffed period it fell in, NULL before
+				it said */
 	char *answered_by, *reply_url;
 	bool answered, warned, breached;
 	double response_s;   /* answered: staffed seconds to the answer */
@@ -68,6 +70,7 @@ static struct rcase *add(struct care_rp *r, json_t *o, const char *net,
 	c->text = ch_xstrdup(jstr(o, "text"));
 	c->category = ch_xstrdup(jstr(o, "category"));
 	c->found = ch_xstrdup(jstr(o, "found"));
+	c->period = ch_xstrdup(jstr(o, "period"));
 	c->created_at = ch_xstrdup(jstr(o, "created_at"));
 	c->date = ch_xstrdup(date);
 	c->sla_s = json_is_number(json_object_get(o, "sla_s"))
@@ -249,6 +252,11 @@ static bool by_category(const struct rcase *c, const char *k)
 	return strcmp(c->category ? c->category : "uncategorised", k) == 0;
 }
 
+static bool by_period(const struct rcase *c, const char *k)
+{
+	return strcmp(c->period ? c->period : "-", k) == 0;
+}
+
 static bool by_found(const struct rcase *c, const char *k)
 {
 	return strcmp(c->found ? c->found : "-", k) == 0;
@@ -281,6 +289,7 @@ static size_t keys_of(const struct care_rp *r, int which, char keys[][96],
 		const char *k = which == 0 ? c->net
 				: which == 1 ? (c->category ? c->category : "uncategorised")
 				: which == 3 ? (c->found ? c->found : "-")
+				: which == 4 ? (c->period ? c->period : "-")
 				: (c->answered ? (c->answered_by ? c->answered_by : "") : NULL);
 
 		if (!k)
@@ -361,8 +370,10 @@ static void write_text(FILE *fp, const struct care_rp *r)
 	text_table(fp, r, "Per staff member", 2, by_staff);
 	text_table(fp, r, "Per category", 1, by_category);
 	text_table(fp, r, "Per network", 0, by_net);
-	if (any_found(r))
+	if (any_found(r)) {
+		text_table(fp, r, "Per staffed period", 4, by_period);
 		text_table(fp, r, "Found by", 3, by_found);
+	}
 	fprintf(fp, "\nNever answered or answered late\n");
 	for (i = 0; i < r->n; i++) {
 		const struct rcase *c = &r->v[i];
@@ -458,8 +469,10 @@ static json_t *report_json(const struct care_rp *r)
 	json_object_set_new(o, "per_staff", table_json(r, 2, "staff", by_staff));
 	json_object_set_new(o, "per_category", table_json(r, 1, "category", by_category));
 	json_object_set_new(o, "per_network", table_json(r, 0, "net", by_net));
-	if (any_found(r))
+	if (any_found(r)) {
+		json_object_set_new(o, "per_period", table_json(r, 4, "period", by_period));
 		json_object_set_new(o, "found_by", table_json(r, 3, "found", by_found));
+	}
 	for (i = 0; i < r->n; i++) {
 		const struct rcase *c = &r->v[i];
 		json_t *x = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:b, s:b, s:b}",
@@ -531,8 +544,10 @@ static void write_html(FILE *fp, const struct care_rp *r)
 	html_table(fp, r, "Per staff member", 2, by_staff);
 	html_table(fp, r, "Per category", 1, by_category);
 	html_table(fp, r, "Per network", 0, by_net);
-	if (any_found(r))
+	if (any_found(r)) {
+		html_table(fp, r, "Per staffed period", 4, by_period);
 		html_table(fp, r, "Found by", 3, by_found);
+	}
 	fputs("<h2>Never answered or answered late</h2><ul>", fp);
 	for (i = 0; i < r->n; i++) {
 		const struct rcase *c = &r->v[i];
@@ -617,6 +632,7 @@ cleanup:
 		free(c->text);
 		free(c->category);
 		free(c->found);
+		free(c->period);
 		free(c->created_at);
 		free(c->date);
 		free(c->answered_by);

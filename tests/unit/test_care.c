@@ -325,6 +325,22 @@ START_TEST(test_outside_hours_clock)
 	ck_assert(fabs(ch_care_staffed(care, (double)utc("2027-05-03T21:59:00Z"),
 				       (double)utc("2027-05-04T12:02:00Z")) - 180) < 0.01);
 	care_down();
+	/* the opening says the staffed period it falls in (local) and how
+	 * the post was found */
+	{
+		char cmd[400], all[8192] = "";
+		FILE *fp;
+		size_t n;
+
+		snprintf(cmd, sizeof cmd, "cat %s/*.jsonl", logdir);
+		fp = popen(cmd, "r");
+		ck_assert_ptr_nonnull(fp);
+		n = fread(all, 1, sizeof all - 1, fp);
+		all[n] = '\0';
+		pclose(fp);
+		ck_assert_ptr_nonnull(strstr(all, "\"period\":\"2027-05-03 08:00-18:00\""));
+		ck_assert_ptr_nonnull(strstr(all, "\"found\":\"mention\""));
+	}
 }
 END_TEST
 
