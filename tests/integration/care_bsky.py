@@ -41,6 +41,7 @@ def schedule(net, masto):
                 'watch = {\n'
                 '  accounts = { bluesky = [ "%s" ]; mastodon = [ "chatbot" ]; };\n'
                 '  hashtags = [ "ICMI27" ];\n'
+                '  words = [ "Bar Expo" ];\n'
                 '  staff = { bluesky = [ "%s", "nobody.test" ]; mastodon = [ "ann", "nobody" ]; };\n'
                 '  hours = ( { days = "daily"; from = "00:00"; to = "24:00"; } );\n'
                 '  warn_after = 3;\n  sla = 5;\n'
@@ -70,11 +71,19 @@ with BskyNet([BOT, ANA, BO, STAFF], d, shared=True) as net:
                       facets=None)
         q2 = net.post(BO, "the coffee ran out #ICMI27")
         net.post(STAFF, "Good morning #ICMI27!")                  # no reply
+        # names the event in words only: a case (searchPosts, kept as
+        # whole words); the look-alike is not one. (The reference AppView
+        # searches a case-sensitive substring, bsky.app's search words in
+        # any case: the post writes the phrase as the schedule does.)
+        q3 = net.post(ANA, "the keynote room at Bar Expo is far too hot")
+        net.post(BO, "who else collects Bar Expos stickers")
         m1 = masto.call("POST", "/_fake/statuses",
                         {"acct": "ben", "text": "@chatbot my badge is wrong #ICMI27"})
         time.sleep(MIN / 3)
         net.post(STAFF, "@%s room A, left of the stairs" % ANA,
                  reply={"root": strong(q1), "parent": strong(q1)})
+        # a staff quote post (no reply) answers the case it quotes
+        net.post(STAFF, "Opening the windows in the keynote room now", quote=strong(q3))
         time.sleep(3 * MIN)   # warned at 3 min; then the watch dies
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -104,8 +113,11 @@ with BskyNet([BOT, ANA, BO, STAFF], d, shared=True) as net:
         st, out, err = run_bot(["report", "--care", "--format", "json", care])
         rep = json.loads(out) if st == 0 else {}
         nets = {r["net"]: (r["cases"], r["answered"]) for r in rep.get("per_network", [])}
-        t.eq(nets, {"bluesky": (2, 1), "mastodon": (1, 0)},
-             "the report per network: cases and answers on each")
+        t.eq(nets, {"bluesky": (3, 2), "mastodon": (1, 0)},
+             "the report per network: cases and answers on each (a quote answers)")
+        found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
+        t.eq(found, {"mention": 2, "hashtag": 1, "words": 1},
+             "a post naming the event in words only opened a case, found by words")
         t.ok(m1 and all("ben" not in x or "Mastodon" in x for x in lines),
              "the Mastodon alert names its network", lines)
     finally:

@@ -234,7 +234,7 @@ class BskyNet:
             self.sessions[handle] = s
         return self.sessions[handle]
 
-    def post(self, handle, text, reply=None, created_at=None, facets=None):
+    def post(self, handle, text, reply=None, created_at=None, facets=None, quote=None):
         s = self.session(handle)
         now = time.time()
         rec = {"$type": "app.bsky.feed.post", "text": text,
@@ -244,6 +244,9 @@ class BskyNet:
             rec["reply"] = reply
         if facets:
             rec["facets"] = facets
+        if quote:   # a quote post: the quoted post's strong ref
+            rec["embed"] = {"$type": "app.bsky.embed.record",
+                            "record": {"uri": quote["uri"], "cid": quote["cid"]}}
         return self.call("com.atproto.repo.createRecord",
                          {"repo": s["did"], "collection": "app.bsky.feed.post",
                           "record": rec}, token=s["accessJwt"])

@@ -424,9 +424,10 @@ static long long ms_of(const char *iso)
 struct rd {
 	const struct ch_net_read *r;
 	/* what a search page must carry: the tag (without '#'), or else a
-	 * mention (a handle), or else a phrase (watch.words; searched
-	 * quoted, kept only when named as whole words); none: an author's
-	 * feed, all of it */
+	 * mention (a handle), or else a phrase (watch.words: searched as
+	 * its words, which Bluesky's search finds in any order and the
+	 * reference AppView as a substring; kept only when named as whole
+	 * words); none: an author's feed, all of it */
 	const char *tag, *mention, *phrase;
 	long long start, end, since; /* ms; -1: none */
 	long long oldest;            /* of the search page (ms) */
@@ -482,7 +483,7 @@ static int search_page(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	json_t *out = NULL, *posts, *pv, *item;
 	const char *cursor;
 	char *hash = d->tag ? ch_xasprintf("#%s", d->tag)
-		     : d->phrase ? ch_xasprintf("\"%s\"", d->phrase)
+		     : d->phrase ? ch_xstrdup(d->phrase)
 				 : ch_xasprintf("@%s", d->mention ? d->mention : "");
 	char lim[16];
 	size_t i;
