@@ -94,6 +94,10 @@ static bool in_thread(const struct ch_case *c, const char *net,
 		return false;
 	if (case_has(c, net, m->in_reply_to_id) || case_has(c, net, m->quote_of))
 		return true;
+	/* a direct message's thread is its conversation */
+	if (m->direct && c->direct)
+		return m->conversation_id && c->conversation_id &&
+		       strcmp(m->conversation_id, c->conversation_id) == 0;
 	return m->conversation_id && c->id &&
 	       strcmp(m->conversation_id, c->id) == 0;
 }
@@ -426,15 +430,18 @@ static int take_staff(struct ch_care *k, const char *net,
 }
 
 /* A new case: an early staff reply in its thread answers it at once. */
-/* How a watch found post m: "mention" (of a watched account), "hashtag",
- * "words" (it names the event), else "thread" (a reply in a case's
- * thread, a post its network listed otherwise). */
+/* How a watch found post m: "direct" (a direct message), "mention" (of a
+ * watched account), "hashtag", "words" (it names the event), else
+ * "thread" (a reply in a case's thread, a post its network listed
+ * otherwise). */
 static const char *found_by(const struct ch_care *k, const char *net,
 			    const struct ch_msg *m)
 {
 	const char *names[CH_WATCH_MAX];
 	size_t i, n;
 
+	if (m->direct)
+		return "direct";
 	n = ch_watch_handles(k->c.w->accounts, k->c.w->n_accounts, net, names,
 			     CH_WATCH_MAX);
 	for (i = 0; i < n; i++) {
@@ -509,7 +516,7 @@ static int take_one(struct ch_care *k, const char *net, const struct ch_msg *m,
 	 * account is a person's too: the host's in a chat (replies by hand
 	 * welcome), the team's desk in a watch whose staff names it */
 	if (is_me(k, net, m->author_id))
-		return (m->in_reply_to_id || m->quote_of) &&
+		return (m->in_reply_to_id || m->quote_of || m->direct) &&
 			       (k->c.welcome || ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))
 			       ? take_staff(k, net, m, now, err) : 0;
 	if (ch_watch_is_staff(k->c.w, net, m->username, home_of(k, net)))

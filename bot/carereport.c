@@ -23,6 +23,7 @@ struct rcase {
 				words, thread; NULL before it said */
 	char *period;        /* the staffed period it fell in, NULL before
 				it said */
+	bool direct;         /* a direct message: no text, no link */
 	char *answered_by, *reply_url;
 	bool answered, warned, breached;
 	double response_s;   /* answered: staffed seconds to the answer */
@@ -71,6 +72,7 @@ static struct rcase *add(struct care_rp *r, json_t *o, const char *net,
 	c->category = ch_xstrdup(jstr(o, "category"));
 	c->found = ch_xstrdup(jstr(o, "found"));
 	c->period = ch_xstrdup(jstr(o, "period"));
+	c->direct = json_is_true(json_object_get(o, "direct"));
 	c->created_at = ch_xstrdup(jstr(o, "created_at"));
 	c->date = ch_xstrdup(date);
 	c->sla_s = json_is_number(json_object_get(o, "sla_s"))
@@ -484,6 +486,8 @@ static json_t *report_json(const struct care_rp *r)
 
 		if (c->found)
 			json_object_set_new(x, "found", json_string(c->found));
+		if (c->direct)
+			json_object_set_new(x, "direct", json_true());
 		if (c->answered) {
 			json_object_set_new(x, "answered_by", json_string(c->answered_by ? c->answered_by : ""));
 			json_object_set_new(x, "response_s", json_real(c->response_s));

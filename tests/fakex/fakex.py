@@ -726,7 +726,7 @@ def load_faults(obj):
 # The state: users, posts, polls, rate limits, faults, participants
 
 RATE_KEYS = {"post": 100, "delete": 50, "search": 300, "lookup": 900,
-             "me": 75, "timeline": 900}
+             "me": 75, "timeline": 900, "dm": 300}
 
 
 class Store:
@@ -777,6 +777,7 @@ class Store:
             self.intro_id = None
             self.reply_rule = bool(self.args.reply_rule)
             self.hidden_authors = set()
+            self.dms = []                 # direct message events, oldest first
             self.users_seq = itertools.count(1)
             for u in (self.participants or {}).get("users", []):
                 self.add_user(u["username"], u.get("name", u["username"]),
@@ -1427,6 +1428,48 @@ def api_lookup_one(store, req, tid):
     return status, body
 
 
+DM_FIELDS = {"id", "text", "event_type", "created_at", "dm_conversation_id",
+             "sender_id", "participant_ids", "referenced_tweets", "attachments"}
+
+
+def api_dm_events(store, req):
+    """GET /2/dm_events: the account's direct message events, newest
+    first (MessageCreate only in this fake), with the senders expanded."""
+    q = _single(req.qs, {"max_results", "pagination_token", "event_types",
+                         "dm_event.fields", "expansions", "user.fields",
+                         "media.fields", "tweet.fields"})
+    n = _int_param(q, "max_results", 1, 100, 100)
+    fields = _list_param(q, "dm_event.fields", DM_FIELDS)
+    types = _list_param(q, "event_types", {"MessageCreate", "ParticipantsJoin",
+                                           "ParticipantsLeave"})
+    exp = _list_param(q, "expansions", {"sender_id", "participant_ids",
+                                        "referenced_tweets.id", "attachments.media_keys"})
+    uf = _list_param(q, "user.fields", USER_FIELDS)
+    with store.lock:
+        evs = [e for e in reversed(store.dms) if not types or e["event_type"] in types][:n]
+        data = []
+        for e in evs:
+            d = {"id": str(e["id"]), "event_type": e["event_type"]}
+            for f in ("text", "dm_conversation_id", "sender_id"):
+                if f in fields or f == "text":
+                    d[f] = str(e[f])
+            if "created_at" in fields:
+                d["created_at"] = iso(e["created"])
+            data.append(d)
+        body = {"data": data, "meta": {"result_count": len(data)}}
+        if "sender_id" in exp and evs:
+            r = Render(store, {})
+            r.uf = uf
+            seen = []
+            for e in evs:
+                if e["sender_id"] not in seen:
+                    seen.append(e["sender_id"])
+            body["includes"] = {"users": [r.user(store.users[u]) for u in seen]}
+        if not data:
+            del body["data"]
+        return 200, body
+
+
 def api_me(store, req):
     q = _single(req.qs, {"expansions", "tweet.fields", "user.fields"})
     uf = _list_param(q, "user.fields", USER_FIELDS)
@@ -1531,6 +1574,7 @@ ROUTES = [
     ("DELETE", re.compile(r"/2/tweets/(\d{1,19})"), "delete", api_delete),
     ("GET", re.compile(r"/2/users/me"), "me", api_me),
     ("GET", re.compile(r"/2/users/(\d{1,19})/tweets"), "timeline", api_timeline),
+    ("GET", re.compile(r"/2/dm_events"), "dm", api_dm_events),
 ]
 
 
@@ -1941,6 +1985,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "includes": {"users": [r.user(u) for u in store.users.values()]}}
         if path == "/_fake/tweets" and m == "POST":
             return 201, {"data": self._inject(data)}
+        if path == "/_fake/dm" and m == "POST":
+            # a direct message to the host account (or from it, "from_host")
+            if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+                raise ValueError('give {"username": ..., "text": ...}')
+            with store.lock:
+                host = str(store.host["id"])
+                other = store.add_user(data.get("username") or "dm_user")["id"]
+                sender = host if data.get("from_host") else other
+                now = store.now()
+                ev = {"id": store._new_id(now, True), "event_type": "MessageCreate",
+                      "text": data["text"], "sender_id": sender, "created": now,
+                      "dm_conversation_id": "%s-%s" % tuple(sorted([str(host), str(other)]))}
+                store.dms.append(ev)
+            return 201, {"data": {"id": str(ev["id"]), "dm_conversation_id":
+                                  ev["dm_conversation_id"]}}
         if path == "/_fake/rules" and m == "POST":
             if not isinstance(data, dict) or not isinstance(data.get("reply_rule"), bool):
                 raise ValueError('give {"reply_rule": true|false}')

@@ -37,7 +37,7 @@ def write_schedule():
                 '  accounts = [ "@chathost_demo" ];\n'
                 '  hashtags = [ "#ICMI27" ];\n'
                 '  words = [ "ICMI 2027" ];\n'
-                '  staff = [ "@care_ana", "@care_bo" ];\n'
+                '  staff = [ "@care_ana", "@care_bo", "@chathost_demo" ];\n'
                 '  hours = ( { days = "Mon-Fri"; from = "08:00"; to = "18:00"; } );\n'
                 '  warn_after = 3;\n  sla = 5;\n'
                 '  categories = ( { name = "wifi"; words = [ "wifi", "internet" ]; },\n'
@@ -86,12 +86,19 @@ try:
     post(username="att_hana", text="the keynote room at ICMI 2027 is far too hot")
     post(username="att_ivy", text="ICMI 20270 would be a long way off")  # not the phrase
     coat = post(username="att_jo", text="@chathost_demo the coat check is closed")
+    # direct messages to the event account: private cases, words kept nowhere
+    fake.call("POST", "/_fake/dm", {"username": "att_kim",
+                                    "text": "my card 4111-SECRET was charged twice"})
+    fake.call("POST", "/_fake/dm", {"username": "att_lou", "text": "my SECRET-code fails"})
     post(username="att_dee", retweet_of=wifi["id"])                 # a repost
     post(username="care_ana", text="Welcome to #ICMI27 everyone!")   # staff, no reply
     time.sleep(MIN)
     post(username="care_ana", text="@att_ana fixing it now", in_reply_to=wifi["id"])
     # a staff quote post (not a reply) answers the case it quotes
     post(username="care_ana", text="Opening the coat check now, sorry!", quote_of=coat["id"])
+    fake.call("POST", "/_fake/dm", {"username": "att_kim", "text": "hello? SECRET"})
+    fake.call("POST", "/_fake/dm", {"username": "att_kim", "from_host": True,
+                                    "text": "Sorry! Refunded, check your card"})
     post(username="att_cy", text="anyone? @chathost_demo", in_reply_to=lost["id"])
     time.sleep(2.6 * MIN)  # bo's case: warned at 3 min; then the watch dies
     p.send_signal(signal.SIGKILL)
@@ -132,6 +139,12 @@ try:
          "a mention or a hashtag: a case, alerted")
     t.eq(kinds.get("att_ivy"), None, "a post that does not name it (ICMI 20270): none")
     t.eq(kinds.get("att_jo"), None, "answered by a staff quote post in a minute: no alert")
+    t.eq(kinds.get("att_kim"), None, "a direct message answered by the event account's "
+         "direct message in a minute: no alert")
+    t.eq(kinds.get("att_lou"), ["warn", "breach"], "a direct message never answered: "
+         "warned and breached")
+    t.ok(not any("SECRET" in x for x in lines), "alerts never carry a direct message's "
+         "words", lines)
     t.ok(all("@att_dee" not in x and "@care_ana" not in x for x in lines),
          "a repost and a staff post open no case", lines)
     t.ok(any("room 204 is so hot" in x and "room temperature" in x and
@@ -145,10 +158,14 @@ try:
             events += [json.loads(x) for x in open(os.path.join(care, f))]
     opened = [e for e in events if e["event"] == "opened"]
     t.eq(sorted(e["author"] for e in opened),
-         ["att_ana", "att_bo", "att_cy", "att_hana", "att_jo", "early_eve"],
-         "six cases opened, each once (the follow-up joined, the repost and staff "
+         ["att_ana", "att_bo", "att_cy", "att_hana", "att_jo", "att_kim", "att_lou",
+          "early_eve"],
+         "eight cases opened, each once (the follow-up joined, the repost and staff "
          "post did not open one)")
-    t.eq(len([e for e in events if e["event"] == "joined"]), 1, "the follow-up joined its case")
+    t.eq(len([e for e in events if e["event"] == "joined"]), 2,
+         "the follow-ups joined their cases (a reply; a direct message)")
+    t.ok(not any("SECRET" in json.dumps(e) for e in events),
+         "the care log holds no direct message's words")
     ee = [e for e in opened if e["author"] == "early_eve"][0]
     t.ok(ee["clock_at"] > ee["created_at"], "the early post's clock starts at the opening",
          ee)
@@ -164,7 +181,7 @@ try:
         if tw["username"] in ("care_ana", "care_bo") and tw.get("referenced_tweets"):
             to = [r["id"] for r in tw["referenced_tweets"]
                   if r["type"] in ("replied_to", "quoted")][0]
-            if to in want:
+            if to in want and want[to] is None:
                 clock = [ts(e["clock_at"]) for e in opened if e["id"] == to][0]
                 want[to] = (ts(tw["created_at"]) - clock) * SPEED
     answered = [v for v in want.values() if v is not None]
@@ -172,19 +189,24 @@ try:
     rep = json.loads(out) if st == 0 else {}
     s = rep.get("summary", {})
     t.eq((s.get("cases"), s.get("answered"), s.get("within_sla")),
-         (6, len(answered), len([v for v in answered if v <= 300])),
+         (8, len(answered) + 1, len([v for v in answered if v <= 300]) + 1),
          "the report's cases, answered and within the SLA agree")
-    got = sorted(c["response_s"] for c in rep.get("cases", []) if c.get("answered"))
+    got = sorted(c["response_s"] for c in rep.get("cases", [])
+                 if c.get("answered") and not c.get("direct"))
     t.ok(len(got) == len(answered) and
          all(abs(a - b) < 0.5 for a, b in zip(got, sorted(answered))),
          "each response time agrees (%s)" % got, (got, sorted(answered)))
     cats = {r["category"]: r["cases"] for r in rep.get("per_category", [])}
-    t.eq(cats, {"wifi": 1, "room temperature": 2, "registration": 2, "uncategorised": 1},
+    t.eq(cats, {"wifi": 1, "room temperature": 2, "registration": 2, "uncategorised": 3},
          "per category")
     found = {r["found"]: r["cases"] for r in rep.get("found_by", [])}
-    t.eq(found, {"mention": 3, "hashtag": 2, "words": 1}, "how each case was found")
+    t.eq(found, {"mention": 3, "hashtag": 2, "words": 1, "direct": 2},
+         "how each case was found")
     staff = {r["staff"]: r["answered"] for r in rep.get("per_staff", [])}
-    t.eq(staff, {"care_ana": 2, "care_bo": 1}, "per staff member")
+    t.eq(staff, {"care_ana": 2, "care_bo": 1, "chathost_demo": 1}, "per staff member")
+    outs = [run_bot(["report", "--care", "--format", f, care])[1]
+            for f in ("text", "csv", "json", "html")]
+    t.ok(not any("SECRET" in o for o in outs), "no report carries a direct message's words")
     st, out, err = run_bot(["report", "--care", care])
     t.ok(st == 0 and "NEVER ANSWERED" in out and "att_cy" in out and
          any("answered after %dm" % m in out for m in (6, 7, 8)),

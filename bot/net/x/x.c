@@ -7,6 +7,7 @@
 
 #include "net/net.h"
 
+#include "chtime.h"
 #include "creds.h"
 #include "log.h"
 #include "tweetlen.h"
@@ -25,6 +26,7 @@ struct xnet {
 	struct dayset read;    /* owned */
 	struct ch_net_usage usage; /* copied to the ch_net after each call
 				      (which may move: no pointer to it) */
+	bool dm_told;          /* a refused direct message read: said once */
 };
 
 static void dayset_clear(struct dayset *d)
@@ -274,6 +276,43 @@ static char *x_url_of(const struct ch_net *n, const char *id,
 			    username && *username ? username : "i", id);
 }
 
+static int x_cursor_cmp(const char *a, const char *b);
+
+/* A care watch's first page gets the account's direct messages too
+ * (private cases), those the search's own bounds would take: newer than
+ * since (DM event ids are snowflakes too), not before start_time. A
+ * refusal (an app without the DM permission, a rate limit) is said once
+ * and leaves the watch's other reads as they are. */
+static void watch_dms(struct ch_net *n, const struct ch_net_read *r,
+		      struct ch_msg_page *page)
+{
+	struct xnet *xn = n->impl;
+	struct ch_msg_page dms;
+	struct ch_error err;
+
+	ch_error_clear(&err);
+	if (ch_xapi_dm_events(X(n), &dms, &err) < 0) {
+		if (!xn->dm_told)
+			ch_log(CH_LOG_WARN, "watch: X direct messages not read: %s (give the app the Direct Messages permission)",
+			       err.text);
+		xn->dm_told = true;
+		ch_msg_page_free(&dms);
+		return;
+	}
+	while (dms.n > 0) {
+		struct ch_msg *m = &dms.msgs[--dms.n];
+		long long at = 0, from = 0;
+
+		if ((r->since && x_cursor_cmp(m->id, r->since) <= 0) ||
+		    (r->start_time && ch_parse_time_ms(m->created_at, false, &at) == 0 &&
+		     ch_parse_time_ms(r->start_time, false, &from) == 0 && at < from))
+			ch_msg_clear(m);
+		else
+			ch_msg_page_add_once(page, m);
+	}
+	ch_msg_page_free(&dms);
+}
+
 static int x_read(struct ch_net *n, const struct ch_net_read *r,
 		  struct ch_msg_page *page, struct ch_error *err)
 {
@@ -290,6 +329,8 @@ static int x_read(struct ch_net *n, const struct ch_net_read *r,
 	req.max_results = r->max;
 	ret = sync_(n, ch_xapi_search(X(n), &req, page, err));
 	free(query);
+	if (ret == 0 && !r->cursor && ch_net_read_is_watch(r))
+		watch_dms(n, r, page);
 	for (size_t i = 0; ret == 0 && i < page->n; i++)
 		if (page->msgs[i].id && !page->msgs[i].url)
 			page->msgs[i].url = x_url_of(n, page->msgs[i].id,

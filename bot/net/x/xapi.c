@@ -1257,6 +1257,73 @@ cleanup:
 	return ret;
 }
 
+/* One direct message event as a message: private (direct), its
+ * conversation its thread, its sender's handle from includes.users. */
+static void dm_msg(json_t *e, json_t *users, struct ch_msg *m)
+{
+	const char *sender = ch_j_peek(e, "sender_id");
+	json_t *u;
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	m->id = ch_xstrdup(ch_j_peek(e, "id"));
+	m->text = ch_xstrdup(ch_j_peek(e, "text"));
+	m->created_at = ch_xstrdup(ch_j_peek(e, "created_at"));
+	m->author_id = ch_xstrdup(sender);
+	m->conversation_id = ch_xstrdup(ch_j_peek(e, "dm_conversation_id"));
+	m->direct = true;
+	json_array_foreach(users, i, u)
+		if (sender && ch_j_peek(u, "id") &&
+		    strcmp(ch_j_peek(u, "id"), sender) == 0) {
+			m->username = ch_xstrdup(ch_j_peek(u, "username"));
+			m->name = ch_xstrdup(ch_j_peek(u, "name"));
+		}
+}
+
+int ch_xapi_dm_events(struct ch_xapi *x, struct ch_msg_page *page,
+		      struct ch_error *err)
+{
+	struct ch_http_response resp = {0};
+	struct ch_buf q = {0};
+	json_error_t jerr;
+	json_t *root = NULL, *data, *e;
+	size_t i;
+	int ret = -1;
+
+	memset(page, 0, sizeof *page);
+	ch_q_add(&q, "event_types", "MessageCreate");
+	ch_q_add(&q, "dm_event.fields",
+		 "id,text,created_at,sender_id,dm_conversation_id,event_type");
+	ch_q_add(&q, "expansions", "sender_id");
+	ch_q_add(&q, "user.fields", "username,name");
+	ch_q_add(&q, "max_results", "50");
+	if (ch_xapi_call(x, "GET", "/2/dm_events", ch_buf_str(&q), NULL, &resp,
+			 err) != 0)
+		goto cleanup;
+	root = json_loadb(resp.body.data, resp.body.len, 0, &jerr);
+	data = json_object_get(root, "data");
+	if (!json_is_object(root) || (data && !json_is_array(data))) {
+		x->last = CH_XFAIL_PARSE;
+		ch_error_set(err, CH_XSRC, 0, "dm_events: an answer without data");
+		goto cleanup;
+	}
+	page->msgs = ch_xcalloc(json_array_size(data) + 1, sizeof *page->msgs);
+	json_array_foreach(data, i, e) {
+		if (!ch_j_peek(e, "id") || !ch_j_peek(e, "text") ||
+		    !ch_j_peek(e, "created_at"))
+			continue;
+		dm_msg(e, json_object_get(json_object_get(root, "includes"), "users"),
+		       &page->msgs[page->n++]);
+	}
+	ret = 0;
+
+cleanup:
+	json_decref(root);
+	ch_buf_free(&q);
+	ch_http_response_free(&resp);
+	return ret;
+}
+
 int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
 			struct ch_poll_result *res, struct ch_error *err)
 {

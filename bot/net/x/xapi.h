@@ -125,6 +125,12 @@ void ch_msg_page_free(struct ch_msg_page *page);
 
 /* GET /2/tweets?ids=TWEET&expansions=attachments.poll_ids&
  * poll.fields=options,voting_status,end_datetime */
+/* The account's latest direct messages received and sent (GET
+ * /2/dm_events, MessageCreate, 50), newest first, each a direct message
+ * (ch_msg.direct) whose conversation_id is its dm_conversation_id. 0 or
+ * -1 (err, x->last). */
+int ch_xapi_dm_events(struct ch_xapi *x, struct ch_msg_page *page,
+		      struct ch_error *err);
 int ch_xapi_poll_lookup(struct ch_xapi *x, const char *tweet_id,
 			struct ch_poll_result *res, struct ch_error *err);
 /* Pure parser for the above response; for tests and fuzzing. */
