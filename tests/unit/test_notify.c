@@ -311,6 +311,19 @@ START_TEST(async_never_waits)
 	ck_assert_int_eq(write(fd, "go\n", 3), 3);
 	close(fd);
 	fd = -1;
+	/* the second command runs once the first has ended (one at a time):
+	 * its output is there before it waits; only then is the FIFO's
+	 * reader its own (the first's may still hold it open, and a "go"
+	 * written to a reader on its way out is lost: a race valgrind's
+	 * pace showed) */
+	for (i = 0; i < 1000; i++) {
+		got = slurp(out);
+		if (got && strcmp(got, "first\nsecond\n") == 0)
+			i = 1000;
+		free(got);
+		if (i < 1000)
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
+	}
 	for (i = 0; i < 500 && fd < 0; i++) {
 		fd = open(fifo, O_WRONLY | O_NONBLOCK);
 		if (fd < 0)
