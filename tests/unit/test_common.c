@@ -284,6 +284,9 @@ START_TEST(test_handle_same)
 	ck_assert(!ch_handle_same("care@ev.example", "carey@ev.example", "ev.example"));
 	ck_assert(!ch_handle_same(NULL, "care", "ev.example"));
 	ck_assert(!ch_handle_same("", "care", "ev.example"));
+	/* snac on a port of its own writes it in the account */
+	ck_assert(ch_handle_same("bob", "bob@127.0.0.1:47461", "127.0.0.1:47461"));
+	ck_assert(!ch_handle_same("bob", "bob@127.0.0.1:47461", "127.0.0.1"));
 }
 END_TEST
 

@@ -147,7 +147,9 @@ static void read_limit(struct ch_net *n)
 }
 
 /* The instance's domain from the account's address, until the instance
- * says it (read_limit): the domain of a handle written without one. */
+ * says it (read_limit): the domain of a handle written without one, with
+ * its port where the address has one (snac on a port of its own writes
+ * accounts as "bob@127.0.0.1:47461"). */
 static void home_of_url(struct ch_net *n, const char *url)
 {
 	char *origin = url ? ch_url_origin(url) : NULL;
@@ -155,7 +157,7 @@ static void home_of_url(struct ch_net *n, const char *url)
 
 	if (h && !n->home[0]) {
 		h += 3;
-		snprintf(n->home, sizeof n->home, "%.*s", (int)strcspn(h, ":/"), h);
+		snprintf(n->home, sizeof n->home, "%.*s", (int)strcspn(h, "/"), h);
 	}
 	free(origin);
 }
