@@ -8,13 +8,11 @@ care report's figures (cases, answered, within the SLA, per network,
 per category, how found) match the hand count of the script."""
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import SLOW, Fake, Tap, run_bot, start_bot, workdir  # noqa: E402
+from itest import SLOW, sigterm_exits_0, Fake, Tap, run_bot, start_bot, workdir  # noqa: E402
 from bsky import BskyNet, creds_file  # noqa: E402
 import masto  # noqa: E402
 
@@ -102,13 +100,7 @@ with BskyNet([BOT, STAFF] + PEOPLE, workdir("care_day_bsky"), shared=True) as ne
         time.sleep(max(0, t0 + 7 * MIN - time.time()))
         answer(7)
         time.sleep(max(0, t0 + 9 * MIN - time.time()))
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = None
-        t.eq(rc, 0, "SIGTERM: exit 0")
+        sigterm_exits_0(t, p, "SIGTERM: exit 0", limit=30)
         care = os.path.join(d, "logs", "dayconf", "rehearsal", "care")
         st, out, err = run_bot(["report", "--care", "--format", "json", care])
         rep = json.loads(out) if st == 0 else {}

@@ -11,13 +11,11 @@ a mention or a hashtag opens a case too (found by the instance's search);
 one that only contains the letters ("BarExpos") does not."""
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from itest import SLOW, Tap, run_bot, start_bot, workdir  # noqa: E402
+from itest import SLOW, sigterm_exits_0, Tap, run_bot, start_bot, workdir  # noqa: E402
 from masto import MastoFake, creds_file  # noqa: E402
 
 SPEED = 10 if SLOW else 20
@@ -73,13 +71,7 @@ try:
     # a staff quote post (not a reply) answers the case it quotes
     masto.post("care", "Found a scarf in hall C: come to the desk", quote_of=fay["id"])
     time.sleep(4 * MIN)     # warned at 3 min
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = None
-    t.eq(rc, 0, "SIGTERM: exit 0")
+    sigterm_exits_0(t, p, "SIGTERM: exit 0", limit=20)
     lines = alert_lines()
     who = [ln.split("@", 1)[1].split(" ", 1)[0] for ln in lines if "@" in ln]
     t.ok("ann" not in who, "a reply from mstaff@127.0.0.1 (staff \"mstaff\") answers: "
