@@ -446,13 +446,12 @@ static const char *found_by(const struct ch_care *k, const char *net,
 			     CH_WATCH_MAX);
 	for (i = 0; i < n; i++) {
 		/* "@care@events.example", or "@care" at its home instance */
-		const char *dom = strchr(names[i], '@');
+		char buf[CH_NET_ID_MAX];
 		char *at = ch_xasprintf("@%s", names[i]);
-		char *local = dom && strcasecmp(dom + 1, home_of(k, net)) == 0
-				      ? ch_xasprintf("@%.*s", (int)(dom - names[i]), names[i])
-				      : NULL;
+		char *local = ch_xasprintf("@%s", ch_handle_local(names[i], home_of(k, net),
+								   buf, sizeof buf));
 		bool yes = ch_text_has_phrase(m->text, at) ||
-			   (local && ch_text_has_phrase(m->text, local));
+			   ch_text_has_phrase(m->text, local);
 
 		free(at);
 		free(local);

@@ -641,6 +641,20 @@ static const char *handle_split(const char *h, size_t *user_n,
 	return at ? at + 1 : (home ? home : "");
 }
 
+char *ch_handle_local(const char *h, const char *home, char *buf, size_t n)
+{
+	size_t user_n;
+	const char *dom;
+
+	h += *h == '@';
+	dom = handle_split(h, &user_n, NULL);
+	if (home && *home && *dom && strcasecmp(dom, home) == 0)
+		snprintf(buf, n, "%.*s", (int)user_n, h);
+	else
+		snprintf(buf, n, "%s", h);
+	return buf;
+}
+
 bool ch_handle_same(const char *a, const char *b, const char *home)
 {
 	size_t an, bn;

@@ -147,6 +147,10 @@ char *ch_url_origin(const char *url);
  * "CARE@events.example" are one account at home "events.example";
  * "care@elsewhere.example" is another. */
 bool ch_handle_same(const char *a, const char *b, const char *home);
+/* Handle h in its local form at home: "care" for "@care@events.example"
+ * at home "events.example"; otherwise h without its leading '@'. Into
+ * buf (size n); returns buf. */
+char *ch_handle_local(const char *h, const char *home, char *buf, size_t n);
 
 /* s for a terminal or a one-line log: C0 and C1 control characters (ESC
  * sequences, carriage returns, U+0080..U+009F) and DEL removed, a newline

@@ -52,6 +52,12 @@ def wait_for(cond, limit):
     return False
 
 
+def rehearse(net, fx, sched, date):
+    """The rehearsal's command line on the three networks."""
+    return ["run", "--once", "--rehearse=%d" % SPEED, "--date", date,
+            "--api-base", "x=" + fx.base, "--api-base", "bluesky=" + net.pds, sched]
+
+
 def setup(name, net, tm, **keys):
     d = workdir("sigterm_nets_" + name)
     fx = Fake(d, "--speed", str(SPEED))
@@ -94,8 +100,7 @@ with BskyNet([HOST], workdir("sigterm_nets_bsky"), shared=True) as net:
     # rehearsal run again to its end
     d, fx, fm, sched, date = setup("post", net, time.gmtime(time.time() + 5),
                                    capture_after="1")
-    args = ["run", "--once", "--rehearse=%d" % SPEED, "--date", date,
-            "--api-base", "x=" + fx.base, "--api-base", "bluesky=" + net.pds, sched]
+    args = rehearse(net, fx, sched, date)
     try:
         fm.faults([{"path": "statuses$", "method": "POST", "fault": "slow-after",
                     "seconds": 60, "count": 1}])
@@ -128,8 +133,7 @@ with BskyNet([HOST], workdir("sigterm_nets_bsky"), shared=True) as net:
     # 3. capturing: after the wrap-up, X's search hung
     d, fx, fm, sched, date = setup("capture", net, time.gmtime(time.time() + 5),
                                    capture_after="30")
-    args = ["run", "--once", "--rehearse=%d" % SPEED, "--date", date,
-            "--api-base", "x=" + fx.base, "--api-base", "bluesky=" + net.pds, sched]
+    args = rehearse(net, fx, sched, date)
     try:
         log = open(os.path.join(d, "bot.log"), "w")
         p = start_bot(args, env=bot_env(), log=log)

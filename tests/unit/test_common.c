@@ -276,6 +276,15 @@ START_TEST(test_handle_same)
 	ck_assert(ch_handle_same("@ICMI", "icmi", NULL));
 	ck_assert(ch_handle_same("ana.bsky.social", "@Ana.bsky.social", ""));
 	ck_assert(!ch_handle_same("ana", "anna", NULL));
+	{
+		char b[64];
+
+		ck_assert_str_eq(ch_handle_local("@care@EV.example", "ev.example", b, sizeof b), "care");
+		ck_assert_str_eq(ch_handle_local("care@other.example", "ev.example", b, sizeof b),
+				 "care@other.example");
+		ck_assert_str_eq(ch_handle_local("@care", "ev.example", b, sizeof b), "care");
+		ck_assert_str_eq(ch_handle_local("care@ev.example", NULL, b, sizeof b), "care@ev.example");
+	}
 	/* no home: a full and a bare handle differ */
 	ck_assert(!ch_handle_same("care", "care@ev.example", NULL));
 	ck_assert(ch_handle_same("care", "care@EV.example", "ev.example"));

@@ -667,10 +667,11 @@ static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 		r = search_page(n, d, &one, author, err);
 		free(one.next); /* one page per term and read */
 		one.next = NULL;
-		if (r < 0 && author && n->last == CH_NETFAIL_REFUSED) {
-			/* a staff handle with no account: the others still
-			 * count (check says so) */
-			ch_log(CH_LOG_INFO, "watch: staff %s: %s", author, err->text);
+		if (r < 0 && (author || d->phrase) && n->last == CH_NETFAIL_REFUSED) {
+			/* a staff handle with no account, a phrase the search
+			 * refuses: the others still count (check says so) */
+			ch_log(CH_LOG_INFO, "watch: %s %s: %s", author ? "staff" : "words",
+			       author ? author : d->phrase, err->text);
 			ch_error_clear(err);
 			n->last = CH_NETFAIL_NONE;
 			r = 0;

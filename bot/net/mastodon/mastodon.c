@@ -674,14 +674,8 @@ static int author_read(struct ch_net *n, struct rd *d, const char *handle,
 	int r;
 
 	/* a local account in its local form: what every server looks up */
-	handle += *handle == '@';
-	if (n->home[0] && strchr(handle, '@') &&
-	    strcasecmp(strchr(handle, '@') + 1, n->home) == 0)
-		snprintf(local, sizeof local, "%.*s",
-			 (int)(strchr(handle, '@') - handle), handle);
-	else
-		snprintf(local, sizeof local, "%s", handle);
-	ch_http_query_add(&q, "acct", local);
+	ch_http_query_add(&q, "acct",
+			  ch_handle_local(handle, n->home, local, sizeof local));
 	r = ch_masto_call(&M(n)->a, "GET", "/api/v1/accounts/lookup",
 			  ch_buf_str(&q), NULL, &acct, err);
 	ch_buf_free(&q);
@@ -728,9 +722,18 @@ static int watch_read(struct ch_net *n, struct rd *d, struct ch_msg_page *page,
 	}
 	if (d->r->n_mentions && mentions_read(n, d, page, err) < 0)
 		goto fail;
-	for (i = 0; i < d->r->n_words; i++)
-		if (phrase_read(n, d, d->r->words[i], page, err) < 0)
+	for (i = 0; i < d->r->n_words; i++) {
+		if (phrase_read(n, d, d->r->words[i], page, err) == 0)
+			continue;
+		if (n->last != CH_NETFAIL_REFUSED)
 			goto fail;
+		/* an instance that refuses searches: the mentions and tags
+		 * are still watched */
+		ch_log(CH_LOG_INFO, "watch: words \"%s\": %s", d->r->words[i],
+		       err->text);
+		ch_error_clear(err);
+		n->last = CH_NETFAIL_NONE;
+	}
 	for (i = 0; i < d->r->n_authors; i++) {
 		if (author_read(n, d, d->r->authors[i], page, err) == 0)
 			continue;
